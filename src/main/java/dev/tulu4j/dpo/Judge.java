@@ -122,4 +122,35 @@ public interface Judge extends AutoCloseable {
       }
     };
   }
+
+  /**
+   * The verifier's verdict first, a reward model second: {@code 4 + σ(score)} when {@code verifier}
+   * rates the response 5 (verified), else {@code σ(score)}. Every verified response outranks every
+   * failed one (ratings in (4, 5) vs (0, 1)), and responses with the same verdict are ordered by the
+   * reward model, so {@link PairSelection} also pairs prompts whose samples all pass or all fail. An
+   * unrated response (NaN from either judge) stays unrated.
+   */
+  static Judge verifierThenRewardModel(Judge verifier, Judge rewardModel) {
+    return new Judge() {
+      @Override
+      public double rate(PromptSource p, String response) {
+        double verdict = verifier.rate(p, response);
+        double score = rewardModel.rate(p, response);
+        if (Double.isNaN(verdict) || Double.isNaN(score)) return Double.NaN;
+        double squashed = 1.0 / (1.0 + Math.exp(-score));
+        return (verdict >= 5.0 ? 4.0 : 0.0) + squashed;
+      }
+
+      @Override
+      public long failures() {
+        return verifier.failures() + rewardModel.failures();
+      }
+
+      @Override
+      public void close() {
+        rewardModel.close();
+        verifier.close();
+      }
+    };
+  }
 }

@@ -66,24 +66,30 @@ public record PreferenceBuildConfig(
     /** An LLM over an OpenAI-compatible endpoint with the {@link JudgeRatings} prompt (mean of 4 aspects). */
     LLM,
     /** A scalar-head reward model's score of the whole conversation. */
-    REWARD_MODEL
+    REWARD_MODEL,
+    /**
+     * Prompts with ground truth, verifier first and reward model second: rating 4 + σ(score) when the
+     * verifier accepts the response, else σ(score). A verified response always outranks a failed one;
+     * among equal verdicts the reward model decides (so no prompt is a tie).
+     */
+    VERIFIER_REWARD_MODEL
   }
 
   public record JudgeSpec(
-      @Doc("verifier, llm or reward_model.") JudgeKind kind,
+      @Doc("verifier, llm, reward_model or verifier_reward_model.") JudgeKind kind,
       @Doc(value = "llm: OpenAI-compatible base URL.", def = "null") String endpoint,
       @Doc(value = "llm: model name sent to the endpoint.", def = "default") String modelName,
       @Doc(value = "llm: environment variable holding the API key; null = none.", def = "null") String apiKeyEnv,
       @Doc(value = "llm: extra attempts after a malformed answer; then the response is counted as a judge "
           + "failure and left unrated (never guessed).", def = "2") int retries,
       @Doc(value = "llm: max tokens of the judge's answer.", def = "512") int maxTokens,
-      @Doc(value = "reward_model: HF folder of a LlamaForSequenceClassification model.", def = "null") Path model,
+      @Doc(value = "reward_model, verifier_reward_model: HF folder of a LlamaForSequenceClassification model.", def = "null") Path model,
       @Doc(value = "reward_model: max tokens of prompt + response scored.", def = "2048") int maxLength) {
     public JudgeSpec {
       if (kind == null) throw new IllegalArgumentException("judge.kind is required");
       if (kind == JudgeKind.LLM && endpoint == null) throw new IllegalArgumentException("judge.endpoint is required for kind llm");
-      if (kind == JudgeKind.REWARD_MODEL && model == null)
-        throw new IllegalArgumentException("judge.model is required for kind reward_model");
+      if ((kind == JudgeKind.REWARD_MODEL || kind == JudgeKind.VERIFIER_REWARD_MODEL) && model == null)
+        throw new IllegalArgumentException("judge.model is required for kind " + kind.name().toLowerCase(java.util.Locale.ROOT));
       if (retries < 0) throw new IllegalArgumentException("judge.retries must be >= 0");
     }
   }

@@ -112,6 +112,8 @@ public final class PreferenceBuilder {
       case VERIFIER -> Judge.verifier(Verifiers.standard());
       case LLM -> Judge.llm(Judge.client(j.endpoint(), j.modelName(), j.apiKeyEnv()), j.retries(), j.maxTokens());
       case REWARD_MODEL -> Judge.rewardModel(j.model(), gemm, template, j.maxLength());
+      case VERIFIER_REWARD_MODEL ->
+          Judge.verifierThenRewardModel(Judge.verifier(Verifiers.standard()), Judge.rewardModel(j.model(), gemm, template, j.maxLength()));
     };
   }
 }

@@ -197,7 +197,13 @@ public final class Pipeline {
       if (n == 0) throw new IllegalArgumentException(src + ": no prompt of datasets " + pc.datasets() + " for dpo_preferences");
       var gen = new PreferenceBuildConfig.GeneratorSpec("sft", ModelFiles.resolveModelDir(inputModel("dpo")), null,
           "default", null, pc.samples(), pc.temperature(), pc.topP(), pc.maxNewTokens(), pc.maxLength(), pc.slots());
-      var judge = new PreferenceBuildConfig.JudgeSpec(PreferenceBuildConfig.JudgeKind.VERIFIER, null, "default", null, 0, 0, null, 0);
+      Path rm = null;
+      if (pc.judge() == PreferenceBuildConfig.JudgeKind.VERIFIER_REWARD_MODEL) {
+        if (!cfg.has("reward"))
+          throw new IllegalArgumentException("dpo_preferences.judge verifier_reward_model needs the reward stage in stages");
+        rm = ModelFiles.resolveModelDir(dir("reward"));
+      }
+      var judge = new PreferenceBuildConfig.JudgeSpec(pc.judge(), null, "default", null, 0, 0, rm, pc.maxLength());
       var bc = new PreferenceBuildConfig(List.of(prompts), prefs, List.of(gen), judge, template, -1, pc.seed(), GemmBackend.VECTOR, 0);
       log.printf("[dpo] on-policy preferences: %d prompts x %d samples from %s%n", n, pc.samples(), gen.model());
       PreferenceBuilder.run(bc, log);
@@ -306,7 +312,7 @@ public final class Pipeline {
   }
 
   /**
-   * Each stage's win rate over the stage before it on every task's prompts, judged by the reward
+   * Each stage's win rate over the stage before it on every greedy task's prompts, judged by the reward
    * model of the reward stage; written to {@code eval/win_rate.json}.
    */
   private JsonNode winRates(Path evalDir, Kernels k) throws IOException {
@@ -322,6 +328,7 @@ public final class Pipeline {
         pair.put("versus", stages.get(i - 1));
         List<Double> pooled = new ArrayList<>();
         for (String t : cfg.eval().tasks()) {
+          if (t.contains("@")) continue; // sampled variants repeat the greedy task's prompts
           var a = ReportInputs.responses(evalDir.resolve(stages.get(i - 1)).resolve(t + ".jsonl"), Integer.MAX_VALUE);
           var b = ReportInputs.responses(evalDir.resolve(stages.get(i)).resolve(t + ".jsonl"), Integer.MAX_VALUE);
           List<String> prompts = new ArrayList<>(a.keySet());

@@ -115,8 +115,17 @@ public record PipelineConfig(
       @Doc(value = "Sequences decoded together.", def = "32") int slots,
       @Doc(value = "Seed of the sampling and of the rejected-response draw.", def = "42") long seed,
       @Doc(value = "Also train on the static preference_train.jsonl pairs (appended after the on-policy ones).",
-          def = "false") boolean mixStatic) {
+          def = "false") boolean mixStatic,
+      @Doc(value = "Judge of the sampled responses: verifier (5 verified / 1 not; equal verdicts tie) or "
+          + "verifier_reward_model (the verdict first, then the reward stage's model orders responses with the "
+          + "same verdict; needs the reward stage before dpo).", def = "verifier")
+          dev.tulu4j.dpo.PreferenceBuildConfig.JudgeKind judge) {
     public DpoPreferences {
+      if (judge == null) judge = dev.tulu4j.dpo.PreferenceBuildConfig.JudgeKind.VERIFIER;
+      if (judge != dev.tulu4j.dpo.PreferenceBuildConfig.JudgeKind.VERIFIER
+          && judge != dev.tulu4j.dpo.PreferenceBuildConfig.JudgeKind.VERIFIER_REWARD_MODEL)
+        throw new IllegalArgumentException("dpo_preferences.judge must be verifier or verifier_reward_model, got "
+            + judge.name().toLowerCase(java.util.Locale.ROOT));
       datasets = List.copyOf(datasets);
       if (prompts < 0) throw new IllegalArgumentException("dpo_preferences.prompts must be >= 0");
       if (samples < 2) throw new IllegalArgumentException("dpo_preferences.samples must be >= 2 (a pair needs two responses)");

@@ -21,10 +21,22 @@ class PipelineMicroTest {
     JsonNode r = new ObjectMapper().readTree(out.resolve("report.json").toFile());
     // four model stages, each scored on the three synthetic tasks with an interval around the value
     assertThat(r.get("stages")).hasSize(4);
-    // three synthetic tasks plus the reward-model-judged win rate over the previous stage
-    assertThat(r.get("tasks")).hasSize(4);
-    assertThat(r.at("/stages/0/scores")).hasSize(3); // base has no previous stage
+    // three synthetic tasks, one sampled variant, and the reward-model-judged win rate over the previous stage
+    assertThat(r.get("tasks")).hasSize(5);
+    assertThat(r.at("/stages/0/scores")).hasSize(4); // base has no previous stage
+    // the win rate pairs the greedy tasks' responses only
     assertThat(r.at("/stages/1/scores/win rate vs prev/n").asInt()).isEqualTo(3 * 4);
+    // the sampled task: 2 responses per item, the item's score their mean
+    for (String line : Files.readAllLines(out.resolve("eval/sft/synth_ifeval@t0.7x2.jsonl"))) {
+      JsonNode item = new ObjectMapper().readTree(line);
+      assertThat(item.get("samples")).hasSize(2);
+      double mean = (item.at("/samples/0/score").asDouble() + item.at("/samples/1/score").asDouble()) / 2;
+      assertThat(item.get("score").asDouble()).isEqualTo(mean);
+    }
+    // every on-policy prompt gives a pair under the verifier-then-reward-model judge
+    JsonNode prefs = new ObjectMapper().readTree(out.resolve("dpo/onpolicy_prefs.jsonl.stats.json").toFile());
+    assertThat(prefs.get("tiesSkipped").asInt()).isZero();
+    assertThat(prefs.get("pairs").asInt()).isEqualTo(prefs.get("prompts").asInt());
     for (JsonNode st : r.get("stages")) {
       for (JsonNode t : r.get("tasks")) {
         JsonNode sc = st.at("/scores/" + t.asText());
