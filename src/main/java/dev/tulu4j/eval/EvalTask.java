@@ -13,9 +13,45 @@ import java.util.List;
  * @param maxNewTokens generation budget per item
  * @param stop stop strings (few-shot prompts stop at the next "Question:")
  * @param aggregation mean over items, or the macro average over subjects (MATH)
+ * @param sampling greedy (the default), or {@code samples} responses per item at a temperature, the
+ *     item's score being their mean (avg@k)
  */
 public record EvalTask(String name, List<EvalItem> items, Scorer scorer, int maxNewTokens, List<String> stop,
-    Aggregation aggregation) {
+    Aggregation aggregation, Sampling sampling) {
+
+  public EvalTask {
+    if (sampling == null) sampling = Sampling.GREEDY;
+  }
+
+  /** A greedy task. */
+  public EvalTask(String name, List<EvalItem> items, Scorer scorer, int maxNewTokens, List<String> stop,
+      Aggregation aggregation) {
+    this(name, items, scorer, maxNewTokens, stop, aggregation, Sampling.GREEDY);
+  }
+
+  /** The same items and scoring under another name and sampling. */
+  public EvalTask withSampling(String newName, Sampling s) {
+    return new EvalTask(newName, items, scorer, maxNewTokens, stop, aggregation, s);
+  }
+
+  /**
+   * How responses are drawn: {@code temperature} 0 and one sample is greedy decoding; otherwise
+   * {@code samples} independent responses per item (sample i of item j seeded {@code seed + 1000·j + i}).
+   */
+  public record Sampling(double temperature, int samples, long seed) {
+    public static final Sampling GREEDY = new Sampling(0, 1, 0);
+
+    public Sampling {
+      if (!(temperature >= 0)) throw new IllegalArgumentException("sampling temperature must be >= 0, got " + temperature);
+      if (samples < 1) throw new IllegalArgumentException("samples per item must be >= 1, got " + samples);
+      if (temperature == 0 && samples > 1)
+        throw new IllegalArgumentException("greedy decoding gives one response per item; use a temperature > 0 for " + samples + " samples");
+    }
+
+    public boolean greedy() {
+      return temperature == 0;
+    }
+  }
 
   public enum Aggregation {
     MEAN,

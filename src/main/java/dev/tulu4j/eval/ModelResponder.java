@@ -14,7 +14,8 @@ import java.util.List;
 
 /**
  * A {@link Responder} over a local model: renders each conversation with the chat template and the
- * generation prompt, and decodes greedily with continuous batching over {@code slots} sequences.
+ * generation prompt, and decodes (greedily, or sampling for {@link #sample}) with continuous batching
+ * over {@code slots} sequences.
  * Prompts longer than the context keep their last tokens (the few-shot turns are the first to go).
  */
 public final class ModelResponder implements Responder {
@@ -42,16 +43,29 @@ public final class ModelResponder implements Responder {
 
   @Override
   public List<String> respond(List<List<Message>> prompts, int maxNewTokens, List<String> stop) {
+    List<String> texts = new ArrayList<>();
+    for (List<String> r : generate(prompts, maxNewTokens, stop, EvalTask.Sampling.GREEDY)) texts.add(r.get(0));
+    return texts;
+  }
+
+  @Override
+  public List<List<String>> sample(List<List<Message>> prompts, int maxNewTokens, List<String> stop,
+      EvalTask.Sampling sampling) {
+    return generate(prompts, maxNewTokens, stop, sampling);
+  }
+
+  private List<List<String>> generate(List<List<Message>> prompts, int maxNewTokens, List<String> stop,
+      EvalTask.Sampling sampling) {
     int budget = Math.max(1, Math.min(maxNewTokens, maxSequenceLength / 2));
     List<Generator.Request> reqs = new ArrayList<>();
-    SamplingParams params = new SamplingParams(0, 0, 1, budget, stop, 0);
-    for (List<Message> conv : prompts) {
-      int[] ids = encode(conv);
+    for (int j = 0; j < prompts.size(); j++) {
+      int[] ids = encode(prompts.get(j));
       int keep = maxSequenceLength - budget;
       if (ids.length > keep) ids = java.util.Arrays.copyOfRange(ids, ids.length - keep, ids.length);
-      reqs.add(new Generator.Request(ids, 1, params));
+      SamplingParams params = new SamplingParams(sampling.temperature(), 0, 1, budget, stop, sampling.seed() + 1000L * j);
+      reqs.add(new Generator.Request(ids, sampling.samples(), params));
     }
-    var step = new LlamaStepModel(model, Math.max(1, Math.min(slots, reqs.size())), maxSequenceLength);
+    var step = new LlamaStepModel(model, Math.max(1, Math.min(slots, reqs.size() * sampling.samples())), maxSequenceLength);
     var gen = new Generator(step, tokenizer.eosIds(), ids -> tokenizer.decode(ids, true)).limitVocab(tokenizer.vocabSize());
     long t0 = System.nanoTime();
     int total = reqs.size();
@@ -62,8 +76,8 @@ public final class ModelResponder implements Responder {
       }
     });
     if (progress != null) progress.print("\r" + " ".repeat(60) + "\r");
-    List<String> texts = new ArrayList<>();
-    for (var o : outs) texts.add(o.get(0).text());
+    List<List<String>> texts = new ArrayList<>();
+    for (var o : outs) texts.add(o.stream().map(Generator.Output::text).toList());
     return texts;
   }
 }

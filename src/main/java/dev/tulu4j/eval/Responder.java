@@ -11,4 +11,14 @@ public interface Responder {
    * @param stop stop strings (the response is cut before them)
    */
   List<String> respond(List<List<Message>> prompts, int maxNewTokens, List<String> stop);
+
+  /**
+   * {@code sampling.samples()} sampled responses per conversation at {@code sampling.temperature()}.
+   * Responders that cannot sample throw {@link UnsupportedOperationException}.
+   */
+  default List<List<String>> sample(List<List<Message>> prompts, int maxNewTokens, List<String> stop,
+      EvalTask.Sampling sampling) {
+    if (sampling.greedy()) return respond(prompts, maxNewTokens, stop).stream().map(List::of).toList();
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot sample");
+  }
 }

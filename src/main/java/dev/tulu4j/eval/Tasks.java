@@ -27,11 +27,17 @@ import java.util.Locale;
  *   <li>{@code synth_gsm8k}, {@code synth_ifeval}, {@code synth_popqa}: the built-in world's test sets
  *       (zero-shot chat, as the tiny model is trained), read from {@code synthDir/test/}.
  * </ul>
+ *
+ * <p>Any of them with the suffix {@code @tTEMPxK} (e.g. {@code synth_gsm8k@t0.7x4}) is scored on K
+ * responses per item sampled at temperature TEMP instead of one greedy response: the item's score is
+ * the mean over its samples (avg@K), the accuracy a policy's samples have, which is what RLVR optimises.
  */
 public final class Tasks {
   private static final ObjectMapper JSON = new ObjectMapper();
   public static final List<String> BENCHMARKS = List.of("gsm8k", "math", "math500", "ifeval");
   public static final List<String> SYNTHETIC = List.of("synth_gsm8k", "synth_ifeval", "synth_popqa");
+
+  private static final java.util.regex.Pattern SAMPLED = java.util.regex.Pattern.compile("@t([0-9]+(?:\\.[0-9]+)?)x([0-9]{1,4})");
 
   private Tasks() {}
 
@@ -42,6 +48,18 @@ public final class Tasks {
    */
   public static EvalTask load(String name, Path dataDir, Path synthDir, int limit) {
     String n = name.toLowerCase(Locale.ROOT).trim();
+    int at = n.indexOf('@');
+    if (at >= 0) {
+      var m = SAMPLED.matcher(n.substring(at));
+      if (!m.matches())
+        throw new IllegalArgumentException("eval task '" + name + "': the sampling suffix must look like @t0.7x4 "
+            + "(temperature 0.7, 4 samples per item)");
+      double temperature = Double.parseDouble(m.group(1));
+      int samples = Integer.parseInt(m.group(2));
+      if (!(temperature > 0) || samples < 1)
+        throw new IllegalArgumentException("eval task '" + name + "': sampling needs a temperature > 0 and at least 1 sample");
+      return load(n.substring(0, at), dataDir, synthDir, limit).withSampling(n, new EvalTask.Sampling(temperature, samples, 0));
+    }
     return switch (n) {
       case "gsm8k" -> new EvalTask(n, BenchmarkPrompts.gsm8k(need(dataDir, "gsm8k/test.jsonl"), limit),
           Tasks::gsm8kScore, 512, List.of("Question:", "</s>"), EvalTask.Aggregation.MEAN);
