@@ -2,6 +2,9 @@ package dev.tulu4j.generate;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Picks the next token from a row of logits: greedy, or temperature → top-k → top-p → categorical,
@@ -92,12 +95,42 @@ public final class Sampler {
     return vocab;
   }
 
-  /** log softmax(logits / T)[token], computed in double. */
+  /**
+   * log softmax(logits / T)[token]. At T = 1 (every greedy step) the exponentials are vector float
+   * {@code exp(z − max)} summed per block of 256 into a double (relative error ~1e-7; a scalar
+   * double {@code Math.exp} per vocabulary entry cost ~0.5 ms per step at batch 32, V = 2048);
+   * otherwise computed in double.
+   */
   public static double logSoftmaxAt(float[] logits, int off, int vocab, int token, double temperature) {
+    if (temperature == 1.0) return logSoftmaxAtOne(logits, off, vocab, token);
     double max = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < vocab; i++) max = Math.max(max, logits[off + i] / temperature);
     double sum = 0;
     for (int i = 0; i < vocab; i++) sum += Math.exp(logits[off + i] / temperature - max);
     return logits[off + token] / temperature - max - Math.log(sum);
+  }
+
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+  private static double logSoftmaxAtOne(float[] z, int off, int n, int token) {
+    int bound = S.loopBound(n);
+    float max = Float.NEGATIVE_INFINITY;
+    int i = 0;
+    if (bound > 0) {
+      FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+      for (; i < bound; i += S.length()) m = m.max(FloatVector.fromArray(S, z, off + i));
+      max = m.reduceLanes(VectorOperators.MAX);
+    }
+    for (; i < n; i++) max = Math.max(max, z[off + i]);
+    double sum = 0;
+    i = 0;
+    while (i < bound) {
+      int end = Math.min(bound, i + 256);
+      FloatVector acc = FloatVector.zero(S);
+      for (; i < end; i += S.length()) acc = acc.add(FloatVector.fromArray(S, z, off + i).sub(max).lanewise(VectorOperators.EXP));
+      sum += acc.reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < n; i++) sum += Math.exp((double) z[off + i] - max);
+    return z[off + token] - (double) max - Math.log(sum);
   }
 }
