@@ -69,9 +69,9 @@ final class DecodeStep {
     final int[] entry;    // (N) entry index of each row
     final float[][] ln;   // per thread (N, C): its own rmsnorm of x
     final int[] lnPhase;  // per thread: the phase its ln was computed for
-    final float[][] scores; // per thread (Attention.BLOCK)
+    final float[][] scores; // per thread (maxLen): one query's scores, then probabilities
 
-    Scratch(LlamaConfig c, int cap, int threads) {
+    Scratch(LlamaConfig c, int cap, int threads, int cacheLen) {
       this.cap = cap;
       this.threads = threads;
       int qkvw = c.qDim() + 2 * c.kvDim();
@@ -88,7 +88,7 @@ final class DecodeStep {
       entry = new int[cap];
       ln = new float[threads][cap * c.hidden()];
       lnPhase = new int[threads];
-      scores = new float[threads][Attention.BLOCK];
+      scores = new float[threads][cacheLen];
     }
   }
 
@@ -101,7 +101,7 @@ final class DecodeStep {
     int threads = threads(m);
     Scratch s = cache.decodeScratch;
     if (s == null || s.cap < rows || s.threads != threads) {
-      s = new Scratch(c, Math.max(rows, Math.min(cache.batch, FewRowsGemm.MAX_M)), threads);
+      s = new Scratch(c, Math.max(rows, Math.min(cache.batch, FewRowsGemm.MAX_M)), threads, cache.maxLen);
       cache.decodeScratch = s;
     }
     int cc = c.hidden(), vocab = c.vocabSize();
@@ -300,8 +300,76 @@ final class DecodeStep {
       for (int h = g * group; h < (g + 1) * group; h++) {
         int qOff = r * qkvw + h * d;
         rope(s.qkv, qOff, half, tOff);
-        Attention.attendTransposed(s.qkv, qOff, kc, ktBase, maxLen, vc, vBase, kd, 0, ps, d, scale, s.att,
-            r * qd + h * d, s.scores[t]);
+        attend(s.qkv, qOff, kc, ktBase, maxLen, vc, vBase, kd, ps + 1, d, scale, s.att, r * qd + h * d, s.scores[t]);
+      }
+    }
+
+    /**
+     * One query against keys {@code 0 .. n−1} of a cache sequence (keys transposed (D, ldk) from
+     * ktBase, values rows of stride vStride from vBase): all n scores into {@code p}, one softmax
+     * pass (no running rescale: the whole row fits), then the probability-weighted sum of values with
+     * the keys in the outer loop and the head's D/L output vectors in registers, two sets of
+     * accumulators (even and odd keys) so the FMA chains overlap.
+     */
+    private static void attend(float[] q, int qOff, float[] kt, int ktBase, int ldk, float[] v, int vBase,
+        int vStride, int n, int d, float scale, float[] out, int outOff, float[] p) {
+      Attention.scores(q, qOff, kt, ktBase, ldk, 0, n, d, scale, p);
+      float max = VecOps.max(p, 0, n);
+      float inv = 1f / VecOps.expShiftSum(p, 0, n, max);
+      int lanes = VecOps.S.length();
+      if (d == 2 * lanes) {
+        FloatVector a0 = FloatVector.zero(VecOps.S), a1 = a0, b0 = a0, b1 = a0;
+        int j = 0;
+        for (; j + 1 < n; j += 2) {
+          int r = vBase + j * vStride;
+          FloatVector pa = FloatVector.broadcast(VecOps.S, p[j]);
+          FloatVector pb = FloatVector.broadcast(VecOps.S, p[j + 1]);
+          a0 = FloatVector.fromArray(VecOps.S, v, r).fma(pa, a0);
+          a1 = FloatVector.fromArray(VecOps.S, v, r + lanes).fma(pa, a1);
+          b0 = FloatVector.fromArray(VecOps.S, v, r + vStride).fma(pb, b0);
+          b1 = FloatVector.fromArray(VecOps.S, v, r + vStride + lanes).fma(pb, b1);
+        }
+        if (j < n) {
+          int r = vBase + j * vStride;
+          FloatVector pa = FloatVector.broadcast(VecOps.S, p[j]);
+          a0 = FloatVector.fromArray(VecOps.S, v, r).fma(pa, a0);
+          a1 = FloatVector.fromArray(VecOps.S, v, r + lanes).fma(pa, a1);
+        }
+        a0.add(b0).mul(inv).intoArray(out, outOff);
+        a1.add(b1).mul(inv).intoArray(out, outOff + lanes);
+      } else if (d == 4 * lanes) {
+        FloatVector a0 = FloatVector.zero(VecOps.S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int j = 0;
+        for (; j + 1 < n; j += 2) {
+          int r = vBase + j * vStride;
+          int rb = r + vStride;
+          FloatVector pa = FloatVector.broadcast(VecOps.S, p[j]);
+          FloatVector pb = FloatVector.broadcast(VecOps.S, p[j + 1]);
+          a0 = FloatVector.fromArray(VecOps.S, v, r).fma(pa, a0);
+          a1 = FloatVector.fromArray(VecOps.S, v, r + lanes).fma(pa, a1);
+          a2 = FloatVector.fromArray(VecOps.S, v, r + 2 * lanes).fma(pa, a2);
+          a3 = FloatVector.fromArray(VecOps.S, v, r + 3 * lanes).fma(pa, a3);
+          b0 = FloatVector.fromArray(VecOps.S, v, rb).fma(pb, b0);
+          b1 = FloatVector.fromArray(VecOps.S, v, rb + lanes).fma(pb, b1);
+          b2 = FloatVector.fromArray(VecOps.S, v, rb + 2 * lanes).fma(pb, b2);
+          b3 = FloatVector.fromArray(VecOps.S, v, rb + 3 * lanes).fma(pb, b3);
+        }
+        if (j < n) {
+          int r = vBase + j * vStride;
+          FloatVector pa = FloatVector.broadcast(VecOps.S, p[j]);
+          a0 = FloatVector.fromArray(VecOps.S, v, r).fma(pa, a0);
+          a1 = FloatVector.fromArray(VecOps.S, v, r + lanes).fma(pa, a1);
+          a2 = FloatVector.fromArray(VecOps.S, v, r + 2 * lanes).fma(pa, a2);
+          a3 = FloatVector.fromArray(VecOps.S, v, r + 3 * lanes).fma(pa, a3);
+        }
+        a0.add(b0).mul(inv).intoArray(out, outOff);
+        a1.add(b1).mul(inv).intoArray(out, outOff + lanes);
+        a2.add(b2).mul(inv).intoArray(out, outOff + 2 * lanes);
+        a3.add(b3).mul(inv).intoArray(out, outOff + 3 * lanes);
+      } else {
+        java.util.Arrays.fill(out, outOff, outOff + d, 0f);
+        Attention.gatherRows(p, n, v, vBase, vStride, out, outOff, d);
+        VecOps.scale(out, outOff, inv, d);
       }
     }
 
