@@ -113,6 +113,34 @@ class DecodeStepTest {
     }
   }
 
+  /**
+   * Participants that run one after the other (a serial runner: the second "thread" arrives only
+   * after the first has finished) must not deadlock: the first claims every chunk of every phase.
+   */
+  @Test
+  void aParticipantThatArrivesLateFindsTheStepDone() {
+    try (Parallel pool = Parallel.create(3)) {
+      LlamaModel naive = ModelFixtures.model(ModelFixtures.tinyQwenBiasLlama3(), 4);
+      Map<String, Tensor> t = new LinkedHashMap<>();
+      for (Parameter p : naive.parameters()) t.put(p.name(), new Tensor(p.shape(), p.data()));
+      LlamaModel serial = LlamaModel.fromTensors(naive.config(), t, new VectorGemm(pool), TaskRunner.serial(), false);
+      int v = naive.config().vocabSize();
+      int[][] seqs = {ModelFixtures.randomIds(3, v, 1), ModelFixtures.randomIds(6, v, 2)};
+      KvCache cache = serial.newCache(2, 16);
+      cache.decodeMinBlockFloats = 1;
+      serial.prefill(cache, seqs);
+      for (int step = 0; step < 3; step++) {
+        int[] next = {(step * 5 + 1) % v, (step * 11 + 3) % v};
+        float[] logits = serial.decode(cache, next);
+        for (int b = 0; b < 2; b++) {
+          seqs[b] = Arrays.copyOf(seqs[b], seqs[b].length + 1);
+          seqs[b][seqs[b].length - 1] = next[b];
+          assertThat(maxDiff(logits, b * v, fullLast(naive, seqs[b]))).as("step %d seq %d", step, b).isLessThan(2e-5);
+        }
+      }
+    }
+  }
+
   @Test
   void promptsAndNonVectorGemmsTakeTheGeneralPath() {
     try (Parallel pool = Parallel.create(2)) {
