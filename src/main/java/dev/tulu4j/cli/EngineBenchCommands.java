@@ -124,14 +124,19 @@ final class EngineBenchCommands {
             for (int db : decodeBatches) {
               var r = EngineBench.decode(m, db, promptLen, newTokens, steps, bw);
               out.printf(Locale.ROOT, "  decode  b%-3d prompt %d + %d new: %8.1f tok/s  %7.2f ms/step  "
-                  + "(floor %.0f tok/s from %.0f MB fp32 weights/step at %.1f GB/s: %.0f%% of it)%n",
+                  + "(floor %.0f tok/s from %.0f MB fp32 weights/step at %.1f GB/s: %.0f%% of it)  "
+                  + "%.2f cpu-ms/step, %.0f tok/cpu-s, others %.0f%%%n",
                   db, promptLen, newTokens, r.tokensPerSecond(), r.msPerStep(), r.floorTokensPerSecond(),
-                  EngineBench.decodeWeightBytes(s.config()) / 1e6, bw / 1e9, 100 * r.tokensPerSecond() / r.floorTokensPerSecond());
+                  EngineBench.decodeWeightBytes(s.config()) / 1e6, bw / 1e9, 100 * r.tokensPerSecond() / r.floorTokensPerSecond(),
+                  r.cpuMsPerStep(), r.tokensPerCpuSecond(), 100 * r.othersCpuShare());
               out.flush();
-              rows.add(row(s, "decode", Map.of("batch", db, "promptLen", promptLen, "newTokens", newTokens,
-                  "medianSeconds", r.steps().medianSeconds(), "bestSeconds", r.steps().bestSeconds(),
-                  "tokensPerSecond", r.tokensPerSecond(), "msPerStep", r.msPerStep(),
-                  "floorTokensPerSecond", r.floorTokensPerSecond(), "weightBytesPerStep", EngineBench.decodeWeightBytes(s.config()))));
+              rows.add(row(s, "decode", Map.ofEntries(Map.entry("batch", db), Map.entry("promptLen", promptLen),
+                  Map.entry("newTokens", newTokens), Map.entry("medianSeconds", r.steps().medianSeconds()),
+                  Map.entry("bestSeconds", r.steps().bestSeconds()), Map.entry("tokensPerSecond", r.tokensPerSecond()),
+                  Map.entry("msPerStep", r.msPerStep()), Map.entry("floorTokensPerSecond", r.floorTokensPerSecond()),
+                  Map.entry("weightBytesPerStep", EngineBench.decodeWeightBytes(s.config())),
+                  Map.entry("cpuMsPerStep", r.cpuMsPerStep()), Map.entry("tokensPerCpuSecond", Double.isNaN(r.tokensPerCpuSecond()) ? -1.0 : r.tokensPerCpuSecond()),
+                  Map.entry("othersCpuShare", Double.isNaN(r.othersCpuShare()) ? -1.0 : r.othersCpuShare()))));
             }
           }
           if (prefill) {

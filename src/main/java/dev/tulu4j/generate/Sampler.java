@@ -2,6 +2,9 @@ package dev.tulu4j.generate;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Picks the next token from a row of logits: greedy, or temperature → top-k → top-p → categorical,
@@ -14,6 +17,7 @@ public final class Sampler {
   // scratch, reused per call: (V)
   private float[] probs = new float[0];
   private int[] order = new int[0];
+  private long[] keys = new long[0];
 
   public Sampler(SamplingParams params, long seed) {
     this.params = params;
@@ -83,21 +87,58 @@ public final class Sampler {
     return 0;
   }
 
-  /** Sorts token ids by descending probability into {@code order}; returns vocab. */
+  /**
+   * Sorts token ids by descending probability (ties: ascending id) into {@code order}; returns
+   * vocab. Probabilities are non-negative floats, whose bit patterns order like their values, so
+   * one primitive sort of {@code (MAX − bits) << 32 | id} gives the order a comparator over boxed
+   * ids gave, about 3× faster (a boxed sort of a 49,152-token vocabulary took several ms per token).
+   */
   private int sortByProb(int vocab) {
-    Integer[] boxed = new Integer[vocab];
-    for (int i = 0; i < vocab; i++) boxed[i] = i;
-    Arrays.sort(boxed, (a, b) -> Float.compare(probs[b], probs[a]) != 0 ? Float.compare(probs[b], probs[a]) : Integer.compare(a, b));
-    for (int i = 0; i < vocab; i++) order[i] = boxed[i];
+    if (keys.length < vocab) keys = new long[vocab];
+    for (int i = 0; i < vocab; i++) {
+      keys[i] = ((long) (Integer.MAX_VALUE - Float.floatToIntBits(probs[i])) << 32) | i;
+    }
+    Arrays.sort(keys, 0, vocab);
+    for (int i = 0; i < vocab; i++) order[i] = (int) keys[i];
     return vocab;
   }
 
-  /** log softmax(logits / T)[token], computed in double. */
+  /**
+   * log softmax(logits / T)[token]. At T = 1 (every greedy step) the exponentials are vector float
+   * {@code exp(z − max)} summed per block of 256 into a double (relative error ~1e-7; a scalar
+   * double {@code Math.exp} per vocabulary entry cost ~0.5 ms per step at batch 32, V = 2048);
+   * otherwise computed in double.
+   */
   public static double logSoftmaxAt(float[] logits, int off, int vocab, int token, double temperature) {
+    if (temperature == 1.0) return logSoftmaxAtOne(logits, off, vocab, token);
     double max = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < vocab; i++) max = Math.max(max, logits[off + i] / temperature);
     double sum = 0;
     for (int i = 0; i < vocab; i++) sum += Math.exp(logits[off + i] / temperature - max);
     return logits[off + token] / temperature - max - Math.log(sum);
+  }
+
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+  private static double logSoftmaxAtOne(float[] z, int off, int n, int token) {
+    int bound = S.loopBound(n);
+    float max = Float.NEGATIVE_INFINITY;
+    int i = 0;
+    if (bound > 0) {
+      FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+      for (; i < bound; i += S.length()) m = m.max(FloatVector.fromArray(S, z, off + i));
+      max = m.reduceLanes(VectorOperators.MAX);
+    }
+    for (; i < n; i++) max = Math.max(max, z[off + i]);
+    double sum = 0;
+    i = 0;
+    while (i < bound) {
+      int end = Math.min(bound, i + 256);
+      FloatVector acc = FloatVector.zero(S);
+      for (; i < end; i += S.length()) acc = acc.add(FloatVector.fromArray(S, z, off + i).sub(max).lanewise(VectorOperators.EXP));
+      sum += acc.reduceLanes(VectorOperators.ADD);
+    }
+    for (; i < n; i++) sum += Math.exp((double) z[off + i] - max);
+    return z[off + token] - (double) max - Math.log(sum);
   }
 }

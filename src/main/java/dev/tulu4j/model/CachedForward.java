@@ -4,6 +4,8 @@ package dev.tulu4j.model;
  * Incremental forward over a {@link KvCache}: all new tokens of all sequences are stacked as N rows
  * so the projections run as one GEMM each (prefill of many prompts, or one decode step of a batch);
  * each row attends to its own sequence's cached keys 0..pos. Same math as {@link Trunk#forward}.
+ * A plain decode step (one token per sequence, at most 64 sequences, Java kernels) runs as one
+ * parallel region in {@link DecodeStep}; prompts and larger batches take the general path here.
  */
 final class CachedForward {
   private CachedForward() {}
@@ -41,6 +43,10 @@ final class CachedForward {
     }
     int vocab = c.vocabSize();
     if (n == 0) return;
+    if (DecodeStep.applies(m, tokens, count, n)) {
+      DecodeStep.run(m, cache, slots, tokens, count, n, out);
+      return;
+    }
     int cc = c.hidden(), f = c.intermediate(), qd = c.qDim(), kd = c.kvDim(), hd = c.headDim();
     int heads = c.heads();
     float eps = (float) c.rmsNormEps();

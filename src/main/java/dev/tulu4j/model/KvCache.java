@@ -15,6 +15,8 @@ public final class KvCache {
   final float[][] k; // L × (B, Hkv, D, maxLen): transposed keys
   final float[][] v; // L × (B, maxLen, Hkv·D)
   final int[] length; // (B) tokens cached per sequence
+  DecodeStep.Scratch decodeScratch; // buffers of the fused decode step, reused across steps
+  int decodeMinBlockFloats = DecodeStep.MIN_BLOCK_FLOATS; // tests lower it to split tiny models into chunks
 
   public KvCache(LlamaConfig c, int batch, int maxLen) {
     if (batch <= 0 || maxLen <= 0)

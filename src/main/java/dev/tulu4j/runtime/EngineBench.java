@@ -52,9 +52,19 @@ public final class EngineBench {
   /**
    * @param floorTokensPerSecond the bandwidth floor: B · bandwidth / weight bytes per step (every
    *     weight but the embedding table read once per step; KV-cache and activation traffic ignored)
+   * @param cpuMsPerStep CPU time of this process per decode step over all timed repetitions (all
+   *     threads, spin-waits included; on a shared machine {@code B / cpu time} is steadier than
+   *     wall-clock tok/s; the clock ticks in 10 ms, so use runs of a second or more)
+   * @param othersCpuShare share of all the machine's CPUs that other processes used during the timed
+   *     repetitions (from {@code /proc/stat}; NaN where unavailable): near 0 means a clean run
    */
   public record DecodeResult(int batch, int promptLen, int newTokens, Timing steps, double tokensPerSecond,
-      double msPerStep, double floorTokensPerSecond) {}
+      double msPerStep, double floorTokensPerSecond, double cpuMsPerStep, double othersCpuShare) {
+    /** Tokens per CPU-second of this process (NaN when the run was shorter than the CPU clock's tick). */
+    public double tokensPerCpuSecond() {
+      return cpuMsPerStep > 0 ? batch / (cpuMsPerStep / 1e3) : Double.NaN;
+    }
+  }
 
   /** Training steps of a seeded random model; {@code peakGflops} is the MFU denominator. */
   public static TrainResult train(LlamaModel model, int batch, int seq, int warmup, int steps, double peakGflops) {
@@ -118,19 +128,50 @@ public final class EngineBench {
     double[] times = new double[reps];
     int v = c.vocabSize();
     int[] next = new int[batch];
+    long cpu = 0, busy = 0, wall = 0;
     for (int i = -1; i < reps; i++) { // one warm-up call
       cache.reset();
       float[] logits = model.prefill(cache, prompt);
       argmax(logits, v, next);
+      long c0 = processCpuNanos(), b0 = machineBusyNanos();
       long t0 = System.nanoTime();
       for (int s = 1; s < newTokens; s++) argmax(model.decode(cache, next), v, next);
-      if (i >= 0) times[i] = (System.nanoTime() - t0) / 1e9;
+      long dt = System.nanoTime() - t0;
+      if (i >= 0) {
+        times[i] = dt / 1e9;
+        cpu += processCpuNanos() - c0;
+        busy = b0 < 0 || busy < 0 ? -1 : busy + machineBusyNanos() - b0;
+        wall += dt;
+      }
     }
     Timing t = Timing.of(times);
     int steps = newTokens - 1;
     double floor = bandwidth > 0 ? batch * bandwidth / decodeWeightBytes(c) : 0;
+    double others = busy < 0 ? Double.NaN
+        : Math.min(1, Math.max(0, (double) (busy - cpu) / ((double) wall * Runtime.getRuntime().availableProcessors())));
     return new DecodeResult(batch, promptLen, newTokens, t, batch * steps / t.medianSeconds(),
-        t.medianSeconds() / steps * 1e3, floor);
+        t.medianSeconds() / steps * 1e3, floor, cpu / 1e6 / (reps * (double) steps), others);
+  }
+
+  /** CPU time of this process (all threads), or 0 where the JVM does not report it. */
+  private static long processCpuNanos() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return 0;
+  }
+
+  /** Non-idle CPU time of the whole machine (first line of /proc/stat, USER_HZ 100), or -1. */
+  private static long machineBusyNanos() {
+    try {
+      String[] f = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      long ticks = 0; // cpu user nice system idle iowait irq softirq steal: all but idle and iowait
+      for (int i = 1; i < Math.min(f.length, 9); i++) if (i != 4 && i != 5) ticks += Long.parseLong(f[i]);
+      return ticks * 10_000_000L;
+    } catch (Exception e) {
+      return -1;
+    }
   }
 
   private static void argmax(float[] logits, int v, int[] out) {

@@ -11,94 +11,196 @@ import jdk.incubator.vector.VectorOperators;
  * {@code [n, k]}: the forward {@code y = x·Wᵀ} of batched decoding. Like {@link Gemv} it is
  * bandwidth-bound, so instead of packing W (which would read it, write a copy and read that again)
  * it streams W from memory once, in blocks of rows that stay in cache while every group of four
- * rows of A passes (four dot products per load of W); outputs are split over the threads in
- * contiguous chunks.
+ * rows of A passes; outputs are split over the threads in contiguous chunks.
+ *
+ * <p>The inner kernel is a register tile of four stored W rows times four rows of A (16 vector
+ * accumulators, 8 loads per 16 FMAs, one horizontal sum per output at the end); leftover rows of A
+ * use a 1 × 4 tile, and a single row of A plain unrolled dot products. {@link #columns} exposes one column block of the product on the calling
+ * thread, for callers that split the columns over their own threads (the fused decode step).
  */
-final class FewRowsGemm {
+public final class FewRowsGemm {
   /**
    * Larger m goes to the packed kernel, whose packing cost is then spread over enough rows. Measured
    * per CPU-second on the tiny model's decode shapes (k, n in 256/768), one thread: m = 16: 11 GF
    * packed vs 38 here; m = 32: 20 vs 43; m = 64: 32 vs 43 (docs/PERFORMANCE.md).
    */
-  static final int MAX_M = 64;
+  public static final int MAX_M = 64;
 
   private static final long PARALLEL_MIN_ELEMENTS = 1L << 15;
+
+  /** Columns per W block: 4 stored rows of up to 4096 floats stay in L1 while every row group passes. */
+  private static final int BLOCK_FLOATS = 16384;
 
   private FewRowsGemm() {}
 
   static void run(Parallel par, boolean transA, int m, int n, int k, float alpha,
       float[] a, int aOff, int lda, float[] w, int wOff, int ldw,
       float beta, float[] c, int cOff, int ldc) {
-    // op(A) rows copied contiguous: x[i·k + p] (m·k floats, small next to W)
+    // op(A) rows copied contiguous and scaled by alpha: x[i·k + p] (m·k floats, small next to W)
     float[] x = new float[m * k];
     for (int i = 0; i < m; i++) {
       for (int p = 0; p < k; p++) {
-        x[i * k + p] = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+        x[i * k + p] = alpha * (transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p]);
       }
     }
     int chunks = (long) k * n < PARALLEL_MIN_ELEMENTS ? 1 : Math.min(par.threads(), Math.max(1, n / 4));
     if (chunks == 1) {
-      chunk(m, k, 0, n, alpha, x, w, wOff, ldw, beta, c, cOff, ldc);
+      columns(m, k, 0, n, x, 0, k, w, wOff, ldw, beta, c, cOff, ldc);
       return;
     }
-    par.parallelFor(chunks, t -> chunk(m, k, Parallel.split(n, chunks, t), Parallel.split(n, chunks, t + 1),
-        alpha, x, w, wOff, ldw, beta, c, cOff, ldc));
+    par.parallelFor(chunks, t -> columns(m, k, Parallel.split(n, chunks, t), Parallel.split(n, chunks, t + 1),
+        x, 0, k, w, wOff, ldw, beta, c, cOff, ldc));
   }
 
-  private static void chunk(int m, int k, int j0, int j1, float alpha, float[] x,
+  /**
+   * Columns {@code [j0, j1)} of {@code C = X·Wᵀ + beta·C} on the calling thread:
+   * {@code C[i, j] = Σ_p x[xOff + i·ldx + p] · w[wOff + j·ldw + p] + beta · C[i, j]} for
+   * {@code i < m}, W stored {@code [n, k]} (a linear layer's weight). With {@code beta == 0} C is
+   * overwritten (NaN in it is ignored).
+   */
+  public static void columns(int m, int k, int j0, int j1, float[] x, int xOff, int ldx,
       float[] w, int wOff, int ldw, float beta, float[] c, int cOff, int ldc) {
-    float[] s = new float[4];
-    // W in blocks of about 16 KiB of rows: a block is read from memory once and reused from L1/L2
-    // by every group of four x rows (four x rows + the block stay in L1), so a W larger than the
-    // caches (an LM head) streams once instead of once per group
-    int jb = Math.max(1, 4096 / k);
+    // W in blocks of about 64 KiB: a block is read from memory once and reused from L1/L2 by every
+    // group of four x rows, so a W larger than the caches (an LM head) streams once per call
+    int jb = Math.max(4, BLOCK_FLOATS / Math.max(1, k) / 4 * 4);
     for (int jBlock = j0; jBlock < j1; jBlock += jb) {
       int jEnd = Math.min(j1, jBlock + jb);
-      for (int i0 = 0; i0 < m; i0 += 4) {
-        int rows = Math.min(4, m - i0);
-        // missing rows of the last group repeat row i0; their sums are discarded
-        int x0 = i0 * k;
-        int x1 = (rows > 1 ? i0 + 1 : i0) * k;
-        int x2 = (rows > 2 ? i0 + 2 : i0) * k;
-        int x3 = (rows > 3 ? i0 + 3 : i0) * k;
-        for (int j = jBlock; j < jEnd; j++) {
-          dots(x, x0, x1, x2, x3, w, wOff + j * ldw, k, s);
-          for (int r = 0; r < rows; r++) {
-            int ci = cOff + (i0 + r) * ldc + j;
-            c[ci] = beta == 0f ? alpha * s[r] : alpha * s[r] + beta * c[ci];
+      int i = 0;
+      for (; i + 4 <= m; i += 4) {
+        int j = jBlock;
+        for (; j + 4 <= jEnd; j += 4) {
+          tile4x4(k, x, xOff + i * ldx, ldx, w, wOff + j * ldw, ldw, beta, c, cOff + i * ldc + j, ldc);
+        }
+        for (; j < jEnd; j++) {
+          for (int r = 0; r < 4; r++) {
+            one(k, x, xOff + (i + r) * ldx, w, wOff + j * ldw, beta, c, cOff + (i + r) * ldc + j);
           }
+        }
+      }
+      if (m == 1) {
+        // one row of x: one stored row at a time, four vectors per step (VectorMath.dot) streams W
+        // from memory faster than a 1 × 4 tile (LM head 49152 × 576, one thread, shared machine:
+        // 8.6 vs 5.2 GB/s; from L2 it is 61 vs 71 GB/s, and decode weights are mostly not in L2)
+        for (int j = jBlock; j < jEnd; j++) {
+          put(c, cOff + j, VectorMath.dot(x, xOff, w, wOff + j * ldw, k), beta);
+        }
+        continue;
+      }
+      for (; i < m; i++) {
+        int j = jBlock;
+        for (; j + 4 <= jEnd; j += 4) {
+          tile1x4(k, x, xOff + i * ldx, w, wOff + j * ldw, ldw, beta, c, cOff + i * ldc + j);
+        }
+        for (; j < jEnd; j++) {
+          one(k, x, xOff + i * ldx, w, wOff + j * ldw, beta, c, cOff + i * ldc + j);
         }
       }
     }
   }
 
-  /** Four dot products of one stored W row with four x rows, sharing the loads of W. */
-  private static void dots(float[] x, int x0, int x1, int x2, int x3, float[] w, int wr, int k,
-      float[] out) {
-    FloatVector s0 = FloatVector.zero(S);
-    FloatVector s1 = s0, s2 = s0, s3 = s0;
+  private static void put(float[] c, int ci, float v, float beta) {
+    c[ci] = beta == 0f ? v : v + beta * c[ci];
+  }
+
+  /** Four x rows (stride ldx) times four W rows (stride ldw): 16 outputs at c[ci + r·ldc + s]. */
+  private static void tile4x4(int k, float[] x, int xa, int ldx, float[] w, int wa, int ldw, float beta,
+      float[] c, int ci, int ldc) {
+    FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
+    FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+    FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+    FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+    int xb = xa + ldx, xc = xb + ldx, xd = xc + ldx;
+    int wb = wa + ldw, wc = wb + ldw, wd = wc + ldw;
     int p = 0;
     for (; p <= k - L; p += L) {
-      FloatVector wv = FloatVector.fromArray(S, w, wr + p);
-      s0 = FloatVector.fromArray(S, x, x0 + p).fma(wv, s0);
-      s1 = FloatVector.fromArray(S, x, x1 + p).fma(wv, s1);
-      s2 = FloatVector.fromArray(S, x, x2 + p).fma(wv, s2);
-      s3 = FloatVector.fromArray(S, x, x3 + p).fma(wv, s3);
+      FloatVector x0 = FloatVector.fromArray(S, x, xa + p);
+      FloatVector x1 = FloatVector.fromArray(S, x, xb + p);
+      FloatVector x2 = FloatVector.fromArray(S, x, xc + p);
+      FloatVector x3 = FloatVector.fromArray(S, x, xd + p);
+      FloatVector v = FloatVector.fromArray(S, w, wa + p);
+      a00 = x0.fma(v, a00);
+      a10 = x1.fma(v, a10);
+      a20 = x2.fma(v, a20);
+      a30 = x3.fma(v, a30);
+      v = FloatVector.fromArray(S, w, wb + p);
+      a01 = x0.fma(v, a01);
+      a11 = x1.fma(v, a11);
+      a21 = x2.fma(v, a21);
+      a31 = x3.fma(v, a31);
+      v = FloatVector.fromArray(S, w, wc + p);
+      a02 = x0.fma(v, a02);
+      a12 = x1.fma(v, a12);
+      a22 = x2.fma(v, a22);
+      a32 = x3.fma(v, a32);
+      v = FloatVector.fromArray(S, w, wd + p);
+      a03 = x0.fma(v, a03);
+      a13 = x1.fma(v, a13);
+      a23 = x2.fma(v, a23);
+      a33 = x3.fma(v, a33);
     }
-    float r0 = s0.reduceLanes(VectorOperators.ADD);
-    float r1 = s1.reduceLanes(VectorOperators.ADD);
-    float r2 = s2.reduceLanes(VectorOperators.ADD);
-    float r3 = s3.reduceLanes(VectorOperators.ADD);
+    float s00 = a00.reduceLanes(VectorOperators.ADD), s01 = a01.reduceLanes(VectorOperators.ADD);
+    float s02 = a02.reduceLanes(VectorOperators.ADD), s03 = a03.reduceLanes(VectorOperators.ADD);
+    float s10 = a10.reduceLanes(VectorOperators.ADD), s11 = a11.reduceLanes(VectorOperators.ADD);
+    float s12 = a12.reduceLanes(VectorOperators.ADD), s13 = a13.reduceLanes(VectorOperators.ADD);
+    float s20 = a20.reduceLanes(VectorOperators.ADD), s21 = a21.reduceLanes(VectorOperators.ADD);
+    float s22 = a22.reduceLanes(VectorOperators.ADD), s23 = a23.reduceLanes(VectorOperators.ADD);
+    float s30 = a30.reduceLanes(VectorOperators.ADD), s31 = a31.reduceLanes(VectorOperators.ADD);
+    float s32 = a32.reduceLanes(VectorOperators.ADD), s33 = a33.reduceLanes(VectorOperators.ADD);
     for (; p < k; p++) {
-      float wv = w[wr + p];
-      r0 += x[x0 + p] * wv;
-      r1 += x[x1 + p] * wv;
-      r2 += x[x2 + p] * wv;
-      r3 += x[x3 + p] * wv;
+      float x0 = x[xa + p], x1 = x[xb + p], x2 = x[xc + p], x3 = x[xd + p];
+      float v0 = w[wa + p], v1 = w[wb + p], v2 = w[wc + p], v3 = w[wd + p];
+      s00 += x0 * v0; s01 += x0 * v1; s02 += x0 * v2; s03 += x0 * v3;
+      s10 += x1 * v0; s11 += x1 * v1; s12 += x1 * v2; s13 += x1 * v3;
+      s20 += x2 * v0; s21 += x2 * v1; s22 += x2 * v2; s23 += x2 * v3;
+      s30 += x3 * v0; s31 += x3 * v1; s32 += x3 * v2; s33 += x3 * v3;
     }
-    out[0] = r0;
-    out[1] = r1;
-    out[2] = r2;
-    out[3] = r3;
+    put(c, ci, s00, beta); put(c, ci + 1, s01, beta); put(c, ci + 2, s02, beta); put(c, ci + 3, s03, beta);
+    ci += ldc;
+    put(c, ci, s10, beta); put(c, ci + 1, s11, beta); put(c, ci + 2, s12, beta); put(c, ci + 3, s13, beta);
+    ci += ldc;
+    put(c, ci, s20, beta); put(c, ci + 1, s21, beta); put(c, ci + 2, s22, beta); put(c, ci + 3, s23, beta);
+    ci += ldc;
+    put(c, ci, s30, beta); put(c, ci + 1, s31, beta); put(c, ci + 2, s32, beta); put(c, ci + 3, s33, beta);
+  }
+
+  /** One x row times four W rows (stride ldw): 4 outputs at c[ci + s]. */
+  private static void tile1x4(int k, float[] x, int xa, float[] w, int wa, int ldw, float beta, float[] c, int ci) {
+    FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+    int wb = wa + ldw, wc = wb + ldw, wd = wc + ldw;
+    int p = 0;
+    for (; p <= k - L; p += L) {
+      FloatVector x0 = FloatVector.fromArray(S, x, xa + p);
+      a0 = x0.fma(FloatVector.fromArray(S, w, wa + p), a0);
+      a1 = x0.fma(FloatVector.fromArray(S, w, wb + p), a1);
+      a2 = x0.fma(FloatVector.fromArray(S, w, wc + p), a2);
+      a3 = x0.fma(FloatVector.fromArray(S, w, wd + p), a3);
+    }
+    float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
+    float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+    for (; p < k; p++) {
+      float x0 = x[xa + p];
+      s0 += x0 * w[wa + p];
+      s1 += x0 * w[wb + p];
+      s2 += x0 * w[wc + p];
+      s3 += x0 * w[wd + p];
+    }
+    put(c, ci, s0, beta);
+    put(c, ci + 1, s1, beta);
+    put(c, ci + 2, s2, beta);
+    put(c, ci + 3, s3, beta);
+  }
+
+  /** One output: c[ci] = x row · W row (+ beta·c[ci]). */
+  private static void one(int k, float[] x, int xa, float[] w, int wa, float beta, float[] c, int ci) {
+    FloatVector a = FloatVector.zero(S);
+    int p = 0;
+    for (; p <= k - L; p += L) {
+      a = FloatVector.fromArray(S, x, xa + p).fma(FloatVector.fromArray(S, w, wa + p), a);
+    }
+    float s = a.reduceLanes(VectorOperators.ADD);
+    for (; p < k; p++) {
+      s += x[xa + p] * w[wa + p];
+    }
+    put(c, ci, s, beta);
   }
 }

@@ -58,19 +58,39 @@ public final class VectorGemm implements Gemm {
 
   private final Parallel parallel;
   private final Blocking blocking;
+  /** Where {@link Gemms#routesToLarge} products go instead of the blocked kernel (null: nowhere). */
+  private final Gemm large;
 
   public VectorGemm(Parallel parallel) {
     this(parallel, Blocking.defaults());
   }
 
   public VectorGemm(Parallel parallel, Blocking blocking) {
+    this(parallel, blocking, null);
+  }
+
+  private VectorGemm(Parallel parallel, Blocking blocking, Gemm large) {
     this.parallel = java.util.Objects.requireNonNull(parallel, "parallel");
     this.blocking = java.util.Objects.requireNonNull(blocking, "blocking");
+    this.large = large;
+  }
+
+  /**
+   * This GEMM with the large products ({@link Gemms#routesToLarge}) sent to {@code large} (the
+   * per-shape router of {@code --gemm auto}); matrix-vector and few-row products stay here.
+   */
+  public VectorGemm routingLargeTo(Gemm large) {
+    return new VectorGemm(parallel, blocking, java.util.Objects.requireNonNull(large, "large"));
+  }
+
+  /** The GEMM that takes the large products, or null. */
+  public Gemm large() {
+    return large;
   }
 
   @Override
   public String name() {
-    return "vector";
+    return large == null ? "vector" : "vector+" + large.name();
   }
 
   public Blocking blocking() {
@@ -106,6 +126,10 @@ public final class VectorGemm implements Gemm {
     if (transB && m <= FewRowsGemm.MAX_M) {
       // batched decode, y = x·Wᵀ with a few rows: stream W once per four rows, no packing
       FewRowsGemm.run(parallel, transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      return;
+    }
+    if (large != null && Gemms.routesToLarge(m, n, k)) {
+      large.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
       return;
     }
     new Call(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc).run();

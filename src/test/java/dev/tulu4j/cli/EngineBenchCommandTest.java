@@ -33,6 +33,10 @@ class EngineBenchCommandTest {
     assertThat(dec.get("tokensPerSecond").asDouble()).isCloseTo(2 * 2 / dec.get("medianSeconds").asDouble(), Percentage.withPercentage(1e-6));
     assertThat(dec.get("floorTokensPerSecond").asDouble())
         .isCloseTo(2 * doc.get("readBandwidthGBs").asDouble() * 1e9 / EngineBench.decodeWeightBytes(LlamaConfig.tiny()), Percentage.withPercentage(1e-6));
+    double cpuMs = dec.get("cpuMsPerStep").asDouble(); // 0 when the run was shorter than a CPU-clock tick
+    assertThat(cpuMs).isGreaterThanOrEqualTo(0);
+    if (cpuMs > 0) assertThat(dec.get("tokensPerCpuSecond").asDouble()).isCloseTo(2 * 1000 / cpuMs, Percentage.withPercentage(1e-6));
+    assertThat(dec.get("othersCpuShare").asDouble()).isBetween(-1.0, 1.0);
     JsonNode pre = rows.get(2);
     assertThat(pre.get("bench").asText()).isEqualTo("prefill");
     assertThat(pre.get("tokensPerSecond").asDouble()).isCloseTo(32 / pre.get("medianSeconds").asDouble(), Percentage.withPercentage(1e-6));

@@ -56,6 +56,19 @@ class SamplerTest {
   }
 
   @Test
+  void topKBreaksTiesByLowerTokenId() {
+    // four equal logits and a smaller one: top_k 2 keeps ids 0 and 1 (sorted by probability, then id)
+    float[] logits = {0f, 0f, 0f, 0f, -1f, 0.5f};
+    var s = new Sampler(params(1, 3, 1), 11);
+    int[] counts = new int[6];
+    for (int i = 0; i < 3000; i++) counts[s.next(logits, 0, 6).token()]++;
+    assertThat(counts[5]).isPositive();
+    assertThat(counts[0]).isPositive();
+    assertThat(counts[1]).isPositive();
+    assertThat(counts[2] + counts[3] + counts[4]).isZero();
+  }
+
+  @Test
   void sameSeedSameSequence() {
     var a = new Sampler(params(0.7, 0, 0.95), 99);
     var b = new Sampler(params(0.7, 0, 0.95), 99);

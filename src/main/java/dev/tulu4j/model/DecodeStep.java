@@ -1,0 +1,424 @@
+package dev.tulu4j.model;
+
+import dev.tulu4j.tensor.FewRowsGemm;
+import dev.tulu4j.tensor.VectorGemm;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * One decode step — every listed sequence gets exactly one new token, at most
+ * {@link FewRowsGemm#MAX_M} sequences — as a single parallel region instead of one fork/join per
+ * operation. Same math as {@link Trunk#forward} (and the general path of {@link CachedForward}):
+ *
+ * <pre>
+ * per layer l:
+ *   QKV   q|k|v = rmsnorm(x)·[Wq|Wk|Wv]ᵀ (+ bias)     column blocks of (H + 2·Hkv)·D
+ *   ATTN  RoPE on k, write k, v into the cache; per query head of the group: RoPE on q, attention
+ *         over the sequence's keys 0..pos                 tasks (row, kv head)
+ *   O     x += att·Woᵀ                                  column blocks of C
+ *   MLP   h = silu(rmsnorm(x)·Wgᵀ) ⊙ (rmsnorm(x)·Wuᵀ)  column blocks of F
+ *   DOWN  x += h·Wdᵀ                                    column blocks of C
+ * HEAD    logits = rmsnorm(x)·Whᵀ                       column blocks of V
+ * </pre>
+ *
+ * Every thread of the pool enters once and walks the same list of phases: it claims chunks of the
+ * current phase from a shared counter, and before the next phase waits until every chunk of this
+ * one is finished. A thread that never arrives (a core taken by another process) only means the
+ * others claim its chunks, so the region cannot deadlock, and every output element is written by
+ * exactly one chunk with the same arithmetic, so the result does not depend on the schedule. The
+ * RMSNorm of x before QKV, MLP and HEAD is recomputed by each participating thread into its own
+ * buffer (C floats per row; cheaper than a phase of its own). At batch 1 the tiny model's step
+ * went from about 49 fork/joins to one region with 31 phase waits (docs/PERFORMANCE.md, Decode).
+ *
+ * <p>Dimensions: N new rows (one per sequence), C hidden, H heads, Hkv kv heads, D head dim,
+ * F intermediate, V vocabulary.
+ */
+final class DecodeStep {
+  private static final int PHASES_PER_LAYER = 5;
+  private static final FloatVector ONE = FloatVector.broadcast(VecOps.S, 1f);
+
+  private DecodeStep() {}
+
+  /** True when this call is a plain decode step the fused path handles (Java kernels, ≤ 64 one-token rows). */
+  static boolean applies(LlamaModel m, int[][] tokens, int count, int rows) {
+    if (!(m.gemm() instanceof VectorGemm) || rows < 1 || rows > FewRowsGemm.MAX_M) return false;
+    for (int i = 0; i < count; i++) if (tokens[i] != null && tokens[i].length > 1) return false;
+    return true;
+  }
+
+  /** Threads of the model's pool (participants of the region). */
+  private static int threads(LlamaModel m) {
+    return ((VectorGemm) m.gemm()).parallel().threads();
+  }
+
+  /** Reusable buffers of one KV cache's decode steps, sized for {@code cap} rows and {@code threads} threads. */
+  static final class Scratch {
+    final int cap;
+    final int threads;
+    final float[] x;      // (N, C) residual stream
+    final float[] qkv;    // (N, (H+2Hkv)·D): q | k | v per row
+    final float[] att;    // (N, H·D)
+    final float[] gate;   // (N, F), then h = silu(gate)·up
+    final float[] up;     // (N, F)
+    final float[] logits; // (N, V), used only when some entry is empty
+    final float[] cos;    // (N, D/2)
+    final float[] sin;    // (N, D/2)
+    final int[] seq;      // (N) cache sequence of each row
+    final int[] pos;      // (N) position of each row
+    final int[] entry;    // (N) entry index of each row
+    final float[][] ln;   // per thread (N, C): its own rmsnorm of x
+    final int[] lnPhase;  // per thread: the phase its ln was computed for
+    final float[][] scores; // per thread (maxLen): one query's scores, then probabilities
+
+    Scratch(LlamaConfig c, int cap, int threads, int cacheLen) {
+      this.cap = cap;
+      this.threads = threads;
+      int qkvw = c.qDim() + 2 * c.kvDim();
+      x = new float[cap * c.hidden()];
+      qkv = new float[cap * qkvw];
+      att = new float[cap * c.qDim()];
+      gate = new float[cap * c.intermediate()];
+      up = new float[cap * c.intermediate()];
+      logits = new float[cap * c.vocabSize()];
+      cos = new float[cap * c.headDim() / 2];
+      sin = new float[cap * c.headDim() / 2];
+      seq = new int[cap];
+      pos = new int[cap];
+      entry = new int[cap];
+      ln = new float[threads][cap * c.hidden()];
+      lnPhase = new int[threads];
+      scores = new float[threads][cacheLen];
+    }
+  }
+
+  /**
+   * Runs the step for entries {@code i < count} (slots and tokens already validated by the caller;
+   * empty entries are skipped) and writes entry i's logits at {@code out[i·V ..]}.
+   */
+  static void run(LlamaModel m, KvCache cache, int[] slots, int[][] tokens, int count, int rows, float[] out) {
+    LlamaConfig c = m.config();
+    int threads = threads(m);
+    Scratch s = cache.decodeScratch;
+    if (s == null || s.cap < rows || s.threads != threads) {
+      s = new Scratch(c, Math.max(rows, Math.min(cache.batch, FewRowsGemm.MAX_M)), threads, cache.maxLen);
+      cache.decodeScratch = s;
+    }
+    int cc = c.hidden(), vocab = c.vocabSize();
+    float[] emb = m.embedding().data();
+    int r = 0;
+    for (int e = 0; e < count; e++) {
+      if (tokens[e] == null || tokens[e].length == 0) continue;
+      int id = tokens[e][0];
+      if (id < 0 || id >= vocab)
+        throw new IllegalArgumentException("token " + id + " of sequence " + slots[e] + " outside vocabulary [0, " + vocab + ")");
+      s.seq[r] = slots[e];
+      s.pos[r] = cache.length[slots[e]];
+      s.entry[r] = e;
+      System.arraycopy(emb, id * cc, s.x, r * cc, cc);
+      r++;
+    }
+    Rope.tables(m.inverseFrequencies(), s.pos, rows, s.cos, s.sin);
+    java.util.Arrays.fill(s.lnPhase, -1);
+    boolean direct = rows == count; // entry i is row i: logits go straight to out
+    Region region = new Region(m, cache, s, rows, direct ? out : s.logits, threads, cache.decodeMinBlockFloats);
+    m.parallel().forEach(threads, region::participate);
+    if (region.failure != null) {
+      if (region.failure instanceof RuntimeException re) throw re;
+      if (region.failure instanceof Error er) throw er;
+      throw new IllegalStateException("decode step failed", region.failure);
+    }
+    if (!direct) for (int i = 0; i < rows; i++) System.arraycopy(s.logits, i * vocab, out, s.entry[i] * vocab, vocab);
+    for (int i = 0; i < rows; i++) cache.length[s.seq[i]]++;
+  }
+
+  /** Weights per claimed chunk at least (32 KiB), so the shared counters cost little next to the work. */
+  static final int MIN_BLOCK_FLOATS = 8192;
+
+  /** Columns per chunk of a phase with n output columns over rows of length k: a multiple of 4. */
+  static int blockColumns(int n, int k, int threads) {
+    return blockColumns(n, k, threads, MIN_BLOCK_FLOATS);
+  }
+
+  static int blockColumns(int n, int k, int threads, int minFloats) {
+    int target = (n + 4 * threads - 1) / (4 * threads); // about four chunks per thread, for balance
+    int min = (minFloats + k - 1) / k;
+    int cols = Math.max(target, min);
+    return Math.min(n, (cols + 3) / 4 * 4);
+  }
+
+  /** The phases of one step and the counters the participants synchronise on. */
+  private static final class Region {
+    final LlamaModel m;
+    final LlamaConfig c;
+    final KvCache cache;
+    final Scratch s;
+    final int rows;
+    final float[] logits;
+    final int layers;
+    final int qd, kd, qkvw, cc, f, d, heads, kvHeads, group, vocab;
+    final float eps, scale;
+    final int qkvCols, ccCols, fCols, vCols;
+    final int[] chunks;
+    final AtomicIntegerArray claimed;
+    final AtomicIntegerArray finished;
+    volatile Throwable failure;
+
+    Region(LlamaModel m, KvCache cache, Scratch s, int rows, float[] logits, int threads, int minFloats) {
+      this.m = m;
+      this.c = m.config();
+      this.cache = cache;
+      this.s = s;
+      this.rows = rows;
+      this.logits = logits;
+      layers = c.layers();
+      qd = c.qDim();
+      kd = c.kvDim();
+      qkvw = qd + 2 * kd;
+      cc = c.hidden();
+      f = c.intermediate();
+      d = c.headDim();
+      heads = c.heads();
+      kvHeads = c.kvHeads();
+      group = heads / kvHeads;
+      vocab = c.vocabSize();
+      eps = (float) c.rmsNormEps();
+      scale = (float) (1.0 / Math.sqrt(d));
+      qkvCols = blockColumns(qkvw, cc, threads, minFloats);
+      ccCols = blockColumns(cc, Math.max(qd, f), threads, minFloats);
+      fCols = blockColumns(f, cc, threads, minFloats);
+      vCols = blockColumns(vocab, cc, threads, minFloats);
+      int phases = layers * PHASES_PER_LAYER + 1;
+      chunks = new int[phases];
+      for (int l = 0; l < layers; l++) {
+        int b = l * PHASES_PER_LAYER;
+        chunks[b] = ceilDiv(qkvw, qkvCols);
+        chunks[b + 1] = rows * kvHeads;
+        chunks[b + 2] = ceilDiv(cc, ccCols);
+        chunks[b + 3] = ceilDiv(f, fCols);
+        chunks[b + 4] = ceilDiv(cc, ccCols);
+      }
+      chunks[phases - 1] = ceilDiv(vocab, vCols);
+      claimed = new AtomicIntegerArray(phases);
+      finished = new AtomicIntegerArray(phases);
+    }
+
+    void participate(int t) {
+      for (int p = 0; p < chunks.length; p++) {
+        if (p > 0) await(p - 1);
+        int k;
+        while ((k = claimed.getAndIncrement(p)) < chunks[p]) {
+          try {
+            if (failure == null) chunk(p, k, t);
+          } catch (Throwable e) {
+            synchronized (this) {
+              if (failure == null) failure = e;
+            }
+          } finally {
+            finished.incrementAndGet(p);
+          }
+        }
+      }
+    }
+
+    /** Waits until every chunk of phase p is finished (spinning, then yielding the core). */
+    private void await(int p) {
+      int spins = 0;
+      while (finished.get(p) < chunks[p]) {
+        if (++spins < 2000) Thread.onSpinWait();
+        else Thread.yield();
+      }
+    }
+
+    private void chunk(int p, int k, int t) {
+      if (p == chunks.length - 1) {
+        head(k, t, p);
+        return;
+      }
+      int l = p / PHASES_PER_LAYER;
+      LayerWeights w = m.layer(l);
+      switch (p % PHASES_PER_LAYER) {
+        case 0 -> qkv(w, k, t, p);
+        case 1 -> attention(l, k / kvHeads, k % kvHeads, t);
+        case 2 -> FewRowsGemm.columns(rows, qd, k * ccCols, Math.min(cc, (k + 1) * ccCols), s.att, 0, qd,
+            w.o().data(), 0, qd, 1f, s.x, 0, cc);
+        case 3 -> mlp(w, k, t, p);
+        default -> FewRowsGemm.columns(rows, f, k * ccCols, Math.min(cc, (k + 1) * ccCols), s.gate, 0, f,
+            w.down().data(), 0, f, 1f, s.x, 0, cc);
+      }
+    }
+
+    /** This thread's rmsnorm(x)·w for phase p (computed once per thread and phase). */
+    private float[] norm(int t, int p, float[] weight) {
+      float[] ln = s.ln[t];
+      if (s.lnPhase[t] != p) {
+        for (int r = 0; r < rows; r++) {
+          int o = r * cc;
+          float rs = (float) (1.0 / Math.sqrt(VecOps.sumSq(s.x, o, cc) / cc + eps));
+          for (int i = 0; i < cc; i++) ln[o + i] = s.x[o + i] * rs * weight[i];
+        }
+        s.lnPhase[t] = p;
+      }
+      return ln;
+    }
+
+    /** Columns [j0, j1) of q|k|v (+ bias). */
+    private void qkv(LayerWeights w, int k, int t, int p) {
+      float[] ln = norm(t, p, w.inputNorm().data());
+      int j0 = k * qkvCols, j1 = Math.min(qkvw, j0 + qkvCols);
+      segment(ln, w.q(), w.qBias(), 0, qd, j0, j1);
+      segment(ln, w.k(), w.kBias(), qd, kd, j0, j1);
+      segment(ln, w.v(), w.vBias(), qd + kd, kd, j0, j1);
+    }
+
+    /** The part of [j0, j1) inside the segment [base, base + n) of the q|k|v row. */
+    private void segment(float[] ln, Parameter weight, Parameter bias, int base, int n, int j0, int j1) {
+      int a = Math.max(j0, base) - base, b = Math.min(j1, base + n) - base;
+      if (a >= b) return;
+      float[] wd = weight.data();
+      // rows of this segment's output are strided by qkvw; the kernel writes C[i, j] at i·ldc + j
+      FewRowsGemm.columns(rows, cc, a, b, ln, 0, cc, wd, 0, cc, 0f, s.qkv, base, qkvw);
+      if (bias != null) {
+        float[] bd = bias.data();
+        for (int r = 0; r < rows; r++) for (int j = a; j < b; j++) s.qkv[r * qkvw + base + j] += bd[j];
+      }
+    }
+
+    /** Row r, kv head g: RoPE on k, cache write, then RoPE and attention for each query head of g. */
+    private void attention(int l, int r, int g, int t) {
+      float[] kc = cache.k[l], vc = cache.v[l];
+      int maxLen = cache.maxLen;
+      int sq = s.seq[r], ps = s.pos[r];
+      int half = d / 2, tOff = r * half;
+      int kOff = r * qkvw + qd + g * d;
+      int vOff = kOff + kd;
+      rope(s.qkv, kOff, half, tOff);
+      System.arraycopy(s.qkv, vOff, vc, (sq * maxLen + ps) * kd + g * d, d);
+      int ktBase = (sq * kd + g * d) * maxLen;
+      for (int e = 0; e < d; e++) kc[ktBase + e * maxLen + ps] = s.qkv[kOff + e];
+      int vBase = sq * maxLen * kd + g * d;
+      for (int h = g * group; h < (g + 1) * group; h++) {
+        int qOff = r * qkvw + h * d;
+        rope(s.qkv, qOff, half, tOff);
+        attend(s.qkv, qOff, kc, ktBase, maxLen, vc, vBase, kd, ps + 1, d, scale, s.att, r * qd + h * d, s.scores[t]);
+      }
+    }
+
+    /**
+     * One query against keys {@code 0 .. n−1} of a cache sequence (keys transposed (D, ldk) from
+     * ktBase, values rows of stride vStride from vBase): all n scores into {@code p}, one softmax
+     * pass (no running rescale: the whole row fits), then the probability-weighted sum of values with
+     * the keys in the outer loop and the head's D/L output vectors in registers, two sets of
+     * accumulators (even and odd keys) so the FMA chains overlap.
+     */
+    private static void attend(float[] q, int qOff, float[] kt, int ktBase, int ldk, float[] v, int vBase,
+        int vStride, int n, int d, float scale, float[] out, int outOff, float[] p) {
+      Attention.scores(q, qOff, kt, ktBase, ldk, 0, n, d, scale, p);
+      float max = VecOps.max(p, 0, n);
+      float inv = 1f / VecOps.expShiftSum(p, 0, n, max);
+      int lanes = VecOps.S.length();
+      if (d == 2 * lanes) {
+        FloatVector a0 = FloatVector.zero(VecOps.S), a1 = a0, b0 = a0, b1 = a0;
+        int j = 0;
+        for (; j + 1 < n; j += 2) {
+          int r = vBase + j * vStride;
+          FloatVector pa = FloatVector.broadcast(VecOps.S, p[j]);
+          FloatVector pb = FloatVector.broadcast(VecOps.S, p[j + 1]);
+          a0 = FloatVector.fromArray(VecOps.S, v, r).fma(pa, a0);
+          a1 = FloatVector.fromArray(VecOps.S, v, r + lanes).fma(pa, a1);
+          b0 = FloatVector.fromArray(VecOps.S, v, r + vStride).fma(pb, b0);
+          b1 = FloatVector.fromArray(VecOps.S, v, r + vStride + lanes).fma(pb, b1);
+        }
+        if (j < n) {
+          int r = vBase + j * vStride;
+          FloatVector pa = FloatVector.broadcast(VecOps.S, p[j]);
+          a0 = FloatVector.fromArray(VecOps.S, v, r).fma(pa, a0);
+          a1 = FloatVector.fromArray(VecOps.S, v, r + lanes).fma(pa, a1);
+        }
+        a0.add(b0).mul(inv).intoArray(out, outOff);
+        a1.add(b1).mul(inv).intoArray(out, outOff + lanes);
+      } else if (d == 4 * lanes) {
+        FloatVector a0 = FloatVector.zero(VecOps.S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int j = 0;
+        for (; j + 1 < n; j += 2) {
+          int r = vBase + j * vStride;
+          int rb = r + vStride;
+          FloatVector pa = FloatVector.broadcast(VecOps.S, p[j]);
+          FloatVector pb = FloatVector.broadcast(VecOps.S, p[j + 1]);
+          a0 = FloatVector.fromArray(VecOps.S, v, r).fma(pa, a0);
+          a1 = FloatVector.fromArray(VecOps.S, v, r + lanes).fma(pa, a1);
+          a2 = FloatVector.fromArray(VecOps.S, v, r + 2 * lanes).fma(pa, a2);
+          a3 = FloatVector.fromArray(VecOps.S, v, r + 3 * lanes).fma(pa, a3);
+          b0 = FloatVector.fromArray(VecOps.S, v, rb).fma(pb, b0);
+          b1 = FloatVector.fromArray(VecOps.S, v, rb + lanes).fma(pb, b1);
+          b2 = FloatVector.fromArray(VecOps.S, v, rb + 2 * lanes).fma(pb, b2);
+          b3 = FloatVector.fromArray(VecOps.S, v, rb + 3 * lanes).fma(pb, b3);
+        }
+        if (j < n) {
+          int r = vBase + j * vStride;
+          FloatVector pa = FloatVector.broadcast(VecOps.S, p[j]);
+          a0 = FloatVector.fromArray(VecOps.S, v, r).fma(pa, a0);
+          a1 = FloatVector.fromArray(VecOps.S, v, r + lanes).fma(pa, a1);
+          a2 = FloatVector.fromArray(VecOps.S, v, r + 2 * lanes).fma(pa, a2);
+          a3 = FloatVector.fromArray(VecOps.S, v, r + 3 * lanes).fma(pa, a3);
+        }
+        a0.add(b0).mul(inv).intoArray(out, outOff);
+        a1.add(b1).mul(inv).intoArray(out, outOff + lanes);
+        a2.add(b2).mul(inv).intoArray(out, outOff + 2 * lanes);
+        a3.add(b3).mul(inv).intoArray(out, outOff + 3 * lanes);
+      } else {
+        java.util.Arrays.fill(out, outOff, outOff + d, 0f);
+        Attention.gatherRows(p, n, v, vBase, vStride, out, outOff, d);
+        VecOps.scale(out, outOff, inv, d);
+      }
+    }
+
+    /** RoPE (rotate-half, {@link Rope}) of one head at x[o ..o + D) with row table offset tOff. */
+    private void rope(float[] x, int o, int half, int tOff) {
+      for (int i = 0; i < half; i++) {
+        float co = s.cos[tOff + i];
+        float si = s.sin[tOff + i];
+        float x1 = x[o + i];
+        float x2 = x[o + i + half];
+        x[o + i] = x1 * co - x2 * si;
+        x[o + i + half] = x2 * co + x1 * si;
+      }
+    }
+
+    /** Columns [j0, j1) of gate and up, then h = silu(gate)·up in place of gate. */
+    private void mlp(LayerWeights w, int k, int t, int p) {
+      float[] ln = norm(t, p, w.postNorm().data());
+      int j0 = k * fCols, j1 = Math.min(f, j0 + fCols);
+      FewRowsGemm.columns(rows, cc, j0, j1, ln, 0, cc, w.gate().data(), 0, cc, 0f, s.gate, 0, f);
+      FewRowsGemm.columns(rows, cc, j0, j1, ln, 0, cc, w.up().data(), 0, cc, 0f, s.up, 0, f);
+      for (int r = 0; r < rows; r++) swiglu(s.gate, s.up, r * f + j0, j1 - j0);
+    }
+
+    /** h = a·sigmoid(a)·u over [o, o + n) (SwiGLU, as {@link SwiGlu#forward}). */
+    private static void swiglu(float[] gate, float[] up, int o, int n) {
+      int i = 0;
+      int bound = VecOps.S.loopBound(n);
+      for (; i < bound; i += VecOps.S.length()) {
+        FloatVector a = FloatVector.fromArray(VecOps.S, gate, o + i);
+        FloatVector sig = ONE.div(a.neg().lanewise(VectorOperators.EXP).add(1f));
+        a.mul(sig).mul(FloatVector.fromArray(VecOps.S, up, o + i)).intoArray(gate, o + i);
+      }
+      for (; i < n; i++) {
+        float a = gate[o + i];
+        float sig = (float) (1.0 / (1.0 + Math.exp(-a)));
+        gate[o + i] = a * sig * up[o + i];
+      }
+    }
+
+    /** Columns of the LM head over this thread's final rmsnorm of x. */
+    private void head(int k, int t, int p) {
+      float[] ln = norm(t, p, m.finalNorm().data());
+      int j0 = k * vCols, j1 = Math.min(vocab, j0 + vCols);
+      FewRowsGemm.columns(rows, cc, j0, j1, ln, 0, cc, m.lmHead().data(), 0, cc, 0f, logits, 0, vocab);
+    }
+
+    private static int ceilDiv(int a, int b) {
+      return (a + b - 1) / b;
+    }
+  }
+}
