@@ -186,7 +186,7 @@ final class BlockAttention {
     int j = 0;
     int bound = VecOps.S.loopBound(n);
     for (; j < bound; j += VecOps.S.length()) {
-      FloatVector pv = FloatVector.fromArray(VecOps.S, p, o + j).sub(ls).lanewise(VectorOperators.EXP);
+      FloatVector pv = dev.tulu4j.tensor.VectorExp.exp(FloatVector.fromArray(VecOps.S, p, o + j).sub(ls));
       pv.intoArray(p, o + j);
       pv.mul(FloatVector.fromArray(VecOps.S, ds, o + j).sub(di)).mul(scale).intoArray(ds, o + j);
     }

@@ -85,10 +85,10 @@ final class FewRowsGemm {
       s2 = FloatVector.fromArray(S, x, x2 + p).fma(wv, s2);
       s3 = FloatVector.fromArray(S, x, x3 + p).fma(wv, s3);
     }
-    float r0 = s0.reduceLanes(VectorOperators.ADD);
-    float r1 = s1.reduceLanes(VectorOperators.ADD);
-    float r2 = s2.reduceLanes(VectorOperators.ADD);
-    float r3 = s3.reduceLanes(VectorOperators.ADD);
+    float r0 = VectorMath.sum(s0);
+    float r1 = VectorMath.sum(s1);
+    float r2 = VectorMath.sum(s2);
+    float r3 = VectorMath.sum(s3);
     for (; p < k; p++) {
       float wv = w[wr + p];
       r0 += x[x0 + p] * wv;
