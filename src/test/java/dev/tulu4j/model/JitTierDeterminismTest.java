@@ -25,11 +25,12 @@ import org.junit.jupiter.api.Test;
  */
 class JitTierDeterminismTest {
   private static final List<String> KERNELS = List.of("VecOps.dot", "VecOps.softmax", "SwiGlu", "Gemm.fewRows",
-      "GradOps.globalNorm", "LlamaModel.lossAndBackward");
+      "Gemm.gemv", "GradOps.globalNorm", "LlamaModel.lossAndBackward");
   /** Methods that must have been C2-compiled before the hot phase, or the comparison proves nothing. */
   private static final List<String> MUST_COMPILE = List.of("dev.tulu4j.model.VecOps::dot",
       "dev.tulu4j.model.VecOps::expShiftSum", "dev.tulu4j.model.SwiGlu::lambda$forward",
       "dev.tulu4j.model.SwiGlu::lambda$backward", "dev.tulu4j.tensor.FewRowsGemm::dots",
+      "dev.tulu4j.tensor.Gemv::chunk",
       "dev.tulu4j.train.GradOps::globalNorm");
 
   @Test

@@ -112,6 +112,9 @@ public final class TierProbeMain {
       float[] c = new float[5 * 37];
       model.gemm().sgemm(false, true, 5, 37, 300, 1f, x, 0, 300, w, 0, 300, 0f, c, 0, 37);
       out.put("Gemm.fewRows", c);
+      float[] c1 = new float[37];
+      model.gemm().sgemm(false, true, 1, 37, 300, 1f, x, 0, 300, w, 0, 300, 0f, c1, 0, 37);
+      out.put("Gemm.gemv", c1);
 
       float[] norms = new float[8]; // several calls per run, so the C2 JVM compiles it too
       for (int i = 0; i < norms.length; i++) norms[i] = (float) GradOps.globalNorm(grads.subList(0, 1 + i % 3));
