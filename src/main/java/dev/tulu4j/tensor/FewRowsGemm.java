@@ -85,8 +85,10 @@ final class FewRowsGemm {
       s2 = FloatVector.fromArray(S, x, x2 + p).fma(wv, s2);
       s3 = FloatVector.fromArray(S, x, x3 + p).fma(wv, s3);
     }
-    VectorMath.sum4(s0, s1, s2, s3, out, 0); // fixed-order lane sums: same bits in every JIT tier
-    float r0 = out[0], r1 = out[1], r2 = out[2], r3 = out[3];
+    float r0 = VectorMath.sum(s0);
+    float r1 = VectorMath.sum(s1);
+    float r2 = VectorMath.sum(s2);
+    float r3 = VectorMath.sum(s3);
     for (; p < k; p++) {
       float wv = w[wr + p];
       r0 += x[x0 + p] * wv;

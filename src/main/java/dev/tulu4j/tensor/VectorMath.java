@@ -35,60 +35,34 @@ public final class VectorMath {
    * {@code (((x0+x8)+(x4+x12))+((x2+x10)+(x6+x14))) + (((x1+x9)+(x5+x13))+((x3+x11)+(x7+x15)))}.
    */
   public static float sum(FloatVector v) {
-    if (L > 64) return sumInOrder(v); // no such hardware today; still correct and fixed-order
-    if (L >= 64) v = v.add(v.rearrange(X32));
-    if (L >= 32) v = v.add(v.rearrange(X16));
-    if (L >= 16) v = v.add(v.rearrange(X8));
-    if (L >= 8) v = v.add(v.rearrange(X4));
-    if (L >= 4) v = v.add(v.rearrange(X2));
-    if (L >= 2) v = v.add(v.rearrange(X1));
-    return v.lane(0);
+    // tiny methods (each under C2's 35-byte MaxInlineSize) so that this inlines at every call site,
+    // hot or not: a call that is not inlined would box the vector once per dot product. The steps
+    // for h >= L fold away (L is a constant); 64 lanes (2048-bit SVE) is the widest hardware vector.
+    return half1(half2(half4(half8(half16(half32(v)))))).lane(0);
   }
 
-  // sum4 (16 lanes): two-source selections of the low/high halves, then of the quarters
-  private static final FloatVector HALF_LO = indexes(i -> i < 8 ? i : i + 8);
-  private static final FloatVector HALF_HI = indexes(i -> i < 8 ? i + 8 : i + 16);
-  private static final FloatVector QUARTER_LO = indexes(i -> (i / 4) * 8 + i % 4);
-  private static final FloatVector QUARTER_HI = indexes(i -> (i / 4) * 8 + i % 4 + 4);
-
-  private static FloatVector indexes(java.util.function.IntUnaryOperator f) {
-    if (L != 16) return null;
-    float[] a = new float[L];
-    for (int i = 0; i < L; i++) a[i] = f.applyAsInt(i);
-    return FloatVector.fromArray(S, a, 0);
+  private static FloatVector half32(FloatVector v) {
+    return L > 32 ? v.add(v.rearrange(X32)) : v;
   }
 
-  /**
-   * {@code out[o+r] = sum(v_r)} for the four vectors, bit-identical to four calls of
-   * {@link #sum(FloatVector)} (the same pairwise tree per vector) but with 16 lanes about half the
-   * instructions: the first two tree levels of all four run side by side in two-source lane
-   * selections ({@code selectFrom}), the last two on one vector holding the four partial quarters.
-   */
-  public static void sum4(FloatVector a, FloatVector b, FloatVector c, FloatVector d, float[] out, int o) {
-    if (L != 16) {
-      out[o] = sum(a);
-      out[o + 1] = sum(b);
-      out[o + 2] = sum(c);
-      out[o + 3] = sum(d);
-      return;
-    }
-    // lanes 0-7: a_i + a_(i+8); lanes 8-15: b_i + b_(i+8)  (and c, d likewise)
-    FloatVector ab = HALF_LO.selectFrom(a, b).add(HALF_HI.selectFrom(a, b));
-    FloatVector cd = HALF_LO.selectFrom(c, d).add(HALF_HI.selectFrom(c, d));
-    // lanes 4g..4g+3: quarter sums of the g-th vector (tree level h = 4)
-    FloatVector q = QUARTER_LO.selectFrom(ab, cd).add(QUARTER_HI.selectFrom(ab, cd));
-    q = q.add(q.rearrange(X2));
-    q = q.add(q.rearrange(X1));
-    out[o] = q.lane(0);
-    out[o + 1] = q.lane(4);
-    out[o + 2] = q.lane(8);
-    out[o + 3] = q.lane(12);
+  private static FloatVector half16(FloatVector v) {
+    return L > 16 ? v.add(v.rearrange(X16)) : v;
   }
 
-  private static float sumInOrder(FloatVector v) {
-    float s = 0f;
-    for (int i = 0; i < L; i++) s += v.lane(i);
-    return s;
+  private static FloatVector half8(FloatVector v) {
+    return L > 8 ? v.add(v.rearrange(X8)) : v;
+  }
+
+  private static FloatVector half4(FloatVector v) {
+    return L > 4 ? v.add(v.rearrange(X4)) : v;
+  }
+
+  private static FloatVector half2(FloatVector v) {
+    return L > 2 ? v.add(v.rearrange(X2)) : v;
+  }
+
+  private static FloatVector half1(FloatVector v) {
+    return L > 1 ? v.add(v.rearrange(X1)) : v;
   }
 
   /** {@code Σ x[xOff+i]·y[yOff+i]} for {@code i < n}, accumulated in four independent vectors. */
@@ -174,8 +148,10 @@ public final class VectorMath {
       s2 = FloatVector.fromArray(S, m, m2 + i).fma(xv, s2);
       s3 = FloatVector.fromArray(S, m, m3 + i).fma(xv, s3);
     }
-    sum4(s0.add(t0), s1.add(t1), s2.add(t2), s3.add(t3), out, o);
-    float r0 = out[o], r1 = out[o + 1], r2 = out[o + 2], r3 = out[o + 3];
+    float r0 = sum(s0.add(t0));
+    float r1 = sum(s1.add(t1));
+    float r2 = sum(s2.add(t2));
+    float r3 = sum(s3.add(t3));
     for (; i < n; i++) {
       float xv = x[xOff + i];
       r0 += xv * m[m0 + i];

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link VectorMath#sum} follows its documented pairwise tree exactly (a scalar re-computation of the
- * tree gives the same bits), and {@link VectorMath#sum4} equals four {@code sum} calls bit for bit.
+ * tree gives the same bits).
  * Inputs mix magnitudes from 1e-6 to 1e6 so any other order would round differently.
  */
 class VectorMathSumTest {
@@ -45,19 +45,5 @@ class VectorMathSumTest {
     }
     // the inputs are hard enough that the order is visible (lane-by-lane order gives other bits)
     if (L >= 4) assertThat(differsFromSequential).isGreaterThan(1000);
-  }
-
-  @Test
-  void sum4EqualsFourSums() {
-    float[] out = new float[6];
-    for (int t = 0; t < 20_000; t++) {
-      FloatVector[] v = new FloatVector[4];
-      for (int r = 0; r < 4; r++) v[r] = FloatVector.fromArray(VectorMath.S, lanes(), 0);
-      VectorMath.sum4(v[0], v[1], v[2], v[3], out, 1);
-      for (int r = 0; r < 4; r++) {
-        assertThat(Float.floatToRawIntBits(out[1 + r])).as("trial %d row %d", t, r)
-            .isEqualTo(Float.floatToRawIntBits(VectorMath.sum(v[r])));
-      }
-    }
   }
 }
