@@ -1,5 +1,7 @@
 package dev.tulu4j.generate;
 
+import dev.tulu4j.tensor.VectorExp;
+import dev.tulu4j.tensor.VectorMath;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import jdk.incubator.vector.FloatVector;
@@ -135,8 +137,8 @@ public final class Sampler {
     while (i < bound) {
       int end = Math.min(bound, i + 256);
       FloatVector acc = FloatVector.zero(S);
-      for (; i < end; i += S.length()) acc = acc.add(FloatVector.fromArray(S, z, off + i).sub(max).lanewise(VectorOperators.EXP));
-      sum += acc.reduceLanes(VectorOperators.ADD);
+      for (; i < end; i += S.length()) acc = acc.add(VectorExp.exp(FloatVector.fromArray(S, z, off + i).sub(max)));
+      sum += VectorMath.sum(acc);
     }
     for (; i < n; i++) sum += Math.exp((double) z[off + i] - max);
     return z[off + token] - (double) max - Math.log(sum);

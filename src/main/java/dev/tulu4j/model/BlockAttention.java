@@ -4,7 +4,6 @@ import dev.tulu4j.tensor.Gemm;
 import dev.tulu4j.tensor.Parallel;
 import dev.tulu4j.tensor.VectorGemm;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * The training/prefill attention of {@link Attention} computed a block of {@link #QB} queries at a
@@ -186,12 +185,12 @@ final class BlockAttention {
     int j = 0;
     int bound = VecOps.S.loopBound(n);
     for (; j < bound; j += VecOps.S.length()) {
-      FloatVector pv = FloatVector.fromArray(VecOps.S, p, o + j).sub(ls).lanewise(VectorOperators.EXP);
+      FloatVector pv = dev.tulu4j.tensor.VectorExp.exp(FloatVector.fromArray(VecOps.S, p, o + j).sub(ls));
       pv.intoArray(p, o + j);
       pv.mul(FloatVector.fromArray(VecOps.S, ds, o + j).sub(di)).mul(scale).intoArray(ds, o + j);
     }
     for (; j < n; j++) {
-      float pj = (float) Math.exp(p[o + j] - ls);
+      float pj = dev.tulu4j.tensor.VectorExp.exp(p[o + j] - ls);
       p[o + j] = pj;
       ds[o + j] = pj * (ds[o + j] - di) * scale;
     }

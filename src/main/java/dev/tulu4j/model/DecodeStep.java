@@ -1,10 +1,10 @@
 package dev.tulu4j.model;
 
 import dev.tulu4j.tensor.FewRowsGemm;
+import dev.tulu4j.tensor.VectorExp;
 import dev.tulu4j.tensor.VectorGemm;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * One decode step — every listed sequence gets exactly one new token, at most
@@ -400,12 +400,12 @@ final class DecodeStep {
       int bound = VecOps.S.loopBound(n);
       for (; i < bound; i += VecOps.S.length()) {
         FloatVector a = FloatVector.fromArray(VecOps.S, gate, o + i);
-        FloatVector sig = ONE.div(a.neg().lanewise(VectorOperators.EXP).add(1f));
+        FloatVector sig = ONE.div(VectorExp.exp(a.neg()).add(1f));
         a.mul(sig).mul(FloatVector.fromArray(VecOps.S, up, o + i)).intoArray(gate, o + i);
       }
       for (; i < n; i++) {
         float a = gate[o + i];
-        float sig = (float) (1.0 / (1.0 + Math.exp(-a)));
+        float sig = 1f / (VectorExp.exp(-a) + 1f);
         gate[o + i] = a * sig * up[o + i];
       }
     }

@@ -1,11 +1,13 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.VectorExp;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * The Llama MLP nonlinearity {@code h = silu(gate) · up} with {@code silu(a) = a·σ(a)} (HF
- * {@code LlamaMLP}, act_fn "silu").
+ * {@code LlamaMLP}, act_fn "silu"). The scalar tails repeat the vector lanes' operations in the same
+ * order ({@link VectorExp} included), so an element's value does not depend on where a thread's
+ * range or the vector loop ends.
  */
 final class SwiGlu {
   private static final FloatVector ONE = FloatVector.broadcast(VecOps.S, 1f);
@@ -19,12 +21,12 @@ final class SwiGlu {
       int bound = from + VecOps.S.loopBound(to - from);
       for (; i < bound; i += VecOps.S.length()) {
         FloatVector a = FloatVector.fromArray(VecOps.S, gate, i);
-        FloatVector sig = ONE.div(a.neg().lanewise(VectorOperators.EXP).add(1f));
+        FloatVector sig = ONE.div(VectorExp.exp(a.neg()).add(1f));
         a.mul(sig).mul(FloatVector.fromArray(VecOps.S, up, i)).intoArray(h, i);
       }
       for (; i < to; i++) {
         float a = gate[i];
-        float sig = (float) (1.0 / (1.0 + Math.exp(-a)));
+        float sig = 1f / (VectorExp.exp(-a) + 1f);
         h[i] = a * sig * up[i];
       }
     });
@@ -39,7 +41,7 @@ final class SwiGlu {
         FloatVector a = FloatVector.fromArray(VecOps.S, gate, i);
         FloatVector u = FloatVector.fromArray(VecOps.S, up, i);
         FloatVector d = FloatVector.fromArray(VecOps.S, dh, i);
-        FloatVector sig = ONE.div(a.neg().lanewise(VectorOperators.EXP).add(1f));
+        FloatVector sig = ONE.div(VectorExp.exp(a.neg()).add(1f));
         FloatVector silu = a.mul(sig);
         d.mul(silu).intoArray(dup, i);
         FloatVector dsilu = sig.mul(a.mul(sig.neg().add(1f)).add(1f));
@@ -47,9 +49,9 @@ final class SwiGlu {
       }
       for (; i < to; i++) {
         float a = gate[i];
-        float sig = (float) (1.0 / (1.0 + Math.exp(-a)));
-        dup[i] = dh[i] * a * sig;
-        dgate[i] = dh[i] * up[i] * sig * (1 + a * (1 - sig));
+        float sig = 1f / (VectorExp.exp(-a) + 1f);
+        dup[i] = dh[i] * (a * sig);
+        dgate[i] = dh[i] * up[i] * (sig * (a * (1f - sig) + 1f));
       }
     });
   }

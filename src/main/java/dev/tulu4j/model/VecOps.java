@@ -1,12 +1,15 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.VectorExp;
+import dev.tulu4j.tensor.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The few vector primitives the model kernels share (dot, axpy, scale, sum of squares, exp), written
- * with {@code jdk.incubator.vector} and a scalar tail so any length works.
+ * with {@code jdk.incubator.vector} and a scalar tail so any length works. Horizontal sums use
+ * {@link VectorMath#sum} and exp uses {@link VectorExp}: both give the same bits in every JIT tier.
  */
 final class VecOps {
   static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -20,7 +23,7 @@ final class VecOps {
     FloatVector acc = FloatVector.zero(S);
     for (; i < bound; i += S.length())
       acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
-    float s = acc.reduceLanes(VectorOperators.ADD);
+    float s = VectorMath.sum(acc);
     for (; i < n; i++) s += a[ao + i] * b[bo + i];
     return s;
   }
@@ -55,7 +58,7 @@ final class VecOps {
     if (bound > 0) {
       FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
       for (; i < bound; i += S.length()) acc = acc.max(FloatVector.fromArray(S, x, xo + i));
-      m = acc.reduceLanes(VectorOperators.MAX);
+      m = acc.reduceLanes(VectorOperators.MAX); // max is associative and commutative: any order, same bits
     }
     for (; i < n; i++) m = Math.max(m, x[xo + i]);
     return m;
@@ -67,13 +70,13 @@ final class VecOps {
     int bound = S.loopBound(n);
     FloatVector acc = FloatVector.zero(S);
     for (; i < bound; i += S.length()) {
-      FloatVector e = FloatVector.fromArray(S, x, xo + i).sub(shift).lanewise(VectorOperators.EXP);
+      FloatVector e = VectorExp.exp(FloatVector.fromArray(S, x, xo + i).sub(shift));
       e.intoArray(x, xo + i);
       acc = acc.add(e);
     }
-    float s = acc.reduceLanes(VectorOperators.ADD);
+    float s = VectorMath.sum(acc);
     for (; i < n; i++) {
-      float e = (float) Math.exp(x[xo + i] - shift);
+      float e = VectorExp.exp(x[xo + i] - shift);
       x[xo + i] = e;
       s += e;
     }
@@ -86,9 +89,9 @@ final class VecOps {
     int bound = S.loopBound(n);
     FloatVector acc = FloatVector.zero(S);
     for (; i < bound; i += S.length())
-      acc = acc.add(FloatVector.fromArray(S, x, xo + i).sub(shift).lanewise(VectorOperators.EXP));
-    float s = acc.reduceLanes(VectorOperators.ADD);
-    for (; i < n; i++) s += (float) Math.exp(x[xo + i] - shift);
+      acc = acc.add(VectorExp.exp(FloatVector.fromArray(S, x, xo + i).sub(shift)));
+    float s = VectorMath.sum(acc);
+    for (; i < n; i++) s += VectorExp.exp(x[xo + i] - shift);
     return s;
   }
 }

@@ -7,11 +7,11 @@ import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.model.Parameter;
 import dev.tulu4j.tensor.Parallel;
+import dev.tulu4j.tensor.VectorMath;
 import dev.tulu4j.train.AdamW;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -234,7 +234,7 @@ public final class EngineBench {
         a2 = a2.add(FloatVector.fromArray(S, a, i + 2 * w));
         a3 = a3.add(FloatVector.fromArray(S, a, i + 3 * w));
       }
-      float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+      float s = VectorMath.sum(a0.add(a1).add(a2.add(a3)));
       for (; i < to; i++) s += a[i];
       sink[t] = s;
     });

@@ -4,7 +4,6 @@ import static dev.tulu4j.tensor.VectorMath.L;
 import static dev.tulu4j.tensor.VectorMath.S;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * {@code C[m,n] = alpha · op(A)[m,k] · Wᵀ + beta · C} for a few rows ({@code 2 ≤ m ≤ 64}) with W stored
@@ -138,14 +137,14 @@ public final class FewRowsGemm {
       a23 = x2.fma(v, a23);
       a33 = x3.fma(v, a33);
     }
-    float s00 = a00.reduceLanes(VectorOperators.ADD), s01 = a01.reduceLanes(VectorOperators.ADD);
-    float s02 = a02.reduceLanes(VectorOperators.ADD), s03 = a03.reduceLanes(VectorOperators.ADD);
-    float s10 = a10.reduceLanes(VectorOperators.ADD), s11 = a11.reduceLanes(VectorOperators.ADD);
-    float s12 = a12.reduceLanes(VectorOperators.ADD), s13 = a13.reduceLanes(VectorOperators.ADD);
-    float s20 = a20.reduceLanes(VectorOperators.ADD), s21 = a21.reduceLanes(VectorOperators.ADD);
-    float s22 = a22.reduceLanes(VectorOperators.ADD), s23 = a23.reduceLanes(VectorOperators.ADD);
-    float s30 = a30.reduceLanes(VectorOperators.ADD), s31 = a31.reduceLanes(VectorOperators.ADD);
-    float s32 = a32.reduceLanes(VectorOperators.ADD), s33 = a33.reduceLanes(VectorOperators.ADD);
+    float s00 = VectorMath.sum(a00), s01 = VectorMath.sum(a01);
+    float s02 = VectorMath.sum(a02), s03 = VectorMath.sum(a03);
+    float s10 = VectorMath.sum(a10), s11 = VectorMath.sum(a11);
+    float s12 = VectorMath.sum(a12), s13 = VectorMath.sum(a13);
+    float s20 = VectorMath.sum(a20), s21 = VectorMath.sum(a21);
+    float s22 = VectorMath.sum(a22), s23 = VectorMath.sum(a23);
+    float s30 = VectorMath.sum(a30), s31 = VectorMath.sum(a31);
+    float s32 = VectorMath.sum(a32), s33 = VectorMath.sum(a33);
     for (; p < k; p++) {
       float x0 = x[xa + p], x1 = x[xb + p], x2 = x[xc + p], x3 = x[xd + p];
       float v0 = w[wa + p], v1 = w[wb + p], v2 = w[wc + p], v3 = w[wd + p];
@@ -175,8 +174,8 @@ public final class FewRowsGemm {
       a2 = x0.fma(FloatVector.fromArray(S, w, wc + p), a2);
       a3 = x0.fma(FloatVector.fromArray(S, w, wd + p), a3);
     }
-    float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-    float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
+    float s0 = VectorMath.sum(a0), s1 = VectorMath.sum(a1);
+    float s2 = VectorMath.sum(a2), s3 = VectorMath.sum(a3);
     for (; p < k; p++) {
       float x0 = x[xa + p];
       s0 += x0 * w[wa + p];
@@ -197,7 +196,7 @@ public final class FewRowsGemm {
     for (; p <= k - L; p += L) {
       a = FloatVector.fromArray(S, x, xa + p).fma(FloatVector.fromArray(S, w, wa + p), a);
     }
-    float s = a.reduceLanes(VectorOperators.ADD);
+    float s = VectorMath.sum(a);
     for (; p < k; p++) {
       s += x[xa + p] * w[wa + p];
     }

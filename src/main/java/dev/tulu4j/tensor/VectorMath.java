@@ -1,19 +1,69 @@
 package dev.tulu4j.tensor;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vectorized level-1 helpers ({@code dot}, {@code axpy}, {@code scale}) on float arrays with
  * offsets, in {@link FloatVector#SPECIES_PREFERRED} (16 lanes with AVX-512). Single-threaded: the
  * callers split work over a {@link Parallel} themselves.
+ *
+ * <p>Every horizontal sum goes through {@link #sum(FloatVector)}, whose order is fixed, never
+ * {@code reduceLanes(ADD)}: the Vector API leaves that order unspecified, and C2's intrinsic does sum
+ * in another order than the interpreter/C1 fallback (lane 0, 1, 2, ... in turn), so a result would
+ * depend on how hot the code was (issue #3: resume must be bit-identical).
  */
 public final class VectorMath {
   static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   static final int L = S.length();
 
+  // butterfly partners lane i <-> lane i^h (null where h >= L: that step is skipped)
+  private static final VectorShuffle<Float> X1 = partner(1), X2 = partner(2), X4 = partner(4),
+      X8 = partner(8), X16 = partner(16), X32 = partner(32);
+
   private VectorMath() {}
+
+  private static VectorShuffle<Float> partner(int h) {
+    return h < L ? VectorShuffle.fromOp(S, i -> i ^ h) : null;
+  }
+
+  /**
+   * The sum of the lanes of {@code v} (of {@link FloatVector#SPECIES_PREFERRED}) in a fixed pairwise
+   * order, bit-identical in the interpreter, C1 and C2: {@code v += v[i^h]} for {@code h = L/2, ..., 1}
+   * (each step is plain IEEE lane-wise addition), then lane 0. With 16 lanes lane 0 ends as
+   * {@code (((x0+x8)+(x4+x12))+((x2+x10)+(x6+x14))) + (((x1+x9)+(x5+x13))+((x3+x11)+(x7+x15)))}.
+   */
+  public static float sum(FloatVector v) {
+    // tiny methods (each under C2's 35-byte MaxInlineSize) so that this inlines at every call site,
+    // hot or not: a call that is not inlined would box the vector once per dot product. The steps
+    // for h >= L fold away (L is a constant); 64 lanes (2048-bit SVE) is the widest hardware vector.
+    return half1(half2(half4(half8(half16(half32(v)))))).lane(0);
+  }
+
+  private static FloatVector half32(FloatVector v) {
+    return L > 32 ? v.add(v.rearrange(X32)) : v;
+  }
+
+  private static FloatVector half16(FloatVector v) {
+    return L > 16 ? v.add(v.rearrange(X16)) : v;
+  }
+
+  private static FloatVector half8(FloatVector v) {
+    return L > 8 ? v.add(v.rearrange(X8)) : v;
+  }
+
+  private static FloatVector half4(FloatVector v) {
+    return L > 4 ? v.add(v.rearrange(X4)) : v;
+  }
+
+  private static FloatVector half2(FloatVector v) {
+    return L > 2 ? v.add(v.rearrange(X2)) : v;
+  }
+
+  private static FloatVector half1(FloatVector v) {
+    return L > 1 ? v.add(v.rearrange(X1)) : v;
+  }
 
   /** {@code Σ x[xOff+i]·y[yOff+i]} for {@code i < n}, accumulated in four independent vectors. */
   public static float dot(float[] x, int xOff, float[] y, int yOff, int n) {
@@ -33,7 +83,7 @@ public final class VectorMath {
     for (; i <= n - L; i += L) {
       s0 = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), s0);
     }
-    float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+    float sum = sum(s0.add(s1).add(s2.add(s3)));
     for (; i < n; i++) {
       sum += x[xOff + i] * y[yOff + i];
     }
@@ -98,10 +148,10 @@ public final class VectorMath {
       s2 = FloatVector.fromArray(S, m, m2 + i).fma(xv, s2);
       s3 = FloatVector.fromArray(S, m, m3 + i).fma(xv, s3);
     }
-    float r0 = s0.add(t0).reduceLanes(VectorOperators.ADD);
-    float r1 = s1.add(t1).reduceLanes(VectorOperators.ADD);
-    float r2 = s2.add(t2).reduceLanes(VectorOperators.ADD);
-    float r3 = s3.add(t3).reduceLanes(VectorOperators.ADD);
+    float r0 = sum(s0.add(t0));
+    float r1 = sum(s1.add(t1));
+    float r2 = sum(s2.add(t2));
+    float r3 = sum(s3.add(t3));
     for (; i < n; i++) {
       float xv = x[xOff + i];
       r0 += xv * m[m0 + i];

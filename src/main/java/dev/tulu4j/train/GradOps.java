@@ -1,10 +1,10 @@
 package dev.tulu4j.train;
 
 import dev.tulu4j.model.Parameter;
+import dev.tulu4j.tensor.VectorMath;
 import java.util.Arrays;
 import java.util.List;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Whole-model gradient operations: zeroing, the global L2 norm and the clipping coefficient. */
@@ -32,7 +32,7 @@ public final class GradOps {
           FloatVector x = FloatVector.fromArray(S, g, i);
           acc = x.fma(x, acc);
         }
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        double s = VectorMath.sum(acc); // fixed lane order: same bits in every JIT tier
         for (; i < end; i++) s += (double) g[i] * g[i];
         total += s;
       }
