@@ -52,13 +52,21 @@ final class RmsNorm {
         VecOps.axpy(-k, x, o, dx, o, c);
       }
     });
-    // dw: a sequential reduction over rows (cheap next to the GEMMs, and race-free).
-    float[] tmp = new float[c];
-    for (int r = 0; r < rows; r++) {
-      int o = r * c;
-      float rs = rstd[r];
-      for (int i = 0; i < c; i++) tmp[i] = dy[o + i] * x[o + i];
-      VecOps.axpy(rs, tmp, 0, dw, 0, c);
-    }
+    // dw: each channel sums over the rows in row order (race-free and independent of the thread
+    // count); the channels are split in blocks of whole vectors over the threads, so every element
+    // sees exactly the operations of one sequential pass
+    int lanes = VecOps.S.length();
+    int groups = (c + lanes - 1) / lanes;
+    par.forRange(groups, 4, (g0, g1) -> {
+      int c0 = g0 * lanes;
+      int width = Math.min(c, g1 * lanes) - c0;
+      float[] tmp = new float[width];
+      for (int r = 0; r < rows; r++) {
+        int o = r * c + c0;
+        float rs = rstd[r];
+        for (int i = 0; i < width; i++) tmp[i] = dy[o + i] * x[o + i];
+        VecOps.axpy(rs, tmp, 0, dw, c0, width);
+      }
+    });
   }
 }
