@@ -13,19 +13,21 @@ import static dev.tulu4j.tensor.GemmPack.NR;
  * for jc in n by NC:                      B block columns
  *   for pc in k by KC:                    depth block; beta applies on the first only
  *     pack op(B)[pc.., jc..] into panels  (split over the threads)
- *     for ic in m by MC (per thread):     op(A) = Aᵀ: pack into MR-row tiles (L2); op(A) = A: read in place
+ *     for ic in m by MC (per thread):     op(A) read in place (or, AMode.PACKED, packed into MR-row tiles)
  *       for each panel:                   NR = 4 vectors wide, or one vector at the edge
  *         for each MR-row tile:           micro-kernel, 6 × NR accumulators in registers
  * </pre>
  *
- * <p>A not transposed is not packed: its rows are already contiguous, the kernel broadcasts from
- * six row streams, and the mc × kc block stays in L2 as a packed copy would; this saves a copy of A
- * per call that cost as much as a tenth of a training GEMM (docs/PERFORMANCE.md, "Training step").
+ * <p>A is not packed (the default {@link AMode#IN_PLACE}): the kernels broadcast from six row
+ * streams of A, or from six neighbouring values of one stored row when A is transposed, and the
+ * mc × kc block stays in L2 as a packed copy would. Packing A took 14% of the tiny model's training
+ * step (docs/PERFORMANCE.md, "Training step").
  *
  * <p>Rows are cut into up to four chunks per thread that the threads claim as they go, so the split
  * stays even when one core is briefly taken by another process. {@code m == 1} and {@code n == 1} go to {@link Gemv}, and a few rows times a transposed B
  * ({@code m ≤ 64} and {@code k ≥ 128}, batched decode) to {@link FewRowsGemm} (bandwidth-bound, no packing). Transposes
- * are resolved by the packing, so all four {@code transA/transB} combinations share the kernels.
+ * of B are resolved by its packing, those of A by the kernel variant ({@code GemmKernels.wideRows} or
+ * {@code wideCols}).
  */
 public final class VectorGemm implements Gemm {
 
