@@ -54,8 +54,17 @@ final class Rope {
    * {@code float(pos)·invFreq}; its cosine and sine are then taken in double and rounded.
    */
   static void tables(float[] invFreq, int[] pos, int n, float[] cos, float[] sin) {
+    tableRows(invFreq, pos, 0, n, cos, sin);
+  }
+
+  /** {@link #tables} with the rows split over {@code par} (the training forward's N = B·T rows). */
+  static void tables(ModelParallel par, float[] invFreq, int[] pos, int n, float[] cos, float[] sin) {
+    par.forRange(n, 64, (from, to) -> tableRows(invFreq, pos, from, to, cos, sin));
+  }
+
+  private static void tableRows(float[] invFreq, int[] pos, int from, int to, float[] cos, float[] sin) {
     int half = invFreq.length;
-    for (int r = 0; r < n; r++) {
+    for (int r = from; r < to; r++) {
       for (int i = 0; i < half; i++) {
         float a = (float) pos[r] * invFreq[i];
         cos[r * half + i] = (float) Math.cos(a);

@@ -26,15 +26,17 @@ final class Trunk {
     float eps = (float) c.rmsNormEps();
     a.forwarded = null;
     int[] pos = positionsAndStarts(batch, a.start);
-    Rope.tables(m.inverseFrequencies(), pos, n, a.ropeCos, a.ropeSin);
+    Rope.tables(par, m.inverseFrequencies(), pos, n, a.ropeCos, a.ropeSin);
     // embedding: res0[r] = E[ids[r]]
     float[] e = m.embedding().data();
+    int[] ids = batch.ids();
     for (int r = 0; r < n; r++) {
-      int id = batch.ids()[r];
-      if (id < 0 || id >= c.vocabSize())
-        throw new IllegalArgumentException("batch.ids[" + r + "] = " + id + " outside vocabulary [0, " + c.vocabSize() + ")");
-      System.arraycopy(e, id * cc, a.res[0], r * cc, cc);
+      if (ids[r] < 0 || ids[r] >= c.vocabSize())
+        throw new IllegalArgumentException("batch.ids[" + r + "] = " + ids[r] + " outside vocabulary [0, " + c.vocabSize() + ")");
     }
+    par.forRange(n, 64, (from, to) -> {
+      for (int r = from; r < to; r++) System.arraycopy(e, ids[r] * cc, a.res[0], r * cc, cc);
+    });
     for (int l = 0; l < c.layers(); l++) {
       LayerWeights w = m.layer(l);
       // 1. ln1 = RMSNorm(res_l)
@@ -50,7 +52,7 @@ final class Trunk {
       Attention.forward(par, a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], batch.batchSize(), batch.seqLen(),
           c.heads(), c.kvHeads(), hd, a.start);
       // 5. resMid = res_l + att·Woᵀ
-      System.arraycopy(a.res[l], 0, a.resMid[l], 0, n * cc);
+      copy(par, a.res[l], a.resMid[l], n * cc);
       m.gemm().sgemm(false, true, n, cc, qd, 1f, a.att[l], 0, qd, w.o().data(), 0, qd, 1f, a.resMid[l], 0, cc);
       // 6. ln2 = RMSNorm(resMid)
       RmsNorm.forward(par, a.resMid[l], w.postNorm().data(), a.ln2[l], a.rstd2[l], n, cc, eps);
@@ -60,7 +62,7 @@ final class Trunk {
       // 8. h = silu(gate)·up
       SwiGlu.forward(par, a.gate[l], a.up[l], a.h[l], n * f);
       // 9. res_{l+1} = resMid + h·Wdᵀ
-      System.arraycopy(a.resMid[l], 0, a.res[l + 1], 0, n * cc);
+      copy(par, a.resMid[l], a.res[l + 1], n * cc);
       m.gemm().sgemm(false, true, n, cc, f, 1f, a.h[l], 0, f, w.down().data(), 0, f, 1f, a.res[l + 1], 0, cc);
     }
     // final RMSNorm
@@ -168,8 +170,21 @@ final class Trunk {
       // 1. ln1 = RMSNorm(res_l): dres_l += RMSNorm'(dln1)
       RmsNorm.backward(par, a.dln, a.res[l], w.inputNorm().data(), a.rstd1[l], a.dres, w.inputNorm().grad(), n, cc);
     }
-    // embedding: dE[ids[r]] += dres_0[r]
+    // embedding: dE[ids[r]] += dres_0[r], rows in order (repeated ids add up in the same order on
+    // any thread count); the channels are split in blocks of whole vectors over the threads
     float[] ge = m.embedding().grad();
-    for (int r = 0; r < n; r++) VecOps.axpy(1f, a.dres, r * cc, ge, batch.ids()[r] * cc, cc);
+    int[] ids = batch.ids();
+    int lanes = VecOps.S.length();
+    int groups = (cc + lanes - 1) / lanes;
+    par.forRange(groups, 4, (g0, g1) -> {
+      int c0 = g0 * lanes;
+      int width = Math.min(cc, g1 * lanes) - c0;
+      for (int r = 0; r < n; r++) VecOps.axpy(1f, a.dres, r * cc + c0, ge, ids[r] * cc + c0, width);
+    });
+  }
+
+  /** dst[0..len) = src[0..len), in blocks over the threads (the residual stream is 4 MB at N = 4096, C = 256). */
+  private static void copy(ModelParallel par, float[] src, float[] dst, int len) {
+    par.forRange(len, 1 << 15, (from, to) -> System.arraycopy(src, from, dst, from, to - from));
   }
 }

@@ -13,15 +13,21 @@ import static dev.tulu4j.tensor.GemmPack.NR;
  * for jc in n by NC:                      B block columns
  *   for pc in k by KC:                    depth block; beta applies on the first only
  *     pack op(B)[pc.., jc..] into panels  (split over the threads)
- *     for ic in m by MC (per thread):     pack op(A)[ic.., pc..] into MR-row tiles (L2)
+ *     for ic in m by MC (per thread):     op(A) read in place (or, AMode.PACKED, packed into MR-row tiles)
  *       for each panel:                   NR = 4 vectors wide, or one vector at the edge
  *         for each MR-row tile:           micro-kernel, 6 × NR accumulators in registers
  * </pre>
  *
+ * <p>A is not packed (the default {@link AMode#IN_PLACE}): the kernels broadcast from six row
+ * streams of A, or from six neighbouring values of one stored row when A is transposed, and the
+ * mc × kc block stays in L2 as a packed copy would. Packing A took 14% of the tiny model's training
+ * step (docs/PERFORMANCE.md, "Training step").
+ *
  * <p>Rows are cut into up to four chunks per thread that the threads claim as they go, so the split
  * stays even when one core is briefly taken by another process. {@code m == 1} and {@code n == 1} go to {@link Gemv}, and a few rows times a transposed B
- * ({@code m ≤ 64}, batched decode) to {@link FewRowsGemm} (bandwidth-bound, no packing). Transposes
- * are resolved by the packing, so all four {@code transA/transB} combinations share the kernels.
+ * ({@code m ≤ 64} and {@code k ≥ 128}, batched decode) to {@link FewRowsGemm} (bandwidth-bound, no packing). Transposes
+ * of B are resolved by its packing, those of A by the kernel variant ({@code GemmKernels.wideRows} or
+ * {@code wideCols}).
  */
 public final class VectorGemm implements Gemm {
 
@@ -50,28 +56,52 @@ public final class VectorGemm implements Gemm {
     }
   }
 
+  /**
+   * The few-rows path ends every output with horizontal sums of four vectors, a fixed cost that
+   * only a deep enough {@code k} (decode: k = hidden or intermediate, 256 and up) amortises. A shallow
+   * product with few rows is the attention score tile {@code S = Q·Kᵀ} (k = head dim, 32–64): the
+   * packed kernel does it several times faster (docs/PERFORMANCE.md, "Training step").
+   */
+  static final int FEW_ROWS_MIN_K = 128;
+
   /** Below this many flops a call runs on one thread: waking the pool would cost more than it saves. */
   private static final double PARALLEL_MIN_FLOPS = 4e6;
 
   private static final ThreadLocal<float[]> A_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
   private static final ThreadLocal<float[]> B_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+  private static final ThreadLocal<float[]> TILE_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
 
   private final Parallel parallel;
   private final Blocking blocking;
   /** Where {@link Gemms#routesToLarge} products go instead of the blocked kernel (null: nowhere). */
   private final Gemm large;
+  private final AMode aMode;
+
+  /**
+   * Where the kernels read op(A): packed into MR-row tiles (the earlier design), in place when A is
+   * not transposed, or always in place. All three run the same FMAs in the same order, so results
+   * are bit-identical; the choice is speed only (tests and measurements compare them).
+   */
+  enum AMode { PACKED, ROWS_IN_PLACE, IN_PLACE }
+
+  static final AMode DEFAULT_A_MODE = AMode.IN_PLACE;
 
   public VectorGemm(Parallel parallel) {
     this(parallel, Blocking.defaults());
   }
 
   public VectorGemm(Parallel parallel, Blocking blocking) {
-    this(parallel, blocking, null);
+    this(parallel, blocking, DEFAULT_A_MODE);
   }
 
-  private VectorGemm(Parallel parallel, Blocking blocking, Gemm large) {
+  VectorGemm(Parallel parallel, Blocking blocking, AMode aMode) {
+    this(parallel, blocking, aMode, null);
+  }
+
+  private VectorGemm(Parallel parallel, Blocking blocking, AMode aMode, Gemm large) {
     this.parallel = java.util.Objects.requireNonNull(parallel, "parallel");
     this.blocking = java.util.Objects.requireNonNull(blocking, "blocking");
+    this.aMode = java.util.Objects.requireNonNull(aMode, "aMode");
     this.large = large;
   }
 
@@ -80,7 +110,7 @@ public final class VectorGemm implements Gemm {
    * per-shape router of {@code --gemm auto}); matrix-vector and few-row products stay here.
    */
   public VectorGemm routingLargeTo(Gemm large) {
-    return new VectorGemm(parallel, blocking, java.util.Objects.requireNonNull(large, "large"));
+    return new VectorGemm(parallel, blocking, aMode, java.util.Objects.requireNonNull(large, "large"));
   }
 
   /** The GEMM that takes the large products, or null. */
@@ -123,7 +153,7 @@ public final class VectorGemm implements Gemm {
           beta, c, cOff, ldc);
       return;
     }
-    if (transB && m <= FewRowsGemm.MAX_M) {
+    if (transB && m <= FewRowsGemm.MAX_M && k >= FEW_ROWS_MIN_K) {
       // batched decode, y = x·Wᵀ with a few rows: stream W once per four rows, no packing
       FewRowsGemm.run(parallel, transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
       return;
@@ -133,6 +163,19 @@ public final class VectorGemm implements Gemm {
       return;
     }
     new Call(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc).run();
+  }
+
+  /**
+   * The depth of the {@code pc} blocks: {@code k} cut into equal blocks of at most {@code kc}, or
+   * one block when {@code k ≤ 1.25·kc}. Cutting 576 (SmolLM2's hidden size) as 512 + 64 made the
+   * second block re-read and re-write all of C, and re-pack A and B, for an eighth of the work.
+   */
+  static int depthBlock(int k, int kc) {
+    if (k <= kc + kc / 4) {
+      return Math.max(1, k);
+    }
+    int blocks = (k + kc - 1) / kc;
+    return (k + blocks - 1) / blocks;
   }
 
   private static float[] scratch(ThreadLocal<float[]> tl, int size) {
@@ -151,6 +194,7 @@ public final class VectorGemm implements Gemm {
     final float alpha, beta;
     final float[] a, b, c;
     final float[] bPack;
+    final int kcStep;
 
     Call(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
         int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
@@ -170,8 +214,8 @@ public final class VectorGemm implements Gemm {
       this.c = c;
       this.cOff = cOff;
       this.ldc = ldc;
-      this.bPack = scratch(B_SCRATCH,
-          GemmPack.packedBSize(Math.min(blocking.nc(), n), Math.min(blocking.kc(), k)));
+      this.kcStep = depthBlock(k, blocking.kc());
+      this.bPack = scratch(B_SCRATCH, GemmPack.packedBSize(Math.min(blocking.nc(), n), kcStep));
     }
 
     void run() {
@@ -179,15 +223,17 @@ public final class VectorGemm implements Gemm {
       int rowTiles = (m + MR - 1) / MR;
       boolean splitRows = rowTiles >= 2 * threads;
       // rows go out in up to 4 chunks per thread, claimed dynamically: equal shares on a quiet
-      // machine, and a thread that loses its core for a while takes fewer chunks
-      int rowChunks = Math.max(threads, Math.min(4 * threads, rowTiles / 8));
+      // machine, and a thread that loses its core for a while takes fewer chunks. A multiple of
+      // the thread count, so that a quiet machine ends every thread at the same time (5 chunks on
+      // 2 threads kept one thread idle for a fifth of the call)
+      int rowChunks = threads * Math.max(1, Math.min(4, rowTiles / (8 * threads)));
       for (int jc = 0; jc < n; jc += blocking.nc()) {
         final int j0 = jc;
         final int ncb = Math.min(blocking.nc(), n - jc);
         final int panels = GemmPack.panels(ncb);
-        for (int pc = 0; pc < k; pc += blocking.kc()) {
+        for (int pc = 0; pc < k; pc += kcStep) {
           final int p0 = pc;
-          final int kcb = Math.min(blocking.kc(), k - pc);
+          final int kcb = Math.min(kcStep, k - pc);
           final float betaEff = pc == 0 ? beta : 1f;
           if (threads == 1) {
             GemmPack.packB(transB, b, bOff, ldb, p0, kcb, j0, ncb, bPack, 0, panels);
@@ -210,18 +256,24 @@ public final class VectorGemm implements Gemm {
       }
     }
 
-    /** Rows {@code [i0, i1)} times panels {@code [q0, q1)} of the packed B block. */
+    /**
+     * Rows {@code [i0, i1)} times panels {@code [q0, q1)} of the packed B block, A read in place
+     * or packed into MR-row tiles first, as {@link AMode} says.
+     */
     private void compute(int i0, int i1, int q0, int q1, int j0, int ncb, int p0, int kcb,
         float betaEff) {
       if (i1 <= i0 || q1 <= q0) {
         return;
       }
       int mc = blocking.mc();
-      float[] aPack = scratch(A_SCRATCH, Math.min(mc, ((i1 - i0 + MR - 1) / MR) * MR) * kcb);
-      float[] tile = new float[GemmKernels.TILE];
+      boolean direct = aMode == AMode.IN_PLACE || (aMode == AMode.ROWS_IN_PLACE && !transA);
+      float[] aPack = direct ? null : scratch(A_SCRATCH, Math.min(mc, ((i1 - i0 + MR - 1) / MR) * MR) * kcb);
+      float[] tile = scratch(TILE_SCRATCH, GemmKernels.TILE);
       for (int ic = i0; ic < i1; ic += mc) {
         int mcb = Math.min(mc, i1 - ic);
-        GemmPack.packA(transA, a, aOff, lda, ic, mcb, p0, kcb, aPack);
+        if (!direct) {
+          GemmPack.packA(transA, a, aOff, lda, ic, mcb, p0, kcb, aPack);
+        }
         for (int q = q0; q < q1; q++) {
           int col = GemmPack.panelCol(q, ncb);
           int w = GemmPack.panelWidth(q, ncb);
@@ -230,7 +282,21 @@ public final class VectorGemm implements Gemm {
           for (int r0 = 0; r0 < mcb; r0 += MR) {
             int rows = Math.min(MR, mcb - r0);
             int ci = cOff + (ic + r0) * ldc + j0 + col;
-            if (w == NR) {
+            if (direct && !transA) {
+              int ai = aOff + (ic + r0) * lda + p0;
+              if (w == NR) {
+                GemmKernels.wideRows(kcb, a, ai, lda, bPack, bo, c, ci, ldc, rows, cols, alpha, betaEff, tile);
+              } else {
+                GemmKernels.narrowRows(kcb, a, ai, lda, bPack, bo, c, ci, ldc, rows, cols, alpha, betaEff, tile);
+              }
+            } else if (direct) {
+              int ai = aOff + p0 * lda + ic + r0;
+              if (w == NR) {
+                GemmKernels.wideCols(kcb, a, ai, lda, bPack, bo, c, ci, ldc, rows, cols, alpha, betaEff, tile);
+              } else {
+                GemmKernels.narrowCols(kcb, a, ai, lda, bPack, bo, c, ci, ldc, rows, cols, alpha, betaEff, tile);
+              }
+            } else if (w == NR) {
               GemmKernels.wide(kcb, aPack, r0 * kcb, bPack, bo, c, ci, ldc, rows, cols, alpha, betaEff, tile);
             } else {
               GemmKernels.narrow(kcb, aPack, r0 * kcb, bPack, bo, c, ci, ldc, rows, cols, alpha, betaEff, tile);

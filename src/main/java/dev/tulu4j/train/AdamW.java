@@ -1,6 +1,7 @@
 package dev.tulu4j.train;
 
 import dev.tulu4j.model.Parameter;
+import dev.tulu4j.model.TaskRunner;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,6 +44,7 @@ public final class AdamW implements AutoCloseable {
   private long step;
   private int threads = 1;
   private ForkJoinPool pool;
+  private TaskRunner runner;
 
   public AdamW(List<Parameter> params, double beta1, double beta2, double eps, double weightDecay) {
     this.params = List.copyOf(params);
@@ -71,8 +73,21 @@ public final class AdamW implements AutoCloseable {
   public AdamW threads(int n) {
     if (n < 1) throw new IllegalArgumentException("threads must be >= 1, got " + n);
     this.threads = n;
+    this.runner = null;
     close();
     this.pool = n == 1 ? null : new ForkJoinPool(n);
+    return this;
+  }
+
+  /**
+   * Runs each step's chunks as the tasks of {@code runner} (e.g. the model's
+   * {@link dev.tulu4j.model.LlamaModel#taskRunner()}, so the optimizer uses the kernels' threads
+   * instead of a pool of its own). Replaces {@link #threads(int)}; the result is the same.
+   */
+  public AdamW runOn(TaskRunner runner) {
+    close();
+    this.pool = null;
+    this.runner = java.util.Objects.requireNonNull(runner, "runner");
     return this;
   }
 
@@ -101,6 +116,16 @@ public final class AdamW implements AutoCloseable {
     List<long[]> work = new ArrayList<>();
     for (int i = 0; i < params.size(); i++)
       for (int from = 0; from < params.get(i).data().length; from += CHUNK) work.add(new long[] {i, from});
+    if (runner != null) {
+      runner.parallelFor(work.size(), w -> {
+        int i = (int) work.get(w)[0];
+        int from = (int) work.get(w)[1];
+        Parameter p = params.get(i);
+        update(p.data(), p.grad(), m[i], v[i], from, Math.min(p.data().length, from + CHUNK), (float) gradScale,
+            p.decay() ? decayOn : 1f, (float) beta1, (float) beta2, stepSize, invBc2Sqrt, (float) eps, zeroGrads);
+      });
+      return;
+    }
     Runnable[] parts = new Runnable[Math.min(threads, Math.max(1, work.size()))];
     for (int t = 0; t < parts.length; t++) {
       int first = t;

@@ -96,6 +96,56 @@ class VectorGemmTest {
     }
   }
 
+  /**
+   * A read in place (rows or, transposed, columns) and A packed into tiles run the same FMAs in the
+   * same order: bit-identical C over row edges (m not a multiple of 6), narrow panels, several depth
+   * blocks, every transpose combination.
+   */
+  @Test
+  void inPlaceAMatchesPackedABitForBit() {
+    VectorGemm.Blocking small = new VectorGemm.Blocking(12, 40, GemmPack.NR);
+    SplittableRandom rnd = new SplittableRandom(5);
+    for (VectorGemm.Blocking bl : new VectorGemm.Blocking[] {VectorGemm.Blocking.defaults(), small}) {
+      Parallel par = bl == small ? THREE : TWO;
+      Gemm packed = new VectorGemm(par, bl, VectorGemm.AMode.PACKED);
+      Gemm[] others = {new VectorGemm(par, bl, VectorGemm.AMode.ROWS_IN_PLACE), new VectorGemm(par, bl, VectorGemm.AMode.IN_PLACE)};
+      for (int[] s : new int[][] {{100, 70, 33}, {67, 200, 130}, {6, 64, 9}, {131, 17, 600}, {97, 130, 700}, {5, 3, 2}}) {
+        for (int t = 0; t < 4; t++) {
+          boolean ta = (t & 1) != 0;
+          boolean tb = (t & 2) != 0;
+          int m = s[0], n = s[1], k = s[2];
+          int lda = (ta ? m : k) + 3;
+          float[] a = new float[(ta ? k : m) * lda + 1];
+          float[] b = new float[n * k + 5];
+          for (int i = 0; i < a.length; i++) a[i] = (float) rnd.nextGaussian();
+          for (int i = 0; i < b.length; i++) b[i] = (float) rnd.nextGaussian();
+          float[] c0 = new float[m * n];
+          for (int i = 0; i < c0.length; i++) c0[i] = (float) rnd.nextGaussian();
+          float[] expected = c0.clone();
+          packed.sgemm(ta, tb, m, n, k, 0.5f, a, 1, lda, b, 2, tb ? k : n, 1f, expected, 0, n);
+          for (Gemm g : others) {
+            float[] c = c0.clone();
+            g.sgemm(ta, tb, m, n, k, 0.5f, a, 1, lda, b, 2, tb ? k : n, 1f, c, 0, n);
+            org.assertj.core.api.Assertions.assertThat(c).as("m=%d n=%d k=%d tA=%s tB=%s", m, n, k, ta, tb)
+                .isEqualTo(expected);
+          }
+        }
+      }
+    }
+  }
+
+  /** Depth blocks: equal cuts of at most kc, one block up to 1.25·kc (576 = SmolLM2's hidden size). */
+  @Test
+  void depthBlocksAreEvenCuts() {
+    org.assertj.core.api.Assertions.assertThat(VectorGemm.depthBlock(576, 512)).isEqualTo(576);
+    org.assertj.core.api.Assertions.assertThat(VectorGemm.depthBlock(640, 512)).isEqualTo(640);
+    org.assertj.core.api.Assertions.assertThat(VectorGemm.depthBlock(768, 512)).isEqualTo(384);
+    org.assertj.core.api.Assertions.assertThat(VectorGemm.depthBlock(4096, 512)).isEqualTo(512);
+    org.assertj.core.api.Assertions.assertThat(VectorGemm.depthBlock(1536, 512)).isEqualTo(512);
+    org.assertj.core.api.Assertions.assertThat(VectorGemm.depthBlock(1537, 512)).isEqualTo(385);
+    org.assertj.core.api.Assertions.assertThat(VectorGemm.depthBlock(0, 512)).isEqualTo(1);
+  }
+
   @Test
   void zeroDepthOrAlphaOnlyScalesC() {
     Gemm g = new VectorGemm(TWO);

@@ -122,16 +122,20 @@ class AdamWTest {
       init[i] = (float) r.nextGaussian();
       grad[i] = (float) r.nextGaussian();
     }
-    float[][] out = new float[2][];
-    for (int t = 1; t <= 2; t++) {
+    float[][] out = new float[3][];
+    for (int t = 1; t <= 3; t++) {
       Parameter p = new Parameter("w", new int[] {init.length}, init.clone(), grad.clone(), true);
       Parameter q = param("b", new float[] {1f, 2f}, false);
-      AdamW opt = new AdamW(List.of(p, q), 0.9, 0.999, 1e-8, 0.1).threads(t);
+      AdamW opt = new AdamW(List.of(p, q), 0.9, 0.999, 1e-8, 0.1);
+      // t = 3: the chunks as tasks of a (common-pool) task runner instead of a pool of its own
+      if (t < 3) opt.threads(t);
+      else opt.runOn(dev.tulu4j.model.TaskRunner.commonPool());
       for (int s = 0; s < 3; s++) opt.step(1e-3, 0.5);
       opt.step(1e-3, 0.5, true);
       assertThat(p.grad()).containsOnly(0f);
       out[t - 1] = p.data();
     }
     assertThat(out[1]).containsExactly(out[0]);
+    assertThat(out[2]).containsExactly(out[0]);
   }
 }
