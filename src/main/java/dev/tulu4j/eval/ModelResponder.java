@@ -68,7 +68,7 @@ public final class ModelResponder implements Responder {
     var step = new LlamaStepModel(model, Math.max(1, Math.min(slots, reqs.size() * sampling.samples())), maxSequenceLength);
     var gen = new Generator(step, tokenizer.eosIds(), ids -> tokenizer.decode(ids, true)).limitVocab(tokenizer.vocabSize());
     long t0 = System.nanoTime();
-    int total = reqs.size();
+    int total = reqs.size() * sampling.samples(); // the listener counts finished samples
     var outs = gen.generate(reqs, progress == null ? null : (done, toks) -> {
       if (toks % 256 == 0) {
         double s = (System.nanoTime() - t0) / 1e9;
