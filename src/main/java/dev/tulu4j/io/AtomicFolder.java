@@ -19,7 +19,9 @@ import java.util.UUID;
  * renamed into place. An existing folder is renamed aside first, the new one renamed in, and only
  * then the old one deleted, so at every instant the target name is either absent, the complete old
  * folder, or the complete new one. If the process dies between the two renames the old folder
- * survives as {@code .<name>.old-<id>} next to the target ({@link #leftovers} finds it).
+ * survives as {@code .<name>.old-<id>} next to the target ({@link #leftovers} finds it). On Linux the
+ * two renames are one {@code renameat2(RENAME_EXCHANGE)} ({@link RenameExchange}), so the target is
+ * never absent: it is the complete old folder until the swap and the complete new one after.
  */
 public final class AtomicFolder {
   private AtomicFolder() {}
@@ -90,7 +92,11 @@ public final class AtomicFolder {
     fsyncDir(tmp);
     target = absolute(target);
     Path parent = target.getParent();
-    if (Files.exists(target)) {
+    if (Files.exists(target) && RenameExchange.exchange(tmp, target)) {
+      // one atomic swap: target is the new folder, tmp (a .tmp- name) holds the old one
+      fsyncDir(parent);
+      deleteQuietly(tmp);
+    } else if (Files.exists(target)) {
       Path old = parent.resolve("." + target.getFileName() + ".old-" + UUID.randomUUID());
       Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
       try {

@@ -271,7 +271,7 @@ class HfCheckpointTest {
     List<Float> seen = new ArrayList<>();
     int killedMidSave = 0;
     for (long delay : delaysMs) {
-      Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), CrashSaver.class.getName(),
+      Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), CrashSaver.class.getName(),
           dir.toString()).redirectErrorStream(true).start();
       try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
         String line = out.readLine(); // "saved 1", once the first save is published
