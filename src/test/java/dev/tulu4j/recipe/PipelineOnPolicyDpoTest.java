@@ -23,7 +23,8 @@ class PipelineOnPolicyDpoTest {
   @Test
   void dpoStageBuildsOnPolicyPairsFromTheSftModel(@TempDir Path out) throws Exception {
     assertThat(Main.execute("pipeline", "recipes/micro.yaml", "--out", out.toString(),
-        "stages=[data, pretrain, sft, dpo]", "dpo_preferences.datasets=[ifeval]")).isZero();
+        "stages=[data, pretrain, sft, dpo]", "dpo_preferences.datasets=[ifeval]",
+        "dpo_preferences.judge=verifier")).isZero();
     Path dpo = out.resolve("dpo");
     List<String> prompts = Files.readAllLines(dpo.resolve("onpolicy_prompts.jsonl"));
     assertThat(prompts).hasSize(6);
