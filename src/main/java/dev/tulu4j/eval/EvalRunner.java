@@ -97,17 +97,7 @@ public final class EvalRunner {
     for (double s : scores) correct += s >= 0.5 ? 1 : 0;
     Stats.Estimate headline;
     if (task.aggregation() == EvalTask.Aggregation.MACRO_SUBJECT && !bySubject.isEmpty()) {
-      double macro = 0;
-      for (var e : bySubject.entrySet()) {
-        double m = e.getValue().stream().mapToDouble(Double::doubleValue).average().orElse(0);
-        metrics.put("subject/" + e.getKey(), m);
-        macro += m;
-      }
-      macro /= bySubject.size();
-      Stats.Estimate items = Stats.mean(scores);
-      double half = (items.hi() - items.lo()) / 2;
-      headline = new Stats.Estimate(macro, Math.max(0, macro - half), Math.min(1, macro + half), n);
-      metrics.put("micro_accuracy", items.value());
+      headline = macroOverSubjects(bySubject, Stats.mean(scores), metrics);
     } else {
       headline = Stats.wilson(correct, n);
     }
@@ -178,16 +168,7 @@ public final class EvalRunner {
     Stats.Estimate items = Stats.mean(scores);
     Stats.Estimate headline;
     if (task.aggregation() == EvalTask.Aggregation.MACRO_SUBJECT && !bySubject.isEmpty()) {
-      double macro = 0;
-      for (var e : bySubject.entrySet()) {
-        double m = e.getValue().stream().mapToDouble(Double::doubleValue).average().orElse(0);
-        metrics.put("subject/" + e.getKey(), m);
-        macro += m;
-      }
-      macro /= bySubject.size();
-      double half = (items.hi() - items.lo()) / 2;
-      headline = new Stats.Estimate(macro, Math.max(0, macro - half), Math.min(1, macro + half), n);
-      metrics.put("micro_accuracy", items.value());
+      headline = macroOverSubjects(bySubject, items, metrics);
     } else {
       double lo = Double.isNaN(items.lo()) ? items.lo() : Math.max(0, items.lo());
       double hi = Double.isNaN(items.hi()) ? items.hi() : Math.min(1, items.hi());
@@ -203,5 +184,24 @@ public final class EvalRunner {
     }
     List<String> prompts = task.items().stream().map(EvalItem::prompt).toList();
     return new TaskResult(task.name(), headline, metrics, scores, prompts, List.copyOf(firsts));
+  }
+
+  /**
+   * Tülu 3's MATH headline: the mean of per-subject means (each also put in {@code metrics} as
+   * {@code subject/<name>}), with the half-width of the item-level interval {@code items}, and
+   * {@code micro_accuracy} = the item mean.
+   */
+  private static Stats.Estimate macroOverSubjects(Map<String, List<Double>> bySubject, Stats.Estimate items,
+      Map<String, Double> metrics) {
+    double macro = 0;
+    for (var e : bySubject.entrySet()) {
+      double m = e.getValue().stream().mapToDouble(Double::doubleValue).average().orElse(0);
+      metrics.put("subject/" + e.getKey(), m);
+      macro += m;
+    }
+    macro /= bySubject.size();
+    double half = (items.hi() - items.lo()) / 2;
+    metrics.put("micro_accuracy", items.value());
+    return new Stats.Estimate(macro, Math.max(0, macro - half), Math.min(1, macro + half), items.n());
   }
 }
