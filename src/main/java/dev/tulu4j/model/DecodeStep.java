@@ -1,7 +1,6 @@
 package dev.tulu4j.model;
 
 import dev.tulu4j.tensor.FewRowsGemm;
-import dev.tulu4j.tensor.VectorExp;
 import dev.tulu4j.tensor.VectorGemm;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import jdk.incubator.vector.FloatVector;
@@ -36,7 +35,6 @@ import jdk.incubator.vector.FloatVector;
  */
 final class DecodeStep {
   private static final int PHASES_PER_LAYER = 5;
-  private static final FloatVector ONE = FloatVector.broadcast(VecOps.S, 1f);
 
   private DecodeStep() {}
 
@@ -391,23 +389,7 @@ final class DecodeStep {
       int j0 = k * fCols, j1 = Math.min(f, j0 + fCols);
       FewRowsGemm.columns(rows, cc, j0, j1, ln, 0, cc, w.gate().data(), 0, cc, 0f, s.gate, 0, f);
       FewRowsGemm.columns(rows, cc, j0, j1, ln, 0, cc, w.up().data(), 0, cc, 0f, s.up, 0, f);
-      for (int r = 0; r < rows; r++) swiglu(s.gate, s.up, r * f + j0, j1 - j0);
-    }
-
-    /** h = a·sigmoid(a)·u over [o, o + n) (SwiGLU, as {@link SwiGlu#forward}). */
-    private static void swiglu(float[] gate, float[] up, int o, int n) {
-      int i = 0;
-      int bound = VecOps.S.loopBound(n);
-      for (; i < bound; i += VecOps.S.length()) {
-        FloatVector a = FloatVector.fromArray(VecOps.S, gate, o + i);
-        FloatVector sig = ONE.div(VectorExp.exp(a.neg()).add(1f));
-        a.mul(sig).mul(FloatVector.fromArray(VecOps.S, up, o + i)).intoArray(gate, o + i);
-      }
-      for (; i < n; i++) {
-        float a = gate[o + i];
-        float sig = 1f / (VectorExp.exp(-a) + 1f);
-        gate[o + i] = a * sig * up[o + i];
-      }
+      for (int r = 0; r < rows; r++) SwiGlu.forwardRange(s.gate, s.up, s.gate, r * f + j0, r * f + j1);
     }
 
     /** Columns of the LM head over this thread's final rmsnorm of x. */

@@ -16,20 +16,23 @@ final class SwiGlu {
 
   /** h[i] = silu(gate[i])·up[i] for i &lt; n. */
   static void forward(ModelParallel par, float[] gate, float[] up, float[] h, int n) {
-    par.forRange(n, 8192, (from, to) -> {
-      int i = from;
-      int bound = from + VecOps.S.loopBound(to - from);
-      for (; i < bound; i += VecOps.S.length()) {
-        FloatVector a = FloatVector.fromArray(VecOps.S, gate, i);
-        FloatVector sig = ONE.div(VectorExp.exp(a.neg()).add(1f));
-        a.mul(sig).mul(FloatVector.fromArray(VecOps.S, up, i)).intoArray(h, i);
-      }
-      for (; i < to; i++) {
-        float a = gate[i];
-        float sig = 1f / (VectorExp.exp(-a) + 1f);
-        h[i] = a * sig * up[i];
-      }
-    });
+    par.forRange(n, 8192, (from, to) -> forwardRange(gate, up, h, from, to));
+  }
+
+  /** h[i] = silu(gate[i])·up[i] for from ≤ i &lt; to, on the calling thread ({@code h} may be {@code gate}). */
+  static void forwardRange(float[] gate, float[] up, float[] h, int from, int to) {
+    int i = from;
+    int bound = from + VecOps.S.loopBound(to - from);
+    for (; i < bound; i += VecOps.S.length()) {
+      FloatVector a = FloatVector.fromArray(VecOps.S, gate, i);
+      FloatVector sig = ONE.div(VectorExp.exp(a.neg()).add(1f));
+      a.mul(sig).mul(FloatVector.fromArray(VecOps.S, up, i)).intoArray(h, i);
+    }
+    for (; i < to; i++) {
+      float a = gate[i];
+      float sig = 1f / (VectorExp.exp(-a) + 1f);
+      h[i] = a * sig * up[i];
+    }
   }
 
   /** dgate = dh·up·σ(a)·(1 + a·(1−σ(a))), dup = dh·silu(a); both overwritten. */
