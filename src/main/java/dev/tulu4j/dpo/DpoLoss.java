@@ -48,6 +48,30 @@ public final class DpoLoss {
    * @param gammaBetaRatio SimPO's γ/β (ignored by the other variants)
    */
   public static DpoOutput compute(DpoLossType type, PairLogps p, double beta, double gammaBetaRatio) {
+    return compute(type, p, beta, gammaBetaRatio, 0);
+  }
+
+  /**
+   * The preference loss plus RPO's NLL term on the chosen response (Pang et al. 2024, "Iterative
+   * Reasoning Preference Optimization"; TRL's {@code rpo_alpha}): {@code loss + α · (−Σ log π(y_c) /
+   * |y_c|)}, the chosen response's mean per-token negative log-likelihood. It keeps probability on
+   * the chosen responses, which plain DPO can push down together with the rejected ones. TRL averages
+   * the NLL over all chosen tokens of the batch; here it is a per-pair mean, so the total does not
+   * depend on how pairs are split into micro-batches. The rewards and accuracy are the preference
+   * loss's; only {@code loss} and {@code dPolicyChosen} include the term.
+   *
+   * @param rpoAlpha α ≥ 0; 0 is plain DPO
+   */
+  public static DpoOutput compute(DpoLossType type, PairLogps p, double beta, double gammaBetaRatio, double rpoAlpha) {
+    if (!(rpoAlpha >= 0)) throw new IllegalArgumentException("rpo_alpha must be >= 0, got " + rpoAlpha);
+    DpoOutput o = preference(type, p, beta, gammaBetaRatio);
+    if (rpoAlpha == 0) return o;
+    double nll = -p.policyChosen() / p.chosenLength();
+    return new DpoOutput(o.loss() + rpoAlpha * nll, o.chosenReward(), o.rejectedReward(),
+        o.dPolicyChosen() - rpoAlpha / p.chosenLength(), o.dPolicyRejected());
+  }
+
+  private static DpoOutput preference(DpoLossType type, PairLogps p, double beta, double gammaBetaRatio) {
     if (!(beta > 0)) throw new IllegalArgumentException("beta must be > 0, got " + beta);
     // Length normalisation divides each summed log-prob by its response length.
     double sc = type.lengthNormalised() ? 1.0 / p.chosenLength() : 1.0;

@@ -21,15 +21,22 @@ import java.util.Map;
  *
  * <p>Logged (means over the micro-batch's pairs): {@code rewards/chosen}, {@code rewards/rejected},
  * {@code rewards/accuracy}, {@code rewards/margin} (implicit rewards as {@link DpoLoss} defines
- * them), {@code logps/chosen}, {@code logps/rejected} (summed policy log-probs of the responses).
+ * them), {@code logps/chosen}, {@code logps/rejected} (summed policy log-probs of the responses),
+ * and with an RPO term {@code nll/chosen} (mean per-token NLL of the chosen responses).
  */
 public final class DpoStep implements StepFunction {
   /**
    * @param rowLength tokens per packed row (at least the longest sequence; usually max_length)
    * @param padId id written into padding positions
    */
-  public record Settings(DpoLossType type, double beta, double gammaBetaRatio, int rowLength, int padId) {
+  public record Settings(DpoLossType type, double beta, double gammaBetaRatio, double rpoAlpha, int rowLength, int padId) {
+    /** Plain preference loss (no RPO term). */
+    public Settings(DpoLossType type, double beta, double gammaBetaRatio, int rowLength, int padId) {
+      this(type, beta, gammaBetaRatio, 0, rowLength, padId);
+    }
+
     public Settings {
+      if (!(rpoAlpha >= 0)) throw new IllegalArgumentException("rpo_alpha must be >= 0, got " + rpoAlpha);
       if (type == null) throw new IllegalArgumentException("loss type is required");
       if (!(beta > 0)) throw new IllegalArgumentException("beta must be > 0, got " + beta);
       if (rowLength < 1) throw new IllegalArgumentException("row length must be >= 1");
@@ -81,14 +88,14 @@ public final class DpoStep implements StepFunction {
     double[] sums = pack.sums(model.forward(pack.batch(), act).logp());
     double scale = batch.lossScale(idx.length);
     double[] g = new double[2 * idx.length];
-    double loss = 0, rc = 0, rr = 0, acc = 0, margin = 0, lc = 0, lr = 0;
+    double loss = 0, rc = 0, rr = 0, acc = 0, margin = 0, lc = 0, lr = 0, nll = 0;
     for (int k = 0; k < idx.length; k++) {
       EncodedPair p = pairs.get(idx[k]);
       double refC = reference == null ? 0 : reference[idx[k]][0];
       double refR = reference == null ? 0 : reference[idx[k]][1];
       DpoLoss.DpoOutput o = DpoLoss.compute(s.type(),
           new DpoLoss.PairLogps(sums[2 * k], sums[2 * k + 1], refC, refR, p.chosenLength(), p.rejectedLength()),
-          s.beta(), s.gammaBetaRatio());
+          s.beta(), s.gammaBetaRatio(), s.rpoAlpha());
       loss += o.loss();
       g[2 * k] = scale * o.dPolicyChosen();
       g[2 * k + 1] = scale * o.dPolicyRejected();
@@ -98,6 +105,7 @@ public final class DpoStep implements StepFunction {
       margin += o.margin();
       lc += sums[2 * k];
       lr += sums[2 * k + 1];
+      nll -= sums[2 * k] / p.chosenLength();
     }
     model.backward(pack.batch(), act, pack.upstream(g));
     int n = idx.length;
@@ -108,6 +116,7 @@ public final class DpoStep implements StepFunction {
     extras.put("rewards/margin", margin / n);
     extras.put("logps/chosen", lc / n);
     extras.put("logps/rejected", lr / n);
+    if (s.rpoAlpha() > 0) extras.put("nll/chosen", nll / n);
     return new StepStats(loss, n, extras);
   }
 }

@@ -30,6 +30,8 @@ public record DpoConfig(
         double beta,
     @Doc(value = "SimPO γ/β (only used by simpo).", def = "0.3")
         double gammaBetaRatio,
+    @Doc(value = "RPO weight α: adds α × the chosen response's mean per-token NLL to each pair's loss (TRL rpo_alpha; 0 = plain DPO).", def = "0.0")
+        double rpoAlpha,
     @Doc(value = "Folder of cached reference log-probs (content-keyed files, shared between runs).",
         def = "runs/ref_cache", hashed = false)
         Path refCacheDir,
@@ -46,6 +48,7 @@ public record DpoConfig(
     if (maxLength < 2) throw new IllegalArgumentException("max_length must be >= 2, got " + maxLength);
     if (lossType == null) throw new IllegalArgumentException("loss_type is required");
     if (!(beta > 0)) throw new IllegalArgumentException("beta must be > 0, got " + beta);
+    if (!(rpoAlpha >= 0)) throw new IllegalArgumentException("rpo_alpha must be >= 0, got " + rpoAlpha);
     if (train == null) throw new IllegalArgumentException("train section is required");
     if (saveDtype == null) throw new IllegalArgumentException("save_dtype is required");
     data = List.copyOf(data);

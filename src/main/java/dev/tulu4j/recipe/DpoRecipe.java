@@ -69,7 +69,7 @@ public final class DpoRecipe {
         log.printf("dpo: reference log-probs %s %s%n", loaded.fromCache() ? "read from" : "computed and cached in", loaded.file());
       }
       DpoStep step = new DpoStep(model, data.pairs(), ref,
-          new DpoStep.Settings(cfg.lossType(), cfg.beta(), cfg.gammaBetaRatio(), cfg.maxLength(), padId));
+          new DpoStep.Settings(cfg.lossType(), cfg.beta(), cfg.gammaBetaRatio(), cfg.rpoAlpha(), cfg.maxLength(), padId));
       Path tokFiles = hasTokenizerFiles(tokDir) ? tokDir : null;
       TrainResult r = new TrainLoop(cfg.train(), model.parameters(), data.pairs().size(), step)
           .saver(dir -> HfCheckpoint.save(dir, ck.config(), model.toTensors(), cfg.saveDtype(),

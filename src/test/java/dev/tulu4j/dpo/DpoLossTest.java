@@ -26,6 +26,21 @@ class DpoLossTest {
   }
 
   @Test
+  void rpoAddsAlphaTimesTheChosenMeanNllToLossAndChosenGradientOnly() {
+    // dpo_norm as below (loss 0.0788897343, ∂/∂π_c −0.094822725, ∂/∂π_r 0.0474113625) plus
+    // α = 0.5 times the chosen NLL per token: −(−10)/4 = 2.5 → +1.25; ∂/∂π_c gets −α/|y_c| = −0.125
+    var out = DpoLoss.compute(DpoLossType.DPO_NORM, P, 5, 0, 0.5);
+    assertThat(out.loss()).isCloseTo(0.0788897343 + 1.25, within(1e-9));
+    assertThat(out.dPolicyChosen()).isCloseTo(-0.094822725 - 0.125, within(1e-8));
+    assertThat(out.dPolicyRejected()).isCloseTo(0.0474113625, within(1e-8));
+    assertThat(out.chosenReward()).isCloseTo(1.25, within(1e-12));
+    assertThat(out.rejectedReward()).isCloseTo(-1.25, within(1e-12));
+    assertThat(DpoLoss.compute(DpoLossType.DPO_NORM, P, 5, 0, 0)).isEqualTo(DpoLoss.compute(DpoLossType.DPO_NORM, P, 5, 0));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> DpoLoss.compute(DpoLossType.DPO, P, 5, 0, -1))
+        .hasMessageContaining("rpo_alpha");
+  }
+
+  @Test
   void lengthNormalisedDpoIsTulu3Eq6() {
     // normalised log-ratios: 1/4 = 0.25 and −2/8 = −0.25; h = 0.5; β = 5 → βh = 2.5
     // loss = log(1 + e^−2.5) = 0.0788897343; rewards 5·0.25 = 1.25 and −1.25

@@ -62,7 +62,7 @@ class DpoGradientCheckTest {
   static final double[][] REF = {{-9.0, -11.5}, {-13.0, -8.0}};
 
   /** J and, if {@code up} is non-null, the per-token upstream gradient ∂J/∂logp. */
-  static double objective(ReferenceLlama ref, SequencePack pk, List<EncodedPair> ps, DpoLossType type, double[] up) {
+  static double objective(ReferenceLlama ref, SequencePack pk, List<EncodedPair> ps, DpoLossType type, double alpha, double[] up) {
     double[] lp = ref.logProbs(pk.batch());
     double[] sums = new double[pk.sequences()];
     for (int r = 0; r < lp.length; r++) if (pk.seqOf()[r] >= 0) sums[pk.seqOf()[r]] += lp[r];
@@ -70,7 +70,7 @@ class DpoGradientCheckTest {
     double[] d = new double[sums.length];
     for (int k = 0; k < ps.size(); k++) {
       DpoLoss.DpoOutput o = DpoLoss.compute(type, new DpoLoss.PairLogps(sums[2 * k], sums[2 * k + 1], REF[k][0], REF[k][1],
-          ps.get(k).chosenLength(), ps.get(k).rejectedLength()), BETA, 0.3);
+          ps.get(k).chosenLength(), ps.get(k).rejectedLength()), BETA, 0.3, alpha);
       j += o.loss();
       d[2 * k] = o.dPolicyChosen();
       d[2 * k + 1] = o.dPolicyRejected();
@@ -82,6 +82,16 @@ class DpoGradientCheckTest {
   @ParameterizedTest
   @EnumSource(DpoLossType.class)
   void dpoObjectiveGradientsMatchFiniteDifferencesAndTheEngine(DpoLossType type) {
+    check(type, 0);
+  }
+
+  /** The RPO term (α × the chosen responses' mean NLL) on top of the Tülu 3 loss. */
+  @org.junit.jupiter.api.Test
+  void rpoTermGradientsMatchFiniteDifferencesAndTheEngine() {
+    check(DpoLossType.DPO_NORM, 0.5);
+  }
+
+  private static void check(DpoLossType type, double alpha) {
     LlamaConfig c = ModelFixtures.tinyGqaTied();
     LlamaModel m = ModelFixtures.model(c, 11);
     ReferenceLlama ref = ReferenceLlama.of(m);
@@ -89,7 +99,7 @@ class DpoGradientCheckTest {
     SequencePack pk = pack(ps);
     assertThat(pk.batch().batchSize()).as("packed into rows").isEqualTo(2);
     double[] up = new double[pk.batch().rows()];
-    double j0 = objective(ref, pk, ps, type, up);
+    double j0 = objective(ref, pk, ps, type, alpha, up);
     Map<String, double[]> g = ref.grads(pk.batch(), up);
 
     // (1) float64 analytic vs finite differences of J.
@@ -109,7 +119,7 @@ class DpoGradientCheckTest {
         double[] offs = {h, -h, 2 * h, -2 * h};
         for (int q = 0; q < 4; q++) {
           w[i] = w0 + offs[q];
-          jj[q] = objective(ref, pk, ps, type, null);
+          jj[q] = objective(ref, pk, ps, type, alpha, null);
         }
         w[i] = w0;
         double num = (8 * (jj[0] - jj[1]) - (jj[2] - jj[3])) / (12 * h);
@@ -121,11 +131,11 @@ class DpoGradientCheckTest {
       }
       assertThat(Math.abs(an[argmax])).as("gradient of %s not trivially zero", p.name()).isGreaterThan(1e-5);
     }
-    System.out.printf("DPO %s: float64 vs finite differences, max relative error %.3e at %s%n", type, worst, worstAt);
+    System.out.printf("DPO %s rpo %.1f: float64 vs finite differences, max relative error %.3e at %s%n", type, alpha, worst, worstAt);
     assertThat(worst).as("at %s", worstAt).isLessThan(1e-6);
 
     // (2) DpoStep (fp32 engine) vs float64, with loss_reduction=sum (lossScale 1: gradient of the summed loss).
-    DpoStep step = new DpoStep(m, ps, REF, new DpoStep.Settings(type, BETA, 0.3, 12, 0));
+    DpoStep step = new DpoStep(m, ps, REF, new DpoStep.Settings(type, BETA, 0.3, alpha, 12, 0));
     m.zeroGrad();
     StepStats st = step.forwardBackward(new dev.tulu4j.train.Batch(0, 0, 1, new int[] {0, 1}, LossReduction.SUM, null));
     assertThat(st.count()).isEqualTo(2);
@@ -141,6 +151,6 @@ class DpoGradientCheckTest {
       worstEngine = Math.max(worstEngine, maxErr / maxRef);
       assertThat(maxErr / maxRef).as("%s: max |fp32 − f64| / max |f64|", p.name()).isLessThan(1e-4);
     }
-    System.out.printf("DPO %s: DpoStep fp32 vs float64, worst gradient error %.3e%n", type, worstEngine);
+    System.out.printf("DPO %s rpo %.1f: DpoStep fp32 vs float64, worst gradient error %.3e%n", type, alpha, worstEngine);
   }
 }
