@@ -28,6 +28,16 @@ import java.util.Optional;
 public interface Judge extends AutoCloseable {
   double rate(PromptSource prompt, String response);
 
+  /**
+   * Ratings of several responses to one prompt, in order. The default rates them one by one; a
+   * judge that runs a model overrides it to score them in one batch.
+   */
+  default double[] rateAll(PromptSource prompt, List<String> responses) {
+    double[] out = new double[responses.size()];
+    for (int k = 0; k < out.length; k++) out[k] = rate(prompt, responses.get(k));
+    return out;
+  }
+
   /** Responses this judge could not rate. */
   default long failures() {
     return 0;
@@ -98,7 +108,11 @@ public interface Judge extends AutoCloseable {
     return new ChatClient(URI.create(endpoint.replaceAll("/+$", "")), modelName, key, 3, 500, Duration.ofSeconds(300));
   }
 
-  /** A scalar-head reward model's score of prompt + response (the value at the last token). */
+  /**
+   * A scalar-head reward model's score of prompt + response (the value at the last token). {@link
+   * #rateAll} scores a prompt's responses as one batch of rows padded on the right (attention is
+   * causal, so padding after a response's last token does not change its score).
+   */
   static Judge rewardModel(Path dir, Gemm gemm, TemplateChoice template, int maxLength) {
     ScalarHeadModel rm = ScalarHeadModel.load(dir, 0, gemm, false);
     Tokenizer tok = Tokenizer.load(dir);
@@ -114,6 +128,27 @@ public interface Judge extends AutoCloseable {
         if (act == null || act.capacity() < ids.length) act = rm.newActivations(Math.max(ids.length, 256));
         float[] v = rm.values(new Batch(1, ids.length, ids, null, null, null), act);
         return v[ids.length - 1];
+      }
+
+      @Override
+      public synchronized double[] rateAll(PromptSource p, List<String> responses) {
+        int n = responses.size();
+        if (n == 0) return new double[0];
+        int[][] seqs = new int[n][];
+        int t = 1;
+        for (int k = 0; k < n; k++) {
+          List<Message> conv = new ArrayList<>(p.messages());
+          conv.add(new Message("assistant", responses.get(k)));
+          seqs[k] = enc.encode(conv).inputIds();
+          t = Math.max(t, seqs[k].length);
+        }
+        int[] ids = new int[n * t];
+        for (int k = 0; k < n; k++) System.arraycopy(seqs[k], 0, ids, k * t, seqs[k].length);
+        if (act == null || act.capacity() < ids.length) act = rm.newActivations(Math.max(ids.length, 256));
+        float[] v = rm.values(new Batch(n, t, ids, null, null, null), act);
+        double[] out = new double[n];
+        for (int k = 0; k < n; k++) out[k] = v[k * t + seqs[k].length - 1];
+        return out;
       }
 
       @Override
@@ -134,8 +169,19 @@ public interface Judge extends AutoCloseable {
     return new Judge() {
       @Override
       public double rate(PromptSource p, String response) {
-        double verdict = verifier.rate(p, response);
-        double score = rewardModel.rate(p, response);
+        return combine(verifier.rate(p, response), rewardModel.rate(p, response));
+      }
+
+      @Override
+      public double[] rateAll(PromptSource p, List<String> responses) {
+        double[] verdicts = verifier.rateAll(p, responses);
+        double[] scores = rewardModel.rateAll(p, responses);
+        double[] out = new double[verdicts.length];
+        for (int k = 0; k < out.length; k++) out[k] = combine(verdicts[k], scores[k]);
+        return out;
+      }
+
+      private double combine(double verdict, double score) {
         if (Double.isNaN(verdict) || Double.isNaN(score)) return Double.NaN;
         double squashed = 1.0 / (1.0 + Math.exp(-score));
         return (verdict >= 5.0 ? 4.0 : 0.0) + squashed;

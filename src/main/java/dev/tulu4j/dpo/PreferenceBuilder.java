@@ -69,12 +69,11 @@ public final class PreferenceBuilder {
           PromptSource p = prompts.get(i);
           List<String[]> rs = responses.get(i);
           total += rs.size();
-          double[] ratings = new double[rs.size()];
+          List<String> texts = new ArrayList<>(rs.size());
+          for (String[] r : rs) texts.add(r[1]);
+          double[] ratings = judge.rateAll(p, texts);
           int rated = 0;
-          for (int k = 0; k < rs.size(); k++) {
-            ratings[k] = judge.rate(p, rs.get(k)[1]);
-            if (!Double.isNaN(ratings[k])) rated++;
-          }
+          for (double r : ratings) if (!Double.isNaN(r)) rated++;
           PairSelection.Pair pair = PairSelection.select(ratings, rng);
           if (pair == null) {
             if (rated < 2) few++;
