@@ -51,6 +51,8 @@ public final class RlvrTrainer {
   private final LlamaModel reference;
   private final ValueModel value;
   private final List<RlvrPrompt> prompts;
+  /** True when the prompts come from more than one verifier dataset (then accuracy is also logged per dataset). */
+  private final boolean mixed;
   private final Function<int[], String> decoder;
   private final Rollouts rollouts;
   private final SequenceForward fwd;
@@ -78,6 +80,7 @@ public final class RlvrTrainer {
     this.reference = reference;
     this.value = cfg.algorithm() == Algorithm.PPO ? value : null;
     this.prompts = List.copyOf(prompts);
+    this.mixed = this.prompts.stream().map(RlvrPrompt::dataset).distinct().count() > 1;
     this.decoder = decoder;
     this.saver = saver;
     this.log = log;
@@ -373,6 +376,16 @@ public final class RlvrTrainer {
     m.put("grad_norm", updates == 0 ? 0.0 : normSum / updates);
     m.put("reward", stats.meanScore());
     m.put("accuracy", stats.accuracy());
+    if (mixed) {
+      // per verifier dataset, for the datasets present in this batch (mixed prompt sets only)
+      Map<String, int[]> byDataset = new java.util.TreeMap<>();
+      for (Rollout r : rs) {
+        int[] c = byDataset.computeIfAbsent(batchPrompts.get(r.prompt()).dataset(), d -> new int[2]);
+        c[0] += r.correct() ? 1 : 0;
+        c[1]++;
+      }
+      byDataset.forEach((d, c) -> m.put("accuracy/" + d, (double) c[0] / c[1]));
+    }
     m.put("kl1", stats.kl1());
     m.put("kl3", stats.kl3());
     m.put("entropy", stats.entropy());

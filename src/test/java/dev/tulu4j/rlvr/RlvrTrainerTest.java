@@ -55,6 +55,31 @@ class RlvrTrainerTest {
   }
 
   @Test
+  void mixedPromptSetsAlsoLogAccuracyPerDataset() throws Exception {
+    RlvrConfig cfg = config(tmp.resolve("mixed"), "algorithm=grpo", "steps=3", "lr=2e-2", "lr_schedule=constant");
+    List<RlvrPrompt> ps = new java.util.ArrayList<>();
+    List<RlvrPrompt> toy = ToyTask.prompts();
+    for (int i = 0; i < toy.size(); i++) {
+      RlvrPrompt p = toy.get(i);
+      ps.add(new RlvrPrompt(p.ids(), p.promptText(), p.groundTruth(), i % 2 == 0 ? "even" : "odd", p.verifier()));
+    }
+    var h = new RlvrTrainer(cfg, ToyTask.model(3), RlvrTrainer.frozenCopy(ToyTask.model(3)), null, ps,
+        List.of(ToyTask.EOS), ToyTask.DECODER, ModelSaver.none(), QUIET).run().history();
+    boolean sawBoth = false;
+    for (Map<String, Double> m : h) {
+      assertThat(m.keySet().stream().filter(k -> k.startsWith("accuracy/")))
+          .isSubsetOf("accuracy/even", "accuracy/odd").isNotEmpty();
+      sawBoth |= m.containsKey("accuracy/even") && m.containsKey("accuracy/odd");
+      for (String k : List.of("accuracy/even", "accuracy/odd"))
+        if (m.containsKey(k)) assertThat(m.get(k)).isBetween(0.0, 1.0);
+    }
+    assertThat(sawBoth).as("some batch holds prompts of both datasets").isTrue();
+    // a single-dataset prompt set logs only the overall accuracy
+    var single = trainer(config(tmp.resolve("single"), "algorithm=grpo", "steps=1"), ToyTask.model(3), null).run().history();
+    assertThat(single.get(0).keySet()).noneMatch(k -> k.startsWith("accuracy/"));
+  }
+
+  @Test
   void ppoRaisesTheRewardAndFitsTheValues() throws Exception {
     RlvrConfig cfg = config(tmp.resolve("ppo"), "algorithm=ppo", "steps=14", "lr=2e-2", "lr_schedule=constant",
         "beta=0.01", "ppo_epochs=2", "minibatches=2", "samples_per_prompt=4", "prompts_per_batch=4", "micro_batch=4");
