@@ -1,6 +1,7 @@
 package dev.tulu4j.recipe;
 
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.tulu4j.sft.ModelFiles;
 import dev.tulu4j.data.DataFormat;
 import dev.tulu4j.data.JsonlReader;
 import dev.tulu4j.data.Message;
@@ -45,7 +46,7 @@ public final class RlvrRecipe {
   public static RlvrTrainer.Result run(RlvrConfig cfg, PrintStream log) throws IOException {
     int threads = cfg.threads() > 0 ? cfg.threads() : Parallel.defaultThreads();
     Gemms.Selection gemm = Gemms.select(cfg.gemm(), Parallel.create(threads));
-    Path modelDir = modelDir(cfg.model());
+    Path modelDir = ModelFiles.resolveModelDir(cfg.model());
     HfCheckpoint ckpt = HfCheckpoint.load(modelDir);
     LlamaModel policy = LlamaModel.fromTensors(ckpt.config(), ckpt.tensors(), gemm.gemm(), true);
     LlamaModel reference = RlvrTrainer.frozenCopy(policy);
@@ -62,14 +63,14 @@ public final class RlvrRecipe {
     if (cfg.algorithm() == RlvrConfig.Algorithm.PPO) {
       // Tülu 3: value model from a reward model; otherwise the policy's backbone (a copy) + a fresh head
       ScalarHeadModel vm = cfg.valueModel() != null
-          ? ScalarHeadModel.load(modelDir(cfg.valueModel()), cfg.seed(), gemm.gemm(), true)
+          ? ScalarHeadModel.load(ModelFiles.resolveModelDir(cfg.valueModel()), cfg.seed(), gemm.gemm(), true)
           : ScalarHeadModel.fromTensors(ckpt.config(), RlvrTrainer.frozenCopy(policy).toTensors(), cfg.seed(),
               gemm.gemm(), true, null);
       value = new ScalarHeadValueModel(vm, cfg.microBatch(), maxLen, cfg.saveDtype(), modelDir);
     }
     SequenceScorer rm = null;
     if (cfg.rewardModel() != null && cfg.rewardModelMultiplier() != 0)
-      rm = new ScalarHeadScorer(ScalarHeadModel.load(modelDir(cfg.rewardModel()), cfg.seed(), gemm.gemm(), false),
+      rm = new ScalarHeadScorer(ScalarHeadModel.load(ModelFiles.resolveModelDir(cfg.rewardModel()), cfg.seed(), gemm.gemm(), false),
           cfg.microBatch(), maxLen);
     log.printf("rlvr %s: %d prompts, policy %s (%,d parameters), gemm %s%n", cfg.algorithm().name().toLowerCase(),
         prompts.size(), modelDir, policy.parameterCount(), gemm.reason());
@@ -102,20 +103,6 @@ public final class RlvrRecipe {
     return f.kept();
   }
 
-  /**
-   * An HF model folder as given, or the checkpoint a run folder's {@code latest} file names (the
-   * output of the SFT/DPO stages).
-   */
-  public static Path modelDir(Path p) throws IOException {
-    if (Files.isRegularFile(p.resolve(HfCheckpoint.CONFIG))) return p;
-    Path latest = p.resolve("latest");
-    if (Files.isRegularFile(latest)) {
-      Path dir = p.resolve(Files.readString(latest).trim());
-      if (Files.isRegularFile(dir.resolve(HfCheckpoint.CONFIG))) return dir;
-    }
-    throw new IllegalArgumentException("model: " + p + " is neither a Hugging Face model folder (no config.json) "
-        + "nor a run folder with a 'latest' checkpoint");
-  }
 
   /**
    * The rendered prompts of {@code cfg.trainFile()}: messages + generation prompt, the last user turn
