@@ -36,6 +36,12 @@ import jdk.incubator.vector.FloatVector;
 final class DecodeStep {
   private static final int PHASES_PER_LAYER = 5;
 
+  /**
+   * Phase kinds of the optional profile ({@link KvCache#decodeProfile}, per thread: nanoseconds in
+   * chunks of QKV, ATTN, O, MLP, DOWN, HEAD, then waiting, then the chunk counts of the six kinds).
+   */
+  static final int PROFILE_KINDS = 6;
+
   private DecodeStep() {}
 
   /** True when this call is a plain decode step the fused path handles (Java kernels, ≤ 64 one-token rows). */
@@ -56,16 +62,18 @@ final class DecodeStep {
     final int threads;
     final float[] x;      // (N, C) residual stream
     final float[] qkv;    // (N, (H+2Hkv)·D): q | k | v per row
-    final float[] att;    // (N, H·D)
-    final float[] gate;   // (N, F), then h = silu(gate)·up
-    final float[] up;     // (N, F)
+    final float[] att;    // (N, H·D), or (H·D, Np) in the transposed mode
+    final float[] gate;   // (N, F) or (F, Np), then h = silu(gate)·up
+    final float[] up;     // (N, F) or (F, Np)
     final float[] logits; // (N, V), used only when some entry is empty
     final float[] cos;    // (N, D/2)
     final float[] sin;    // (N, D/2)
     final int[] seq;      // (N) cache sequence of each row
     final int[] pos;      // (N) position of each row
     final int[] entry;    // (N) entry index of each row
-    final float[][] ln;   // per thread (N, C): its own rmsnorm of x
+    final float[][] ln;   // per thread (N, C) or (C, Np): its own rmsnorm of x
+    final float[][] tmp;  // per thread (L): the row-major stores of DecodeGemm
+    final float[][] head; // per thread (D): one head's attention output before it is scattered
     final int[] lnPhase;  // per thread: the phase its ln was computed for
     final float[][] scores; // per thread (maxLen): one query's scores, then probabilities
 
@@ -73,18 +81,21 @@ final class DecodeStep {
       this.cap = cap;
       this.threads = threads;
       int qkvw = c.qDim() + 2 * c.kvDim();
+      int np = Math.max(cap, DecodeGemm.padded(cap)); // rows of the transposed buffers
       x = new float[cap * c.hidden()];
       qkv = new float[cap * qkvw];
-      att = new float[cap * c.qDim()];
-      gate = new float[cap * c.intermediate()];
-      up = new float[cap * c.intermediate()];
+      att = new float[np * c.qDim()];
+      gate = new float[np * c.intermediate()];
+      up = new float[np * c.intermediate()];
       logits = new float[cap * c.vocabSize()];
       cos = new float[cap * c.headDim() / 2];
       sin = new float[cap * c.headDim() / 2];
       seq = new int[cap];
       pos = new int[cap];
       entry = new int[cap];
-      ln = new float[threads][cap * c.hidden()];
+      ln = new float[threads][np * c.hidden()];
+      tmp = new float[threads][DecodeGemm.L];
+      head = new float[threads][c.headDim()];
       lnPhase = new int[threads];
       scores = new float[threads][cacheLen];
     }
@@ -139,11 +150,27 @@ final class DecodeStep {
   }
 
   static int blockColumns(int n, int k, int threads, int minFloats) {
+    return blockColumns(n, k, threads, minFloats, 4);
+  }
+
+  /** As above, a multiple of {@code multiple} (the column tile of the kernel). */
+  static int blockColumns(int n, int k, int threads, int minFloats, int multiple) {
     int target = (n + 4 * threads - 1) / (4 * threads); // about four chunks per thread, for balance
     int min = (minFloats + k - 1) / k;
     int cols = Math.max(target, min);
-    return Math.min(n, (cols + 3) / 4 * 4);
+    return Math.min(n, (cols + multiple - 1) / multiple * multiple);
   }
+
+  /**
+   * From this many rows on, the projections run with the rows in the vector lanes
+   * ({@link DecodeGemm}, activations transposed); below it, padding the rows to a whole vector
+   * would waste more than the horizontal sums of {@link FewRowsGemm} cost. One thread, W in cache,
+   * 768 × 256 (docs/PERFORMANCE.md, "Decode, round 3"): 8 rows 144 → 81 µs, 32 rows 471 → 156 µs.
+   */
+  static final int TRANSPOSED_MIN_ROWS = 8;
+
+  /** Column tile multiple of the transposed mode: DecodeGemm's tiles are 6 (two row vectors) or 8 columns wide. */
+  private static final int TRANSPOSED_COLUMNS = 24;
 
   /** The phases of one step and the counters the participants synchronise on. */
   private static final class Region {
@@ -157,6 +184,8 @@ final class DecodeStep {
     final int qd, kd, qkvw, cc, f, d, heads, kvHeads, group, vocab;
     final float eps, scale;
     final int qkvCols, ccCols, fCols, vCols;
+    final boolean tr; // transposed mode: activations (dim, np), products by DecodeGemm
+    final int np;     // rows padded to whole vectors (transposed mode)
     final int[] chunks;
     final AtomicIntegerArray claimed;
     final AtomicIntegerArray finished;
@@ -182,10 +211,13 @@ final class DecodeStep {
       vocab = c.vocabSize();
       eps = (float) c.rmsNormEps();
       scale = (float) (1.0 / Math.sqrt(d));
-      qkvCols = blockColumns(qkvw, cc, threads, minFloats);
-      ccCols = blockColumns(cc, Math.max(qd, f), threads, minFloats);
-      fCols = blockColumns(f, cc, threads, minFloats);
-      vCols = blockColumns(vocab, cc, threads, minFloats);
+      tr = rows >= TRANSPOSED_MIN_ROWS;
+      np = tr ? DecodeGemm.padded(rows) : rows;
+      int mult = tr ? TRANSPOSED_COLUMNS : 4;
+      qkvCols = blockColumns(qkvw, cc, threads, minFloats, mult);
+      ccCols = blockColumns(cc, Math.max(qd, f), threads, minFloats, mult);
+      fCols = blockColumns(f, cc, threads, minFloats, mult);
+      vCols = blockColumns(vocab, cc, threads, minFloats, mult);
       int phases = layers * PHASES_PER_LAYER + 1;
       chunks = new int[phases];
       for (int l = 0; l < layers; l++) {
@@ -202,8 +234,12 @@ final class DecodeStep {
     }
 
     void participate(int t) {
+      long[] prof = cache.decodeProfile == null ? null : cache.decodeProfile[t];
+      long t0 = prof == null ? 0 : profileClock();
       for (int p = 0; p < chunks.length; p++) {
         if (p > 0) await(p - 1);
+        int kind = p == chunks.length - 1 ? PROFILE_KINDS - 1 : p % PHASES_PER_LAYER;
+        if (prof != null) t0 = profileLap(prof, PROFILE_KINDS, t0);
         int k;
         while ((k = claimed.getAndIncrement(p)) < chunks[p]) {
           try {
@@ -215,8 +251,21 @@ final class DecodeStep {
           } finally {
             finished.incrementAndGet(p);
           }
+          if (prof != null) prof[PROFILE_KINDS + 1 + kind]++;
         }
+        if (prof != null) t0 = profileLap(prof, kind, t0);
       }
+    }
+
+    /** CPU time of the calling thread (the profile is meant for a shared machine: preemption is not counted). */
+    private static long profileClock() {
+      return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    }
+
+    private static long profileLap(long[] prof, int slot, long t0) {
+      long t1 = profileClock();
+      prof[slot] += t1 - t0;
+      return t1;
     }
 
     /** Waits until every chunk of phase p is finished (spinning, then yielding the core). */
@@ -238,12 +287,17 @@ final class DecodeStep {
       switch (p % PHASES_PER_LAYER) {
         case 0 -> qkv(w, k, t, p);
         case 1 -> attention(l, k / kvHeads, k % kvHeads, t);
-        case 2 -> FewRowsGemm.columns(rows, qd, k * ccCols, Math.min(cc, (k + 1) * ccCols), s.att, 0, qd,
-            w.o().data(), 0, qd, 1f, s.x, 0, cc);
+        case 2 -> residual(s.att, qd, w.o(), k, t);
         case 3 -> mlp(w, k, t, p);
-        default -> FewRowsGemm.columns(rows, f, k * ccCols, Math.min(cc, (k + 1) * ccCols), s.gate, 0, f,
-            w.down().data(), 0, f, 1f, s.x, 0, cc);
+        default -> residual(s.gate, f, w.down(), k, t);
       }
+    }
+
+    /** Columns of x += in·Wᵀ for chunk k (in: (N, depth) or, transposed, (depth, np)). */
+    private void residual(float[] in, int depth, Parameter weight, int k, int t) {
+      int j0 = k * ccCols, j1 = Math.min(cc, j0 + ccCols);
+      if (tr) DecodeGemm.columns(rows, np, depth, j0, j1, in, weight.data(), depth, DecodeGemm.ROWS_ADD, s.x, 0, cc, s.tmp[t]);
+      else FewRowsGemm.columns(rows, depth, j0, j1, in, 0, depth, weight.data(), 0, depth, 1f, s.x, 0, cc);
     }
 
     /** This thread's rmsnorm(x)·w for phase p (computed once per thread and phase). */
@@ -253,8 +307,11 @@ final class DecodeStep {
         for (int r = 0; r < rows; r++) {
           int o = r * cc;
           float rs = (float) (1.0 / Math.sqrt(VecOps.sumSq(s.x, o, cc) / cc + eps));
-          for (int i = 0; i < cc; i++) ln[o + i] = s.x[o + i] * rs * weight[i];
+          if (tr) for (int i = 0; i < cc; i++) ln[i * np + r] = s.x[o + i] * rs * weight[i];
+          else for (int i = 0; i < cc; i++) ln[o + i] = s.x[o + i] * rs * weight[i];
         }
+        // padding lanes of the transposed rows: zeros (their outputs are never stored in rows)
+        if (tr) for (int i = 0; i < cc; i++) java.util.Arrays.fill(ln, i * np + rows, i * np + np, 0f);
         s.lnPhase[t] = p;
       }
       return ln;
@@ -264,18 +321,19 @@ final class DecodeStep {
     private void qkv(LayerWeights w, int k, int t, int p) {
       float[] ln = norm(t, p, w.inputNorm().data());
       int j0 = k * qkvCols, j1 = Math.min(qkvw, j0 + qkvCols);
-      segment(ln, w.q(), w.qBias(), 0, qd, j0, j1);
-      segment(ln, w.k(), w.kBias(), qd, kd, j0, j1);
-      segment(ln, w.v(), w.vBias(), qd + kd, kd, j0, j1);
+      segment(ln, w.q(), w.qBias(), 0, qd, j0, j1, t);
+      segment(ln, w.k(), w.kBias(), qd, kd, j0, j1, t);
+      segment(ln, w.v(), w.vBias(), qd + kd, kd, j0, j1, t);
     }
 
     /** The part of [j0, j1) inside the segment [base, base + n) of the q|k|v row. */
-    private void segment(float[] ln, Parameter weight, Parameter bias, int base, int n, int j0, int j1) {
+    private void segment(float[] ln, Parameter weight, Parameter bias, int base, int n, int j0, int j1, int t) {
       int a = Math.max(j0, base) - base, b = Math.min(j1, base + n) - base;
       if (a >= b) return;
       float[] wd = weight.data();
-      // rows of this segment's output are strided by qkvw; the kernel writes C[i, j] at i·ldc + j
-      FewRowsGemm.columns(rows, cc, a, b, ln, 0, cc, wd, 0, cc, 0f, s.qkv, base, qkvw);
+      // rows of this segment's output are strided by qkvw; the kernels write C[i, j] at i·ldc + j
+      if (tr) DecodeGemm.columns(rows, np, cc, a, b, ln, wd, cc, DecodeGemm.ROWS_SET, s.qkv, base, qkvw, s.tmp[t]);
+      else FewRowsGemm.columns(rows, cc, a, b, ln, 0, cc, wd, 0, cc, 0f, s.qkv, base, qkvw);
       if (bias != null) {
         float[] bd = bias.data();
         for (int r = 0; r < rows; r++) for (int j = a; j < b; j++) s.qkv[r * qkvw + base + j] += bd[j];
@@ -298,7 +356,13 @@ final class DecodeStep {
       for (int h = g * group; h < (g + 1) * group; h++) {
         int qOff = r * qkvw + h * d;
         rope(s.qkv, qOff, half, tOff);
-        attend(s.qkv, qOff, kc, ktBase, maxLen, vc, vBase, kd, ps + 1, d, scale, s.att, r * qd + h * d, s.scores[t]);
+        if (!tr) {
+          attend(s.qkv, qOff, kc, ktBase, maxLen, vc, vBase, kd, ps + 1, d, scale, s.att, r * qd + h * d, s.scores[t]);
+          continue;
+        }
+        float[] o = s.head[t];
+        attend(s.qkv, qOff, kc, ktBase, maxLen, vc, vBase, kd, ps + 1, d, scale, o, 0, s.scores[t]);
+        for (int e = 0, a = h * d * np + r; e < d; e++, a += np) s.att[a] = o[e];
       }
     }
 
@@ -387,6 +451,13 @@ final class DecodeStep {
     private void mlp(LayerWeights w, int k, int t, int p) {
       float[] ln = norm(t, p, w.postNorm().data());
       int j0 = k * fCols, j1 = Math.min(f, j0 + fCols);
+      if (tr) {
+        float[] tmp = s.tmp[t];
+        DecodeGemm.columns(rows, np, cc, j0, j1, ln, w.gate().data(), cc, DecodeGemm.T_SET, s.gate, 0, 0, tmp);
+        DecodeGemm.columns(rows, np, cc, j0, j1, ln, w.up().data(), cc, DecodeGemm.T_SET, s.up, 0, 0, tmp);
+        SwiGlu.forwardRange(s.gate, s.up, s.gate, j0 * np, j1 * np);
+        return;
+      }
       FewRowsGemm.columns(rows, cc, j0, j1, ln, 0, cc, w.gate().data(), 0, cc, 0f, s.gate, 0, f);
       FewRowsGemm.columns(rows, cc, j0, j1, ln, 0, cc, w.up().data(), 0, cc, 0f, s.up, 0, f);
       for (int r = 0; r < rows; r++) SwiGlu.forwardRange(s.gate, s.up, s.gate, r * f + j0, r * f + j1);
@@ -396,7 +467,8 @@ final class DecodeStep {
     private void head(int k, int t, int p) {
       float[] ln = norm(t, p, m.finalNorm().data());
       int j0 = k * vCols, j1 = Math.min(vocab, j0 + vCols);
-      FewRowsGemm.columns(rows, cc, j0, j1, ln, 0, cc, m.lmHead().data(), 0, cc, 0f, logits, 0, vocab);
+      if (tr) DecodeGemm.columns(rows, np, cc, j0, j1, ln, m.lmHead().data(), cc, DecodeGemm.ROWS_SET, logits, 0, vocab, s.tmp[t]);
+      else FewRowsGemm.columns(rows, cc, j0, j1, ln, 0, cc, m.lmHead().data(), 0, cc, 0f, logits, 0, vocab);
     }
 
     private static int ceilDiv(int a, int b) {

@@ -16,6 +16,7 @@ public final class KvCache {
   final float[][] v; // L × (B, maxLen, Hkv·D)
   final int[] length; // (B) tokens cached per sequence
   DecodeStep.Scratch decodeScratch; // buffers of the fused decode step, reused across steps
+  long[][] decodeProfile; // per thread: phase times of the fused step when a profiler sets it (DecodeStep.PROFILE_KINDS)
   int decodeMinBlockFloats = DecodeStep.MIN_BLOCK_FLOATS; // tests lower it to split tiny models into chunks
 
   public KvCache(LlamaConfig c, int batch, int maxLen) {
