@@ -158,10 +158,10 @@ final class BlockAttention {
       int cnt = bLen[task / heads];
       int sq = seq[r0];
       int ktBase = (sq * kd + g * d) * maxLen;
-      int vBase = sq * maxLen * kd + g * d;
+      int vBase = (sq * kvHeads + g) * maxLen * d; // values (B, Hkv, maxLen, D)
       int qOff = r0 * qw + h * d;
       if (cnt == 1) {
-        Attention.attendTransposed(q, qOff, kc, ktBase, maxLen, vc, vBase, kd, 0, pos[r0], d, scale, att, qOff,
+        Attention.attendTransposed(q, qOff, kc, ktBase, maxLen, vc, vBase, d, 0, pos[r0], d, scale, att, qOff,
             new float[Attention.BLOCK]);
         return;
       }
@@ -176,7 +176,7 @@ final class BlockAttention {
         VecOps.scale(s, row, 1f / l, n);
         java.util.Arrays.fill(s, row + n, row + nk, 0f);
       }
-      GEMM.sgemm(false, false, cnt, d, nk, 1f, s, 0, nk, vc, vBase, kd, 0f, att, qOff, qw);
+      GEMM.sgemm(false, false, cnt, d, nk, 1f, s, 0, nk, vc, vBase, d, 0f, att, qOff, qw);
     });
   }
 

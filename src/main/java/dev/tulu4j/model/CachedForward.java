@@ -97,8 +97,8 @@ final class CachedForward {
       Rope.forward(par, k, rows, c.kvHeads(), hd, cos, sin);
       // write k, v into the cache at (seq, pos) before any row attends
       for (int i = 0; i < rows; i++) {
-        int o = (seq[i] * cache.maxLen + pos[i]) * kd;
-        System.arraycopy(v, i * kd, vc, o, kd);
+        for (int g = 0; g < c.kvHeads(); g++) // values (b, g, pos, D)
+          System.arraycopy(v, i * kd + g * hd, vc, ((seq[i] * c.kvHeads() + g) * cache.maxLen + pos[i]) * hd, hd);
         int kt = seq[i] * kd * cache.maxLen + pos[i]; // (b, g, e) row of the transposed keys
         for (int e = 0; e < kd; e++) kc[kt + e * cache.maxLen] = k[i * kd + e];
       }

@@ -349,19 +349,19 @@ final class DecodeStep {
       int kOff = r * qkvw + qd + g * d;
       int vOff = kOff + kd;
       rope(s.qkv, kOff, half, tOff);
-      System.arraycopy(s.qkv, vOff, vc, (sq * maxLen + ps) * kd + g * d, d);
+      int vBase = (sq * kvHeads + g) * maxLen * d; // values (B, Hkv, maxLen, D)
+      System.arraycopy(s.qkv, vOff, vc, vBase + ps * d, d);
       int ktBase = (sq * kd + g * d) * maxLen;
       for (int e = 0; e < d; e++) kc[ktBase + e * maxLen + ps] = s.qkv[kOff + e];
-      int vBase = sq * maxLen * kd + g * d;
       for (int h = g * group; h < (g + 1) * group; h++) {
         int qOff = r * qkvw + h * d;
         rope(s.qkv, qOff, half, tOff);
         if (!tr) {
-          attend(s.qkv, qOff, kc, ktBase, maxLen, vc, vBase, kd, ps + 1, d, scale, s.att, r * qd + h * d, s.scores[t]);
+          attend(s.qkv, qOff, kc, ktBase, maxLen, vc, vBase, d, ps + 1, d, scale, s.att, r * qd + h * d, s.scores[t]);
           continue;
         }
         float[] o = s.head[t];
-        attend(s.qkv, qOff, kc, ktBase, maxLen, vc, vBase, kd, ps + 1, d, scale, o, 0, s.scores[t]);
+        attend(s.qkv, qOff, kc, ktBase, maxLen, vc, vBase, d, ps + 1, d, scale, o, 0, s.scores[t]);
         for (int e = 0, a = h * d * np + r; e < d; e++, a += np) s.att[a] = o[e];
       }
     }

@@ -6,14 +6,16 @@ import java.util.Arrays;
  * Keys and values (after RoPE) of every layer for {@code batch} independent sequences of up to
  * {@code maxLen} tokens, fp32. Keys are stored transposed per (sequence, kv head),
  * {@code (B, Hkv, D, maxLen)}, so attention scores vectorise over positions; values are
- * {@code (B, maxLen, Hkv·D)}. In all
+ * {@code (B, Hkv, maxLen, D)}, so the values one (sequence, kv head) attends over are one contiguous
+ * run of memory (a decode step streams them; with the head's D floats interleaved among all Hkv·D
+ * of a position they were 1 KiB apart for the tiny model). In all
  * {@link #bytes} = {@code 8·L·B·maxLen·Hkv·D} bytes.
  */
 public final class KvCache {
   final int batch;
   final int maxLen;
   final float[][] k; // L × (B, Hkv, D, maxLen): transposed keys
-  final float[][] v; // L × (B, maxLen, Hkv·D)
+  final float[][] v; // L × (B, Hkv, maxLen, D)
   final int[] length; // (B) tokens cached per sequence
   DecodeStep.Scratch decodeScratch; // buffers of the fused decode step, reused across steps
   long[][] decodeProfile; // per thread: phase times of the fused step when a profiler sets it (DecodeStep.PROFILE_KINDS)

@@ -13,7 +13,7 @@ public final class DecodeGemmBench {
   private DecodeGemmBench() {}
 
   public static void main(String[] args) {
-    int[][] shapes = {{32, 768, 256}, {32, 256, 768}, {32, 2048, 256}, {8, 768, 256}, {16, 768, 256},
+    int[][] shapes = args.length > 0 ? new int[][] {{1, 768, 256}, {2, 768, 256}, {3, 768, 256}, {4, 768, 256}, {6, 768, 256}, {2, 1536, 576}, {4, 1536, 576}} : new int[][] {{32, 768, 256}, {32, 256, 768}, {32, 2048, 256}, {8, 768, 256}, {16, 768, 256},
         {32, 1536, 576}, {32, 576, 1536}, {64, 768, 256}};
     SplittableRandom rnd = new SplittableRandom(1);
     for (int[] s : shapes) {
