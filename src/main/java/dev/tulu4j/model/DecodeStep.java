@@ -293,11 +293,24 @@ final class DecodeStep {
       }
     }
 
+    /**
+     * Columns [j0, j1) of y = in·Wᵀ (in row-major (N, depth)) below the transposed mode's row count:
+     * {@link DecodeGemm#rows} (a 1 × 4 tile per row; FewRowsGemm's 4 × 4 tile was 2.4× slower at
+     * 4 rows), except at one row, where {@link FewRowsGemm}'s dot product per W row (one memory
+     * stream) ran the tiny model's batch-1 step 2× faster than four W rows at a time (profile,
+     * docs/PERFORMANCE.md, "Decode, round 3").
+     */
+    private void small(int depth, int j0, int j1, float[] in, float[] w, int mode, float[] c, int cOff, int ldc) {
+      if (rows > 1) DecodeGemm.rows(rows, depth, j0, j1, in, 0, depth, w, depth, mode, c, cOff, ldc);
+      else FewRowsGemm.columns(1, depth, j0, j1, in, 0, depth, w, 0, depth, mode == DecodeGemm.ROWS_ADD ? 1f : 0f,
+          c, cOff, ldc);
+    }
+
     /** Columns of x += in·Wᵀ for chunk k (in: (N, depth) or, transposed, (depth, np)). */
     private void residual(float[] in, int depth, Parameter weight, int k, int t) {
       int j0 = k * ccCols, j1 = Math.min(cc, j0 + ccCols);
       if (tr) DecodeGemm.columns(rows, np, depth, j0, j1, in, weight.data(), depth, DecodeGemm.ROWS_ADD, s.x, 0, cc, s.tmp[t]);
-      else FewRowsGemm.columns(rows, depth, j0, j1, in, 0, depth, weight.data(), 0, depth, 1f, s.x, 0, cc);
+      else small(depth, j0, j1, in, weight.data(), DecodeGemm.ROWS_ADD, s.x, 0, cc);
     }
 
     /** This thread's rmsnorm(x)·w for phase p (computed once per thread and phase). */
@@ -333,7 +346,7 @@ final class DecodeStep {
       float[] wd = weight.data();
       // rows of this segment's output are strided by qkvw; the kernels write C[i, j] at i·ldc + j
       if (tr) DecodeGemm.columns(rows, np, cc, a, b, ln, wd, cc, DecodeGemm.ROWS_SET, s.qkv, base, qkvw, s.tmp[t]);
-      else FewRowsGemm.columns(rows, cc, a, b, ln, 0, cc, wd, 0, cc, 0f, s.qkv, base, qkvw);
+      else small(cc, a, b, ln, wd, DecodeGemm.ROWS_SET, s.qkv, base, qkvw);
       if (bias != null) {
         float[] bd = bias.data();
         for (int r = 0; r < rows; r++) for (int j = a; j < b; j++) s.qkv[r * qkvw + base + j] += bd[j];
@@ -458,8 +471,8 @@ final class DecodeStep {
         SwiGlu.forwardRange(s.gate, s.up, s.gate, j0 * np, j1 * np);
         return;
       }
-      FewRowsGemm.columns(rows, cc, j0, j1, ln, 0, cc, w.gate().data(), 0, cc, 0f, s.gate, 0, f);
-      FewRowsGemm.columns(rows, cc, j0, j1, ln, 0, cc, w.up().data(), 0, cc, 0f, s.up, 0, f);
+      small(cc, j0, j1, ln, w.gate().data(), DecodeGemm.ROWS_SET, s.gate, 0, f);
+      small(cc, j0, j1, ln, w.up().data(), DecodeGemm.ROWS_SET, s.up, 0, f);
       for (int r = 0; r < rows; r++) SwiGlu.forwardRange(s.gate, s.up, s.gate, r * f + j0, r * f + j1);
     }
 
@@ -468,7 +481,7 @@ final class DecodeStep {
       float[] ln = norm(t, p, m.finalNorm().data());
       int j0 = k * vCols, j1 = Math.min(vocab, j0 + vCols);
       if (tr) DecodeGemm.columns(rows, np, cc, j0, j1, ln, m.lmHead().data(), cc, DecodeGemm.ROWS_SET, logits, 0, vocab, s.tmp[t]);
-      else FewRowsGemm.columns(rows, cc, j0, j1, ln, 0, cc, m.lmHead().data(), 0, cc, 0f, logits, 0, vocab);
+      else small(cc, j0, j1, ln, m.lmHead().data(), DecodeGemm.ROWS_SET, logits, 0, vocab);
     }
 
     private static int ceilDiv(int a, int b) {

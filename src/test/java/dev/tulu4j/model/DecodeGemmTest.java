@@ -74,6 +74,41 @@ class DecodeGemmTest {
     }
   }
 
+  /** The row-major few-rows kernel ({@link DecodeGemm#rows}) on 1 to 7 rows, odd k and column ranges, set and add. */
+  @Test
+  void rowsKernelMatchesTheScalarReference() {
+    SplittableRandom rnd = new SplittableRandom(11);
+    for (int m = 1; m <= 7; m++) {
+      for (int[] s : new int[][] {{37, 19}, {13, 64}, {9, 3}, {24, 256}}) {
+        int n = s[0], k = s[1], ldx = k + 3, ldc = n + 2;
+        float[] x = new float[1 + m * ldx];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);
+        float[] w = new float[n * k];
+        for (int i = 0; i < w.length; i++) w[i] = (float) (rnd.nextDouble() * 2 - 1);
+        int j0 = Math.min(n, 2), j1 = n - 1;
+        float[] c = new float[m * ldc + 1];
+        Arrays.fill(c, 5f);
+        DecodeGemm.rows(m, k, j0, j1, x, 1, ldx, w, k, DecodeGemm.ROWS_SET, c, 1, ldc);
+        float[] add = c.clone();
+        DecodeGemm.rows(m, k, j0, j1, x, 1, ldx, w, k, DecodeGemm.ROWS_ADD, add, 1, ldc);
+        assertThat(c[0]).isEqualTo(5f);
+        for (int i = 0; i < m; i++)
+          for (int j = 0; j < ldc && 1 + i * ldc + j < c.length; j++) {
+            float got = c[1 + i * ldc + j];
+            String what = "m " + m + " n " + n + " k " + k + " [" + i + "," + j + "]";
+            if (j < j0 || j >= j1) {
+              assertThat(got).as(what + " outside").isEqualTo(5f);
+              continue;
+            }
+            double want = 0;
+            for (int p = 0; p < k; p++) want += (double) x[1 + i * ldx + p] * w[j * k + p];
+            assertThat((double) got).as(what).isCloseTo(want, org.assertj.core.data.Offset.offset(1e-5 * k));
+            assertThat(add[1 + i * ldc + j]).as(what + " add").isEqualTo(got + got);
+          }
+      }
+    }
+  }
+
   /** Each output is one FMA chain over p in order: the bits equal a scalar Math.fma loop. */
   @Test
   void eachOutputIsTheInOrderFmaChain() {
