@@ -1,6 +1,7 @@
 package dev.tulu4j.model;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * Causal grouped-query attention with an online (flash-style) softmax: scores are produced a block
@@ -55,10 +56,12 @@ final class Attention {
         acc = FloatVector.fromArray(VecOps.S, kt, e * ldk + j0 + jj).fma(FloatVector.broadcast(VecOps.S, q[qOff + e]), acc);
       acc.mul(scale).intoArray(s, jj);
     }
-    for (; jj < n; jj++) {
-      float a = 0;
-      for (int e = 0; e < d; e++) a += q[qOff + e] * kt[e * ldk + j0 + jj];
-      s[jj] = a * scale;
+    if (jj < n) { // the last keys: one masked vector (lanes past n neither read nor written)
+      VectorMask<Float> mk = VecOps.S.indexInRange(jj, n);
+      FloatVector acc = FloatVector.zero(VecOps.S);
+      for (int e = 0; e < d; e++)
+        acc = FloatVector.fromArray(VecOps.S, kt, e * ldk + j0 + jj, mk).fma(FloatVector.broadcast(VecOps.S, q[qOff + e]), acc);
+      acc.mul(scale).intoArray(s, jj, mk);
     }
   }
 

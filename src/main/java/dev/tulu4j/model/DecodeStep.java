@@ -97,7 +97,7 @@ final class DecodeStep {
       tmp = new float[threads][DecodeGemm.L];
       head = new float[threads][c.headDim()];
       lnPhase = new int[threads];
-      scores = new float[threads][cacheLen];
+      scores = new float[threads][DecodeGemm.padded(cacheLen)]; // whole vectors: the softmax has no scalar tail
     }
   }
 
@@ -186,6 +186,7 @@ final class DecodeStep {
     final int qkvCols, ccCols, fCols, vCols;
     final boolean tr; // transposed mode: activations (dim, np), products by DecodeGemm
     final int np;     // rows padded to whole vectors (transposed mode)
+    final int attnSpan; // (row, kv head) pairs per attention chunk: about eight chunks per thread
     final int[] chunks;
     final AtomicIntegerArray claimed;
     final AtomicIntegerArray finished;
@@ -212,6 +213,7 @@ final class DecodeStep {
       eps = (float) c.rmsNormEps();
       scale = (float) (1.0 / Math.sqrt(d));
       tr = rows >= TRANSPOSED_MIN_ROWS;
+      attnSpan = Math.max(1, rows * kvHeads / (8 * threads));
       np = tr ? DecodeGemm.padded(rows) : rows;
       int mult = tr ? TRANSPOSED_COLUMNS : 4;
       qkvCols = blockColumns(qkvw, cc, threads, minFloats, mult);
@@ -223,7 +225,7 @@ final class DecodeStep {
       for (int l = 0; l < layers; l++) {
         int b = l * PHASES_PER_LAYER;
         chunks[b] = ceilDiv(qkvw, qkvCols);
-        chunks[b + 1] = rows * kvHeads;
+        chunks[b + 1] = ceilDiv(rows * kvHeads, attnSpan);
         chunks[b + 2] = ceilDiv(cc, ccCols);
         chunks[b + 3] = ceilDiv(f, fCols);
         chunks[b + 4] = ceilDiv(cc, ccCols);
@@ -286,7 +288,10 @@ final class DecodeStep {
       LayerWeights w = m.layer(l);
       switch (p % PHASES_PER_LAYER) {
         case 0 -> qkv(w, k, t, p);
-        case 1 -> attention(l, k / kvHeads, k % kvHeads, t);
+        case 1 -> {
+          for (int a = k * attnSpan, end = Math.min(rows * kvHeads, a + attnSpan); a < end; a++)
+            attention(l, a / kvHeads, a % kvHeads, t);
+        }
         case 2 -> residual(s.att, qd, w.o(), k, t);
         case 3 -> mlp(w, k, t, p);
         default -> residual(s.gate, f, w.down(), k, t);
@@ -389,8 +394,11 @@ final class DecodeStep {
     private static void attend(float[] q, int qOff, float[] kt, int ktBase, int ldk, float[] v, int vBase,
         int vStride, int n, int d, float scale, float[] out, int outOff, float[] p) {
       Attention.scores(q, qOff, kt, ktBase, ldk, 0, n, d, scale, p);
-      float max = VecOps.max(p, 0, n);
-      float inv = 1f / VecOps.expShiftSum(p, 0, n, max);
+      // lanes past the last key: −∞, so the max ignores them and their exp is 0
+      int nPad = DecodeGemm.padded(n);
+      java.util.Arrays.fill(p, n, nPad, Float.NEGATIVE_INFINITY);
+      float max = VecOps.max(p, 0, nPad);
+      float inv = 1f / VecOps.expShiftSum(p, 0, nPad, max);
       int lanes = VecOps.S.length();
       if (d == 2 * lanes) {
         FloatVector a0 = FloatVector.zero(VecOps.S), a1 = a0, b0 = a0, b1 = a0;
