@@ -367,19 +367,19 @@ final class DecodeStep {
       int kOff = r * qkvw + qd + g * d;
       int vOff = kOff + kd;
       rope(s.qkv, kOff, half, tOff);
-      int vBase = (sq * kvHeads + g) * maxLen * d; // values (B, Hkv, maxLen, D)
+      int vBase = cache.valueBase(sq, g); // values (maxLen, D)
       System.arraycopy(s.qkv, vOff, vc, vBase + ps * d, d);
-      int ktBase = (sq * kd + g * d) * maxLen;
-      for (int e = 0; e < d; e++) kc[ktBase + e * maxLen + ps] = s.qkv[kOff + e];
+      int ktBase = cache.keyBase(sq, g); // keys in blocks (maxLen/KB, D, KB)
+      for (int e = 0, o = ktBase + cache.keyOffset(ps, 0); e < d; e++, o += KvCache.KEY_BLOCK) kc[o] = s.qkv[kOff + e];
       for (int h = g * group; h < (g + 1) * group; h++) {
         int qOff = r * qkvw + h * d;
         rope(s.qkv, qOff, half, tOff);
         if (!tr) {
-          attend(s.qkv, qOff, kc, ktBase, maxLen, vc, vBase, d, ps + 1, d, scale, s.att, r * qd + h * d, s.scores[t]);
+          attend(s.qkv, qOff, kc, ktBase, vc, vBase, d, ps + 1, d, scale, s.att, r * qd + h * d, s.scores[t]);
           continue;
         }
         float[] o = s.head[t];
-        attend(s.qkv, qOff, kc, ktBase, maxLen, vc, vBase, d, ps + 1, d, scale, o, 0, s.scores[t]);
+        attend(s.qkv, qOff, kc, ktBase, vc, vBase, d, ps + 1, d, scale, o, 0, s.scores[t]);
         for (int e = 0, a = h * d * np + r; e < d; e++, a += np) s.att[a] = o[e];
       }
     }
@@ -391,11 +391,11 @@ final class DecodeStep {
      * the keys in the outer loop and the head's D/L output vectors in registers, two sets of
      * accumulators (even and odd keys) so the FMA chains overlap.
      */
-    private static void attend(float[] q, int qOff, float[] kt, int ktBase, int ldk, float[] v, int vBase,
+    private static void attend(float[] q, int qOff, float[] kt, int ktBase, float[] v, int vBase,
         int vStride, int n, int d, float scale, float[] out, int outOff, float[] p) {
-      Attention.scores(q, qOff, kt, ktBase, ldk, 0, n, d, scale, p);
-      // lanes past the last key: −∞, so the max ignores them and their exp is 0
       int nPad = DecodeGemm.padded(n);
+      blockScores(q, qOff, kt, ktBase, nPad, d, scale, p);
+      // lanes past the last key (stale or unwritten cache cells): −∞, so the max ignores them and their exp is 0
       java.util.Arrays.fill(p, n, nPad, Float.NEGATIVE_INFINITY);
       float max = VecOps.max(p, 0, nPad);
       float inv = 1f / VecOps.expShiftSum(p, 0, nPad, max);
@@ -453,6 +453,34 @@ final class DecodeStep {
         java.util.Arrays.fill(out, outOff, outOff + d, 0f);
         Attention.gatherRows(p, n, v, vBase, vStride, out, outOff, d);
         VecOps.scale(out, outOff, inv, d);
+      }
+    }
+
+    /**
+     * p[j] = scale · (q · k_j) for the whole key blocks covering j &lt; nPad (keys in blocks of
+     * {@link KvCache#KEY_BLOCK} = L positions, (D, L) each, read in order): one vector of scores per
+     * block, two blocks at a time so two FMA chains over D overlap; each score sums e in order.
+     */
+    private static void blockScores(float[] q, int qOff, float[] kc, int base, int nPad, int d, float scale, float[] p) {
+      int lanes = KvCache.KEY_BLOCK;
+      int blk = d * lanes;
+      int j = 0;
+      for (; j + 2 * lanes <= nPad; j += 2 * lanes) {
+        FloatVector a = FloatVector.zero(VecOps.S), b = a;
+        int o = base + j * d; // block j / L starts at (j / L)·D·L = j·D
+        for (int e = 0; e < d; e++, o += lanes) {
+          FloatVector qe = FloatVector.broadcast(VecOps.S, q[qOff + e]);
+          a = FloatVector.fromArray(VecOps.S, kc, o).fma(qe, a);
+          b = FloatVector.fromArray(VecOps.S, kc, o + blk).fma(qe, b);
+        }
+        a.mul(scale).intoArray(p, j);
+        b.mul(scale).intoArray(p, j + lanes);
+      }
+      if (j < nPad) {
+        FloatVector a = FloatVector.zero(VecOps.S);
+        int o = base + j * d;
+        for (int e = 0; e < d; e++, o += lanes) a = FloatVector.fromArray(VecOps.S, kc, o).fma(FloatVector.broadcast(VecOps.S, q[qOff + e]), a);
+        a.mul(scale).intoArray(p, j);
       }
     }
 
