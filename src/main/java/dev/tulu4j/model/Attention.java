@@ -1,6 +1,7 @@
 package dev.tulu4j.model;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * Causal grouped-query attention with an online (flash-style) softmax: scores are produced a block
@@ -35,17 +36,32 @@ final class Attention {
       float[] s) {
     j0 += ktBase;
     int jj = 0;
+    int lanes = VecOps.S.length();
     int bound = VecOps.S.loopBound(n);
-    for (; jj < bound; jj += VecOps.S.length()) {
+    // two vectors of keys at a time: independent FMA chains over D (each score still sums e in order)
+    for (; jj + 2 * lanes <= bound; jj += 2 * lanes) {
+      FloatVector a = FloatVector.zero(VecOps.S), b = a;
+      for (int e = 0; e < d; e++) {
+        FloatVector qe = FloatVector.broadcast(VecOps.S, q[qOff + e]);
+        int o = e * ldk + j0 + jj;
+        a = FloatVector.fromArray(VecOps.S, kt, o).fma(qe, a);
+        b = FloatVector.fromArray(VecOps.S, kt, o + lanes).fma(qe, b);
+      }
+      a.mul(scale).intoArray(s, jj);
+      b.mul(scale).intoArray(s, jj + lanes);
+    }
+    for (; jj < bound; jj += lanes) {
       FloatVector acc = FloatVector.zero(VecOps.S);
       for (int e = 0; e < d; e++)
         acc = FloatVector.fromArray(VecOps.S, kt, e * ldk + j0 + jj).fma(FloatVector.broadcast(VecOps.S, q[qOff + e]), acc);
       acc.mul(scale).intoArray(s, jj);
     }
-    for (; jj < n; jj++) {
-      float a = 0;
-      for (int e = 0; e < d; e++) a += q[qOff + e] * kt[e * ldk + j0 + jj];
-      s[jj] = a * scale;
+    if (jj < n) { // the last keys: one masked vector (lanes past n neither read nor written)
+      VectorMask<Float> mk = VecOps.S.indexInRange(jj, n);
+      FloatVector acc = FloatVector.zero(VecOps.S);
+      for (int e = 0; e < d; e++)
+        acc = FloatVector.fromArray(VecOps.S, kt, e * ldk + j0 + jj, mk).fma(FloatVector.broadcast(VecOps.S, q[qOff + e]), acc);
+      acc.mul(scale).intoArray(s, jj, mk);
     }
   }
 

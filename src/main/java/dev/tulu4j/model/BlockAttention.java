@@ -129,17 +129,20 @@ final class BlockAttention {
   }
 
   /**
-   * Attention of freshly appended rows over a {@link KvCache} layer (keys transposed
-   * {@code (B, Hkv, D, maxLen)}, values {@code (B, maxLen, Hkv·D)}), the new keys already written.
-   * Runs of rows of one sequence at consecutive positions (a prefill) go in blocks of up to
-   * {@link #QB} queries through GEMMs over keys {@code 0 .. last position}; a lone row (a decode
-   * step) uses the per-query kernel.
+   * Attention of freshly appended rows over layer {@code layer} of a {@link KvCache} (keys in
+   * transposed blocks, values {@code (B, Hkv, maxLen, D)}), the new keys already written. Each task
+   * first copies its (sequence, kv head)'s keys {@code 0 .. last position} out of the blocks into a
+   * plain transposed {@code (D, nk)} tile ({@link KvCache#unpackKeys}; D·nk floats against the
+   * cnt·nk·D·4 FLOPs that read them). Runs of rows of one sequence at consecutive positions (a
+   * prefill) go in blocks of up to {@link #QB} queries through GEMMs; a lone row uses the per-query
+   * kernel (plain decode steps of at most 64 rows take {@link DecodeStep} instead).
    */
-  static void cached(ModelParallel par, float[] q, float[] kc, float[] vc, float[] att, int[] seq, int[] pos,
-      int rows, int heads, int kvHeads, int d, int maxLen, float scale, long work) {
+  static void cached(ModelParallel par, float[] q, KvCache cache, int layer, float[] att, int[] seq, int[] pos,
+      int rows, int heads, float scale, long work) {
+    int kvHeads = cache.kvHeads, d = cache.headDim;
+    float[] vc = cache.v[layer];
     int group = heads / kvHeads;
     int qw = heads * d;
-    int kd = kvHeads * d;
     int[] bStart = new int[rows];
     int[] bLen = new int[rows];
     int nb = 0;
@@ -157,17 +160,19 @@ final class BlockAttention {
       int r0 = bStart[task / heads];
       int cnt = bLen[task / heads];
       int sq = seq[r0];
-      int ktBase = (sq * kd + g * d) * maxLen;
-      int vBase = sq * maxLen * kd + g * d;
+      int vBase = cache.valueBase(sq, g); // values (maxLen, D)
       int qOff = r0 * qw + h * d;
+      int nk = pos[r0] + cnt;
+      float[][] sc = scratch(Math.max(cnt, d) * nk);
+      float[] kt = sc[1];
+      cache.unpackKeys(layer, sq, g, nk, kt); // (D, nk)
       if (cnt == 1) {
-        Attention.attendTransposed(q, qOff, kc, ktBase, maxLen, vc, vBase, kd, 0, pos[r0], d, scale, att, qOff,
+        Attention.attendTransposed(q, qOff, kt, 0, nk, vc, vBase, d, 0, pos[r0], d, scale, att, qOff,
             new float[Attention.BLOCK]);
         return;
       }
-      int nk = pos[r0] + cnt;
-      float[] s = scratch(cnt * nk)[0];
-      GEMM.sgemm(false, false, cnt, nk, d, scale, q, qOff, qw, kc, ktBase, maxLen, 0f, s, 0, nk);
+      float[] s = sc[0];
+      GEMM.sgemm(false, false, cnt, nk, d, scale, q, qOff, qw, kt, 0, nk, 0f, s, 0, nk);
       for (int i = 0; i < cnt; i++) {
         int n = pos[r0] + i + 1;
         int row = i * nk;
@@ -176,7 +181,7 @@ final class BlockAttention {
         VecOps.scale(s, row, 1f / l, n);
         java.util.Arrays.fill(s, row + n, row + nk, 0f);
       }
-      GEMM.sgemm(false, false, cnt, d, nk, 1f, s, 0, nk, vc, vBase, kd, 0f, att, qOff, qw);
+      GEMM.sgemm(false, false, cnt, d, nk, 1f, s, 0, nk, vc, vBase, d, 0f, att, qOff, qw);
     });
   }
 

@@ -97,14 +97,14 @@ final class CachedForward {
       Rope.forward(par, k, rows, c.kvHeads(), hd, cos, sin);
       // write k, v into the cache at (seq, pos) before any row attends
       for (int i = 0; i < rows; i++) {
-        int o = (seq[i] * cache.maxLen + pos[i]) * kd;
-        System.arraycopy(v, i * kd, vc, o, kd);
-        int kt = seq[i] * kd * cache.maxLen + pos[i]; // (b, g, e) row of the transposed keys
-        for (int e = 0; e < kd; e++) kc[kt + e * cache.maxLen] = k[i * kd + e];
+        for (int g = 0; g < c.kvHeads(); g++) {
+          System.arraycopy(v, i * kd + g * hd, vc, cache.valueBase(seq[i], g) + pos[i] * hd, hd); // (b, g, pos, D)
+          int kb = cache.keyBase(seq[i], g);
+          for (int e = 0; e < hd; e++) kc[kb + cache.keyOffset(pos[i], e)] = k[i * kd + g * hd + e];
+        }
       }
       // attention of each (row, head) over its sequence's keys 0..pos (prefill runs in query blocks)
-      BlockAttention.cached(par, q, kc, vc, att, seq, pos, rows, heads, c.kvHeads(), hd, cache.maxLen, scale,
-          attnWork);
+      BlockAttention.cached(par, q, cache, l, att, seq, pos, rows, heads, scale, attnWork);
       // x += att·Woᵀ
       m.gemm().sgemm(false, true, rows, cc, qd, 1f, att, 0, qd, w.o().data(), 0, qd, 1f, x, 0, cc);
       // ln2, SwiGLU MLP, x += h·Wdᵀ

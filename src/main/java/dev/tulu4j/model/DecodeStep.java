@@ -36,6 +36,12 @@ import jdk.incubator.vector.FloatVector;
 final class DecodeStep {
   private static final int PHASES_PER_LAYER = 5;
 
+  /**
+   * Phase kinds of the optional profile ({@link KvCache#decodeProfile}, per thread: nanoseconds in
+   * chunks of QKV, ATTN, O, MLP, DOWN, HEAD, then waiting, then the chunk counts of the six kinds).
+   */
+  static final int PROFILE_KINDS = 6;
+
   private DecodeStep() {}
 
   /** True when this call is a plain decode step the fused path handles (Java kernels, ≤ 64 one-token rows). */
@@ -56,16 +62,18 @@ final class DecodeStep {
     final int threads;
     final float[] x;      // (N, C) residual stream
     final float[] qkv;    // (N, (H+2Hkv)·D): q | k | v per row
-    final float[] att;    // (N, H·D)
-    final float[] gate;   // (N, F), then h = silu(gate)·up
-    final float[] up;     // (N, F)
+    final float[] att;    // (N, H·D), or (H·D, Np) in the transposed mode
+    final float[] gate;   // (N, F) or (F, Np), then h = silu(gate)·up
+    final float[] up;     // (N, F) or (F, Np)
     final float[] logits; // (N, V), used only when some entry is empty
     final float[] cos;    // (N, D/2)
     final float[] sin;    // (N, D/2)
     final int[] seq;      // (N) cache sequence of each row
     final int[] pos;      // (N) position of each row
     final int[] entry;    // (N) entry index of each row
-    final float[][] ln;   // per thread (N, C): its own rmsnorm of x
+    final float[][] ln;   // per thread (N, C) or (C, Np): its own rmsnorm of x
+    final float[][] tmp;  // per thread (L): the row-major stores of DecodeGemm
+    final float[][] head; // per thread (D): one head's attention output before it is scattered
     final int[] lnPhase;  // per thread: the phase its ln was computed for
     final float[][] scores; // per thread (maxLen): one query's scores, then probabilities
 
@@ -73,20 +81,23 @@ final class DecodeStep {
       this.cap = cap;
       this.threads = threads;
       int qkvw = c.qDim() + 2 * c.kvDim();
+      int np = Math.max(cap, DecodeGemm.padded(cap)); // rows of the transposed buffers
       x = new float[cap * c.hidden()];
       qkv = new float[cap * qkvw];
-      att = new float[cap * c.qDim()];
-      gate = new float[cap * c.intermediate()];
-      up = new float[cap * c.intermediate()];
+      att = new float[np * c.qDim()];
+      gate = new float[np * c.intermediate()];
+      up = new float[np * c.intermediate()];
       logits = new float[cap * c.vocabSize()];
       cos = new float[cap * c.headDim() / 2];
       sin = new float[cap * c.headDim() / 2];
       seq = new int[cap];
       pos = new int[cap];
       entry = new int[cap];
-      ln = new float[threads][cap * c.hidden()];
+      ln = new float[threads][np * c.hidden()];
+      tmp = new float[threads][DecodeGemm.L];
+      head = new float[threads][c.headDim()];
       lnPhase = new int[threads];
-      scores = new float[threads][cacheLen];
+      scores = new float[threads][DecodeGemm.padded(cacheLen)]; // whole vectors: the softmax has no scalar tail
     }
   }
 
@@ -139,11 +150,27 @@ final class DecodeStep {
   }
 
   static int blockColumns(int n, int k, int threads, int minFloats) {
+    return blockColumns(n, k, threads, minFloats, 4);
+  }
+
+  /** As above, a multiple of {@code multiple} (the column tile of the kernel). */
+  static int blockColumns(int n, int k, int threads, int minFloats, int multiple) {
     int target = (n + 4 * threads - 1) / (4 * threads); // about four chunks per thread, for balance
     int min = (minFloats + k - 1) / k;
     int cols = Math.max(target, min);
-    return Math.min(n, (cols + 3) / 4 * 4);
+    return Math.min(n, (cols + multiple - 1) / multiple * multiple);
   }
+
+  /**
+   * From this many rows on, the projections run with the rows in the vector lanes
+   * ({@link DecodeGemm}, activations transposed); below it, padding the rows to a whole vector
+   * would waste more than the horizontal sums of {@link FewRowsGemm} cost. One thread, W in cache,
+   * 768 × 256 (docs/PERFORMANCE.md, "Decode, round 3"): 8 rows 144 → 81 µs, 32 rows 471 → 156 µs.
+   */
+  static final int TRANSPOSED_MIN_ROWS = 8;
+
+  /** Column tile multiple of the transposed mode: DecodeGemm's tiles are 6 (two row vectors) or 8 columns wide. */
+  private static final int TRANSPOSED_COLUMNS = 24;
 
   /** The phases of one step and the counters the participants synchronise on. */
   private static final class Region {
@@ -157,6 +184,9 @@ final class DecodeStep {
     final int qd, kd, qkvw, cc, f, d, heads, kvHeads, group, vocab;
     final float eps, scale;
     final int qkvCols, ccCols, fCols, vCols;
+    final boolean tr; // transposed mode: activations (dim, np), products by DecodeGemm
+    final int np;     // rows padded to whole vectors (transposed mode)
+    final int attnSpan; // (row, kv head) pairs per attention chunk: about eight chunks per thread
     final int[] chunks;
     final AtomicIntegerArray claimed;
     final AtomicIntegerArray finished;
@@ -182,16 +212,20 @@ final class DecodeStep {
       vocab = c.vocabSize();
       eps = (float) c.rmsNormEps();
       scale = (float) (1.0 / Math.sqrt(d));
-      qkvCols = blockColumns(qkvw, cc, threads, minFloats);
-      ccCols = blockColumns(cc, Math.max(qd, f), threads, minFloats);
-      fCols = blockColumns(f, cc, threads, minFloats);
-      vCols = blockColumns(vocab, cc, threads, minFloats);
+      tr = rows >= TRANSPOSED_MIN_ROWS;
+      attnSpan = Math.max(1, rows * kvHeads / (8 * threads));
+      np = tr ? DecodeGemm.padded(rows) : rows;
+      int mult = tr ? TRANSPOSED_COLUMNS : 4;
+      qkvCols = blockColumns(qkvw, cc, threads, minFloats, mult);
+      ccCols = blockColumns(cc, Math.max(qd, f), threads, minFloats, mult);
+      fCols = blockColumns(f, cc, threads, minFloats, mult);
+      vCols = blockColumns(vocab, cc, threads, minFloats, mult);
       int phases = layers * PHASES_PER_LAYER + 1;
       chunks = new int[phases];
       for (int l = 0; l < layers; l++) {
         int b = l * PHASES_PER_LAYER;
         chunks[b] = ceilDiv(qkvw, qkvCols);
-        chunks[b + 1] = rows * kvHeads;
+        chunks[b + 1] = ceilDiv(rows * kvHeads, attnSpan);
         chunks[b + 2] = ceilDiv(cc, ccCols);
         chunks[b + 3] = ceilDiv(f, fCols);
         chunks[b + 4] = ceilDiv(cc, ccCols);
@@ -202,8 +236,12 @@ final class DecodeStep {
     }
 
     void participate(int t) {
+      long[] prof = cache.decodeProfile == null ? null : cache.decodeProfile[t];
+      long t0 = prof == null ? 0 : profileClock();
       for (int p = 0; p < chunks.length; p++) {
         if (p > 0) await(p - 1);
+        int kind = p == chunks.length - 1 ? PROFILE_KINDS - 1 : p % PHASES_PER_LAYER;
+        if (prof != null) t0 = profileLap(prof, PROFILE_KINDS, t0);
         int k;
         while ((k = claimed.getAndIncrement(p)) < chunks[p]) {
           try {
@@ -215,8 +253,21 @@ final class DecodeStep {
           } finally {
             finished.incrementAndGet(p);
           }
+          if (prof != null) prof[PROFILE_KINDS + 1 + kind]++;
         }
+        if (prof != null) t0 = profileLap(prof, kind, t0);
       }
+    }
+
+    /** CPU time of the calling thread (the profile is meant for a shared machine: preemption is not counted). */
+    private static long profileClock() {
+      return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    }
+
+    private static long profileLap(long[] prof, int slot, long t0) {
+      long t1 = profileClock();
+      prof[slot] += t1 - t0;
+      return t1;
     }
 
     /** Waits until every chunk of phase p is finished (spinning, then yielding the core). */
@@ -237,13 +288,34 @@ final class DecodeStep {
       LayerWeights w = m.layer(l);
       switch (p % PHASES_PER_LAYER) {
         case 0 -> qkv(w, k, t, p);
-        case 1 -> attention(l, k / kvHeads, k % kvHeads, t);
-        case 2 -> FewRowsGemm.columns(rows, qd, k * ccCols, Math.min(cc, (k + 1) * ccCols), s.att, 0, qd,
-            w.o().data(), 0, qd, 1f, s.x, 0, cc);
+        case 1 -> {
+          for (int a = k * attnSpan, end = Math.min(rows * kvHeads, a + attnSpan); a < end; a++)
+            attention(l, a / kvHeads, a % kvHeads, t);
+        }
+        case 2 -> residual(s.att, qd, w.o(), k, t);
         case 3 -> mlp(w, k, t, p);
-        default -> FewRowsGemm.columns(rows, f, k * ccCols, Math.min(cc, (k + 1) * ccCols), s.gate, 0, f,
-            w.down().data(), 0, f, 1f, s.x, 0, cc);
+        default -> residual(s.gate, f, w.down(), k, t);
       }
+    }
+
+    /**
+     * Columns [j0, j1) of y = in·Wᵀ (in row-major (N, depth)) below the transposed mode's row count:
+     * {@link DecodeGemm#rows} (a 1 × 4 tile per row; FewRowsGemm's 4 × 4 tile was 2.4× slower at
+     * 4 rows), except at one row, where {@link FewRowsGemm}'s dot product per W row (one memory
+     * stream) ran the tiny model's batch-1 step 2× faster than four W rows at a time (profile,
+     * docs/PERFORMANCE.md, "Decode, round 3").
+     */
+    private void small(int depth, int j0, int j1, float[] in, float[] w, int mode, float[] c, int cOff, int ldc) {
+      if (rows > 1) DecodeGemm.rows(rows, depth, j0, j1, in, 0, depth, w, depth, mode, c, cOff, ldc);
+      else FewRowsGemm.columns(1, depth, j0, j1, in, 0, depth, w, 0, depth, mode == DecodeGemm.ROWS_ADD ? 1f : 0f,
+          c, cOff, ldc);
+    }
+
+    /** Columns of x += in·Wᵀ for chunk k (in: (N, depth) or, transposed, (depth, np)). */
+    private void residual(float[] in, int depth, Parameter weight, int k, int t) {
+      int j0 = k * ccCols, j1 = Math.min(cc, j0 + ccCols);
+      if (tr) DecodeGemm.columns(rows, np, depth, j0, j1, in, weight.data(), depth, DecodeGemm.ROWS_ADD, s.x, 0, cc, s.tmp[t]);
+      else small(depth, j0, j1, in, weight.data(), DecodeGemm.ROWS_ADD, s.x, 0, cc);
     }
 
     /** This thread's rmsnorm(x)·w for phase p (computed once per thread and phase). */
@@ -253,8 +325,11 @@ final class DecodeStep {
         for (int r = 0; r < rows; r++) {
           int o = r * cc;
           float rs = (float) (1.0 / Math.sqrt(VecOps.sumSq(s.x, o, cc) / cc + eps));
-          for (int i = 0; i < cc; i++) ln[o + i] = s.x[o + i] * rs * weight[i];
+          if (tr) for (int i = 0; i < cc; i++) ln[i * np + r] = s.x[o + i] * rs * weight[i];
+          else for (int i = 0; i < cc; i++) ln[o + i] = s.x[o + i] * rs * weight[i];
         }
+        // padding lanes of the transposed rows: zeros (their outputs are never stored in rows)
+        if (tr) for (int i = 0; i < cc; i++) java.util.Arrays.fill(ln, i * np + rows, i * np + np, 0f);
         s.lnPhase[t] = p;
       }
       return ln;
@@ -264,18 +339,19 @@ final class DecodeStep {
     private void qkv(LayerWeights w, int k, int t, int p) {
       float[] ln = norm(t, p, w.inputNorm().data());
       int j0 = k * qkvCols, j1 = Math.min(qkvw, j0 + qkvCols);
-      segment(ln, w.q(), w.qBias(), 0, qd, j0, j1);
-      segment(ln, w.k(), w.kBias(), qd, kd, j0, j1);
-      segment(ln, w.v(), w.vBias(), qd + kd, kd, j0, j1);
+      segment(ln, w.q(), w.qBias(), 0, qd, j0, j1, t);
+      segment(ln, w.k(), w.kBias(), qd, kd, j0, j1, t);
+      segment(ln, w.v(), w.vBias(), qd + kd, kd, j0, j1, t);
     }
 
     /** The part of [j0, j1) inside the segment [base, base + n) of the q|k|v row. */
-    private void segment(float[] ln, Parameter weight, Parameter bias, int base, int n, int j0, int j1) {
+    private void segment(float[] ln, Parameter weight, Parameter bias, int base, int n, int j0, int j1, int t) {
       int a = Math.max(j0, base) - base, b = Math.min(j1, base + n) - base;
       if (a >= b) return;
       float[] wd = weight.data();
-      // rows of this segment's output are strided by qkvw; the kernel writes C[i, j] at i·ldc + j
-      FewRowsGemm.columns(rows, cc, a, b, ln, 0, cc, wd, 0, cc, 0f, s.qkv, base, qkvw);
+      // rows of this segment's output are strided by qkvw; the kernels write C[i, j] at i·ldc + j
+      if (tr) DecodeGemm.columns(rows, np, cc, a, b, ln, wd, cc, DecodeGemm.ROWS_SET, s.qkv, base, qkvw, s.tmp[t]);
+      else small(cc, a, b, ln, wd, DecodeGemm.ROWS_SET, s.qkv, base, qkvw);
       if (bias != null) {
         float[] bd = bias.data();
         for (int r = 0; r < rows; r++) for (int j = a; j < b; j++) s.qkv[r * qkvw + base + j] += bd[j];
@@ -291,14 +367,20 @@ final class DecodeStep {
       int kOff = r * qkvw + qd + g * d;
       int vOff = kOff + kd;
       rope(s.qkv, kOff, half, tOff);
-      System.arraycopy(s.qkv, vOff, vc, (sq * maxLen + ps) * kd + g * d, d);
-      int ktBase = (sq * kd + g * d) * maxLen;
-      for (int e = 0; e < d; e++) kc[ktBase + e * maxLen + ps] = s.qkv[kOff + e];
-      int vBase = sq * maxLen * kd + g * d;
+      int vBase = cache.valueBase(sq, g); // values (maxLen, D)
+      System.arraycopy(s.qkv, vOff, vc, vBase + ps * d, d);
+      int ktBase = cache.keyBase(sq, g); // keys in blocks (maxLen/KB, D, KB)
+      for (int e = 0, o = ktBase + cache.keyOffset(ps, 0); e < d; e++, o += KvCache.KEY_BLOCK) kc[o] = s.qkv[kOff + e];
       for (int h = g * group; h < (g + 1) * group; h++) {
         int qOff = r * qkvw + h * d;
         rope(s.qkv, qOff, half, tOff);
-        attend(s.qkv, qOff, kc, ktBase, maxLen, vc, vBase, kd, ps + 1, d, scale, s.att, r * qd + h * d, s.scores[t]);
+        if (!tr) {
+          attend(s.qkv, qOff, kc, ktBase, vc, vBase, d, ps + 1, d, scale, s.att, r * qd + h * d, s.scores[t]);
+          continue;
+        }
+        float[] o = s.head[t];
+        attend(s.qkv, qOff, kc, ktBase, vc, vBase, d, ps + 1, d, scale, o, 0, s.scores[t]);
+        for (int e = 0, a = h * d * np + r; e < d; e++, a += np) s.att[a] = o[e];
       }
     }
 
@@ -309,11 +391,14 @@ final class DecodeStep {
      * the keys in the outer loop and the head's D/L output vectors in registers, two sets of
      * accumulators (even and odd keys) so the FMA chains overlap.
      */
-    private static void attend(float[] q, int qOff, float[] kt, int ktBase, int ldk, float[] v, int vBase,
+    private static void attend(float[] q, int qOff, float[] kt, int ktBase, float[] v, int vBase,
         int vStride, int n, int d, float scale, float[] out, int outOff, float[] p) {
-      Attention.scores(q, qOff, kt, ktBase, ldk, 0, n, d, scale, p);
-      float max = VecOps.max(p, 0, n);
-      float inv = 1f / VecOps.expShiftSum(p, 0, n, max);
+      int nPad = DecodeGemm.padded(n);
+      blockScores(q, qOff, kt, ktBase, nPad, d, scale, p);
+      // lanes past the last key (stale or unwritten cache cells): −∞, so the max ignores them and their exp is 0
+      java.util.Arrays.fill(p, n, nPad, Float.NEGATIVE_INFINITY);
+      float max = VecOps.max(p, 0, nPad);
+      float inv = 1f / VecOps.expShiftSum(p, 0, nPad, max);
       int lanes = VecOps.S.length();
       if (d == 2 * lanes) {
         FloatVector a0 = FloatVector.zero(VecOps.S), a1 = a0, b0 = a0, b1 = a0;
@@ -371,6 +456,34 @@ final class DecodeStep {
       }
     }
 
+    /**
+     * p[j] = scale · (q · k_j) for the whole key blocks covering j &lt; nPad (keys in blocks of
+     * {@link KvCache#KEY_BLOCK} = L positions, (D, L) each, read in order): one vector of scores per
+     * block, two blocks at a time so two FMA chains over D overlap; each score sums e in order.
+     */
+    private static void blockScores(float[] q, int qOff, float[] kc, int base, int nPad, int d, float scale, float[] p) {
+      int lanes = KvCache.KEY_BLOCK;
+      int blk = d * lanes;
+      int j = 0;
+      for (; j + 2 * lanes <= nPad; j += 2 * lanes) {
+        FloatVector a = FloatVector.zero(VecOps.S), b = a;
+        int o = base + j * d; // block j / L starts at (j / L)·D·L = j·D
+        for (int e = 0; e < d; e++, o += lanes) {
+          FloatVector qe = FloatVector.broadcast(VecOps.S, q[qOff + e]);
+          a = FloatVector.fromArray(VecOps.S, kc, o).fma(qe, a);
+          b = FloatVector.fromArray(VecOps.S, kc, o + blk).fma(qe, b);
+        }
+        a.mul(scale).intoArray(p, j);
+        b.mul(scale).intoArray(p, j + lanes);
+      }
+      if (j < nPad) {
+        FloatVector a = FloatVector.zero(VecOps.S);
+        int o = base + j * d;
+        for (int e = 0; e < d; e++, o += lanes) a = FloatVector.fromArray(VecOps.S, kc, o).fma(FloatVector.broadcast(VecOps.S, q[qOff + e]), a);
+        a.mul(scale).intoArray(p, j);
+      }
+    }
+
     /** RoPE (rotate-half, {@link Rope}) of one head at x[o ..o + D) with row table offset tOff. */
     private void rope(float[] x, int o, int half, int tOff) {
       for (int i = 0; i < half; i++) {
@@ -387,8 +500,15 @@ final class DecodeStep {
     private void mlp(LayerWeights w, int k, int t, int p) {
       float[] ln = norm(t, p, w.postNorm().data());
       int j0 = k * fCols, j1 = Math.min(f, j0 + fCols);
-      FewRowsGemm.columns(rows, cc, j0, j1, ln, 0, cc, w.gate().data(), 0, cc, 0f, s.gate, 0, f);
-      FewRowsGemm.columns(rows, cc, j0, j1, ln, 0, cc, w.up().data(), 0, cc, 0f, s.up, 0, f);
+      if (tr) {
+        float[] tmp = s.tmp[t];
+        DecodeGemm.columns(rows, np, cc, j0, j1, ln, w.gate().data(), cc, DecodeGemm.T_SET, s.gate, 0, 0, tmp);
+        DecodeGemm.columns(rows, np, cc, j0, j1, ln, w.up().data(), cc, DecodeGemm.T_SET, s.up, 0, 0, tmp);
+        SwiGlu.forwardRange(s.gate, s.up, s.gate, j0 * np, j1 * np);
+        return;
+      }
+      small(cc, j0, j1, ln, w.gate().data(), DecodeGemm.ROWS_SET, s.gate, 0, f);
+      small(cc, j0, j1, ln, w.up().data(), DecodeGemm.ROWS_SET, s.up, 0, f);
       for (int r = 0; r < rows; r++) SwiGlu.forwardRange(s.gate, s.up, s.gate, r * f + j0, r * f + j1);
     }
 
@@ -396,7 +516,8 @@ final class DecodeStep {
     private void head(int k, int t, int p) {
       float[] ln = norm(t, p, m.finalNorm().data());
       int j0 = k * vCols, j1 = Math.min(vocab, j0 + vCols);
-      FewRowsGemm.columns(rows, cc, j0, j1, ln, 0, cc, m.lmHead().data(), 0, cc, 0f, logits, 0, vocab);
+      if (tr) DecodeGemm.columns(rows, np, cc, j0, j1, ln, m.lmHead().data(), cc, DecodeGemm.ROWS_SET, logits, 0, vocab, s.tmp[t]);
+      else small(cc, j0, j1, ln, m.lmHead().data(), DecodeGemm.ROWS_SET, logits, 0, vocab);
     }
 
     private static int ceilDiv(int a, int b) {

@@ -4,18 +4,30 @@ import java.util.Arrays;
 
 /**
  * Keys and values (after RoPE) of every layer for {@code batch} independent sequences of up to
- * {@code maxLen} tokens, fp32. Keys are stored transposed per (sequence, kv head),
- * {@code (B, Hkv, D, maxLen)}, so attention scores vectorise over positions; values are
- * {@code (B, maxLen, Hkv·D)}. In all
+ * {@code maxLen} tokens, fp32. Keys are stored transposed in blocks of {@link #KEY_BLOCK} positions
+ * per (sequence, kv head), {@code (B, Hkv, ⌈maxLen/KB⌉, D, KB)} (KB = the vector length), so attention
+ * scores vectorise over positions and the keys one (sequence, kv head) attends over are one
+ * contiguous run of memory that a decode step streams in order (with {@code (D, maxLen)} rows they
+ * were D short runs 4·maxLen bytes apart; see {@link #keyOffset}); values are
+ * {@code (B, Hkv, maxLen, D)}, so the values one (sequence, kv head) attends over are one contiguous
+ * run of memory (a decode step streams them; with the head's D floats interleaved among all Hkv·D
+ * of a position they were 1 KiB apart for the tiny model). In all
  * {@link #bytes} = {@code 8·L·B·maxLen·Hkv·D} bytes.
  */
 public final class KvCache {
   final int batch;
   final int maxLen;
-  final float[][] k; // L × (B, Hkv, D, maxLen): transposed keys
-  final float[][] v; // L × (B, maxLen, Hkv·D)
+  /** Positions per key block: one vector of the preferred species. */
+  static final int KEY_BLOCK = DecodeGemm.L;
+
+  final int kvHeads;
+  final int headDim;
+  final int lenPad; // maxLen rounded up to whole key blocks
+  final float[][] k; // L × (B, Hkv, lenPad/KB, D, KB): transposed keys in blocks of KB positions
+  final float[][] v; // L × (B, Hkv, maxLen, D)
   final int[] length; // (B) tokens cached per sequence
   DecodeStep.Scratch decodeScratch; // buffers of the fused decode step, reused across steps
+  long[][] decodeProfile; // per thread: phase times of the fused step when a profiler sets it (DecodeStep.PROFILE_KINDS)
   int decodeMinBlockFloats = DecodeStep.MIN_BLOCK_FLOATS; // tests lower it to split tiny models into chunks
 
   public KvCache(LlamaConfig c, int batch, int maxLen) {
@@ -23,18 +35,49 @@ public final class KvCache {
       throw new IllegalArgumentException("KV cache needs batch > 0 and maxLen > 0, got " + batch + ", " + maxLen);
     if (maxLen > c.maxPositions())
       throw new IllegalArgumentException("KV cache maxLen " + maxLen + " exceeds max_position_embeddings " + c.maxPositions());
-    long per = (long) batch * maxLen * c.kvDim();
+    int lenPad = (maxLen + KEY_BLOCK - 1) / KEY_BLOCK * KEY_BLOCK;
+    long per = (long) batch * lenPad * c.kvDim();
     if (per > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("KV cache layer of " + per + " floats is too large");
     this.batch = batch;
     this.maxLen = maxLen;
+    this.kvHeads = c.kvHeads();
+    this.headDim = c.headDim();
+    this.lenPad = lenPad;
     this.k = new float[c.layers()][(int) per];
-    this.v = new float[c.layers()][(int) per];
+    this.v = new float[c.layers()][(int) ((long) batch * maxLen * c.kvDim())];
     this.length = new int[batch];
   }
 
-  /** Bytes held for the given shape: {@code 8·L·B·maxLen·Hkv·D}. */
+  /** Bytes held for the given shape: {@code 4·L·B·(maxLen + lenPad)·Hkv·D} (keys padded to whole blocks). */
   public static long bytes(LlamaConfig c, int batch, int maxLen) {
-    return 8L * c.layers() * batch * maxLen * c.kvDim();
+    long lenPad = (maxLen + KEY_BLOCK - 1) / KEY_BLOCK * KEY_BLOCK;
+    return 4L * c.layers() * batch * (maxLen + lenPad) * c.kvDim();
+  }
+
+  /** Start of the keys of (sequence b, kv head g) in a layer's key array. */
+  int keyBase(int b, int g) {
+    return (b * kvHeads + g) * lenPad * headDim;
+  }
+
+  /** Offset of component e of the key at position pos from its {@link #keyBase}. */
+  int keyOffset(int pos, int e) {
+    return (pos / KEY_BLOCK) * (headDim * KEY_BLOCK) + e * KEY_BLOCK + pos % KEY_BLOCK;
+  }
+
+  /** Start of the values of (sequence b, kv head g) in a layer's value array: rows of D per position. */
+  int valueBase(int b, int g) {
+    return (b * kvHeads + g) * maxLen * headDim;
+  }
+
+  /** Copies the keys 0..n−1 of (b, g) of layer l, transposed, into kt (D, n) (the layout a GEMM reads). */
+  void unpackKeys(int l, int b, int g, int n, float[] kt) {
+    float[] kc = k[l];
+    int base = keyBase(b, g);
+    for (int j0 = 0; j0 < n; j0 += KEY_BLOCK) {
+      int len = Math.min(KEY_BLOCK, n - j0);
+      int blk = base + (j0 / KEY_BLOCK) * headDim * KEY_BLOCK;
+      for (int e = 0; e < headDim; e++) System.arraycopy(kc, blk + e * KEY_BLOCK, kt, e * n + j0, len);
+    }
   }
 
   public int batch() { return batch; }

@@ -114,6 +114,64 @@ class DecodeStepTest {
   }
 
   /**
+   * From {@link DecodeStep#TRANSPOSED_MIN_ROWS} rows on the projections run transposed
+   * ({@link DecodeGemm}): 7 rows (below), 8, 9 and 17 (one and two partly filled vectors of 16),
+   * 33 (a pair of vectors and a single one), against the full forward and the general path.
+   */
+  @Test
+  void manyRowsTakeTheTransposedPathAndStillEqualTheFullForward() {
+    LlamaConfig[] cfgs = {ModelFixtures.tinyGqaTied(), ModelFixtures.tinyQwenBiasLlama3(),
+        new LlamaConfig(LlamaConfig.Architecture.QWEN2, 41, 40, 48, 2, 2, 1, 64, 1e-6, 1000.0, null, 64, false, true, 1,
+            List.of(2))};
+    int slots = 33;
+    int[] sizes = {33, 7, 17, 8, 9};
+    for (int threads : new int[] {1, 2}) {
+      try (Parallel pool = Parallel.create(threads)) {
+        for (int ci = 0; ci < cfgs.length; ci++) {
+          LlamaConfig cfg = cfgs[ci];
+          LlamaModel naive = ModelFixtures.model(cfg, 5);
+          if (cfg.headDim() >= 32)
+            for (Parameter p : naive.parameters()) for (int i = 0; i < p.data().length; i++)
+              if (!p.name().endsWith("norm.weight")) p.data()[i] *= 0.4f;
+          LlamaModel fast = twin(naive, new VectorGemm(pool));
+          int v = cfg.vocabSize();
+          KvCache cn = naive.newCache(slots, 16);
+          KvCache cf = fast.newCache(slots, 16);
+          if (threads == 2 && ci == 0) cf.decodeMinBlockFloats = 1;
+          int[][] seqs = new int[slots][];
+          for (int b = 0; b < slots; b++) seqs[b] = ModelFixtures.randomIds(1 + b % 5, v, 50 + b);
+          naive.prefill(cn, seqs);
+          fast.prefill(cf, seqs);
+          Random r = new Random(threads * 10 + ci);
+          for (int step = 0; step < sizes.length; step++) {
+            int count = sizes[step];
+            int[] sl = new int[count];
+            int[][] toks = new int[count][];
+            for (int e = 0; e < count; e++) {
+              sl[e] = (e * 7 + step * 3) % slots; // 7 and 33 are coprime: distinct slots in a shuffled order
+              toks[e] = new int[] {r.nextInt(v)};
+            }
+            float[] on = new float[count * v];
+            float[] of = new float[count * v];
+            naive.append(cn, sl, toks, count, on);
+            fast.append(cf, sl, toks, count, of);
+            for (int i = 0; i < count; i++) {
+              String what = "threads " + threads + " cfg C" + cfg.hidden() + " rows " + count + " entry " + i;
+              int b = sl[i];
+              seqs[b] = Arrays.copyOf(seqs[b], seqs[b].length + 1);
+              seqs[b][seqs[b].length - 1] = toks[i][0];
+              assertThat(maxDiff(of, i * v, Arrays.copyOfRange(on, i * v, (i + 1) * v))).as(what + " vs general path")
+                  .isLessThan(2e-5);
+              if (i % 4 == 0) assertThat(maxDiff(of, i * v, fullLast(naive, seqs[b]))).as(what + " vs full forward")
+                  .isLessThan(2e-5);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
    * Participants that run one after the other (a serial runner: the second "thread" arrives only
    * after the first has finished) must not deadlock: the first claims every chunk of every phase.
    */

@@ -1,0 +1,222 @@
+package dev.tulu4j.model;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The projections of a batched decode step, {@code y = x·Wᵀ} with W stored {@code [n, k]} (a linear
+ * layer's weight), for 8 to 64 rows, computed with the <em>rows</em> of x in the vector lanes:
+ * x is given transposed, {@code xt (k, mPad)} with {@code mPad} a multiple of the vector length L,
+ * and each output column j is accumulated as
+ * {@code acc[i0 .. i0+L) += xt[p, i0 .. i0+L) · W[j, p]} for p = 0 .. k−1 (one broadcast weight).
+ *
+ * <p>Why: the few-rows kernel that vectorises over k ({@code tensor.FewRowsGemm}) ends every output
+ * with a horizontal sum, which at the tiny model's k = 256 costs more than the 16 FMAs it closes
+ * (the profile in docs/PERFORMANCE.md, "Decode, round 3"). Here there is no reduction at all: every
+ * output is one fused-multiply-add chain over p in order, so its bits do not depend on the JIT tier,
+ * W is read exactly once per call, and a tile of 2 row-vectors × 6 columns keeps 12 accumulators,
+ * 2 loads of xt and 6 scalar broadcasts per 12 FMAs. Lanes i ≥ m of xt are padding: whatever they
+ * hold only reaches padding lanes of the output, which the row-major stores skip.
+ *
+ * <p>Outputs: {@link #T_SET} writes {@code ct[j·mPad + i]} (the transposed layout the next product
+ * reads); {@link #ROWS_SET} / {@link #ROWS_ADD} write / add into {@code c[cOff + i·ldc + j]} for i &lt; m.
+ */
+final class DecodeGemm {
+  static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  static final int L = S.length();
+
+  /** ct[j·mPad + i] = y[i, j] (all mPad lanes). */
+  static final int T_SET = 0;
+  /** c[cOff + i·ldc + j] = y[i, j] for i &lt; m. */
+  static final int ROWS_SET = 1;
+  /** c[cOff + i·ldc + j] += y[i, j] for i &lt; m (a residual add). */
+  static final int ROWS_ADD = 2;
+
+  private DecodeGemm() {}
+
+  /** Rows padded to whole vectors. */
+  static int padded(int m) {
+    return (m + L - 1) / L * L;
+  }
+
+  /**
+   * Columns {@code [j0, j1)} of y = x·Wᵀ on the calling thread, x given as {@code xt (k, mPad)};
+   * {@code tmp} holds at least L floats (the row-major stores go through it).
+   */
+  static void columns(int m, int mPad, int k, int j0, int j1, float[] xt, float[] w, int ldw, int mode,
+      float[] c, int cOff, int ldc, float[] tmp) {
+    int i0 = 0;
+    for (; i0 + 2 * L <= mPad; i0 += 2 * L) {
+      int j = j0;
+      for (; j + 6 <= j1; j += 6) tile2x6(m, mPad, k, i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
+      for (; j < j1; j++) tile2x1(m, mPad, k, i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
+    }
+    if (i0 < mPad) {
+      int j = j0;
+      for (; j + 8 <= j1; j += 8) tile1x8(m, mPad, k, i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
+      for (; j < j1; j++) {
+        FloatVector a = FloatVector.zero(S);
+        int wj = j * ldw;
+        for (int p = 0; p < k; p++) a = FloatVector.fromArray(S, xt, p * mPad + i0).fma(FloatVector.broadcast(S, w[wj + p]), a);
+        store(a, m, mPad, i0, j, mode, c, cOff, ldc, tmp);
+      }
+    }
+  }
+
+  private static void tile2x6(int m, int mPad, int k, int i0, int j, float[] xt, float[] w, int ldw, int mode,
+      float[] c, int cOff, int ldc, float[] tmp) {
+    FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+    FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0;
+    int w0 = j * ldw, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw, w4 = w3 + ldw, w5 = w4 + ldw;
+    for (int p = 0, xo = i0; p < k; p++, xo += mPad) {
+      FloatVector xa = FloatVector.fromArray(S, xt, xo);
+      FloatVector xb = FloatVector.fromArray(S, xt, xo + L);
+      FloatVector v = FloatVector.broadcast(S, w[w0 + p]);
+      a0 = xa.fma(v, a0);
+      b0 = xb.fma(v, b0);
+      v = FloatVector.broadcast(S, w[w1 + p]);
+      a1 = xa.fma(v, a1);
+      b1 = xb.fma(v, b1);
+      v = FloatVector.broadcast(S, w[w2 + p]);
+      a2 = xa.fma(v, a2);
+      b2 = xb.fma(v, b2);
+      v = FloatVector.broadcast(S, w[w3 + p]);
+      a3 = xa.fma(v, a3);
+      b3 = xb.fma(v, b3);
+      v = FloatVector.broadcast(S, w[w4 + p]);
+      a4 = xa.fma(v, a4);
+      b4 = xb.fma(v, b4);
+      v = FloatVector.broadcast(S, w[w5 + p]);
+      a5 = xa.fma(v, a5);
+      b5 = xb.fma(v, b5);
+    }
+    int i1 = i0 + L;
+    store(a0, m, mPad, i0, j, mode, c, cOff, ldc, tmp);
+    store(b0, m, mPad, i1, j, mode, c, cOff, ldc, tmp);
+    store(a1, m, mPad, i0, j + 1, mode, c, cOff, ldc, tmp);
+    store(b1, m, mPad, i1, j + 1, mode, c, cOff, ldc, tmp);
+    store(a2, m, mPad, i0, j + 2, mode, c, cOff, ldc, tmp);
+    store(b2, m, mPad, i1, j + 2, mode, c, cOff, ldc, tmp);
+    store(a3, m, mPad, i0, j + 3, mode, c, cOff, ldc, tmp);
+    store(b3, m, mPad, i1, j + 3, mode, c, cOff, ldc, tmp);
+    store(a4, m, mPad, i0, j + 4, mode, c, cOff, ldc, tmp);
+    store(b4, m, mPad, i1, j + 4, mode, c, cOff, ldc, tmp);
+    store(a5, m, mPad, i0, j + 5, mode, c, cOff, ldc, tmp);
+    store(b5, m, mPad, i1, j + 5, mode, c, cOff, ldc, tmp);
+  }
+
+  private static void tile2x1(int m, int mPad, int k, int i0, int j, float[] xt, float[] w, int ldw, int mode,
+      float[] c, int cOff, int ldc, float[] tmp) {
+    FloatVector a = FloatVector.zero(S), b = a;
+    int wj = j * ldw;
+    for (int p = 0, xo = i0; p < k; p++, xo += mPad) {
+      FloatVector v = FloatVector.broadcast(S, w[wj + p]);
+      a = FloatVector.fromArray(S, xt, xo).fma(v, a);
+      b = FloatVector.fromArray(S, xt, xo + L).fma(v, b);
+    }
+    store(a, m, mPad, i0, j, mode, c, cOff, ldc, tmp);
+    store(b, m, mPad, i0 + L, j, mode, c, cOff, ldc, tmp);
+  }
+
+  private static void tile1x8(int m, int mPad, int k, int i0, int j, float[] xt, float[] w, int ldw, int mode,
+      float[] c, int cOff, int ldc, float[] tmp) {
+    FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    int w0 = j * ldw, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw;
+    int w4 = w3 + ldw, w5 = w4 + ldw, w6 = w5 + ldw, w7 = w6 + ldw;
+    for (int p = 0, xo = i0; p < k; p++, xo += mPad) {
+      FloatVector xa = FloatVector.fromArray(S, xt, xo);
+      a0 = xa.fma(FloatVector.broadcast(S, w[w0 + p]), a0);
+      a1 = xa.fma(FloatVector.broadcast(S, w[w1 + p]), a1);
+      a2 = xa.fma(FloatVector.broadcast(S, w[w2 + p]), a2);
+      a3 = xa.fma(FloatVector.broadcast(S, w[w3 + p]), a3);
+      a4 = xa.fma(FloatVector.broadcast(S, w[w4 + p]), a4);
+      a5 = xa.fma(FloatVector.broadcast(S, w[w5 + p]), a5);
+      a6 = xa.fma(FloatVector.broadcast(S, w[w6 + p]), a6);
+      a7 = xa.fma(FloatVector.broadcast(S, w[w7 + p]), a7);
+    }
+    store(a0, m, mPad, i0, j, mode, c, cOff, ldc, tmp);
+    store(a1, m, mPad, i0, j + 1, mode, c, cOff, ldc, tmp);
+    store(a2, m, mPad, i0, j + 2, mode, c, cOff, ldc, tmp);
+    store(a3, m, mPad, i0, j + 3, mode, c, cOff, ldc, tmp);
+    store(a4, m, mPad, i0, j + 4, mode, c, cOff, ldc, tmp);
+    store(a5, m, mPad, i0, j + 5, mode, c, cOff, ldc, tmp);
+    store(a6, m, mPad, i0, j + 6, mode, c, cOff, ldc, tmp);
+    store(a7, m, mPad, i0, j + 7, mode, c, cOff, ldc, tmp);
+  }
+
+  /**
+   * Columns {@code [j0, j1)} of y = x·Wᵀ for a few rows of x stored row-major
+   * ({@code x[xOff + i·ldx + p]}), vectorised over k: each row against four W rows at a time
+   * (4 accumulators, one load of x per 4 FMAs), so a block of four W rows is read once from memory
+   * and again from L1 for the next row. Mode {@link #ROWS_SET} or {@link #ROWS_ADD}. For the
+   * decode steps from 2 to {@code DecodeStep.TRANSPOSED_MIN_ROWS − 1} rows. One thread, W in L2,
+   * 768 × 256: 4 rows 36 µs here, 86 through {@code FewRowsGemm}'s 4 × 4 register tile.
+   */
+  static void rows(int m, int k, int j0, int j1, float[] x, int xOff, int ldx, float[] w, int ldw, int mode,
+      float[] c, int cOff, int ldc) {
+    int j = j0;
+    for (; j + 4 <= j1; j += 4) {
+      for (int i = 0; i < m; i++) row1x4(k, x, xOff + i * ldx, w, j * ldw, ldw, mode, c, cOff + i * ldc + j);
+    }
+    for (; j < j1; j++) {
+      for (int i = 0; i < m; i++) {
+        int xa = xOff + i * ldx, wa = j * ldw;
+        FloatVector a = FloatVector.zero(S);
+        int p = 0;
+        for (; p <= k - L; p += L) a = FloatVector.fromArray(S, x, xa + p).fma(FloatVector.fromArray(S, w, wa + p), a);
+        float v = dev.tulu4j.tensor.VectorMath.sum(a);
+        for (; p < k; p++) v += x[xa + p] * w[wa + p];
+        put(c, cOff + i * ldc + j, v, mode);
+      }
+    }
+  }
+
+  private static void row1x4(int k, float[] x, int xa, float[] w, int wa, int ldw, int mode, float[] c, int ci) {
+    FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+    int wb = wa + ldw, wc = wb + ldw, wd = wc + ldw;
+    int p = 0;
+    for (; p <= k - L; p += L) {
+      FloatVector x0 = FloatVector.fromArray(S, x, xa + p);
+      a0 = x0.fma(FloatVector.fromArray(S, w, wa + p), a0);
+      a1 = x0.fma(FloatVector.fromArray(S, w, wb + p), a1);
+      a2 = x0.fma(FloatVector.fromArray(S, w, wc + p), a2);
+      a3 = x0.fma(FloatVector.fromArray(S, w, wd + p), a3);
+    }
+    float s0 = dev.tulu4j.tensor.VectorMath.sum(a0), s1 = dev.tulu4j.tensor.VectorMath.sum(a1);
+    float s2 = dev.tulu4j.tensor.VectorMath.sum(a2), s3 = dev.tulu4j.tensor.VectorMath.sum(a3);
+    for (; p < k; p++) {
+      float x0 = x[xa + p];
+      s0 += x0 * w[wa + p];
+      s1 += x0 * w[wb + p];
+      s2 += x0 * w[wc + p];
+      s3 += x0 * w[wd + p];
+    }
+    put(c, ci, s0, mode);
+    put(c, ci + 1, s1, mode);
+    put(c, ci + 2, s2, mode);
+    put(c, ci + 3, s3, mode);
+  }
+
+  private static void put(float[] c, int ci, float v, int mode) {
+    if (mode == ROWS_ADD) c[ci] += v;
+    else c[ci] = v;
+  }
+
+  /** Output column j for rows i0 .. i0+L of the accumulator a, in the given mode. */
+  private static void store(FloatVector a, int m, int mPad, int i0, int j, int mode, float[] c, int cOff, int ldc,
+      float[] tmp) {
+    if (mode == T_SET) {
+      a.intoArray(c, j * mPad + i0);
+      return;
+    }
+    int n = Math.min(L, m - i0);
+    if (n <= 0) return;
+    a.intoArray(tmp, 0);
+    int o = cOff + i0 * ldc + j;
+    if (mode == ROWS_ADD) {
+      for (int l = 0; l < n; l++, o += ldc) c[o] += tmp[l];
+    } else {
+      for (int l = 0; l < n; l++, o += ldc) c[o] = tmp[l];
+    }
+  }
+}

@@ -1,0 +1,130 @@
+package dev.tulu4j.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link DecodeGemm} (rows of x in the vector lanes) against a scalar double-precision reference on
+ * odd shapes: row counts that fill one, two or three vectors partly (the 2 × 6 and 1 × 8 tiles and
+ * their one-column tails), column blocks that start and end anywhere, all three output modes; cells
+ * outside the block and padding rows must stay untouched.
+ */
+class DecodeGemmTest {
+
+  @Test
+  void everyModeMatchesTheScalarReferenceOnOddShapes() {
+    SplittableRandom rnd = new SplittableRandom(7);
+    int l = DecodeGemm.L;
+    int[] ms = {1, 8, l - 1, l, l + 3, 2 * l, 2 * l + 1, 3 * l + 5, 64};
+    int[][] nk = {{37, 19}, {13, 64}, {50, 3}, {24, 256}};
+    for (int m : ms) {
+      for (int[] s : nk) {
+        int n = s[0], k = s[1], mp = DecodeGemm.padded(m);
+        float[] x = new float[m * k];
+        float[] xt = new float[k * mp];
+        for (int i = 0; i < m; i++)
+          for (int p = 0; p < k; p++) xt[p * mp + i] = x[i * k + p] = (float) (rnd.nextDouble() * 2 - 1);
+        for (int i = m; i < mp; i++) for (int p = 0; p < k; p++) xt[p * mp + i] = 1e30f; // padding: never stored
+        float[] w = new float[n * k];
+        for (int i = 0; i < w.length; i++) w[i] = (float) (rnd.nextDouble() * 2 - 1);
+        double[] want = new double[m * n];
+        for (int i = 0; i < m; i++)
+          for (int j = 0; j < n; j++) {
+            double a = 0;
+            for (int p = 0; p < k; p++) a += (double) x[i * k + p] * w[j * k + p];
+            want[i * n + j] = a;
+          }
+        int j0 = Math.min(n, 3), j1 = n - 1;
+        String what = "m " + m + " n " + n + " k " + k;
+        float tol = 1e-5f * k;
+        // ROWS_SET into a wider matrix (ldc n + 5, offset 2)
+        int ldc = n + 5;
+        float[] c = new float[2 + m * ldc + 4];
+        Arrays.fill(c, 9f);
+        float[] tmp = new float[l];
+        DecodeGemm.columns(m, mp, k, j0, j1, xt, w, k, DecodeGemm.ROWS_SET, c, 2, ldc, tmp);
+        for (int i = 0; i < m; i++)
+          for (int j = 0; j < ldc; j++) {
+            float got = c[2 + i * ldc + j];
+            if (j >= j0 && j < j1) assertThat((double) got).as(what + " set [%d,%d]", i, j).isCloseTo(want[i * n + j], org.assertj.core.data.Offset.offset((double) tol));
+            else assertThat(got).as(what + " outside [%d,%d]", i, j).isEqualTo(9f);
+          }
+        assertThat(c[0]).isEqualTo(9f);
+        assertThat(c[c.length - 1]).isEqualTo(9f);
+        // ROWS_ADD adds onto what is there
+        DecodeGemm.columns(m, mp, k, j0, j1, xt, w, k, DecodeGemm.ROWS_ADD, c, 2, ldc, tmp);
+        for (int i = 0; i < m; i++)
+          for (int j = j0; j < j1; j++)
+            assertThat((double) c[2 + i * ldc + j]).as(what + " add [%d,%d]", i, j)
+                .isCloseTo(2 * want[i * n + j], org.assertj.core.data.Offset.offset(2.0 * tol));
+        // T_SET: (n, mp), columns outside the block untouched
+        float[] ct = new float[n * mp];
+        Arrays.fill(ct, 9f);
+        DecodeGemm.columns(m, mp, k, j0, j1, xt, w, k, DecodeGemm.T_SET, ct, 0, 0, tmp);
+        for (int j = 0; j < n; j++)
+          for (int i = 0; i < m; i++) {
+            float got = ct[j * mp + i];
+            if (j >= j0 && j < j1) assertThat((double) got).as(what + " T [%d,%d]", i, j).isCloseTo(want[i * n + j], org.assertj.core.data.Offset.offset((double) tol));
+            else assertThat(got).as(what + " T outside [%d,%d]", i, j).isEqualTo(9f);
+          }
+      }
+    }
+  }
+
+  /** The row-major few-rows kernel ({@link DecodeGemm#rows}) on 1 to 7 rows, odd k and column ranges, set and add. */
+  @Test
+  void rowsKernelMatchesTheScalarReference() {
+    SplittableRandom rnd = new SplittableRandom(11);
+    for (int m = 1; m <= 7; m++) {
+      for (int[] s : new int[][] {{37, 19}, {13, 64}, {9, 3}, {24, 256}}) {
+        int n = s[0], k = s[1], ldx = k + 3, ldc = n + 2;
+        float[] x = new float[1 + m * ldx];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);
+        float[] w = new float[n * k];
+        for (int i = 0; i < w.length; i++) w[i] = (float) (rnd.nextDouble() * 2 - 1);
+        int j0 = Math.min(n, 2), j1 = n - 1;
+        float[] c = new float[m * ldc + 1];
+        Arrays.fill(c, 5f);
+        DecodeGemm.rows(m, k, j0, j1, x, 1, ldx, w, k, DecodeGemm.ROWS_SET, c, 1, ldc);
+        float[] add = c.clone();
+        DecodeGemm.rows(m, k, j0, j1, x, 1, ldx, w, k, DecodeGemm.ROWS_ADD, add, 1, ldc);
+        assertThat(c[0]).isEqualTo(5f);
+        for (int i = 0; i < m; i++)
+          for (int j = 0; j < ldc && 1 + i * ldc + j < c.length; j++) {
+            float got = c[1 + i * ldc + j];
+            String what = "m " + m + " n " + n + " k " + k + " [" + i + "," + j + "]";
+            if (j < j0 || j >= j1) {
+              assertThat(got).as(what + " outside").isEqualTo(5f);
+              continue;
+            }
+            double want = 0;
+            for (int p = 0; p < k; p++) want += (double) x[1 + i * ldx + p] * w[j * k + p];
+            assertThat((double) got).as(what).isCloseTo(want, org.assertj.core.data.Offset.offset(1e-5 * k));
+            assertThat(add[1 + i * ldc + j]).as(what + " add").isEqualTo(got + got);
+          }
+      }
+    }
+  }
+
+  /** Each output is one FMA chain over p in order: the bits equal a scalar Math.fma loop. */
+  @Test
+  void eachOutputIsTheInOrderFmaChain() {
+    SplittableRandom rnd = new SplittableRandom(3);
+    int m = 2 * DecodeGemm.L + 3, n = 15, k = 77, mp = DecodeGemm.padded(m);
+    float[] xt = new float[k * mp];
+    float[] w = new float[n * k];
+    for (int i = 0; i < xt.length; i++) xt[i] = (float) rnd.nextGaussian();
+    for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
+    float[] c = new float[m * n];
+    DecodeGemm.columns(m, mp, k, 0, n, xt, w, k, DecodeGemm.ROWS_SET, c, 0, n, new float[DecodeGemm.L]);
+    for (int i = 0; i < m; i++)
+      for (int j = 0; j < n; j++) {
+        float a = 0f;
+        for (int p = 0; p < k; p++) a = Math.fma(xt[p * mp + i], w[j * k + p], a);
+        assertThat(c[i * n + j]).as("[%d,%d]", i, j).isEqualTo(a);
+      }
+  }
+}
