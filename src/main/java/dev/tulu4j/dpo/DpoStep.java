@@ -109,6 +109,8 @@ public final class DpoStep implements StepFunction {
     }
     model.backward(pack.batch(), act, pack.upstream(g));
     int n = idx.length;
+    long tokens = 0;
+    for (int i : idx) tokens += pairs.get(i).chosenLength() + pairs.get(i).rejectedLength();
     Map<String, Double> extras = new LinkedHashMap<>();
     extras.put("rewards/chosen", rc / n);
     extras.put("rewards/rejected", rr / n);
@@ -117,6 +119,6 @@ public final class DpoStep implements StepFunction {
     extras.put("logps/chosen", lc / n);
     extras.put("logps/rejected", lr / n);
     if (s.rpoAlpha() > 0) extras.put("nll/chosen", nll / n);
-    return new StepStats(loss, n, extras);
+    return new StepStats(loss, n, tokens, extras);
   }
 }

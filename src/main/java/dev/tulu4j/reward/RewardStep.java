@@ -72,12 +72,14 @@ public final class RewardStep implements StepFunction {
     }
     model.backward(pk.batch(), a, dv);
     int n = idx.length;
+    long tokens = 0;
+    for (int i : idx) tokens += pairs.get(i).chosenIds().length + pairs.get(i).rejectedIds().length;
     Map<String, Double> extras = new LinkedHashMap<>();
     extras.put("accuracy", acc / n);
     extras.put("margin", margin / n);
     extras.put("rewards/chosen", rc / n);
     extras.put("rewards/rejected", rr / n);
-    return new StepStats(loss, n, extras);
+    return new StepStats(loss, n, tokens, extras);
   }
 
   /** Rewards {chosen, rejected} of every pair (forward only, {@code pairsPerForward} per pass). */

@@ -9,8 +9,8 @@ import java.util.Map;
  * @param loss the reduced loss of the step (see {@link LossReduction})
  * @param lr learning rate used by this step
  * @param gradNorm global L2 norm of the reduced gradient before clipping
- * @param tokensPerS trained tokens (items) per second of this step's wall time
- * @param trainedTokens trained tokens (items) in this step
+ * @param tokensPerS trained tokens per second of this step's wall time ({@link StepStats#tokens})
+ * @param trainedTokens trained tokens in this step
  * @param totalTokens trained tokens over the whole run so far
  * @param elapsedS training wall time so far, across restarts
  * @param extras the step function's free-form numbers

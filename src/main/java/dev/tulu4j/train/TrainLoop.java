@@ -137,12 +137,14 @@ public final class TrainLoop {
         double lossSum = 0;
         double meanSum = 0;
         long count = 0;
+        long tokens = 0;
         Map<String, Double> extras = new HashMap<>();
         for (int micro = 0; micro < accum; micro++) {
           int[] idx = order.next(cfg.microBatch());
           StepStats st = fn.forwardBackward(new Batch(step, micro, accum, idx, red, rng));
           lossSum += st.lossSum();
           count += st.count();
+          tokens += st.tokens();
           if (st.count() > 0) meanSum += st.lossSum() / st.count();
           st.extras().forEach((k, v) -> extras.merge(k, v / accum, Double::sum));
         }
@@ -158,13 +160,13 @@ public final class TrainLoop {
         // one fused pass: reduce, clip, AdamW update, and zero the gradients for the next step
         opt.step(lr, reduceScale * GradOps.clipCoefficient(norm, cfg.optim().maxGradNorm()), true);
         step++;
-        totalTokens += count;
+        totalTokens += tokens;
         losses.add(loss);
 
         double stepSeconds = (System.nanoTime() - t0) / 1e9;
         double elapsed = elapsedBefore + (System.nanoTime() - runStart) / 1e9;
-        StepMetrics m = new StepMetrics(step, loss, lr, norm, count / Math.max(stepSeconds, 1e-9),
-            count, totalTokens, elapsed, extras);
+        StepMetrics m = new StepMetrics(step, loss, lr, norm, tokens / Math.max(stepSeconds, 1e-9),
+            tokens, totalTokens, elapsed, extras);
         metrics.log(m);
         listener.accept(m);
         bar.update(step, loss, lr);

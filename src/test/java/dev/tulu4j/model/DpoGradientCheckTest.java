@@ -139,6 +139,8 @@ class DpoGradientCheckTest {
     m.zeroGrad();
     StepStats st = step.forwardBackward(new dev.tulu4j.train.Batch(0, 0, 1, new int[] {0, 1}, LossReduction.SUM, null));
     assertThat(st.count()).isEqualTo(2);
+    assertThat(st.tokens()).as("completion tokens of both responses of both pairs")
+        .isEqualTo(ps.stream().mapToLong(p -> p.chosenLength() + p.rejectedLength()).sum());
     assertThat(st.lossSum()).isCloseTo(j0, Offset.offset(1e-4 * (1 + Math.abs(j0))));
     double worstEngine = 0;
     for (Parameter p : m.parameters()) {
