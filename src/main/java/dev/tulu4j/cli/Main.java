@@ -27,7 +27,6 @@ import picocli.CommandLine.Option;
       dev.tulu4j.config.ConfigCommand.class,
       PretrainCommand.class,
       SftCommand.class,
-      SynthEvalCommand.class,
       GenerateCommand.class,
       ScoreCommand.class,
       ServeCommand.class,

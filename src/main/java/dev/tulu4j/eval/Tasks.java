@@ -113,8 +113,8 @@ public final class Tasks {
       line++;
       JsonNode q = row.get("question");
       JsonNode answers = row.get("possible_answers");
-      if (q == null || !q.isTextual() || answers == null || !answers.isArray())
-        throw new IllegalArgumentException(file + ":" + line + ": needs 'question' (string) and 'possible_answers' (list)");
+      if (q == null || !q.isTextual() || answers == null || !answers.isArray() || answers.isEmpty())
+        throw new IllegalArgumentException(file + ":" + line + ": needs 'question' (string) and 'possible_answers' (a non-empty list)");
       out.add(new EvalItem("popqa-" + row.path("id").asText(String.valueOf(line)), List.of(Message.user(q.asText())),
           q.asText(), answers, null));
     }
@@ -152,7 +152,7 @@ public final class Tasks {
 
   /** PopQA: correct when any possible answer occurs in the response (case-insensitive), as in Mallen et al. 2023. */
   static EvalTask.ItemScore popqaScore(EvalItem item, String response) {
-    String r = response.toLowerCase(Locale.ROOT);
+    String r = response == null ? "" : response.toLowerCase(Locale.ROOT);
     for (JsonNode a : item.groundTruth()) {
       if (!a.asText().isEmpty() && r.contains(a.asText().toLowerCase(Locale.ROOT))) {
         return new EvalTask.ItemScore(1, a.asText(), TextNode.valueOf("match"));

@@ -93,4 +93,18 @@ class EvalRunnerTest {
     assertThat(Tasks.popqaScore(item, "The capital of Veloria is zentar.").score()).isEqualTo(1);
     assertThat(Tasks.popqaScore(item, "I do not know.").score()).isZero();
   }
+
+  @Test
+  void badSyntheticRowsNameFileAndLine(@TempDir Path synth) throws Exception {
+    Files.createDirectories(synth.resolve("test"));
+    Files.write(synth.resolve("test/popqa.jsonl"), List.of(
+        "{\"question\": \"Q1?\", \"possible_answers\": [\"A\"]}",
+        "{\"question\": \"Q2?\", \"possible_answers\": []}"));
+    assertThatThrownBy(() -> Tasks.load("synth_popqa", DATA, synth, 0))
+        .hasMessageContaining("popqa.jsonl:2: needs 'question' (string) and 'possible_answers' (a non-empty list)");
+    // an empty answer string is never a match (it would be a substring of every response)
+    var item = new EvalItem("q", List.of(Message.user("Q?")), "Q?", new ObjectMapper().createArrayNode().add(""), null);
+    assertThat(Tasks.popqaScore(item, "anything").score()).isZero();
+    assertThat(Tasks.popqaScore(item, null).score()).isZero();
+  }
 }

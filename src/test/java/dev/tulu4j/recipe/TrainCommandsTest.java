@@ -13,7 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code tulu4j pretrain} / {@code sft} / {@code synth-eval} through the CLI on the micro fixtures. */
+/** {@code tulu4j pretrain} / {@code sft} through the CLI on the micro fixtures. */
 class TrainCommandsTest {
   @TempDir static Path in;
   @TempDir Path dir;
