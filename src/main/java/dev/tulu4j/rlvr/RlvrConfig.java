@@ -89,6 +89,8 @@ public record RlvrConfig(
         double cliprangeValue,
     @Doc(value = "Peak learning rate (Tülu 3 8B RLVR: 3e-7); 0 leaves the weights untouched.", def = "3e-7")
         double lr,
+    @Doc(value = "PPO: peak learning rate of the value model (null = lr). A value model that lags behind the policy gives noisy advantages; OpenRLHF's critic lr is ~18x the actor's.", def = "null")
+        Double valueLr,
     @Doc(value = "Learning-rate schedule over the optimizer steps: linear, cosine or constant.", def = "linear")
         LrSchedule.Kind lrSchedule,
     @Doc(value = "Warmup fraction of the optimizer steps (Tülu 3 RLVR: 0).", def = "0.0")
@@ -133,6 +135,11 @@ public record RlvrConfig(
     PPO
   }
 
+  /** The value model's peak learning rate: {@code value_lr}, or the policy's {@code lr} when unset. */
+  public double valueLearningRate() {
+    return valueLr == null ? lr : valueLr;
+  }
+
   public RlvrConfig {
     datasets = datasets == null ? List.of() : List.copyOf(datasets);
     for (String d : datasets)
@@ -141,6 +148,7 @@ public record RlvrConfig(
     if (klEstimator == null) throw new IllegalArgumentException("kl_estimator is required");
     if (gemm == null || saveDtype == null) throw new IllegalArgumentException("gemm and save_dtype are required");
     if (lrSchedule == null) throw new IllegalArgumentException("lr_schedule is required");
+    if (valueLr != null && !(valueLr >= 0)) throw new IllegalArgumentException("value_lr must be >= 0, got " + valueLr);
     if (template == null || template.isBlank()) throw new IllegalArgumentException("template must be tulu or model");
     positive("max_prompt_length", maxPromptLength);
     positive("response_length", responseLength);

@@ -356,7 +356,7 @@ public final class RlvrTrainer {
           double vnorm = GradOps.globalNorm(value.parameters());
           if (!Double.isFinite(vl[0]) || !Double.isFinite(vnorm))
             throw new TrainingDivergedException("step " + (step + 1) + ": value loss " + vl[0] + ", grad norm " + vnorm);
-          vopt.step(lastLr, GradOps.clipCoefficient(vnorm, cfg.maxGradNorm()), true);
+          vopt.step(cfg.valueLearningRate() * schedule.factor(update), GradOps.clipCoefficient(vnorm, cfg.maxGradNorm()), true);
           vlossSum += vl[0];
           vClipped += vc[0];
         }

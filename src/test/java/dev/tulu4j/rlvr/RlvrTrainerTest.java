@@ -95,6 +95,30 @@ class RlvrTrainerTest {
   }
 
   @Test
+  void valueLrTrainsTheValueModelAtItsOwnRate() throws Exception {
+    // lr 0 with value_lr > 0: the policy stays bit for bit, the value model still learns
+    LlamaModel policy = ToyTask.model(3);
+    List<float[]> before = new ArrayList<>();
+    for (Parameter p : policy.parameters()) before.add(p.data().clone());
+    PositionValueModel value = new PositionValueModel(3);
+    float v0 = value.table.data()[0];
+    RlvrConfig cfg = config(tmp.resolve("vlr"), "algorithm=ppo", "steps=4", "lr=0", "value_lr=5e-2",
+        "lr_schedule=constant", "samples_per_prompt=4", "prompts_per_batch=4", "micro_batch=4");
+    trainer(cfg, policy, value).run();
+    for (int i = 0; i < before.size(); i++)
+      assertThat(policy.parameters().get(i).data()).as(policy.parameters().get(i).name()).isEqualTo(before.get(i));
+    assertThat(value.table.data()[0]).as("V_0 moved from %f", v0).isNotEqualTo(v0);
+    // and value_lr 0 with a positive policy lr freezes the value model instead
+    PositionValueModel frozen = new PositionValueModel(3);
+    float[] f0 = frozen.table.data().clone();
+    trainer(config(tmp.resolve("vlr0"), "algorithm=ppo", "steps=2", "lr=2e-2", "value_lr=0",
+        "samples_per_prompt=4", "prompts_per_batch=4", "micro_batch=4"), ToyTask.model(3), frozen).run();
+    assertThat(frozen.table.data()).isEqualTo(f0);
+    assertThat(cfg.valueLearningRate()).isEqualTo(5e-2);
+    assertThat(config(tmp.resolve("x"), "lr=3e-5").valueLearningRate()).isEqualTo(3e-5);
+  }
+
+  @Test
   void zeroLearningRateWithLargeKlLeavesThePolicyBitwiseUnchanged() throws Exception {
     LlamaModel policy = ToyTask.model(5);
     List<float[]> before = new ArrayList<>();
