@@ -94,7 +94,7 @@ final class DecodeStep {
       pos = new int[cap];
       entry = new int[cap];
       ln = new float[threads][np * c.hidden()];
-      tmp = new float[threads][DecodeGemm.L];
+      tmp = new float[threads][DecodeGemm.L + 1]; // [L]: DecodeGemm's read-ahead sink
       head = new float[threads][c.headDim()];
       lnPhase = new int[threads];
       scores = new float[threads][DecodeGemm.padded(cacheLen)]; // whole vectors: the softmax has no scalar tail

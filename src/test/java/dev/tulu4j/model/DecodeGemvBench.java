@@ -21,6 +21,18 @@ public final class DecodeGemvBench {
     float[] x = new float[k];
     for (int i = 0; i < k; i++) x[i] = (float) rnd.nextDouble();
     float[] c = new float[n];
+    if (args.length > 1) { // batch-32 transposed kernel over the same matrices: args[1] = rows
+      int m = Integer.parseInt(args[1]), mp = DecodeGemm.padded(m);
+      float[] xt = new float[k * mp];
+      for (int i = 0; i < xt.length; i++) xt[i] = (float) rnd.nextDouble();
+      float[] ct = new float[n * mp];
+      float[] tmp = new float[DecodeGemm.L + 1];
+      for (int round = 0; round < 3; round++) {
+        double t = best(() -> { for (float[] a : w) DecodeGemm.columns(m, mp, k, 0, n, xt, a, k, DecodeGemm.T_SET, ct, 0, 0, tmp); });
+        System.out.printf(Locale.ROOT, "%d x %d x %d x %d (T_SET): %.1f GFLOP/s%n", mats, m, n, k, 2.0 * m * n * k * mats / t / 1e9);
+      }
+      return;
+    }
     for (int round = 0; round < 3; round++) {
       double dot = best(() -> { for (float[] a : w) FewRowsGemm.columns(1, k, 0, n, x, 0, k, a, 0, k, 0f, c, 0, n); });
       double r4 = best(() -> { for (float[] a : w) DecodeGemm.rows(1, k, 0, n, x, 0, k, a, k, DecodeGemm.ROWS_SET, c, 0, n); });
