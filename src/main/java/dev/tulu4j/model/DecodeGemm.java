@@ -39,9 +39,9 @@ final class DecodeGemm {
    * per 6 floats, summed into a sink). Rows of at most 1 KiB are too short for the hardware
    * prefetchers to follow six of them interleaved from memory: with W streamed from memory
    * (60 matrices 768 × 256, one thread) the read-ahead took the kernel from 61 to 73 GFLOP/s, and
-   * the tiny model's batch-32 step from 10.3 to 9.3 CPU-ms (QKV, MLP, LM head); at the 135M
-   * model's depths 576 and 1536 it made the step 5–9% slower, so it stops at 256
-   * (docs/PERFORMANCE.md, "Decode, round 3").
+   * the tiny model's batch-32 QKV, O, MLP and LM head from 5.1 to 4.6 CPU-ms per step (three
+   * interleaved pairs, one thread); at the 135M model's depths 576 and 1536 it made the step
+   * 5–9% slower, so it stops at 256 (docs/PERFORMANCE.md, "Decode, round 3").
    */
   static final int READ_AHEAD_MAX_K = 256;
 
