@@ -34,6 +34,17 @@ final class DecodeGemm {
 
   private DecodeGemm() {}
 
+  /**
+   * Up to this depth the 2 × 6 tile reads the next tile's W rows ahead, in address order (one load
+   * per 6 floats, summed into a sink). Rows of at most 1 KiB are too short for the hardware
+   * prefetchers to follow six of them interleaved from memory: with W streamed from memory
+   * (60 matrices 768 × 256, one thread) the read-ahead took the kernel from 61 to 73 GFLOP/s, and
+   * the tiny model's batch-32 QKV, O, MLP and LM head from 5.1 to 4.6 CPU-ms per step (three
+   * interleaved pairs, one thread); at the 135M model's depths 576 and 1536 it made the step
+   * 5–9% slower, so it stops at 256 (docs/PERFORMANCE.md, "Decode, round 3").
+   */
+  static final int READ_AHEAD_MAX_K = 256;
+
   /** Rows padded to whole vectors. */
   static int padded(int m) {
     return (m + L - 1) / L * L;
@@ -41,14 +52,18 @@ final class DecodeGemm {
 
   /**
    * Columns {@code [j0, j1)} of y = x·Wᵀ on the calling thread, x given as {@code xt (k, mPad)};
-   * {@code tmp} holds at least L floats (the row-major stores go through it).
+   * {@code tmp} holds at least L + 1 floats (the row-major stores go through its first L; [L] keeps the read-ahead alive).
    */
   static void columns(int m, int mPad, int k, int j0, int j1, float[] xt, float[] w, int ldw, int mode,
       float[] c, int cOff, int ldc, float[] tmp) {
     int i0 = 0;
     for (; i0 + 2 * L <= mPad; i0 += 2 * L) {
       int j = j0;
-      for (; j + 6 <= j1; j += 6) tile2x6(m, mPad, k, i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
+      for (; j + 6 <= j1; j += 6) {
+        // short rows: the next tile's six W rows (or this one's, for the last), read ahead while this one computes
+        if (k > READ_AHEAD_MAX_K) tile2x6(m, mPad, k, i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
+        else tile2x6Ahead(m, mPad, k, i0, j, xt, w, ldw, j + 12 <= j1 ? (j + 6) * ldw : j * ldw, mode, c, cOff, ldc, tmp);
+      }
       for (; j < j1; j++) tile2x1(m, mPad, k, i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
     }
     if (i0 < mPad) {
@@ -91,6 +106,52 @@ final class DecodeGemm {
       b5 = xb.fma(v, b5);
     }
     int i1 = i0 + L;
+    store(a0, m, mPad, i0, j, mode, c, cOff, ldc, tmp);
+    store(b0, m, mPad, i1, j, mode, c, cOff, ldc, tmp);
+    store(a1, m, mPad, i0, j + 1, mode, c, cOff, ldc, tmp);
+    store(b1, m, mPad, i1, j + 1, mode, c, cOff, ldc, tmp);
+    store(a2, m, mPad, i0, j + 2, mode, c, cOff, ldc, tmp);
+    store(b2, m, mPad, i1, j + 2, mode, c, cOff, ldc, tmp);
+    store(a3, m, mPad, i0, j + 3, mode, c, cOff, ldc, tmp);
+    store(b3, m, mPad, i1, j + 3, mode, c, cOff, ldc, tmp);
+    store(a4, m, mPad, i0, j + 4, mode, c, cOff, ldc, tmp);
+    store(b4, m, mPad, i1, j + 4, mode, c, cOff, ldc, tmp);
+    store(a5, m, mPad, i0, j + 5, mode, c, cOff, ldc, tmp);
+    store(b5, m, mPad, i1, j + 5, mode, c, cOff, ldc, tmp);
+  }
+
+  /** As {@link #tile2x6}, reading the six W rows from {@code next} on ahead ({@link #READ_AHEAD_MAX_K}). */
+  private static void tile2x6Ahead(int m, int mPad, int k, int i0, int j, float[] xt, float[] w, int ldw, int next,
+      int mode, float[] c, int cOff, int ldc, float[] tmp) {
+    FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+    FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0;
+    int w0 = j * ldw, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw, w4 = w3 + ldw, w5 = w4 + ldw;
+    float ahead = 0f;
+    for (int p = 0, xo = i0, pf = next; p < k; p++, xo += mPad, pf += 6) {
+      ahead += w[pf]; // the next tile's rows in address order, one float every 24 bytes
+      FloatVector xa = FloatVector.fromArray(S, xt, xo);
+      FloatVector xb = FloatVector.fromArray(S, xt, xo + L);
+      FloatVector v = FloatVector.broadcast(S, w[w0 + p]);
+      a0 = xa.fma(v, a0);
+      b0 = xb.fma(v, b0);
+      v = FloatVector.broadcast(S, w[w1 + p]);
+      a1 = xa.fma(v, a1);
+      b1 = xb.fma(v, b1);
+      v = FloatVector.broadcast(S, w[w2 + p]);
+      a2 = xa.fma(v, a2);
+      b2 = xb.fma(v, b2);
+      v = FloatVector.broadcast(S, w[w3 + p]);
+      a3 = xa.fma(v, a3);
+      b3 = xb.fma(v, b3);
+      v = FloatVector.broadcast(S, w[w4 + p]);
+      a4 = xa.fma(v, a4);
+      b4 = xb.fma(v, b4);
+      v = FloatVector.broadcast(S, w[w5 + p]);
+      a5 = xa.fma(v, a5);
+      b5 = xb.fma(v, b5);
+    }
+    int i1 = i0 + L;
+    tmp[L] += ahead; // keeps the read-ahead loads alive
     store(a0, m, mPad, i0, j, mode, c, cOff, ldc, tmp);
     store(b0, m, mPad, i1, j, mode, c, cOff, ldc, tmp);
     store(a1, m, mPad, i0, j + 1, mode, c, cOff, ldc, tmp);

@@ -14,7 +14,7 @@ import jdk.incubator.vector.FloatVector;
  * per layer l:
  *   QKV   q|k|v = rmsnorm(x)·[Wq|Wk|Wv]ᵀ (+ bias)     column blocks of (H + 2·Hkv)·D
  *   ATTN  RoPE on k, write k, v into the cache; per query head of the group: RoPE on q, attention
- *         over the sequence's keys 0..pos                 tasks (row, kv head)
+ *         over the sequence's keys 0..pos                 runs of (row, kv head) tasks
  *   O     x += att·Woᵀ                                  column blocks of C
  *   MLP   h = silu(rmsnorm(x)·Wgᵀ) ⊙ (rmsnorm(x)·Wuᵀ)  column blocks of F
  *   DOWN  x += h·Wdᵀ                                    column blocks of C
@@ -30,6 +30,12 @@ import jdk.incubator.vector.FloatVector;
  * buffer (C floats per row; cheaper than a phase of its own). At batch 1 the tiny model's step
  * went from about 49 fork/joins to one region with 31 phase waits (docs/PERFORMANCE.md, Decode).
  *
+ * <p>The products' kernel depends on the row count (docs/PERFORMANCE.md, "Decode, round 3"): from
+ * {@link #TRANSPOSED_MIN_ROWS} rows on the activations are kept transposed, {@code (dim, Np)} with
+ * the rows padded to whole vectors, and {@link DecodeGemm#columns} puts the rows in the vector lanes
+ * (no horizontal sums); 2 to 7 rows use {@link DecodeGemm#rows}; one row keeps {@link FewRowsGemm}'s
+ * dot product per weight row, the fastest way found to stream W from memory.
+ *
  * <p>Dimensions: N new rows (one per sequence), C hidden, H heads, Hkv kv heads, D head dim,
  * F intermediate, V vocabulary.
  */
@@ -37,8 +43,9 @@ final class DecodeStep {
   private static final int PHASES_PER_LAYER = 5;
 
   /**
-   * Phase kinds of the optional profile ({@link KvCache#decodeProfile}, per thread: nanoseconds in
-   * chunks of QKV, ATTN, O, MLP, DOWN, HEAD, then waiting, then the chunk counts of the six kinds).
+   * Phase kinds of the optional profile ({@link KvCache#decodeProfile}, per thread: CPU nanoseconds
+   * in chunks of QKV, ATTN, O, MLP, DOWN, HEAD, then waiting, then the chunk counts of the six kinds;
+   * the thread's CPU clock is read at phase boundaries only).
    */
   static final int PROFILE_KINDS = 6;
 
@@ -94,7 +101,7 @@ final class DecodeStep {
       pos = new int[cap];
       entry = new int[cap];
       ln = new float[threads][np * c.hidden()];
-      tmp = new float[threads][DecodeGemm.L];
+      tmp = new float[threads][DecodeGemm.L + 1]; // [L]: DecodeGemm's read-ahead sink
       head = new float[threads][c.headDim()];
       lnPhase = new int[threads];
       scores = new float[threads][DecodeGemm.padded(cacheLen)]; // whole vectors: the softmax has no scalar tail

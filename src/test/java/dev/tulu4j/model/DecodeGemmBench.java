@@ -19,7 +19,7 @@ public final class DecodeGemmBench {
     for (int[] s : shapes) {
       int m = s[0], n = s[1], k = s[2], mp = DecodeGemm.padded(m);
       float[] x = new float[m * k], xt = new float[k * mp], w = new float[n * k], c = new float[n * mp];
-      float[] tmp = new float[DecodeGemm.L];
+      float[] tmp = new float[DecodeGemm.L + 1];
       for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) xt[p * mp + i] = x[i * k + p] = (float) rnd.nextDouble();
       for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextDouble();
       double fr = best(() -> FewRowsGemm.columns(m, k, 0, n, x, 0, k, w, 0, k, 0f, c, 0, n));

@@ -19,7 +19,7 @@ class DecodeGemmTest {
     SplittableRandom rnd = new SplittableRandom(7);
     int l = DecodeGemm.L;
     int[] ms = {1, 8, l - 1, l, l + 3, 2 * l, 2 * l + 1, 3 * l + 5, 64};
-    int[][] nk = {{37, 19}, {13, 64}, {50, 3}, {24, 256}};
+    int[][] nk = {{37, 19}, {13, 64}, {50, 3}, {24, 256}, {19, 300}}; // k 300: the tile without read-ahead
     for (int m : ms) {
       for (int[] s : nk) {
         int n = s[0], k = s[1], mp = DecodeGemm.padded(m);
@@ -44,7 +44,7 @@ class DecodeGemmTest {
         int ldc = n + 5;
         float[] c = new float[2 + m * ldc + 4];
         Arrays.fill(c, 9f);
-        float[] tmp = new float[l];
+        float[] tmp = new float[l + 1];
         DecodeGemm.columns(m, mp, k, j0, j1, xt, w, k, DecodeGemm.ROWS_SET, c, 2, ldc, tmp);
         for (int i = 0; i < m; i++)
           for (int j = 0; j < ldc; j++) {
@@ -119,7 +119,7 @@ class DecodeGemmTest {
     for (int i = 0; i < xt.length; i++) xt[i] = (float) rnd.nextGaussian();
     for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
     float[] c = new float[m * n];
-    DecodeGemm.columns(m, mp, k, 0, n, xt, w, k, DecodeGemm.ROWS_SET, c, 0, n, new float[DecodeGemm.L]);
+    DecodeGemm.columns(m, mp, k, 0, n, xt, w, k, DecodeGemm.ROWS_SET, c, 0, n, new float[DecodeGemm.L + 1]);
     for (int i = 0; i < m; i++)
       for (int j = 0; j < n; j++) {
         float a = 0f;

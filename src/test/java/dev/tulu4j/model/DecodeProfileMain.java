@@ -11,7 +11,9 @@ import java.util.SplittableRandom;
  * prompt, 63 greedy single-token steps, repeated; prints per thread the milliseconds per step spent
  * in chunks of each phase kind and waiting at phase boundaries, and the wall time of a step.
  *
- * <p>Arguments: {@code shape (tiny|smollm2-135m) batch threads reps [promptLen newTokens]}.
+ * <p>Arguments: {@code shape (tiny|smollm2-135m) batch threads reps [promptLen newTokens [cacheMaxLen]]}
+ * (the cache is sized promptLen + newTokens unless given, as in the bench; the generator sizes it
+ * for its maximum sequence length).
  */
 public final class DecodeProfileMain {
   private static final String[] KINDS = {"qkv", "attn", "o", "mlp", "down", "head", "wait"};
@@ -32,15 +34,18 @@ public final class DecodeProfileMain {
       SplittableRandom rnd = new SplittableRandom(4);
       int[][] prompt = new int[batch][];
       for (int b = 0; b < batch; b++) prompt[b] = rnd.ints(promptLen, 0, c.vocabSize()).toArray();
-      KvCache cache = m.newCache(batch, promptLen + newTokens);
+      KvCache cache = m.newCache(batch, args.length > 6 ? Integer.parseInt(args[6]) : promptLen + newTokens);
       int v = c.vocabSize();
       int[] next = new int[batch];
       long[][] prof = new long[threads][2 * DecodeStep.PROFILE_KINDS + 1];
-      long wall = 0, argmaxNs = 0;
+      long wall = 0, argmaxNs = 0, prefillNs = 0;
       int steps = 0;
       for (int i = -2; i < reps; i++) { // two warm-up runs
         cache.reset();
-        argmax(m.prefill(cache, prompt), v, next);
+        long p0 = System.nanoTime();
+        float[] first = m.prefill(cache, prompt);
+        if (i >= 0) prefillNs += System.nanoTime() - p0;
+        argmax(first, v, next);
         cache.decodeProfile = i >= 0 ? prof : null;
         for (int s = 1; s < newTokens; s++) {
           long t0 = System.nanoTime();
@@ -55,8 +60,8 @@ public final class DecodeProfileMain {
         }
       }
       long[][] p = prof;
-      System.out.printf(Locale.ROOT, "%s b%d, %d threads, %d steps: wall %.3f ms/step (+ argmax %.3f)%n",
-          args[0], batch, threads, steps, wall / 1e6 / steps, argmaxNs / 1e6 / steps);
+      System.out.printf(Locale.ROOT, "%s b%d, %d threads, %d steps: wall %.3f ms/step (+ argmax %.3f); prompt pass %.1f ms%n",
+          args[0], batch, threads, steps, wall / 1e6 / steps, argmaxNs / 1e6 / steps, prefillNs / 1e6 / reps);
       for (int t = 0; t < threads; t++) {
         StringBuilder sb = new StringBuilder("  thread " + t + ":");
         double sum = 0;
