@@ -80,6 +80,14 @@ public final class PipelineReport {
       notes.add("win rate vs prev: each stage's responses against the previous stage's on every eval prompt, "
           + "judged by the reward model of the reward stage (1 win, ½ tie, 0 loss; 0.5 = no change).");
     }
+    // the judge's own quality: held-out pair accuracy of the reward stage's model
+    Path rewardEval = cfg.has("reward") ? p.dir("reward").resolve("reward_eval.json") : null;
+    if (rewardEval != null && Files.exists(rewardEval)) {
+      JsonNode r = JSON.readTree(rewardEval.toFile());
+      notes.add(String.format(java.util.Locale.ROOT,
+          "reward model: held-out pair accuracy %.3f on %d pairs (%.3f before training)",
+          r.path("accuracy_after").asDouble(), r.path("eval_pairs").asInt(), r.path("accuracy_before").asDouble()));
+    }
 
     // paired differences between consecutive stages on the same items
     for (int i = 1; i < stages.size(); i++) {

@@ -54,6 +54,12 @@ class PipelineMicroTest {
     assertThat(r.get("samples").size()).isPositive();
     String html = Files.readString(out.resolve("report.html"));
     assertThat(html).contains("<h2>Stages</h2>").contains("data:image/png;base64,").contains("sft − base");
+    // the judge's held-out pair accuracy, as the reward stage measured it
+    JsonNode rewardEval = new ObjectMapper().readTree(out.resolve("reward/reward_eval.json").toFile());
+    String judgeNote = String.format(java.util.Locale.ROOT, "reward model: held-out pair accuracy %.3f on %d pairs",
+        rewardEval.get("accuracy_after").asDouble(), rewardEval.get("eval_pairs").asInt());
+    assertThat(r.get("notes").toString()).contains(judgeNote);
+    assertThat(html).contains(judgeNote);
     // a second run changes nothing and skips every stage
     long mtime = Files.getLastModifiedTime(out.resolve("sft/.done.json")).toMillis();
     assertThat(Main.execute("pipeline", "recipes/micro.yaml", "--out", out.toString())).isZero();
