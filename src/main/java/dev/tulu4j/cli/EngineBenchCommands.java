@@ -64,7 +64,7 @@ final class EngineBenchCommands {
     @Option(names = "--steps", defaultValue = "3", description = "Timed repetitions per measurement (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--warmup", defaultValue = "1", description = "Untimed repetitions before timing (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "1", description = "Untimed repetitions before timing; decode also warms up for at least 2 s when > 0 (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--decode-batches", split = ",", defaultValue = "1,32", description = "Decode batch sizes (default: ${DEFAULT-VALUE}).")
@@ -122,7 +122,7 @@ final class EngineBenchCommands {
           out.printf(Locale.ROOT, "%s: %.1fM parameters%n", s.name(), EngineBench.millions(m));
           if (decode) {
             for (int db : decodeBatches) {
-              var r = EngineBench.decode(m, db, promptLen, newTokens, steps, bw);
+              var r = EngineBench.decode(m, db, promptLen, newTokens, warmup, steps, bw);
               out.printf(Locale.ROOT, "  decode  b%-3d prompt %d + %d new: %8.1f tok/s  %7.2f ms/step  "
                   + "(floor %.0f tok/s from %.0f MB fp32 weights/step at %.1f GB/s: %.0f%% of it)  "
                   + "%.2f cpu-ms/step, %.0f tok/cpu-s, others %.0f%%%n",

@@ -116,8 +116,15 @@ public final class EngineBench {
     return new PrefillResult(batch, seq, t, tps, tps * LlamaModel.forwardFlopsPerToken(c, seq) / 1e9);
   }
 
-  /** Greedy decoding with the KV cache; {@code bandwidth} in bytes/s for the floor (0: no floor). */
-  public static DecodeResult decode(LlamaModel model, int batch, int promptLen, int newTokens, int reps,
+  /** Minimum decode warm-up time before the timed repetitions. */
+  static final long DECODE_WARMUP_NANOS = 2_000_000_000L;
+
+  /**
+   * Greedy decoding with the KV cache; {@code bandwidth} in bytes/s for the floor (0: no floor).
+   * Before the timed repetitions: {@code max(1, warmup)} untimed calls and, when {@code warmup > 0},
+   * at least {@link #DECODE_WARMUP_NANOS} of them.
+   */
+  public static DecodeResult decode(LlamaModel model, int batch, int promptLen, int newTokens, int warmup, int reps,
       double bandwidth) {
     requirePositive(batch, promptLen, reps);
     if (newTokens < 2) throw new IllegalArgumentException("decode needs at least 2 new tokens, got " + newTokens);
@@ -130,20 +137,23 @@ public final class EngineBench {
     int v = c.vocabSize();
     int[] next = new int[batch];
     long cpu = 0, busy = 0, wall = 0;
-    for (int i = -1; i < reps; i++) { // one warm-up call
-      cache.reset();
-      float[] logits = model.prefill(cache, prompt);
-      argmax(logits, v, next);
+    // warm-up by time as well as by count, so the JIT has compiled the step loop (one 63-step call of
+    // the tiny model at batch 1 takes ~60 ms, long before C2 is done with it)
+    long warmEnd = System.nanoTime() + (warmup > 0 ? DECODE_WARMUP_NANOS : 0);
+    for (int w = 0; w < Math.max(1, warmup) || System.nanoTime() < warmEnd; w++) {
+      prefill(model, cache, prompt, next);
+      for (int s = 1; s < newTokens; s++) argmax(model.decode(cache, next), v, next);
+    }
+    for (int i = 0; i < reps; i++) {
+      prefill(model, cache, prompt, next);
       long c0 = processCpuNanos(), b0 = machineBusyNanos();
       long t0 = System.nanoTime();
       for (int s = 1; s < newTokens; s++) argmax(model.decode(cache, next), v, next);
       long dt = System.nanoTime() - t0;
-      if (i >= 0) {
-        times[i] = dt / 1e9;
-        cpu += processCpuNanos() - c0;
-        busy = b0 < 0 || busy < 0 ? -1 : busy + machineBusyNanos() - b0;
-        wall += dt;
-      }
+      times[i] = dt / 1e9;
+      cpu += processCpuNanos() - c0;
+      busy = b0 < 0 || busy < 0 ? -1 : busy + machineBusyNanos() - b0;
+      wall += dt;
     }
     Timing t = Timing.of(times);
     int steps = newTokens - 1;
@@ -152,6 +162,12 @@ public final class EngineBench {
         : Math.min(1, Math.max(0, (double) (busy - cpu) / ((double) wall * Runtime.getRuntime().availableProcessors())));
     return new DecodeResult(batch, promptLen, newTokens, t, batch * steps / t.medianSeconds(),
         t.medianSeconds() / steps * 1e3, floor, cpu / 1e6 / (reps * (double) steps), others);
+  }
+
+  /** Resets the cache and runs the prompt pass; {@code next} receives each row's first new token. */
+  private static void prefill(LlamaModel model, KvCache cache, int[][] prompt, int[] next) {
+    cache.reset();
+    argmax(model.prefill(cache, prompt), model.config().vocabSize(), next);
   }
 
   /** CPU time of this process (all threads), or 0 where the JVM does not report it. */
