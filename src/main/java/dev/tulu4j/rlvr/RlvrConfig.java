@@ -91,6 +91,8 @@ public record RlvrConfig(
         double lr,
     @Doc(value = "PPO: peak learning rate of the value model (null = lr). A value model that lags behind the policy gives noisy advantages; OpenRLHF's critic lr is ~18x the actor's.", def = "null")
         Double valueLr,
+    @Doc(value = "PPO: the first N steps train only the value model (rollouts, values and returns as usual; the policy and its optimizer state are untouched), so the advantages of the first policy updates do not come from an untrained critic (OpenRLHF: freezing_actor_steps).", def = "0")
+        int valueWarmupSteps,
     @Doc(value = "Learning-rate schedule over the optimizer steps: linear, cosine or constant.", def = "linear")
         LrSchedule.Kind lrSchedule,
     @Doc(value = "Warmup fraction of the optimizer steps (Tülu 3 RLVR: 0).", def = "0.0")
@@ -158,6 +160,8 @@ public record RlvrConfig(
     positive("micro_batch", microBatch);
     positive("ppo_epochs", ppoEpochs);
     positive("steps", steps);
+    if (valueWarmupSteps < 0 || valueWarmupSteps >= steps)
+      throw new IllegalArgumentException("value_warmup_steps must be in 0.." + (steps - 1) + ", got " + valueWarmupSteps);
     positive("rollout_slots", rolloutSlots);
     positive("keep_last", keepLast);
     positive("log_every", logEvery);

@@ -310,29 +310,34 @@ public final class RlvrTrainer {
         int m = ids.size();
         double[] mbLoss = {0};
         long[] mbClip = {0};
-        fwd.backward(policy, mbRs, (chunk, logp, off) -> {
-          double[][] d = new double[chunk.size()][];
-          for (int c = 0; c < chunk.size(); c++) {
-            int i = ids.get(off + c);
-            PolicyObjective.SequenceLoss sl = PolicyObjective.sequence(logp[c], old[i], beta != 0 ? ref[i] : null,
-                adv[i], beta, cfg.klEstimator(), cfg.clipEps());
-            mbLoss[0] += sl.loss() / m;
-            mbClip[0] += sl.clippedTokens();
-            d[c] = sl.dLogp();
-            for (int t = 0; t < d[c].length; t++) d[c][t] /= m;
-          }
-          return d;
-        });
+        // PPO value warm-up: the first value_warmup_steps steps leave the policy (and its AdamW state) alone
+        boolean policyFrozen = value != null && step < cfg.valueWarmupSteps();
         int mbTokens = 0;
         for (Rollout r : mbRs) mbTokens += r.response().length;
-        if (!Double.isFinite(mbLoss[0]))
-          throw new TrainingDivergedException("step " + (step + 1) + ": policy loss " + mbLoss[0]
-              + "; stopped before the optimizer step");
-        double norm = GradOps.globalNorm(policy.parameters());
-        if (!Double.isFinite(norm))
-          throw new TrainingDivergedException("step " + (step + 1) + ": gradient norm " + norm
-              + "; stopped before the optimizer step");
-        opt.step(lastLr, GradOps.clipCoefficient(norm, cfg.maxGradNorm()), true);
+        double norm = 0;
+        if (!policyFrozen) {
+          fwd.backward(policy, mbRs, (chunk, logp, off) -> {
+            double[][] d = new double[chunk.size()][];
+            for (int c = 0; c < chunk.size(); c++) {
+              int i = ids.get(off + c);
+              PolicyObjective.SequenceLoss sl = PolicyObjective.sequence(logp[c], old[i], beta != 0 ? ref[i] : null,
+                  adv[i], beta, cfg.klEstimator(), cfg.clipEps());
+              mbLoss[0] += sl.loss() / m;
+              mbClip[0] += sl.clippedTokens();
+              d[c] = sl.dLogp();
+              for (int t = 0; t < d[c].length; t++) d[c][t] /= m;
+            }
+            return d;
+          });
+          if (!Double.isFinite(mbLoss[0]))
+            throw new TrainingDivergedException("step " + (step + 1) + ": policy loss " + mbLoss[0]
+                + "; stopped before the optimizer step");
+          norm = GradOps.globalNorm(policy.parameters());
+          if (!Double.isFinite(norm))
+            throw new TrainingDivergedException("step " + (step + 1) + ": gradient norm " + norm
+                + "; stopped before the optimizer step");
+          opt.step(lastLr, GradOps.clipCoefficient(norm, cfg.maxGradNorm()), true);
+        }
         if (value != null) {
           double[] vl = {0};
           long[] vc = {0};

@@ -1,6 +1,7 @@
 package dev.tulu4j.rlvr;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tulu4j.config.ConfigLoader;
 import dev.tulu4j.model.LlamaModel;
@@ -116,6 +117,26 @@ class RlvrTrainerTest {
     assertThat(frozen.table.data()).isEqualTo(f0);
     assertThat(cfg.valueLearningRate()).isEqualTo(5e-2);
     assertThat(config(tmp.resolve("x"), "lr=3e-5").valueLearningRate()).isEqualTo(3e-5);
+  }
+
+  @Test
+  void valueWarmupStepsTrainOnlyTheValueModel() throws Exception {
+    PositionValueModel value = new PositionValueModel(3);
+    float v0 = value.table.data()[0];
+    RlvrConfig cfg = config(tmp.resolve("vw"), "algorithm=ppo", "steps=4", "value_warmup_steps=2", "lr=2e-2",
+        "lr_schedule=constant", "samples_per_prompt=4", "prompts_per_batch=4", "micro_batch=4");
+    var h = trainer(cfg, ToyTask.model(3), value).run().history();
+    for (int s = 0; s < 2; s++) {
+      assertThat(h.get(s).get("grad_norm")).as("warm-up step %d: no policy gradient", s + 1).isZero();
+      assertThat(h.get(s).get("loss")).isZero();
+      assertThat(h.get(s).get("kl1")).as("policy still equals the reference").isZero();
+      assertThat(h.get(s).get("value_loss")).isPositive();
+    }
+    assertThat(h.get(2).get("grad_norm")).as("step 3 updates the policy").isPositive();
+    assertThat(h.get(3).get("kl1")).as("and the policy has moved from the reference").isNotZero();
+    assertThat(value.table.data()[0]).isNotEqualTo(v0);
+    assertThatThrownBy(() -> config(tmp.resolve("bad"), "steps=4", "value_warmup_steps=4"))
+        .hasStackTraceContaining("value_warmup_steps must be in 0..3");
   }
 
   @Test
