@@ -91,7 +91,7 @@ public record RlvrConfig(
         double lr,
     @Doc(value = "PPO: peak learning rate of the value model (null = lr). A value model that lags behind the policy gives noisy advantages; OpenRLHF's critic lr is ~18x the actor's.", def = "null")
         Double valueLr,
-    @Doc(value = "PPO: the first N steps train only the value model (rollouts, values and returns as usual; the policy and its optimizer state are untouched), so the advantages of the first policy updates do not come from an untrained critic (OpenRLHF: freezing_actor_steps).", def = "0")
+    @Doc(value = "PPO: the first N steps train only the value model (rollouts, values and returns as usual; the policy and its optimizer state are untouched), so the advantages of the first policy updates do not come from an untrained critic (OpenRLHF: freezing_actor_steps). The policy's lr schedule starts after the warm-up (peak lr at its first update); the value model's spans the whole run.", def = "0")
         int valueWarmupSteps,
     @Doc(value = "Learning-rate schedule over the optimizer steps: linear, cosine or constant.", def = "linear")
         LrSchedule.Kind lrSchedule,

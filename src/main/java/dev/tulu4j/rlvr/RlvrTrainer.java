@@ -59,6 +59,7 @@ public final class RlvrTrainer {
   private final ModelSaver saver;
   private final PrintStream log;
   private SequenceScorer rewardModel;
+  private LrSchedule policySchedule;
 
   /** What a run did: steps completed and every step's metrics (those of this process). */
   public record Result(long steps, List<Map<String, Double>> history, Path lastCheckpoint) {}
@@ -128,8 +129,14 @@ public final class RlvrTrainer {
     if (vopt != null) vopt.threads(threads);
     int totalUpdates = cfg.steps() * cfg.updatesPerStep();
     // LrSchedule needs a positive peak; lr = 0 keeps the shape and multiplies by 0 (see lr()).
+    // The value model's schedule spans every step; the policy's spans only the steps after the PPO
+    // value warm-up, so the policy starts at its peak lr when it starts to move (as in OpenRLHF,
+    // whose actor scheduler does not advance while the actor is frozen).
     LrSchedule schedule = new LrSchedule(cfg.lrSchedule(), cfg.lr() > 0 ? cfg.lr() : 1.0,
         (int) Math.floor(totalUpdates * cfg.warmupRatio()), totalUpdates);
+    int policyUpdates = (cfg.steps() - policyWarmupSteps()) * cfg.updatesPerStep();
+    policySchedule = new LrSchedule(cfg.lrSchedule(), cfg.lr() > 0 ? cfg.lr() : 1.0,
+        (int) Math.floor(policyUpdates * cfg.warmupRatio()), policyUpdates);
     DataOrder order = new DataOrder(prompts.size(), cfg.seed());
     String configYaml = ConfigYaml.render(cfg);
     String hashedYaml = ConfigYaml.renderHashed(cfg);
@@ -211,8 +218,15 @@ public final class RlvrTrainer {
 
   private record StepOutcome(Map<String, Double> metrics, long trainedTokens, List<Rollout> batch, double[] advantages) {}
 
-  private double lr(LrSchedule s, long update) {
-    return cfg.lr() * s.factor(update);
+  /** Steps at the start of the run in which the policy is frozen (PPO's value warm-up). */
+  private int policyWarmupSteps() {
+    return value != null ? cfg.valueWarmupSteps() : 0;
+  }
+
+  /** The policy's learning rate at run-wide optimizer step {@code update} (0 while it is frozen). */
+  private double lr(long update) {
+    long u = update - (long) policyWarmupSteps() * cfg.updatesPerStep();
+    return u < 0 ? 0.0 : cfg.lr() * policySchedule.factor(u);
   }
 
   private StepOutcome step(long step, DataOrder order, AdamW opt, AdamW vopt, LrSchedule schedule) {
@@ -293,14 +307,14 @@ public final class RlvrTrainer {
     long seenTokens = 0;
     int updates = 0;
     long trainedTokens = 0;
-    double lastLr = lr(schedule, step * cfg.updatesPerStep());
+    double lastLr = lr(step * cfg.updatesPerStep());
     double beta = cfg.algorithm() == Algorithm.GRPO ? cfg.beta() : 0;
     Rng rng = new Rng(Rng.mix(cfg.seed() ^ (0x5DEECE66DL * (step + 1))));
     for (int epoch = 0; epoch < cfg.ppoEpochs(); epoch++) {
       List<Integer> perm = shuffled(kept, rng);
       for (int mb = 0; mb < cfg.minibatches(); mb++) {
         long update = step * cfg.updatesPerStep() + (long) epoch * cfg.minibatches() + mb;
-        lastLr = lr(schedule, update);
+        lastLr = lr(update);
         int from = perm.size() * mb / cfg.minibatches();
         int to = perm.size() * (mb + 1) / cfg.minibatches();
         if (from == to) continue;
@@ -311,7 +325,7 @@ public final class RlvrTrainer {
         double[] mbLoss = {0};
         long[] mbClip = {0};
         // PPO value warm-up: the first value_warmup_steps steps leave the policy (and its AdamW state) alone
-        boolean policyFrozen = value != null && step < cfg.valueWarmupSteps();
+        boolean policyFrozen = step < policyWarmupSteps();
         int mbTokens = 0;
         for (Rollout r : mbRs) mbTokens += r.response().length;
         double norm = 0;

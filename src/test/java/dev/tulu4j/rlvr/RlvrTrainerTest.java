@@ -1,6 +1,7 @@
 package dev.tulu4j.rlvr;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tulu4j.config.ConfigLoader;
@@ -135,6 +136,15 @@ class RlvrTrainerTest {
     assertThat(h.get(2).get("grad_norm")).as("step 3 updates the policy").isPositive();
     assertThat(h.get(3).get("kl1")).as("and the policy has moved from the reference").isNotZero();
     assertThat(value.table.data()[0]).isNotEqualTo(v0);
+    // linear schedule: the policy's lr is laid out over its own steps, so it starts at the peak when
+    // the warm-up ends (1 update per step here: 2 policy updates, factors 1 and 1/2)
+    var lin = trainer(config(tmp.resolve("vwl"), "algorithm=ppo", "steps=4", "value_warmup_steps=2", "lr=2e-2",
+        "lr_schedule=linear", "ppo_epochs=1", "minibatches=1", "samples_per_prompt=4", "prompts_per_batch=4", "micro_batch=4"),
+        ToyTask.model(3), new PositionValueModel(3)).run().history();
+    assertThat(lin.get(0).get("lr")).as("policy frozen").isZero();
+    assertThat(lin.get(1).get("lr")).isZero();
+    assertThat(lin.get(2).get("lr")).as("first policy step at the peak").isEqualTo(2e-2);
+    assertThat(lin.get(3).get("lr")).isCloseTo(1e-2, within(1e-12));
     assertThatThrownBy(() -> config(tmp.resolve("bad"), "steps=4", "value_warmup_steps=4"))
         .hasStackTraceContaining("value_warmup_steps must be in 0..3");
   }
