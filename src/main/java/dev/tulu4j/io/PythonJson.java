@@ -18,7 +18,7 @@ import java.util.Map;
  * trailing {@code .0} when integral (e.g. {@code 500000.0}), or in scientific form with a signed
  * exponent of at least two digits when the value is below 1e-4 or at least 1e16 (e.g. {@code 1e-05}).
  */
-final class PythonJson {
+public final class PythonJson {
   private PythonJson() {}
 
   /** The JSON text of {@code node}, without a trailing newline. */
@@ -69,6 +69,16 @@ final class PythonJson {
   }
 
   private static void string(String s, StringBuilder sb) {
+    appendString(sb, s, true);
+  }
+
+  /**
+   * Appends {@code s} as a JSON string the way Python's {@code json} module writes it: the short
+   * escapes for quote, backslash, \n, \r, \t, \b, \f; other control characters as
+   * {@code \\uXXXX}; with {@code ensureAscii} also everything outside printable ASCII (DEL and
+   * above), per UTF-16 unit, so astral characters become surrogate pairs as in Python.
+   */
+  public static void appendString(StringBuilder sb, String s, boolean ensureAscii) {
     sb.append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
@@ -81,7 +91,7 @@ final class PythonJson {
         case '\b' -> sb.append("\\b");
         case '\f' -> sb.append("\\f");
         default -> {
-          if (c < 0x20 || c > 0x7e) sb.append(String.format("\\u%04x", (int) c));
+          if (c < 0x20 || (ensureAscii && c > 0x7e)) sb.append(String.format("\\u%04x", (int) c));
           else sb.append(c);
         }
       }

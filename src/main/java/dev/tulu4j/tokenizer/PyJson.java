@@ -82,27 +82,7 @@ final class PyJson {
   }
 
   private static void string(StringBuilder sb, String s, boolean ascii) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        case '\b' -> sb.append("\\b");
-        case '\f' -> sb.append("\\f");
-        default -> {
-          if (c < 0x20 || (ascii && c > 0x7E)) {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    sb.append('"');
+    dev.tulu4j.io.PythonJson.appendString(sb, s, ascii);
   }
 
   /** The {@code tojson} filter: {@code x | tojson}, {@code x | tojson(indent=4)}, {@code sort_keys}, {@code ensure_ascii}. */
