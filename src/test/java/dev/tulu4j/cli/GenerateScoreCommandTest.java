@@ -10,9 +10,6 @@ import dev.tulu4j.runtime.TinyCheckpoint;
 import dev.tulu4j.tensor.GemmBackend;
 import dev.tulu4j.tensor.KernelConfig;
 import dev.tulu4j.tokenizer.TemplateChoice;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,20 +24,8 @@ class GenerateScoreCommandTest {
   @TempDir static Path dir;
   static Path ck;
 
-  record Run(int code, String out, String err) {}
-
-  static Run run(String... args) {
-    PrintStream oldOut = System.out, oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = Main.execute(args);
-      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   @BeforeAll
@@ -50,7 +35,7 @@ class GenerateScoreCommandTest {
 
   @Test
   void generateJsonShapes() throws Exception {
-    Run r = run("generate", "--model", ck.toString(), "--gemm", "vector", "--prompt", "How many eggs?", "--chat",
+    CliRun r = run("generate", "--model", ck.toString(), "--gemm", "vector", "--prompt", "How many eggs?", "--chat",
         "--max-new-tokens", "6", "--temperature", "0", "--json");
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode o = JSON.readTree(r.out());
@@ -63,11 +48,11 @@ class GenerateScoreCommandTest {
     assertThat(o.get("finish_reason").asText()).isIn("stop", "length");
     if (n < 6) assertThat(o.get("finish_reason").asText()).isEqualTo("stop");
 
-    Run plain = run("generate", "--model", ck.toString(), "--gemm", "vector", "--prompt", "How many eggs?", "--chat",
+    CliRun plain = run("generate", "--model", ck.toString(), "--gemm", "vector", "--prompt", "How many eggs?", "--chat",
         "--max-new-tokens", "6", "--temperature", "0");
     assertThat(plain.out().strip()).isEqualTo(o.get("text").asText().strip());
 
-    Run s = run("generate", "--model", ck.toString(), "--gemm", "vector", "--prompt", "Janet", "--max-new-tokens", "5",
+    CliRun s = run("generate", "--model", ck.toString(), "--gemm", "vector", "--prompt", "Janet", "--max-new-tokens", "5",
         "--temperature", "1.0", "--top-p", "0.9", "--top-k", "50", "--seed", "7", "--n", "3", "--json");
     assertThat(s.code()).as(s.err()).isZero();
     JsonNode m = JSON.readTree(s.out());
@@ -79,11 +64,11 @@ class GenerateScoreCommandTest {
       for (JsonNode lp : smp.get("logprobs")) assertThat(lp.asDouble()).isLessThanOrEqualTo(0);
     }
     // sample 0 with seed 7 is the same sequence as a single sample with seed 7
-    Run one = run("generate", "--model", ck.toString(), "--gemm", "vector", "--prompt", "Janet", "--max-new-tokens", "5",
+    CliRun one = run("generate", "--model", ck.toString(), "--gemm", "vector", "--prompt", "Janet", "--max-new-tokens", "5",
         "--temperature", "1.0", "--top-p", "0.9", "--top-k", "50", "--seed", "7", "--json");
     assertThat(JSON.readTree(one.out()).get("output_ids")).isEqualTo(m.get("samples").get(0).get("output_ids"));
 
-    Run bad = run("generate", "--model", dir.resolve("missing").toString(), "--prompt", "x", "--max-new-tokens", "1",
+    CliRun bad = run("generate", "--model", dir.resolve("missing").toString(), "--prompt", "x", "--max-new-tokens", "1",
         "--temperature", "0");
     assertThat(bad.code()).isEqualTo(1);
     assertThat(bad.err()).startsWith("error: ").contains("missing");
@@ -98,7 +83,7 @@ class GenerateScoreCommandTest {
         {"messages": [{"role": "user", "content": "How many eggs?"}, {"role": "assistant", "content": "Sixteen."}]}
         """);
     Path out = dir.resolve("out/scored.jsonl");
-    Run r = run("score", "--model", ck.toString(), "--gemm", "vector", "--in", in.toString(), "--out", out.toString(),
+    CliRun r = run("score", "--model", ck.toString(), "--gemm", "vector", "--in", in.toString(), "--out", out.toString(),
         "--batch-tokens", "256");
     assertThat(r.code()).as(r.err()).isZero();
     List<String> lines = Files.readAllLines(out);
@@ -131,7 +116,7 @@ class GenerateScoreCommandTest {
     Path in = dir.resolve("bad.jsonl");
     Files.writeString(in, "{\"prompt\": \"a\", \"completion\": \"b\"}\n{\"prompt\": \"a\", \"completion\": 3}\n");
     Path out = dir.resolve("bad-out.jsonl");
-    Run r = run("score", "--model", ck.toString(), "--gemm", "vector", "--in", in.toString(), "--out", out.toString());
+    CliRun r = run("score", "--model", ck.toString(), "--gemm", "vector", "--in", in.toString(), "--out", out.toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains(in + ":2: field completion: expected a string");
     assertThat(out).doesNotExist();

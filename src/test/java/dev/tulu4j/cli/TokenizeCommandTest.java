@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,20 +22,8 @@ class TokenizeCommandTest {
     dev.tulu4j.tokenizer.BpeTrainer.train(List.of("content role user ok x y"), new dev.tulu4j.tokenizer.BpeTrainer.Config(270, 1)).write(small);
   }
 
-  record Run(int code, String out, String err) {}
-
-  static Run run(String... args) {
-    PrintStream oldOut = System.out, oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = Main.execute(args);
-      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   @Test
@@ -52,7 +37,7 @@ class TokenizeCommandTest {
         {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "No answer here"}]}
         """);
     Path out = dir.resolve("out/tok.jsonl");
-    Run r = run("tokenize", "--tokenizer", LLAMA, "--in", in.toString(), "--out", out.toString(), "--show");
+    CliRun r = run("tokenize", "--tokenizer", LLAMA, "--in", in.toString(), "--out", out.toString(), "--show");
     assertThat(r.code()).as(r.err()).isZero();
     List<String> lines = Files.readAllLines(out);
     assertThat(lines).hasSize(1); // the second conversation has nothing to train on: dropped, reported
@@ -78,7 +63,7 @@ class TokenizeCommandTest {
     Path in = dir.resolve("bad.jsonl");
     Path out = dir.resolve("o.jsonl");
     Files.writeString(in, "{\"messages\": [{\"role\": \"user\", \"content\": \"ok\"}]}\n{\"messages\": [{\"role\": \"user\", \"content\": 3}]}\n");
-    Run r = run("tokenize", "--tokenizer", small.toString(), "--in", in.toString(), "--out", out.toString());
+    CliRun r = run("tokenize", "--tokenizer", small.toString(), "--in", in.toString(), "--out", out.toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("bad.jsonl:2: field messages[0].content: expected a string");
     Files.writeString(in, "{\"messages\": [{\"role\": \"tool\", \"content\": \"x\"}]}\n");
@@ -96,7 +81,7 @@ class TokenizeCommandTest {
     Path corpus = dir.resolve("corpus.jsonl");
     Files.writeString(corpus, "{\"text\": \"the cat sat on the mat\", \"more\": [\"the dog\"]}\n".repeat(50));
     Path tokDir = dir.resolve("tok");
-    Run r = run("train-tokenizer", "--in", corpus.toString(), "--vocab", "300", "--out", tokDir.toString());
+    CliRun r = run("train-tokenizer", "--in", corpus.toString(), "--vocab", "300", "--out", tokDir.toString());
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.err()).contains("100 documents");
     Path in = dir.resolve("c.jsonl");

@@ -2,10 +2,7 @@ package dev.tulu4j.recipe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tulu4j.cli.Main;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.tulu4j.cli.CliRun;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,25 +15,13 @@ class TrainCommandsTest {
   @TempDir static Path in;
   @TempDir Path dir;
 
-  record Run(int code, String out, String err) {}
-
   @BeforeAll
   static void inputs() throws Exception {
     MicroRun.writeInputs(in);
   }
 
-  static Run run(String... args) {
-    PrintStream oldOut = System.out, oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = Main.execute(args);
-      return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   @Test
@@ -45,13 +30,13 @@ class TrainCommandsTest {
     a.addAll(MicroRun.MICRO);
     a.addAll(List.of("corpus=" + in.resolve("corpus.txt"), "max_seq_length=64", "train.max_steps=2",
         "train.micro_batch=2", "train.out_dir=" + dir.resolve("base")));
-    Run p = run(a.toArray(String[]::new));
+    CliRun p = run(a.toArray(String[]::new));
     assertThat(p.code()).as(p.err()).isZero();
     assertThat(p.out()).startsWith("pretrain: 2/2 steps (2 in this run, resumed from 0), final loss ")
         .contains("model: " + dir.resolve("base/step-000002"));
     assertThat(p.err()).contains("pretrain data: 24 documents");
 
-    Run s = run("sft", "model.from=" + dir.resolve("base"), "data=" + in.resolve("sft.jsonl"), "max_seq_length=64",
+    CliRun s = run("sft", "model.from=" + dir.resolve("base"), "data=" + in.resolve("sft.jsonl"), "max_seq_length=64",
         "save_dtype=f32", "train.max_steps=2", "train.micro_batch=4", "train.progress=false",
         "train.out_dir=" + dir.resolve("sft"));
     assertThat(s.code()).as(s.err()).isZero();
@@ -61,17 +46,17 @@ class TrainCommandsTest {
 
   @Test
   void badConfigsAreOneLineErrors() {
-    Run r = run("sft", "data=" + in.resolve("missing.jsonl"), "model.from=" + in.resolve("nowhere"));
+    CliRun r = run("sft", "data=" + in.resolve("missing.jsonl"), "model.from=" + in.resolve("nowhere"));
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err().strip()).startsWith("error: ").contains("nowhere").doesNotContain("\n");
-    Run k = run("pretrain", "corpus=c.txt", "train.optim.lrr=1");
+    CliRun k = run("pretrain", "corpus=c.txt", "train.optim.lrr=1");
     assertThat(k.code()).isEqualTo(1);
     assertThat(k.err()).contains("unknown key 'train.optim.lrr'; did you mean 'train.optim.lr'?");
   }
 
   @Test
   void helpConfigListsTheKeys() {
-    Run r = run("sft", "--help-config");
+    CliRun r = run("sft", "--help-config");
     assertThat(r.code()).isZero();
     assertThat(r.out()).contains("max_seq_length").contains("packing").contains("train.optim.lr").contains("template");
   }
