@@ -1,12 +1,10 @@
 package dev.tulu4j.verify.ifeval;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -48,32 +46,14 @@ public final class IfEvalEvaluation {
    */
   public static Map<String, String> readResponses(Path file) throws IOException {
     Map<String, String> out = new LinkedHashMap<>();
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String line;
-      int n = 0;
-      while ((line = r.readLine()) != null) {
-        n++;
-        if (line.isBlank()) {
-          continue;
+    IfEvalExample.forEachRow(file, (row, where) -> {
+      for (String field : List.of("prompt", "response")) {
+        if (!row.hasNonNull(field) || !row.get(field).isTextual()) {
+          throw new IllegalArgumentException(where + ": field '" + field + "' must be a string");
         }
-        String where = file + " line " + n;
-        JsonNode row;
-        try {
-          row = JSON.readTree(line);
-        } catch (JsonProcessingException e) {
-          throw new IllegalArgumentException(where + ": not valid JSON: " + e.getOriginalMessage());
-        }
-        if (row == null || !row.isObject()) {
-          throw new IllegalArgumentException(where + ": expected a JSON object");
-        }
-        for (String field : List.of("prompt", "response")) {
-          if (!row.hasNonNull(field) || !row.get(field).isTextual()) {
-            throw new IllegalArgumentException(where + ": field '" + field + "' must be a string");
-          }
-        }
-        out.put(row.get("prompt").textValue(), row.get("response").textValue());
       }
-    }
+      out.put(row.get("prompt").textValue(), row.get("response").textValue());
+    });
     return out;
   }
 

@@ -71,6 +71,25 @@ public record IfEvalExample(long key, String prompt, List<String> instructionIds
   /** Reads an IFEval {@code input_data.jsonl}; errors name the file and line. */
   public static List<IfEvalExample> readJsonl(Path file) throws IOException {
     List<IfEvalExample> out = new ArrayList<>();
+    forEachRow(file, (row, where) -> {
+      if (!row.hasNonNull("prompt") || !row.get("prompt").isTextual()) {
+        throw new IllegalArgumentException(where + ": field 'prompt' must be a string");
+      }
+      out.add(fromJson(row, where));
+    });
+    return out;
+  }
+
+  /** What {@link #forEachRow} hands over: a JSON object and its "FILE line N" location. */
+  interface RowConsumer {
+    void accept(JsonNode row, String where);
+  }
+
+  /**
+   * Calls {@code consumer} for each non-blank line of a JSON-lines file, parsed as a JSON object;
+   * a line that is not valid JSON or not an object is an error naming the file and line.
+   */
+  static void forEachRow(Path file, RowConsumer consumer) throws IOException {
     try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       String line;
       int n = 0;
@@ -86,12 +105,11 @@ public record IfEvalExample(long key, String prompt, List<String> instructionIds
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
           throw new IllegalArgumentException(where + ": not valid JSON: " + e.getOriginalMessage());
         }
-        if (row == null || !row.hasNonNull("prompt") || !row.get("prompt").isTextual()) {
-          throw new IllegalArgumentException(where + ": field 'prompt' must be a string");
+        if (row == null || !row.isObject()) {
+          throw new IllegalArgumentException(where + ": expected a JSON object");
         }
-        out.add(fromJson(row, where));
+        consumer.accept(row, where);
       }
     }
-    return out;
   }
 }
