@@ -41,6 +41,7 @@ public final class Activations {
 
   private final LlamaConfig cfg;
   private final boolean training;
+  private float logitScale = 1f;
 
   /** Training activations: every layer's buffers are kept for the backward. */
   public Activations(LlamaConfig c, int capacity) {
@@ -97,6 +98,22 @@ public final class Activations {
     float[][] a = new float[l][];
     for (int i = 0; i < l; i++) a[i] = distinct || i == 0 ? new float[size] : a[0];
     return a;
+  }
+
+  /**
+   * Temperature T of the LM head's log-softmax for passes through these activations: log-probs are
+   * of softmax(z / T) (the sampling distribution at temperature T), and the backward is that of the
+   * scaled logits. 1 by default; RLVR sets its rollout temperature (open-instruct and TRL divide the
+   * logits by the sampling temperature in training).
+   */
+  public void logitTemperature(double t) {
+    if (!(t > 0) || Double.isInfinite(t)) throw new IllegalArgumentException("logit temperature must be > 0, got " + t);
+    this.logitScale = (float) (1.0 / t);
+  }
+
+  /** 1 / {@link #logitTemperature}: the scale of the head's logits. */
+  float logitScale() {
+    return logitScale;
   }
 
   /** Whether these activations keep every layer (true) or are inference-only (false). */

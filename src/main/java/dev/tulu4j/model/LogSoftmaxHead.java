@@ -5,9 +5,10 @@ import dev.tulu4j.tensor.Gemm;
 /**
  * The LM head fused with log-softmax, the gather of the target's log-probability and its backward.
  * Logits are produced a chunk of rows at a time into one (chunk, V) scratch buffer and reduced at
- * once, so the full (N, V) logits never exist. For target y and logits z:
- * {@code logp = z_y − lse(z)}; with upstream {@code g = ∂L/∂logp},
- * {@code ∂L/∂z_j = g·(δ_jy − softmax(z)_j)}. The backward recomputes the chunk's logits (one extra
+ * once, so the full (N, V) logits never exist. For target y and scaled logits z = s·x·wᵀ (s = 1/T,
+ * the inverse temperature, 1 except in RLVR): {@code logp = z_y − lse(z)}; with upstream
+ * {@code g = ∂L/∂logp}, {@code ∂L/∂z_j = g·(δ_jy − softmax(z)_j)}, and the scale s reaches dx and dw
+ * as the alpha of their GEMMs. The backward recomputes the chunk's logits (one extra
  * head GEMM) because upstream gradients (DPO, PPO) are known only after the forward.
  */
 final class LogSoftmaxHead {
@@ -31,7 +32,7 @@ final class LogSoftmaxHead {
    */
   static void forward(ModelParallel par, Gemm gemm, float[] x, float[] w, int rows, int c, int vocab, int[] targets,
       float[] logp, float[] lse, float[] scratch) {
-    forwardBackward(par, gemm, x, w, null, rows, c, vocab, targets, null, logp, lse, null, scratch);
+    forwardBackward(par, gemm, x, w, null, rows, c, vocab, 1f, targets, null, logp, lse, null, scratch);
   }
 
   /**
@@ -40,12 +41,12 @@ final class LogSoftmaxHead {
    * overwritten, dw (V, C) accumulated. Saves the backward's recompute of the head GEMM.
    */
   static void forwardBackward(ModelParallel par, Gemm gemm, float[] x, float[] w, float[] dw, int rows, int c, int vocab,
-      int[] targets, float[] dLogp, float[] logp, float[] lse, float[] dx, float[] scratch) {
+      float scale, int[] targets, float[] dLogp, float[] logp, float[] lse, float[] dx, float[] scratch) {
     int chunk = scratch.length / vocab;
     for (int r0 = 0; r0 < rows; r0 += chunk) {
       int n = Math.min(chunk, rows - r0);
       int base = r0;
-      gemm.sgemm(false, true, n, vocab, c, 1f, x, base * c, c, w, 0, c, 0f, scratch, 0, vocab);
+      gemm.sgemm(false, true, n, vocab, c, scale, x, base * c, c, w, 0, c, 0f, scratch, 0, vocab);
       par.forEach(n, i -> {
         int o = i * vocab;
         float m = VecOps.max(scratch, o, vocab);
@@ -55,7 +56,7 @@ final class LogSoftmaxHead {
         logp[base + i] = y == IGNORE ? 0f : scratch[o + y] - l;
         if (dLogp != null) logitGrad(scratch, o, vocab, y, y == IGNORE ? 0f : dLogp[base + i], l);
       });
-      if (dLogp != null) chunkBackward(gemm, x, w, dw, c, vocab, base, n, dx, scratch);
+      if (dLogp != null) chunkBackward(gemm, x, w, dw, c, vocab, scale, base, n, dx, scratch);
     }
   }
 
@@ -64,17 +65,17 @@ final class LogSoftmaxHead {
    * Rows whose upstream gradient is 0 or whose target is ignored contribute nothing.
    */
   static void backward(ModelParallel par, Gemm gemm, float[] x, float[] w, float[] dw, int rows, int c, int vocab,
-      int[] targets, float[] dLogp, float[] lse, float[] dx, float[] scratch) {
+      float scale, int[] targets, float[] dLogp, float[] lse, float[] dx, float[] scratch) {
     int chunk = scratch.length / vocab;
     for (int r0 = 0; r0 < rows; r0 += chunk) {
       int n = Math.min(chunk, rows - r0);
       int base = r0;
-      gemm.sgemm(false, true, n, vocab, c, 1f, x, base * c, c, w, 0, c, 0f, scratch, 0, vocab);
+      gemm.sgemm(false, true, n, vocab, c, scale, x, base * c, c, w, 0, c, 0f, scratch, 0, vocab);
       par.forEach(n, i -> {
         int y = targets[base + i];
         logitGrad(scratch, i * vocab, vocab, y, y == IGNORE ? 0f : dLogp[base + i], lse[base + i]);
       });
-      chunkBackward(gemm, x, w, dw, c, vocab, base, n, dx, scratch);
+      chunkBackward(gemm, x, w, dw, c, vocab, scale, base, n, dx, scratch);
     }
   }
 
@@ -89,11 +90,11 @@ final class LogSoftmaxHead {
     z[o + y] += g;
   }
 
-  /** dx[base..base+n) = dz·w ; dw += dzᵀ·x[base..base+n). */
-  private static void chunkBackward(Gemm gemm, float[] x, float[] w, float[] dw, int c, int vocab, int base,
-      int n, float[] dx, float[] dz) {
-    gemm.sgemm(false, false, n, c, vocab, 1f, dz, 0, vocab, w, 0, c, 0f, dx, base * c, c);
-    gemm.sgemm(true, false, vocab, c, n, 1f, dz, 0, vocab, x, base * c, c, 1f, dw, 0, c);
+  /** dx[base..base+n) = s·dz·w ; dw += s·dzᵀ·x[base..base+n) (dz: gradient of the scaled logits). */
+  private static void chunkBackward(Gemm gemm, float[] x, float[] w, float[] dw, int c, int vocab, float scale,
+      int base, int n, float[] dx, float[] dz) {
+    gemm.sgemm(false, false, n, c, vocab, scale, dz, 0, vocab, w, 0, c, 0f, dx, base * c, c);
+    gemm.sgemm(true, false, vocab, c, n, scale, dz, 0, vocab, x, base * c, c, 1f, dw, 0, c);
   }
 
   /** Full logits (N, V) = x·wᵀ, for evaluation and tests (materialises N·V floats). */

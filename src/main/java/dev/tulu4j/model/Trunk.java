@@ -76,7 +76,7 @@ final class Trunk {
     // LM head + log-softmax + gather of the targets (+ its backward when the upstream is known)
     if (headUpstream != null) a.ensureBackwardScratch();
     LogSoftmaxHead.forwardBackward(par, m.gemm(), a.lnf, m.lmHead().data(), m.lmHead().grad(), n, cc, c.vocabSize(),
-        batch.targets(), headUpstream, a.logp, a.headLse, a.dln, a.headScratch);
+        a.logitScale(), batch.targets(), headUpstream, a.logp, a.headLse, a.dln, a.headScratch);
     a.forwarded = batch;
     double loss = 0;
     int count = 0;
@@ -123,7 +123,7 @@ final class Trunk {
     int cc = c.hidden(), f = c.intermediate(), qd = c.qDim(), kd = c.kvDim(), hd = c.headDim();
     // LM head + log-softmax: dlnf = dz·W_head ; dW_head += dzᵀ·lnf
     if (!headDone) LogSoftmaxHead.backward(par, m.gemm(), a.lnf, m.lmHead().data(), m.lmHead().grad(), n, cc, c.vocabSize(),
-        batch.targets(), dLogp, a.headLse, a.dln, a.headScratch);
+        a.logitScale(), batch.targets(), dLogp, a.headLse, a.dln, a.headScratch);
     backwardFromHidden(m, batch, a);
   }
 

@@ -92,7 +92,7 @@ public final class RlvrTrainer {
       throw new IllegalArgumentException("the longest prompt (" + maxPrompt + " tokens) + response_length ("
           + cfg.responseLength() + ") exceeds the model's max_position_embeddings " + policy.config().maxPositions());
     this.rollouts = new Rollouts(policy, Math.min(cfg.rolloutSlots(), cfg.rolloutBatch()), maxLen, eosIds, decoder);
-    this.fwd = new SequenceForward(policy, cfg.microBatch(), maxLen);
+    this.fwd = new SequenceForward(policy, cfg.microBatch(), maxLen, cfg.temperature());
   }
 
   /**

@@ -21,8 +21,18 @@ public final class SequenceForward {
    * @param maxLength longest prompt + response (activation capacity is rowsPerCall × maxLength)
    */
   public SequenceForward(LlamaModel anyModel, int rowsPerCall, int maxLength) {
+    this(anyModel, rowsPerCall, maxLength, 1.0);
+  }
+
+  /**
+   * @param temperature the log-probs (and their gradient) are of the model's distribution at this
+   *     temperature, softmax(logits / T): the rollouts' sampling distribution, as open-instruct and
+   *     TRL score it
+   */
+  public SequenceForward(LlamaModel anyModel, int rowsPerCall, int maxLength, double temperature) {
     this.rowsPerCall = rowsPerCall;
     this.act = new Activations(anyModel.config(), Math.multiplyExact(rowsPerCall, Math.max(1, maxLength - 1)));
+    this.act.logitTemperature(temperature);
   }
 
   public int rowsPerCall() {

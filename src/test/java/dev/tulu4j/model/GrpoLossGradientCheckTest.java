@@ -94,10 +94,12 @@ class GrpoLossGradientCheckTest {
     return u;
   }
 
-  @Test
-  void grpoLossGradientMatchesFiniteDifferencesAndTheEngine() {
+  /** At temperature 1 and at a rollout temperature (log-probs of softmax(logits / T), as RLVR scores them). */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(doubles = {1.0, 0.7})
+  void grpoLossGradientMatchesFiniteDifferencesAndTheEngine(double temperature) {
     LlamaModel m = ModelFixtures.model(ModelFixtures.tinyGqaTied(), 11);
-    ReferenceLlama ref = ReferenceLlama.of(m);
+    ReferenceLlama ref = ReferenceLlama.of(m).temperature(temperature);
     Setup s = setup(ref);
     int[] clipped = {0};
     double[] u = upstream(ref, s, clipped);
@@ -136,7 +138,7 @@ class GrpoLossGradientCheckTest {
 
     // (2) fp32 engine through SequenceForward.backward, as the trainer drives it
     m.zeroGrad();
-    SequenceForward fwd = new SequenceForward(m, 2, 16);
+    SequenceForward fwd = new SequenceForward(m, 2, 16, temperature);
     int total = s.rs().size();
     fwd.backward(m, s.rs(), (chunk, logp, off) -> {
       double[][] d = new double[chunk.size()][];

@@ -202,7 +202,7 @@ class KernelsTest {
     float[] logp = new float[rows], lse = new float[rows], dx = randn(rows * c, 1), dw = new float[vocab * c];
     var gemm = new NaiveGemm();
     LogSoftmaxHead.forward(P, gemm, x, w, rows, c, vocab, y, logp, lse, scratch);
-    LogSoftmaxHead.backward(P, gemm, x, w, dw, rows, c, vocab, y, up, lse, dx, scratch);
+    LogSoftmaxHead.backward(P, gemm, x, w, dw, rows, c, vocab, 1f, y, up, lse, dx, scratch);
     double[] rlp = new double[rows], rlse = new double[rows], rdx = new double[rows * c], rdw = new double[vocab * c];
     for (int r = 0; r < rows; r++) {
       double[] z = new double[vocab];

@@ -62,6 +62,14 @@ final class ReferenceLlama {
     return c.tieEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight";
   }
 
+  private double logitScale = 1;
+
+  /** Log-probs (and gradients) of softmax(logits / T) from now on (the engine's Activations.logitTemperature). */
+  ReferenceLlama temperature(double t) {
+    logitScale = 1 / t;
+    return this;
+  }
+
   /** Per-token target log-probs (0 where ignored). */
   double[] logProbs(Batch b) {
     return run(b, null, null);
@@ -227,6 +235,7 @@ final class ReferenceLlama {
           continue;
         }
         double[] z = matvec(w(head()), nf, vocab, cc);
+        for (int j = 0; j < vocab; j++) z[j] *= logitScale;
         double mx = Double.NEGATIVE_INFINITY;
         for (double v : z) mx = Math.max(mx, v);
         double sum = 0;
@@ -240,6 +249,7 @@ final class ReferenceLlama {
         double[] dz = new double[vocab];
         for (int j = 0; j < vocab; j++) dz[j] = -dLogp[r] * Math.exp(z[j] - lse);
         dz[y] += dLogp[r];
+        for (int j = 0; j < vocab; j++) dz[j] *= logitScale; // z = s·(w·nf)
         double[] dnf = new double[cc];
         matvecBack(w(head()), g.get(head()), nf, dz, dnf, vocab, cc);
         normBack(xin[nl][i], w("model.norm.weight"), g.get("model.norm.weight"), dnf, dx[i]);

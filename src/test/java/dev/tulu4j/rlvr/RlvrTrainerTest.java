@@ -187,12 +187,14 @@ class RlvrTrainerTest {
         .hasMessageContaining("exceeds the model's max_position_embeddings 64");
   }
 
-  @Test
-  void samplerLogProbsAgreeWithTheForwardPass() {
+  /** The trainer's teacher-forced log-probs are those of the distribution the rollouts were sampled from. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(doubles = {1.0, 0.7, 1.5})
+  void samplerLogProbsAgreeWithTheForwardPass(double temperature) {
     LlamaModel policy = ToyTask.model(7);
     Rollouts ro = new Rollouts(policy, 4, 16, List.of(ToyTask.EOS), ToyTask.DECODER);
-    var batch = ro.generate(ToyTask.prompts(), new Rollouts.Sampling(5, 1.0, 6, 1.0, 0), 11);
-    SequenceForward fwd = new SequenceForward(policy, 3, 16);
+    var batch = ro.generate(ToyTask.prompts(), new Rollouts.Sampling(5, temperature, 6, 1.0, 0), 11);
+    SequenceForward fwd = new SequenceForward(policy, 3, 16, temperature);
     double[][] lp = fwd.logProbs(policy, batch.rollouts());
     double maxErr = 0;
     int tokens = 0;
