@@ -13,7 +13,7 @@ import java.util.Map;
  *
  * <p>Rules reproduced: two-space indent; items separated by a comma and a newline; {@code ": "}
  * after keys; keys sorted by code point; empty containers as {@code []} and {@code {}}; characters
- * outside printable ASCII escaped as {@code \\uXXXX} ({@code ensure_ascii=True}); floats in
+ * outside printable ASCII escaped as {@code \\u} plus four hex digits ({@code ensure_ascii=True}); floats in
  * Python's {@code repr} form: the shortest digits that round-trip, written positionally with a
  * trailing {@code .0} when integral (e.g. {@code 500000.0}), or in scientific form with a signed
  * exponent of at least two digits when the value is below 1e-4 or at least 1e16 (e.g. {@code 1e-05}).
@@ -75,7 +75,7 @@ public final class PythonJson {
   /**
    * Appends {@code s} as a JSON string the way Python's {@code json} module writes it: the short
    * escapes for quote, backslash, \n, \r, \t, \b, \f; other control characters as
-   * {@code \\uXXXX}; with {@code ensureAscii} also everything outside printable ASCII (DEL and
+   * {@code \\u} plus four hex digits; with {@code ensureAscii} also everything outside printable ASCII (DEL and
    * above), per UTF-16 unit, so astral characters become surrogate pairs as in Python.
    */
   public static void appendString(StringBuilder sb, String s, boolean ensureAscii) {
