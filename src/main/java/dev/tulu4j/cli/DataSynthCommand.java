@@ -45,10 +45,14 @@ final class DataSynthCommand implements Callable<Integer> {
   @Option(names = "--corpus-mb", defaultValue = "3", description = "Pretraining corpus size in MB (default ${DEFAULT-VALUE}).")
   double corpusMb;
 
+  @Option(names = "--corpus-math-share", defaultValue = "0.3",
+      description = "Share of corpus paragraphs that are arithmetic stories; facts and instructions share the rest 5:2 (default ${DEFAULT-VALUE}).")
+  double corpusMathShare;
+
   @Override
   public Integer call() {
     SynthConfig cfg = new SynthConfig(seed, countries, people, nTrain, nTest, nTrainIf, nTestIf, testPercent,
-        (long) (corpusMb * 1_000_000));
+        (long) (corpusMb * 1_000_000), corpusMathShare);
     var m = SynthWriter.write(new SyntheticWorld(cfg).generate(), cfg, out);
     spec.commandLine().getOut().println("wrote " + out + ": " + m.get("counts"));
     spec.commandLine().getOut().flush();

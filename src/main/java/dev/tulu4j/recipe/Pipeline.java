@@ -260,7 +260,8 @@ public final class Pipeline {
 
   private JsonNode runData(Path d) {
     var dc = cfg.data();
-    SynthConfig sc = SynthConfig.defaults(dc.seed()).withCounts(dc.mathTrain(), dc.mathTest(), dc.ifTrain(), dc.ifTest(), dc.corpusBytes());
+    SynthConfig sc = SynthConfig.defaults(dc.seed()).withCounts(dc.mathTrain(), dc.mathTest(), dc.ifTrain(), dc.ifTest(), dc.corpusBytes())
+        .withCorpusMathShare(dc.corpusMathShare());
     return SynthWriter.write(new SyntheticWorld(sc).generate(), sc, d);
   }
 

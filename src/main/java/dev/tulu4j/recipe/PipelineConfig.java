@@ -74,7 +74,9 @@ public record PipelineConfig(
       @Doc(value = "Arithmetic problems held out for evaluation.", def = "200") int mathTest,
       @Doc(value = "Instruction-following prompts for training.", def = "1000") int ifTrain,
       @Doc(value = "Instruction-following prompts held out.", def = "100") int ifTest,
-      @Doc(value = "Approximate pretraining corpus size in bytes.", def = "3000000") long corpusBytes) {}
+      @Doc(value = "Approximate pretraining corpus size in bytes.", def = "3000000") long corpusBytes,
+      @Doc(value = "Share of the corpus's paragraphs that are arithmetic stories (facts and instruction prose share the"
+          + " rest 5 : 2).", def = "0.3") double corpusMathShare) {}
 
   /** Tülu 3 decontamination settings. */
   public record DeconStage(

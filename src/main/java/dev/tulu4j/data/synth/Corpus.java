@@ -7,8 +7,9 @@ import java.util.Random;
 /**
  * The plain-text pretraining corpus of the synthetic world: paragraphs stating the knowledge base
  * (every fact, test facts included — PopQA asks about knowledge the base model has seen), arithmetic
- * stories and instruction/response prose, drawn from train-split keys only. About half the bytes are
- * facts, 30% stories, 20% instructions. No chat template appears in it.
+ * stories and instruction/response prose, drawn from train-split keys only. By default half the
+ * paragraphs are facts, 30% stories, 20% instructions ({@link SynthConfig#corpusMathShare()} moves
+ * the story share). No chat template appears in it.
  */
 final class Corpus {
   private final SynthConfig config;
@@ -26,9 +27,10 @@ final class Corpus {
     long target = config.corpusBytes();
     List<String> subjects = new ArrayList<>(kb.countries());
     subjects.addAll(kb.people());
+    double[] thresholds = config.corpusThresholds();
     while (sb.length() < target) {
       double r = rnd.nextDouble();
-      if (r < 0.5) {
+      if (r < thresholds[0]) {
         String s = subjects.get(rnd.nextInt(subjects.size()));
         List<KnowledgeBase.Fact> fs = new ArrayList<>(kb.about(s));
         java.util.Collections.shuffle(fs, rnd);
@@ -37,7 +39,7 @@ final class Corpus {
           para.append(' ').append(f.statement(rnd.nextInt(2)));
         }
         sb.append(para).append("\n\n");
-      } else if (r < 0.8) {
+      } else if (r < thresholds[1]) {
         ArithmeticProblem p = world.drawTrain(() -> ArithmeticProblem.draw(rnd, 1 + rnd.nextInt(3)), ArithmeticProblem::skeleton);
         sb.append(p.story()).append("\n\n");
       } else {

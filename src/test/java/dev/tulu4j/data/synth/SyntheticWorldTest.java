@@ -168,4 +168,25 @@ class SyntheticWorldTest {
     assertThat(bySource).containsEntry("synth_math", 600L).containsEntry("synth_if", 300L);
     assertThat(out.sft().getFirst().messages()).extracting(Message::role).containsExactly("user", "assistant");
   }
+
+  @Test
+  void corpusMathShareSetsTheShareOfStoryParagraphs() {
+    for (double share : new double[] {0.0, 0.3, 0.7, 1.0}) {
+      String corpus = new SyntheticWorld(CFG.withCorpusMathShare(share)).generate().corpus();
+      String[] paragraphs = corpus.split("\n\n");
+      long stories = java.util.Arrays.stream(paragraphs).filter(p -> p.contains("\nQuestion: How many")).count();
+      long instructions = java.util.Arrays.stream(paragraphs).filter(p -> p.startsWith("Instruction: ")).count();
+      double storyShare = (double) stories / paragraphs.length;
+      assertThat(storyShare).as("story share at %s", share).isCloseTo(share, org.assertj.core.data.Offset.offset(0.03));
+      long facts = paragraphs.length - stories - instructions;
+      if (share < 1) {
+        // facts : instructions = 5 : 2 in the remaining paragraphs
+        assertThat((double) facts / (facts + instructions)).isCloseTo(5.0 / 7, org.assertj.core.data.Offset.offset(0.04));
+      } else {
+        assertThat(facts + instructions).isZero();
+      }
+      // the problem sets are drawn before the corpus: the share changes only the corpus
+      if (share == 0.3) assertThat(corpus).isEqualTo(out.corpus());
+    }
+  }
 }
