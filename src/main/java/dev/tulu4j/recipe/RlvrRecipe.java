@@ -30,8 +30,12 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 
 /**
@@ -59,6 +63,7 @@ public final class RlvrRecipe {
     int maxLen = cfg.responseLength();
     for (RlvrPrompt p : prompts) maxLen = Math.max(maxLen, p.ids().length + cfg.responseLength());
     if (cfg.filterSamples() > 0) prompts = filter(cfg, policy, prompts, maxLen, eos, tok, log);
+    prompts = weighted(prompts, cfg.datasetWeights(), cfg.seed(), cfg.trainFile(), log);
     ValueModel value = null;
     if (cfg.algorithm() == RlvrConfig.Algorithm.PPO) {
       // Tülu 3: value model from a reward model; otherwise the policy's backbone (a copy) + a fresh head
@@ -91,7 +96,7 @@ public final class RlvrRecipe {
   private static List<RlvrPrompt> filter(RlvrConfig cfg, LlamaModel policy, List<RlvrPrompt> prompts, int maxLen,
       Set<Integer> eos, Tokenizer tok, PrintStream log) {
     List<RlvrPrompt> pool = new ArrayList<>(prompts);
-    java.util.Collections.shuffle(pool, new java.util.Random(cfg.seed()));
+    Collections.shuffle(pool, new Random(cfg.seed()));
     if (cfg.filterPool() > 0 && pool.size() > cfg.filterPool()) pool = pool.subList(0, cfg.filterPool());
     int slots = Math.max(cfg.filterSamples(), Math.min(cfg.rolloutSlots(), 64));
     Rollouts r = new Rollouts(policy, slots, maxLen, List.copyOf(eos), ids -> tok.decode(ids, true)).limitVocab(tok.vocabSize());
@@ -142,6 +147,44 @@ public final class RlvrRecipe {
     if (skipped > 0) log.printf("kept the %d of %d prompts whose dataset is in %s%n", rows.size() - skipped, rows.size(),
         cfg.datasets());
     if (out.isEmpty()) throw new IllegalArgumentException(cfg.trainFile() + ": no usable RLVR prompts" + (cfg.datasets().isEmpty() ? "" : " with dataset in " + cfg.datasets()));
+    return out;
+  }
+
+  /**
+   * The prompt list with {@code weights} applied: dataset d's prompts {@code floor(w)} times each, plus
+   * {@code round(frac(w)·n)} of them (a seeded choice) once more; the trainer's per-epoch permutation
+   * then mixes them. Datasets without a weight are kept as they are.
+   *
+   * @throws IllegalArgumentException when a weighted dataset has no prompt in the file
+   */
+  static List<RlvrPrompt> weighted(List<RlvrPrompt> prompts, Map<String, Double> weights, long seed, Path file,
+      PrintStream log) {
+    if (weights.isEmpty()) return prompts;
+    Map<String, List<RlvrPrompt>> byDataset = new LinkedHashMap<>();
+    for (RlvrPrompt p : prompts) byDataset.computeIfAbsent(p.dataset(), k -> new ArrayList<>()).add(p);
+    for (String d : weights.keySet())
+      if (!byDataset.containsKey(d))
+        throw new IllegalArgumentException(file + ": dataset_weights names '" + d + "', but no usable prompt has that dataset "
+            + "(present: " + byDataset.keySet() + ")");
+    List<RlvrPrompt> out = new ArrayList<>();
+    Random rnd = new Random(seed ^ 0x5eed_3e1647L);
+    StringBuilder note = new StringBuilder();
+    for (var e : byDataset.entrySet()) {
+      List<RlvrPrompt> ps = e.getValue();
+      double w = weights.getOrDefault(e.getKey(), 1.0);
+      int whole = (int) Math.floor(w);
+      for (int k = 0; k < whole; k++) out.addAll(ps);
+      int extra = (int) Math.round((w - whole) * ps.size());
+      if (extra > 0) {
+        List<RlvrPrompt> shuffled = new ArrayList<>(ps);
+        Collections.shuffle(shuffled, rnd);
+        out.addAll(shuffled.subList(0, extra));
+      }
+      note.append(note.isEmpty() ? "" : ", ").append(e.getKey()).append(' ').append(ps.size());
+      if (w != 1.0) note.append(" x").append(w).append(" = ").append(whole * ps.size() + extra);
+    }
+    if (out.isEmpty()) throw new IllegalArgumentException(file + ": dataset_weights leave no prompt (" + weights + ")");
+    log.printf("prompt mix by dataset: %s (%d in all)%n", note, out.size());
     return out;
   }
 }

@@ -6,7 +6,10 @@ import dev.tulu4j.rlvr.PolicyLoss.KlEstimator;
 import dev.tulu4j.tensor.GemmBackend;
 import dev.tulu4j.train.LrSchedule;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One RLVR run (Tülu 3 §6; GRPO as in Tülu 3.1 / Shao et al. 2024). Defaults are the Tülu 3 8B
@@ -36,6 +39,11 @@ public record RlvrConfig(
         + "Tülu 3 chose its RLVR prompts per skill; on a small model, prompts it never solves give all-zero "
         + "groups that GRPO skips.", def = "[]")
         List<String> datasets,
+    @Doc(value = "Per-dataset weight of the prompts in the mix, as open-instruct's dataset_mixer_list fractions: the "
+        + "prompts of dataset d appear floor(w) times per epoch, plus a seeded round(frac(w)·n) of them once more "
+        + "(w < 1 subsamples); unlisted datasets weigh 1. E.g. {ifeval: 2} doubles the constraint prompts' share.",
+        def = "{}")
+        Map<String, Double> datasetWeights,
     @Doc(value = "Difficulty filter: before training, sample this many responses per prompt with the starting policy "
         + "(rollout temperature and length) and keep only prompts it sometimes but not always solves "
         + "(DifficultyFilter); 0 = off.", def = "0")
@@ -146,6 +154,14 @@ public record RlvrConfig(
     datasets = datasets == null ? List.of() : List.copyOf(datasets);
     for (String d : datasets)
       if (d == null || d.isBlank()) throw new IllegalArgumentException("datasets must not contain blank names");
+    datasetWeights = datasetWeights == null ? Map.of()
+        : Collections.unmodifiableMap(new LinkedHashMap<>(datasetWeights));
+    for (var e : datasetWeights.entrySet()) {
+      if (e.getValue() == null || !(e.getValue() >= 0) || e.getValue().isInfinite())
+        throw new IllegalArgumentException("dataset_weights." + e.getKey() + " must be a finite number >= 0, got " + e.getValue());
+      if (!datasets.isEmpty() && !datasets.contains(e.getKey()))
+        throw new IllegalArgumentException("dataset_weights names '" + e.getKey() + "', which datasets " + datasets + " leaves out");
+    }
     if (algorithm == null) throw new IllegalArgumentException("algorithm is required (grpo or ppo)");
     if (klEstimator == null) throw new IllegalArgumentException("kl_estimator is required");
     if (gemm == null || saveDtype == null) throw new IllegalArgumentException("gemm and save_dtype are required");

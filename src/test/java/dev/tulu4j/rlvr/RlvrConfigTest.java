@@ -51,4 +51,16 @@ class RlvrConfigTest {
     assertThatThrownBy(() -> ConfigLoader.fromOverrides(List.of("model=m", "train_file=t", "algorithm=dqn"), RlvrConfig.class))
         .hasMessageContaining("algorithm");
   }
+
+  @Test
+  void datasetWeightsAreCheckedAgainstDatasets() {
+    RlvrConfig c = ConfigLoader.fromOverrides(List.of("model=m", "train_file=t", "datasets=[gsm8k, ifeval]",
+        "dataset_weights={ifeval: 2, gsm8k: 0.5}"), RlvrConfig.class);
+    assertThat(c.datasetWeights()).containsEntry("ifeval", 2.0).containsEntry("gsm8k", 0.5);
+    assertThat(ConfigLoader.fromOverrides(List.of("model=m", "train_file=t"), RlvrConfig.class).datasetWeights()).isEmpty();
+    assertThatThrownBy(() -> ConfigLoader.fromOverrides(List.of("model=m", "train_file=t", "dataset_weights={ifeval: -1}"),
+        RlvrConfig.class)).hasMessageContaining("dataset_weights.ifeval must be a finite number >= 0");
+    assertThatThrownBy(() -> ConfigLoader.fromOverrides(List.of("model=m", "train_file=t", "datasets=[ifeval]",
+        "dataset_weights={gsm8k: 2}"), RlvrConfig.class)).hasMessageContaining("'gsm8k', which datasets [ifeval] leaves out");
+  }
 }
