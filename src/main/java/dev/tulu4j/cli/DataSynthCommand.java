@@ -45,7 +45,7 @@ final class DataSynthCommand implements Callable<Integer> {
   @Option(names = "--corpus-mb", defaultValue = "3", description = "Pretraining corpus size in MB (default ${DEFAULT-VALUE}).")
   double corpusMb;
 
-  @Option(names = "--corpus-math-share", defaultValue = "0.3",
+  @Option(names = "--corpus-math-share", defaultValue = "" + SynthConfig.DEFAULT_CORPUS_MATH_SHARE,
       description = "Share of corpus paragraphs that are arithmetic stories; facts and instructions share the rest 5:2 (default ${DEFAULT-VALUE}).")
   double corpusMathShare;
 

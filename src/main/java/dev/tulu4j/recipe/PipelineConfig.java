@@ -1,6 +1,7 @@
 package dev.tulu4j.recipe;
 
 import dev.tulu4j.config.Doc;
+import dev.tulu4j.data.synth.SynthConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -76,7 +77,7 @@ public record PipelineConfig(
       @Doc(value = "Instruction-following prompts held out.", def = "100") int ifTest,
       @Doc(value = "Approximate pretraining corpus size in bytes.", def = "3000000") long corpusBytes,
       @Doc(value = "Share of the corpus's paragraphs that are arithmetic stories (facts and instruction prose share the"
-          + " rest 5 : 2).", def = "0.3") double corpusMathShare) {}
+          + " rest 5 : 2).", def = "" + SynthConfig.DEFAULT_CORPUS_MATH_SHARE) double corpusMathShare) {}
 
   /** Tülu 3 decontamination settings. */
   public record DeconStage(
