@@ -6,6 +6,7 @@ import dev.tulu4j.eval.EvalTask;
 import dev.tulu4j.eval.ModelResponder;
 import dev.tulu4j.eval.MultipleChoice;
 import dev.tulu4j.eval.Tasks;
+import dev.tulu4j.io.FileOps;
 import dev.tulu4j.runtime.ModelBundle;
 import dev.tulu4j.tensor.KernelConfig;
 import dev.tulu4j.tokenizer.ChatTemplate;
@@ -108,7 +109,7 @@ final class EvalCommand implements Callable<Integer> {
               .put("ci_high", r.headline().hi()).put("n", r.headline().n());
           r.metrics().forEach(node::put);
         }
-        dev.tulu4j.recipe.StageRunner.writeAtomically(out.resolve("summary.json"),
+        FileOps.writeAtomically(out.resolve("summary.json"),
             new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
       }
       var w = spec.commandLine().getOut();

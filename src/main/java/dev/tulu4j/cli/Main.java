@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
       DpoCommand.class,
       RewardCommand.class,
       RlvrCommand.class,
-      dev.tulu4j.config.ConfigCommand.class,
+      dev.tulu4j.cli.ConfigCommand.class,
       PretrainCommand.class,
       SftCommand.class,
       GenerateCommand.class,

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tulu4j.data.Message;
+import dev.tulu4j.io.FileOps;
 import dev.tulu4j.runtime.ChatCodec;
 import dev.tulu4j.runtime.ModelBundle;
 import dev.tulu4j.runtime.Scorer;
@@ -13,7 +14,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -112,7 +112,7 @@ public final class ScoreCommand implements Callable<Integer> {
             w.write('\n');
           }
         }
-        Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        FileOps.replace(tmp, abs);
       } finally {
         Files.deleteIfExists(tmp);
       }

@@ -1,8 +1,8 @@
 package dev.tulu4j.cli;
 
 import dev.tulu4j.runtime.ModelBundle;
-import dev.tulu4j.runtime.Serving;
 import dev.tulu4j.serve.OpenAiServer;
+import dev.tulu4j.serve.Serving;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

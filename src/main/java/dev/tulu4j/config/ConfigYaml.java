@@ -1,11 +1,8 @@
 package dev.tulu4j.config;
 
+import dev.tulu4j.io.FileOps;
 import java.lang.reflect.RecordComponent;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
@@ -34,13 +31,7 @@ public final class ConfigYaml {
 
   /** SHA-256 (hex) of {@link #renderHashed}. */
   public static String hash(Record config) {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256")
-          .digest(renderHashed(config).getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(d);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return FileOps.sha256Hex(renderHashed(config));
   }
 
   private static void write(StringBuilder b, Record r, String indent, boolean hashedOnly) {

@@ -1,5 +1,6 @@
 package dev.tulu4j.data;
 
+import dev.tulu4j.io.FileOps;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -55,8 +56,8 @@ public final class AtomicOutput implements AutoCloseable {
     try {
       out.close();
       try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
+        FileOps.replace(tmp, target);
+      } catch (AtomicMoveNotSupportedException e) { // e.g. a target on another file system
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }
     } catch (IOException e) {

@@ -2,10 +2,8 @@ package dev.tulu4j.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.charset.StandardCharsets;
+import dev.tulu4j.io.FileOps;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -108,12 +106,7 @@ public final class Mixer {
       }
       default -> turns(sb, DatasetStats.messagesOf(record));
     }
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(StandardCharsets.UTF_8));
-      return java.util.HexFormat.of().formatHex(d);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return FileOps.sha256Hex(sb.toString());
   }
 
   private static void turns(StringBuilder sb, List<Message> ms) {

@@ -2,10 +2,11 @@ package dev.tulu4j.dpo;
 
 import dev.tulu4j.model.Activations;
 import dev.tulu4j.model.LlamaModel;
+import dev.tulu4j.preference.EncodedPair;
+import dev.tulu4j.preference.SequencePack;
 import dev.tulu4j.train.Batch;
 import dev.tulu4j.train.StepFunction;
 import dev.tulu4j.train.StepStats;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,19 +63,6 @@ public final class DpoStep implements StepFunction {
     this.s = settings;
   }
 
-  /** Packs pairs {@code idx} as sequences chosen₀, rejected₀, chosen₁, … */
-  public static SequencePack pack(List<EncodedPair> pairs, int[] idx, int rowLength, int padId) {
-    List<int[]> ids = new ArrayList<>(), labels = new ArrayList<>();
-    for (int i : idx) {
-      EncodedPair p = pairs.get(i);
-      ids.add(p.chosenIds());
-      labels.add(p.chosenLabels());
-      ids.add(p.rejectedIds());
-      labels.add(p.rejectedLabels());
-    }
-    return SequencePack.pack(ids, labels, rowLength, padId);
-  }
-
   /** Activations of at least {@code tokens}, grown (never shrunk) as needed. */
   public static Activations ensure(Activations a, LlamaModel m, int tokens) {
     return a != null && a.capacity() >= tokens ? a : new Activations(m.config(), tokens);
@@ -83,7 +71,7 @@ public final class DpoStep implements StepFunction {
   @Override
   public StepStats forwardBackward(Batch batch) {
     int[] idx = batch.indices();
-    SequencePack pack = pack(pairs, idx, s.rowLength(), s.padId());
+    SequencePack pack = SequencePack.ofPairs(pairs, idx, s.rowLength(), s.padId());
     act = ensure(act, model, pack.batch().rows());
     double[] sums = pack.sums(model.forward(pack.batch(), act).logp());
     double scale = batch.lossScale(idx.length);

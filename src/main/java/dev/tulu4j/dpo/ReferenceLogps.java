@@ -1,20 +1,19 @@
 package dev.tulu4j.dpo;
 
+import dev.tulu4j.io.FileOps;
 import dev.tulu4j.model.Activations;
 import dev.tulu4j.model.LlamaModel;
+import dev.tulu4j.preference.EncodedPair;
+import dev.tulu4j.preference.SequencePack;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -42,7 +41,7 @@ public final class ReferenceLogps {
 
   /** Content key of the reference log-probs (see the class comment). */
   public static String key(Path modelDir, Path tokenizerDir, List<Path> dataFiles, String templateSource, int maxLength) {
-    MessageDigest md = sha256();
+    MessageDigest md = FileOps.sha256();
     update(md, "tulu4j reference log-probs v" + VERSION);
     update(md, "max_length=" + maxLength);
     update(md, "template=" + templateSource);
@@ -52,7 +51,7 @@ public final class ReferenceLogps {
       if (Files.isRegularFile(f)) update(md, "tokenizer/" + name + "=" + fileHash(f));
     }
     for (Path f : dataFiles) update(md, "data=" + fileHash(f));
-    return HexFormat.of().formatHex(md.digest());
+    return FileOps.hex(md.digest());
   }
 
   /** config.json and every safetensors file (and index) of the folder, by name. */
@@ -72,27 +71,16 @@ public final class ReferenceLogps {
 
   /** SHA-256 of a file's bytes, hex. */
   public static String fileHash(Path f) {
-    MessageDigest md = sha256();
-    byte[] buf = new byte[1 << 20];
-    try (InputStream in = Files.newInputStream(f)) {
-      for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+    try {
+      return FileOps.sha256Hex(f);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
     }
-    return HexFormat.of().formatHex(md.digest());
   }
 
   private static void update(MessageDigest md, String s) {
     md.update(s.getBytes(StandardCharsets.UTF_8));
     md.update((byte) '\n');
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /**
@@ -106,7 +94,7 @@ public final class ReferenceLogps {
       int to = Math.min(pairs.size(), from + pairsPerForward);
       int[] idx = new int[to - from];
       for (int i = 0; i < idx.length; i++) idx[i] = from + i;
-      SequencePack pack = DpoStep.pack(pairs, idx, rowLength, padId);
+      SequencePack pack = SequencePack.ofPairs(pairs, idx, rowLength, padId);
       act = DpoStep.ensure(act, model, pack.batch().rows());
       double[] sums = pack.sums(model.forward(pack.batch(), act).logp());
       for (int i = 0; i < idx.length; i++) out[from + i] = new double[] {sums[2 * i], sums[2 * i + 1]};
@@ -143,7 +131,7 @@ public final class ReferenceLogps {
   static void write(Path file, double[][] logps) {
     try {
       Files.createDirectories(file.getParent());
-      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      Path tmp = FileOps.tmpSibling(file);
       try (DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(tmp)))) {
         out.writeInt(MAGIC);
         out.writeInt(VERSION);
@@ -153,7 +141,7 @@ public final class ReferenceLogps {
           out.writeDouble(p[1]);
         }
       }
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      FileOps.replace(tmp, file);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write reference cache " + file + ": " + e.getMessage(), e);
     }

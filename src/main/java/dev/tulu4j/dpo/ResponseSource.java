@@ -1,14 +1,14 @@
 package dev.tulu4j.dpo;
 
+import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.data.persona.ChatClient;
 import dev.tulu4j.generate.Generator;
 import dev.tulu4j.generate.LlamaStepModel;
 import dev.tulu4j.generate.SamplingParams;
-import dev.tulu4j.io.HfCheckpoint;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.tensor.Gemm;
-import dev.tulu4j.tokenizer.TemplateChoice;
 import dev.tulu4j.tokenizer.ConversationEncoder;
+import dev.tulu4j.tokenizer.TemplateChoice;
 import dev.tulu4j.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.util.ArrayList;

@@ -3,13 +3,12 @@ package dev.tulu4j.eval;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tulu4j.data.Message;
-import dev.tulu4j.recipe.StageRunner;
+import dev.tulu4j.io.FileOps;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,7 +55,7 @@ public final class EvalRunner {
           .put("n", r.headline().n());
       r.metrics().forEach(t::put);
     }
-    StageRunner.writeAtomically(out.resolve("summary.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
+    FileOps.writeAtomically(out.resolve("summary.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
     return results;
   }
 
@@ -68,7 +67,7 @@ public final class EvalRunner {
     double[] scores = new double[n];
     Map<String, List<Double>> bySubject = new TreeMap<>();
     long promptStrict = 0, instTotal = 0, instStrict = 0, instLoose = 0;
-    Path tmp = itemsOut.resolveSibling(itemsOut.getFileName() + ".tmp");
+    Path tmp = FileOps.tmpSibling(itemsOut);
     try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
       for (int i = 0; i < n; i++) {
         EvalItem item = task.items().get(i);
@@ -91,7 +90,7 @@ public final class EvalRunner {
         w.write('\n');
       }
     }
-    Files.move(tmp, itemsOut, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    FileOps.replace(tmp, itemsOut);
     Map<String, Double> metrics = new LinkedHashMap<>();
     int correct = 0;
     for (double s : scores) correct += s >= 0.5 ? 1 : 0;
@@ -125,7 +124,7 @@ public final class EvalRunner {
     List<String> firsts = new ArrayList<>();
     Map<String, List<Double>> bySubject = new TreeMap<>();
     long drawn = 0, promptStrict = 0, promptLoose = 0, instTotal = 0, instStrict = 0, instLoose = 0;
-    Path tmp = itemsOut.resolveSibling(itemsOut.getFileName() + ".tmp");
+    Path tmp = FileOps.tmpSibling(itemsOut);
     try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
       for (int i = 0; i < n; i++) {
         EvalItem item = task.items().get(i);
@@ -163,7 +162,7 @@ public final class EvalRunner {
         w.write('\n');
       }
     }
-    Files.move(tmp, itemsOut, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    FileOps.replace(tmp, itemsOut);
     Map<String, Double> metrics = new LinkedHashMap<>();
     Stats.Estimate items = Stats.mean(scores);
     Stats.Estimate headline;

@@ -3,12 +3,12 @@ package dev.tulu4j.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tulu4j.io.FileOps;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,7 +89,7 @@ public final class MultipleChoice {
     int correct = 0;
     int correctPerChar = 0;
     Files.createDirectories(itemsOut.toAbsolutePath().getParent());
-    Path tmp = itemsOut.resolveSibling(itemsOut.getFileName() + ".tmp");
+    Path tmp = FileOps.tmpSibling(itemsOut);
     int k = 0;
     try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
       for (int i = 0; i < items.size(); i++) {
@@ -114,7 +114,7 @@ public final class MultipleChoice {
         w.write('\n');
       }
     }
-    Files.move(tmp, itemsOut, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    FileOps.replace(tmp, itemsOut);
     Map<String, Double> metrics = new LinkedHashMap<>();
     metrics.put("acc", (double) correct / Math.max(1, items.size()));
     metrics.put("acc_per_char", (double) correctPerChar / Math.max(1, items.size()));

@@ -1,15 +1,9 @@
 package dev.tulu4j.io;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -47,8 +41,8 @@ public final class AtomicFolder {
       filler.fill(tmp);
       try (var files = Files.walk(tmp)) {
         for (Path f : (Iterable<Path>) files::iterator) {
-          if (Files.isRegularFile(f)) fsync(f);
-          else if (Files.isDirectory(f)) fsyncDir(f);
+          if (Files.isRegularFile(f)) FileOps.fsync(f);
+          else if (Files.isDirectory(f)) FileOps.fsyncDir(f);
         }
       }
       publish(tmp, target);
@@ -60,10 +54,10 @@ public final class AtomicFolder {
     }
   }
 
-  static void deleteQuietly(Path tmp) {
+  public static void deleteQuietly(Path tmp) {
     if (tmp == null) return;
     try {
-      deleteTree(tmp);
+      FileOps.deleteTree(tmp);
     } catch (IOException ignored) {
       // a .tmp- folder is recognisably temporary, and the next write to the same target removes it
     }
@@ -75,12 +69,12 @@ public final class AtomicFolder {
    * never the only copy), and {@code .old-} folders only while {@code target} itself exists.
    * Assumes one writer per target at a time.
    */
-  static Path createTemp(Path target) throws IOException {
+  public static Path createTemp(Path target) throws IOException {
     target = absolute(target);
     Path parent = target.getParent();
     Files.createDirectories(parent);
     for (Path p : leftovers(target))
-      if (p.getFileName().toString().contains(".tmp-") || Files.isDirectory(target)) deleteTree(p);
+      if (p.getFileName().toString().contains(".tmp-") || Files.isDirectory(target)) FileOps.deleteTree(p);
     return Files.createDirectory(parent.resolve("." + target.getFileName() + ".tmp-" + UUID.randomUUID()));
   }
 
@@ -88,33 +82,33 @@ public final class AtomicFolder {
    * fsyncs the folder {@code tmp} (whose files the caller has already fsynced), then swaps it in for
    * {@code target}.
    */
-  static void publish(Path tmp, Path target) throws IOException {
-    fsyncDir(tmp);
+  public static void publish(Path tmp, Path target) throws IOException {
+    FileOps.fsyncDir(tmp);
     target = absolute(target);
     Path parent = target.getParent();
     if (Files.exists(target) && RenameExchange.exchange(tmp, target)) {
       // one atomic swap: target is the new folder, tmp (a .tmp- name) holds the old one
-      fsyncDir(parent);
+      FileOps.fsyncDir(parent);
       deleteQuietly(tmp);
     } else if (Files.exists(target)) {
       Path old = parent.resolve("." + target.getFileName() + ".old-" + UUID.randomUUID());
-      Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+      FileOps.rename(target, old);
       try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        FileOps.rename(tmp, target);
       } catch (IOException e) {
-        Files.move(old, target, StandardCopyOption.ATOMIC_MOVE); // put the old one back
+        FileOps.rename(old, target); // put the old one back
         throw e;
       }
-      fsyncDir(parent);
+      FileOps.fsyncDir(parent);
       deleteQuietly(old); // the new folder is in place; a failure here only leaves a .old- folder
     } else {
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      FileOps.rename(tmp, target);
     }
-    fsyncDir(parent);
+    FileOps.fsyncDir(parent);
   }
 
   /** Temporary or set-aside siblings of {@code target} left by an interrupted {@link #publish}. */
-  static List<Path> leftovers(Path target) {
+  public static List<Path> leftovers(Path target) {
     List<Path> out = new ArrayList<>();
     target = absolute(target);
     Path parent = target.getParent();
@@ -129,39 +123,6 @@ public final class AtomicFolder {
       // best effort: only used to enrich an error message
     }
     return out;
-  }
-
-  static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) return;
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-        if (exc != null) throw exc;
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
-  }
-
-  static void fsync(Path file) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-      ch.force(true);
-    }
-  }
-
-  /** fsync of a directory makes renames in it durable on Linux; other systems may refuse it. */
-  private static void fsyncDir(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // not supported on this platform (e.g. Windows): the rename is still atomic
-    }
   }
 
   /** {@code target} absolute and normalised, so that its name and parent are real ones. */

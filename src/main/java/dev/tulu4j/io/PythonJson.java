@@ -22,7 +22,7 @@ public final class PythonJson {
   private PythonJson() {}
 
   /** The JSON text of {@code node}, without a trailing newline. */
-  static String dumps(JsonNode node) {
+  public static String dumps(JsonNode node) {
     StringBuilder sb = new StringBuilder();
     write(node, sb, 0);
     return sb.toString();

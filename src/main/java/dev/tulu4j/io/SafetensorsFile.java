@@ -40,7 +40,7 @@ public final class SafetensorsFile implements AutoCloseable {
   /** Header size cap, as in the reference implementation: a larger header is corruption. */
   static final long MAX_HEADER_BYTES = 100L << 20;
 
-  static final ObjectMapper JSON =
+  public static final ObjectMapper JSON =
       JsonMapper.builder()
           .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)

@@ -34,7 +34,7 @@ import java.util.TreeMap;
  * {@code weight_map} sorted by name).
  *
  * <p>Files are written in place and fsynced; atomicity of a whole checkpoint folder is
- * {@link HfCheckpoint#save}'s job. Do not overwrite a file that is still open in a
+ * {@code HfCheckpoint.save} (package {@code checkpoint})'s job. Do not overwrite a file that is still open in a
  * {@link Safetensors}: its mapping would see the file change under it.
  */
 public final class SafetensorsWriter {
@@ -159,7 +159,7 @@ public final class SafetensorsWriter {
   }
 
   /** Writes a UTF-8 text file and fsyncs it. */
-  static void writeText(Path file, String text) {
+  public static void writeText(Path file, String text) {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
       writeFully(ch, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));

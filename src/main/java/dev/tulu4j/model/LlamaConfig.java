@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * Architecture of a Llama-family decoder (Llama 2/3/3.1/3.2, SmolLM, TinyLlama, Qwen2).
  *
- * <p>Hugging Face names are translated once, in {@code dev.tulu4j.io.HfConfig}; nothing inside the
+ * <p>Hugging Face config names are translated once, in {@code checkpoint.HfConfig}; nothing inside the
  * engine sees {@code num_key_value_heads} and friends. Dimension legend used across the engine:
  * {@code V} vocab, {@code C} hidden, {@code F} intermediate (FFN), {@code L} layers, {@code H}
  * query heads, {@code Hkv} key/value heads, {@code D} head dim.

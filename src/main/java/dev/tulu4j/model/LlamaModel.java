@@ -1,6 +1,7 @@
 package dev.tulu4j.model;
 
 import dev.tulu4j.io.Tensor;
+import dev.tulu4j.model.HfNames.LayerTensor;
 import dev.tulu4j.tensor.Gemm;
 import dev.tulu4j.tensor.VectorGemm;
 import java.util.ArrayList;
@@ -45,31 +46,35 @@ public final class LlamaModel {
     this.runner = runner;
     this.par = new ModelParallel(runner);
     List<Parameter> ps = new ArrayList<>();
-    int c = cfg.hidden();
-    int f = cfg.intermediate();
-    embed = param(ps, data, "model.embed_tokens.weight", trainable, false, cfg.vocabSize(), c);
+    embed = param(ps, data, HfNames.EMBED, trainable, false, cfg.vocabSize(), cfg.hidden());
     layers = new LayerWeights[cfg.layers()];
     for (int i = 0; i < cfg.layers(); i++) {
-      String p = "model.layers." + i + ".";
       boolean b = cfg.attentionBias();
+      // argument order is HfNames.parameterOrder: it fixes the parameter list's order
       layers[i] = new LayerWeights(
-          param(ps, data, p + "input_layernorm.weight", trainable, false, c),
-          param(ps, data, p + "self_attn.q_proj.weight", trainable, true, cfg.qDim(), c),
-          param(ps, data, p + "self_attn.k_proj.weight", trainable, true, cfg.kvDim(), c),
-          param(ps, data, p + "self_attn.v_proj.weight", trainable, true, cfg.kvDim(), c),
-          b ? param(ps, data, p + "self_attn.q_proj.bias", trainable, false, cfg.qDim()) : null,
-          b ? param(ps, data, p + "self_attn.k_proj.bias", trainable, false, cfg.kvDim()) : null,
-          b ? param(ps, data, p + "self_attn.v_proj.bias", trainable, false, cfg.kvDim()) : null,
-          param(ps, data, p + "self_attn.o_proj.weight", trainable, true, c, cfg.qDim()),
-          param(ps, data, p + "post_attention_layernorm.weight", trainable, false, c),
-          param(ps, data, p + "mlp.gate_proj.weight", trainable, true, f, c),
-          param(ps, data, p + "mlp.up_proj.weight", trainable, true, f, c),
-          param(ps, data, p + "mlp.down_proj.weight", trainable, true, c, f));
+          param(ps, data, cfg, i, LayerTensor.INPUT_NORM, trainable, false),
+          param(ps, data, cfg, i, LayerTensor.Q_PROJ, trainable, true),
+          param(ps, data, cfg, i, LayerTensor.K_PROJ, trainable, true),
+          param(ps, data, cfg, i, LayerTensor.V_PROJ, trainable, true),
+          b ? param(ps, data, cfg, i, LayerTensor.Q_BIAS, trainable, false) : null,
+          b ? param(ps, data, cfg, i, LayerTensor.K_BIAS, trainable, false) : null,
+          b ? param(ps, data, cfg, i, LayerTensor.V_BIAS, trainable, false) : null,
+          param(ps, data, cfg, i, LayerTensor.O_PROJ, trainable, true),
+          param(ps, data, cfg, i, LayerTensor.POST_ATTENTION_NORM, trainable, false),
+          param(ps, data, cfg, i, LayerTensor.GATE_PROJ, trainable, true),
+          param(ps, data, cfg, i, LayerTensor.UP_PROJ, trainable, true),
+          param(ps, data, cfg, i, LayerTensor.DOWN_PROJ, trainable, true));
     }
-    finalNorm = param(ps, data, "model.norm.weight", trainable, false, c);
-    lmHead = cfg.tieEmbeddings() ? embed : param(ps, data, "lm_head.weight", trainable, true, cfg.vocabSize(), c);
+    finalNorm = param(ps, data, HfNames.NORM, trainable, false, cfg.hidden());
+    lmHead = cfg.tieEmbeddings() ? embed
+        : param(ps, data, HfNames.LM_HEAD, trainable, true, cfg.vocabSize(), cfg.hidden());
     this.params = Collections.unmodifiableList(ps);
     this.invFreq = Rope.inverseFrequencies(cfg);
+  }
+
+  private static Parameter param(List<Parameter> ps, Map<String, float[]> data, LlamaConfig cfg, int layer,
+      LayerTensor t, boolean trainable, boolean decay) {
+    return param(ps, data, t.name(layer), trainable, decay, t.shape(cfg));
   }
 
   private static Parameter param(List<Parameter> ps, Map<String, float[]> data, String name,
@@ -101,7 +106,7 @@ public final class LlamaModel {
   public static LlamaModel random(LlamaConfig cfg, long seed, Gemm gemm, TaskRunner runner) {
     Random rnd = new Random(seed);
     Map<String, float[]> data = new LinkedHashMap<>();
-    for (Map.Entry<String, int[]> e : expectedShapes(cfg).entrySet()) {
+    for (Map.Entry<String, int[]> e : HfNames.parameterOrder(cfg).entrySet()) {
       String n = e.getKey();
       float[] d = new float[numel(e.getValue())];
       if (n.endsWith("norm.weight")) Arrays.fill(d, 1f);
@@ -113,8 +118,9 @@ public final class LlamaModel {
 
   /**
    * Builds the model over tensors keyed by HF name (the arrays are shared, not copied). Every
-   * expected tensor must be present with its exact shape; a tied model ignores {@code lm_head.weight}
-   * and any {@code rotary_emb.inv_freq} buffer is ignored; any other extra name is an error.
+   * expected tensor must be present with its exact shape; {@link HfNames#ignorable} tensors (a tied
+   * model's {@code lm_head.weight}, old {@code rotary_emb.inv_freq} buffers) are skipped; any other
+   * extra name is an error.
    */
   public static LlamaModel fromTensors(LlamaConfig cfg, Map<String, Tensor> tensors, Gemm gemm, boolean trainable) {
     return fromTensors(cfg, tensors, gemm, defaultRunner(gemm), trainable);
@@ -126,7 +132,7 @@ public final class LlamaModel {
    */
   public static LlamaModel fromTensors(LlamaConfig cfg, Map<String, Tensor> tensors, Gemm gemm, TaskRunner runner,
       boolean trainable) {
-    Map<String, int[]> shapes = expectedShapes(cfg);
+    Map<String, int[]> shapes = HfNames.parameterOrder(cfg);
     Map<String, float[]> data = new LinkedHashMap<>();
     for (Map.Entry<String, int[]> e : shapes.entrySet()) {
       Tensor t = tensors.get(e.getKey());
@@ -137,39 +143,10 @@ public final class LlamaModel {
       data.put(e.getKey(), t.data());
     }
     for (String name : tensors.keySet()) {
-      if (shapes.containsKey(name) || name.endsWith("rotary_emb.inv_freq")) continue;
-      if (cfg.tieEmbeddings() && name.equals("lm_head.weight")) continue;
+      if (shapes.containsKey(name) || HfNames.ignorable(cfg, name)) continue;
       throw new IllegalArgumentException("checkpoint has unexpected tensor " + name + " for this config");
     }
     return new LlamaModel(cfg, gemm, runner, data, trainable);
-  }
-
-  /** HF name → shape of every parameter, in {@link #parameters()} order. */
-  public static Map<String, int[]> expectedShapes(LlamaConfig cfg) {
-    Map<String, int[]> m = new LinkedHashMap<>();
-    int c = cfg.hidden();
-    int f = cfg.intermediate();
-    m.put("model.embed_tokens.weight", new int[] {cfg.vocabSize(), c});
-    for (int i = 0; i < cfg.layers(); i++) {
-      String p = "model.layers." + i + ".";
-      m.put(p + "input_layernorm.weight", new int[] {c});
-      m.put(p + "self_attn.q_proj.weight", new int[] {cfg.qDim(), c});
-      m.put(p + "self_attn.k_proj.weight", new int[] {cfg.kvDim(), c});
-      m.put(p + "self_attn.v_proj.weight", new int[] {cfg.kvDim(), c});
-      if (cfg.attentionBias()) {
-        m.put(p + "self_attn.q_proj.bias", new int[] {cfg.qDim()});
-        m.put(p + "self_attn.k_proj.bias", new int[] {cfg.kvDim()});
-        m.put(p + "self_attn.v_proj.bias", new int[] {cfg.kvDim()});
-      }
-      m.put(p + "self_attn.o_proj.weight", new int[] {c, cfg.qDim()});
-      m.put(p + "post_attention_layernorm.weight", new int[] {c});
-      m.put(p + "mlp.gate_proj.weight", new int[] {f, c});
-      m.put(p + "mlp.up_proj.weight", new int[] {f, c});
-      m.put(p + "mlp.down_proj.weight", new int[] {c, f});
-    }
-    m.put("model.norm.weight", new int[] {c});
-    if (!cfg.tieEmbeddings()) m.put("lm_head.weight", new int[] {cfg.vocabSize(), c});
-    return m;
   }
 
   private static int numel(int[] shape) {

@@ -1,12 +1,11 @@
 package dev.tulu4j.recipe;
 
-import dev.tulu4j.sft.ModelFiles;
-
+import dev.tulu4j.checkpoint.HfCheckpoint;
+import dev.tulu4j.checkpoint.ModelFiles;
 import dev.tulu4j.dpo.DpoStep;
-import dev.tulu4j.dpo.PreferenceData;
 import dev.tulu4j.dpo.ReferenceLogps;
-import dev.tulu4j.io.HfCheckpoint;
 import dev.tulu4j.model.LlamaModel;
+import dev.tulu4j.preference.PreferenceData;
 import dev.tulu4j.tensor.Gemms;
 import dev.tulu4j.tensor.Parallel;
 import dev.tulu4j.tokenizer.ChatTemplate;

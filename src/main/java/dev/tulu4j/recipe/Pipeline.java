@@ -3,8 +3,10 @@ package dev.tulu4j.recipe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tulu4j.checkpoint.ModelFiles;
 import dev.tulu4j.config.ConfigLoader;
 import dev.tulu4j.config.ConfigYaml;
+import dev.tulu4j.data.OnError;
 import dev.tulu4j.data.synth.SynthConfig;
 import dev.tulu4j.data.synth.SynthWriter;
 import dev.tulu4j.data.synth.SyntheticWorld;
@@ -15,14 +17,13 @@ import dev.tulu4j.decon.EvalSets;
 import dev.tulu4j.decon.FileResult;
 import dev.tulu4j.dpo.PreferenceBuildConfig;
 import dev.tulu4j.dpo.PreferenceBuilder;
-import dev.tulu4j.data.OnError;
 import dev.tulu4j.eval.EvalRunner;
 import dev.tulu4j.eval.EvalTask;
 import dev.tulu4j.eval.ModelResponder;
 import dev.tulu4j.eval.Tasks;
+import dev.tulu4j.io.FileOps;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.rlvr.RlvrConfig;
-import dev.tulu4j.sft.ModelFiles;
 import dev.tulu4j.tensor.GemmBackend;
 import dev.tulu4j.tensor.KernelConfig;
 import dev.tulu4j.tensor.Kernels;
@@ -345,7 +346,7 @@ public final class Pipeline {
         pair.putObject("all").put("score", all.value()).put("ci_low", all.lo()).put("ci_high", all.hi()).put("n", all.n());
       }
     }
-    StageRunner.writeAtomically(evalDir.resolve("win_rate.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(out));
+    FileOps.writeAtomically(evalDir.resolve("win_rate.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(out));
     return out;
   }
 

@@ -3,6 +3,7 @@ package dev.tulu4j.recipe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tulu4j.eval.Stats;
+import dev.tulu4j.io.FileOps;
 import dev.tulu4j.report.HtmlReport;
 import dev.tulu4j.report.Report;
 import java.io.IOException;
@@ -143,8 +144,8 @@ public final class PipelineReport {
   }
 
   public static void write(Report r, Path out) throws IOException {
-    StageRunner.writeAtomically(out.resolve("report.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(r));
-    StageRunner.writeAtomically(out.resolve("report.html"), HtmlReport.render(r).getBytes(StandardCharsets.UTF_8));
+    FileOps.writeAtomically(out.resolve("report.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(r));
+    FileOps.writeAtomically(out.resolve("report.html"), HtmlReport.render(r).getBytes(StandardCharsets.UTF_8));
   }
 
   /** The stage table as plain text (printed at the end of a run, and pasted in the README). */

@@ -1,8 +1,8 @@
 package dev.tulu4j.recipe;
 
+import dev.tulu4j.checkpoint.ModelSpec;
 import dev.tulu4j.config.Doc;
 import dev.tulu4j.io.DType;
-import dev.tulu4j.sft.ModelSpec;
 import dev.tulu4j.tensor.GemmBackend;
 import dev.tulu4j.train.TrainConfig;
 import java.nio.file.Path;

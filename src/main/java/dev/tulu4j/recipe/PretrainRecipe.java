@@ -1,10 +1,11 @@
 package dev.tulu4j.recipe;
 
-import dev.tulu4j.io.HfCheckpoint;
+import dev.tulu4j.checkpoint.HfCheckpoint;
+import dev.tulu4j.checkpoint.ModelFiles;
+import dev.tulu4j.io.FileOps;
 import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.sft.CausalLmStep;
-import dev.tulu4j.sft.ModelFiles;
 import dev.tulu4j.sft.PretrainData;
 import dev.tulu4j.tensor.KernelConfig;
 import dev.tulu4j.tensor.Kernels;
@@ -82,7 +83,7 @@ public final class PretrainRecipe {
     var docs = PretrainData.documents(Files.readString(cfg.corpus(), StandardCharsets.UTF_8));
     Path tmp = out.resolve(".tokenizer.tmp"); // written aside, then renamed: a kill never leaves half a tokenizer
     BpeTrainer.train(docs, new BpeTrainer.Config(arch.vocabSize(), 2)).write(tmp);
-    Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    FileOps.rename(tmp, dir);
     log.printf("trained a %d-id BPE tokenizer on %d documents in %.1f s -> %s%n", arch.vocabSize(), docs.size(),
         (System.nanoTime() - t0) / 1e9, dir);
     return dir;

@@ -1,9 +1,8 @@
 package dev.tulu4j.recipe;
 
-import dev.tulu4j.sft.ModelFiles;
-
-import dev.tulu4j.dpo.EncodedPair;
-import dev.tulu4j.dpo.PreferenceData;
+import dev.tulu4j.checkpoint.ModelFiles;
+import dev.tulu4j.preference.EncodedPair;
+import dev.tulu4j.preference.PreferenceData;
 import dev.tulu4j.reward.RewardStep;
 import dev.tulu4j.reward.ScalarHeadModel;
 import dev.tulu4j.tensor.Gemms;

@@ -1,13 +1,14 @@
 package dev.tulu4j.recipe;
 
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.tulu4j.sft.ModelFiles;
+import dev.tulu4j.checkpoint.HfCheckpoint;
+import dev.tulu4j.checkpoint.ModelFiles;
 import dev.tulu4j.data.DataFormat;
 import dev.tulu4j.data.JsonlReader;
 import dev.tulu4j.data.Message;
 import dev.tulu4j.data.RlvrExample;
-import dev.tulu4j.io.HfCheckpoint;
 import dev.tulu4j.model.LlamaModel;
+import dev.tulu4j.reward.ScalarHeadModel;
 import dev.tulu4j.rlvr.DifficultyFilter;
 import dev.tulu4j.rlvr.RlvrConfig;
 import dev.tulu4j.rlvr.RlvrPrompt;
@@ -17,7 +18,6 @@ import dev.tulu4j.rlvr.ScalarHeadScorer;
 import dev.tulu4j.rlvr.ScalarHeadValueModel;
 import dev.tulu4j.rlvr.SequenceScorer;
 import dev.tulu4j.rlvr.ValueModel;
-import dev.tulu4j.reward.ScalarHeadModel;
 import dev.tulu4j.tensor.Gemms;
 import dev.tulu4j.tensor.Parallel;
 import dev.tulu4j.tokenizer.ConversationEncoder;

@@ -1,9 +1,9 @@
 package dev.tulu4j.recipe;
 
-import dev.tulu4j.io.HfCheckpoint;
+import dev.tulu4j.checkpoint.HfCheckpoint;
+import dev.tulu4j.checkpoint.ModelFiles;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.sft.CausalLmStep;
-import dev.tulu4j.sft.ModelFiles;
 import dev.tulu4j.sft.Packer;
 import dev.tulu4j.sft.SftData;
 import dev.tulu4j.tensor.KernelConfig;

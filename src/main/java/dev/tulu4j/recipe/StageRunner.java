@@ -3,15 +3,11 @@ package dev.tulu4j.recipe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
+import dev.tulu4j.io.FileOps;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -64,7 +60,7 @@ public final class StageRunner {
         if (dh == null) throw new IllegalArgumentException("stage '" + s.name() + "' depends on '" + dep + "', which does not run before it");
         h.append('\n').append(dep).append('=').append(dh);
       }
-      String hash = sha256(h.toString());
+      String hash = FileOps.sha256Hex(h.toString());
       hashes.put(s.name(), hash);
       Path dir = root.resolve(s.name());
       Path marker = dir.resolve(".done.json");
@@ -79,40 +75,19 @@ public final class StageRunner {
       }
       boolean resuming = Files.exists(started) && !Files.exists(marker)
           && hash.equals(JSON.readTree(started.toFile()).path("hash").asText());
-      if (!resuming && Files.exists(dir)) deleteTree(dir); // inputs changed: nothing old may be reused
+      if (!resuming && Files.exists(dir)) FileOps.deleteTree(dir); // inputs changed: nothing old may be reused
       Files.createDirectories(dir);
-      writeAtomically(started, JSON.createObjectNode().put("hash", hash).toString().getBytes(StandardCharsets.UTF_8));
+      FileOps.writeAtomically(started, JSON.createObjectNode().put("hash", hash).toString().getBytes(StandardCharsets.UTF_8));
       log.printf("[%s] %s%n", s.name(), resuming ? "resuming an interrupted run" : "running");
       long t0 = System.nanoTime();
       JsonNode summary = s.run(dir, resuming);
       double secs = (System.nanoTime() - t0) / 1e9;
       ObjectNode m = JSON.createObjectNode().put("hash", hash).put("seconds", secs);
       m.set("summary", summary == null ? JSON.createObjectNode() : summary);
-      writeAtomically(marker, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
+      FileOps.writeAtomically(marker, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
       log.printf("[%s] done in %.1f s%n", s.name(), secs);
       out.add(new Outcome(s.name(), false, m.get("summary"), hash, secs));
     }
     return out;
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (var paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-    }
-  }
-
-  /** Writes a file via a temporary sibling and an atomic rename. */
-  public static void writeAtomically(Path file, byte[] bytes) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.write(tmp, bytes);
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-  }
-
-  public static String sha256(String s) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -1,9 +1,8 @@
 package dev.tulu4j.reward;
 
-import dev.tulu4j.dpo.DpoStep;
-import dev.tulu4j.dpo.EncodedPair;
-import dev.tulu4j.dpo.SequencePack;
 import dev.tulu4j.model.Activations;
+import dev.tulu4j.preference.EncodedPair;
+import dev.tulu4j.preference.SequencePack;
 import dev.tulu4j.train.Batch;
 import dev.tulu4j.train.StepFunction;
 import dev.tulu4j.train.StepStats;
@@ -52,7 +51,7 @@ public final class RewardStep implements StepFunction {
   @Override
   public StepStats forwardBackward(Batch batch) {
     int[] idx = batch.indices();
-    SequencePack pk = DpoStep.pack(pairs, idx, rowLength, padId);
+    SequencePack pk = SequencePack.ofPairs(pairs, idx, rowLength, padId);
     Activations a = act(pk.batch().rows());
     float[] v = model.values(pk.batch(), a);
     double scale = batch.lossScale(idx.length);
@@ -90,7 +89,7 @@ public final class RewardStep implements StepFunction {
       int to = Math.min(pairs.size(), from + pairsPerForward);
       int[] idx = new int[to - from];
       for (int i = 0; i < idx.length; i++) idx[i] = from + i;
-      SequencePack pk = DpoStep.pack(pairs, idx, rowLength, padId);
+      SequencePack pk = SequencePack.ofPairs(pairs, idx, rowLength, padId);
       if (a == null || a.capacity() < pk.batch().rows()) a = model.newActivations(pk.batch().rows());
       float[] v = model.values(pk.batch(), a);
       for (int i = 0; i < idx.length; i++) out[from + i] = new double[] {v[pk.last()[2 * i]], v[pk.last()[2 * i + 1]]};

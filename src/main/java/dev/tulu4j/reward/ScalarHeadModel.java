@@ -4,16 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tulu4j.checkpoint.HfCheckpoint;
+import dev.tulu4j.checkpoint.HfConfig;
 import dev.tulu4j.io.AtomicFolder;
 import dev.tulu4j.io.CheckpointException;
 import dev.tulu4j.io.DType;
-import dev.tulu4j.io.HfCheckpoint;
-import dev.tulu4j.io.HfConfig;
 import dev.tulu4j.io.Safetensors;
 import dev.tulu4j.io.SafetensorsWriter;
 import dev.tulu4j.io.Tensor;
 import dev.tulu4j.model.Activations;
 import dev.tulu4j.model.Batch;
+import dev.tulu4j.model.HfNames;
 import dev.tulu4j.model.HiddenStates;
 import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaModel;
@@ -101,7 +102,7 @@ public final class ScalarHeadModel {
       boolean trainable, Integer padTokenId) {
     Map<String, Tensor> body = new LinkedHashMap<>(tensors);
     Tensor s = body.remove(SCORE);
-    body.remove("lm_head.weight");
+    body.remove(HfNames.LM_HEAD);
     LlamaModel m = LlamaModel.fromTensors(headless(cfg), body, gemm, trainable);
     Parameter sp;
     if (s == null) sp = newScore(cfg.hidden(), seed, trainable);

@@ -1,7 +1,6 @@
 package dev.tulu4j.runtime;
 
 import dev.tulu4j.data.Message;
-import dev.tulu4j.serve.TextCodec;
 import dev.tulu4j.tokenizer.ChatTemplate;
 import dev.tulu4j.tokenizer.Tokenizer;
 import java.util.Arrays;

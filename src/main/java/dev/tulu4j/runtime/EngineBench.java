@@ -2,6 +2,7 @@ package dev.tulu4j.runtime;
 
 import dev.tulu4j.model.Activations;
 import dev.tulu4j.model.Batch;
+import dev.tulu4j.model.HfNames;
 import dev.tulu4j.model.KvCache;
 import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaModel;
@@ -205,8 +206,8 @@ public final class EngineBench {
    */
   public static long decodeWeightBytes(LlamaConfig c) {
     long n = 0;
-    for (var e : LlamaModel.expectedShapes(c).entrySet()) {
-      if (e.getKey().equals("model.embed_tokens.weight") && !c.tieEmbeddings()) continue;
+    for (var e : HfNames.parameterOrder(c).entrySet()) {
+      if (e.getKey().equals(HfNames.EMBED) && !c.tieEmbeddings()) continue;
       long k = 1;
       for (int d : e.getValue()) k *= d;
       n += k;

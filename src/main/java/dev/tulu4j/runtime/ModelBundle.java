@@ -1,7 +1,7 @@
 package dev.tulu4j.runtime;
 
+import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.data.Message;
-import dev.tulu4j.io.HfCheckpoint;
 import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.tensor.Gemm;
@@ -49,7 +49,7 @@ public final class ModelBundle implements AutoCloseable {
    * may be a checkpoint folder or a training run folder (its latest complete checkpoint).
    */
   public static ModelBundle load(Path dir, TemplateChoice template, KernelConfig kernels) {
-    dir = dev.tulu4j.sft.ModelFiles.resolveModelDir(dir);
+    dir = dev.tulu4j.checkpoint.ModelFiles.resolveModelDir(dir);
     LlamaConfig cfg = HfCheckpoint.readConfig(dir); // fail on a bad folder before starting threads
     Kernels k = Kernels.create(kernels);
     try {
@@ -66,7 +66,7 @@ public final class ModelBundle implements AutoCloseable {
    * @param trainable allocate gradients (for SFT/DPO/RL policies); false for inference
    */
   public static ModelBundle load(Path dir, TemplateChoice template, Gemm gemm, boolean trainable) {
-    dir = dev.tulu4j.sft.ModelFiles.resolveModelDir(dir);
+    dir = dev.tulu4j.checkpoint.ModelFiles.resolveModelDir(dir);
     return load(dir, HfCheckpoint.readConfig(dir), template, gemm, null, gemm.getClass().getSimpleName(), trainable);
   }
 

@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.tulu4j.data.Message;
 import dev.tulu4j.generate.Generator;
 import dev.tulu4j.generate.SamplingParams;
+import dev.tulu4j.runtime.TextCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

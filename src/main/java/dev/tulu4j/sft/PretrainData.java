@@ -1,5 +1,6 @@
 package dev.tulu4j.sft;
 
+import dev.tulu4j.io.FileOps;
 import dev.tulu4j.tokenizer.Tokenizer;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -8,9 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -86,7 +84,7 @@ public record PretrainData(List<Packer.Example> pieces, List<int[]> rows, int le
   private static List<int[]> tokenised(Path corpus, Path tokenizerDir, Tokenizer tok, Path cacheFile) {
     try {
       byte[] text = Files.readAllBytes(corpus);
-      byte[] key = sha256(text, Files.readAllBytes(tokenizerDir.resolve("tokenizer.json")));
+      byte[] key = FileOps.sha256(text, Files.readAllBytes(tokenizerDir.resolve("tokenizer.json")));
       List<int[]> cached = readCache(cacheFile, key);
       if (cached != null) return cached;
       List<int[]> docs = new ArrayList<>();
@@ -131,7 +129,7 @@ public record PretrainData(List<Packer.Example> pieces, List<int[]> rows, int le
 
   private static void writeCache(Path file, byte[] key, List<int[]> docs) throws IOException {
     Files.createDirectories(file.toAbsolutePath().getParent());
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Path tmp = FileOps.tmpSibling(file);
     try (DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(Files.newOutputStream(tmp)))) {
       out.writeInt(MAGIC);
       out.write(key);
@@ -141,17 +139,6 @@ public record PretrainData(List<Packer.Example> pieces, List<int[]> rows, int le
         for (int v : d) out.writeInt(v);
       }
     }
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  private static byte[] sha256(byte[] a, byte[] b) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      md.update(a);
-      md.update(b);
-      return md.digest();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    FileOps.replace(tmp, file);
   }
 }

@@ -3,14 +3,13 @@ package dev.tulu4j.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.tulu4j.io.FileOps;
 import dev.tulu4j.model.Parameter;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -89,12 +88,12 @@ public final class Checkpointer {
     if (Files.exists(target)) {
       if (readComplete(target).isPresent()) throw new IOException(target + " already exists");
       Path doomed = outDir.resolve(".tmp-delete-" + name); // an invalid leftover: replace it
-      deleteTree(doomed);
-      Files.move(target, doomed, StandardCopyOption.ATOMIC_MOVE);
-      deleteTree(doomed);
+      FileOps.deleteTree(doomed);
+      FileOps.rename(target, doomed);
+      FileOps.deleteTree(doomed);
     }
     Path tmp = outDir.resolve(".tmp-" + name);
-    deleteTree(tmp);
+    FileOps.deleteTree(tmp);
     Files.createDirectories(tmp);
     hook.at("begin");
     saver.save(tmp);
@@ -112,13 +111,13 @@ public final class Checkpointer {
     writeSynced(st.resolve("state.json"), JSON.writeValueAsString(sized));
     syncTree(tmp);
     hook.at("before-rename");
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-    syncDir(outDir);
+    FileOps.rename(tmp, target);
+    FileOps.fsyncDir(outDir);
     hook.at("after-rename");
     Path latestTmp = outDir.resolve(".latest.tmp");
     writeSynced(latestTmp, name + "\n");
-    Files.move(latestTmp, outDir.resolve("latest"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    syncDir(outDir);
+    FileOps.replace(latestTmp, outDir.resolve("latest"));
+    FileOps.fsyncDir(outDir);
     hook.at("after-latest");
     prune();
     return target;
@@ -131,7 +130,7 @@ public final class Checkpointer {
   public Optional<Found> findLatest() throws IOException {
     if (!Files.isDirectory(outDir)) return Optional.empty();
     try (Stream<Path> s = Files.list(outDir)) {
-      for (Path p : s.toList()) if (p.getFileName().toString().startsWith(".tmp-")) deleteTree(p);
+      for (Path p : s.toList()) if (p.getFileName().toString().startsWith(".tmp-")) FileOps.deleteTree(p);
     }
     for (Path dir : stepDirsNewestFirst()) {
       Optional<TrainerState> st = readComplete(dir);
@@ -190,11 +189,11 @@ public final class Checkpointer {
     List<Path> dirs = stepDirsNewestFirst();
     for (int i = keepLast; i < dirs.size(); i++) {
       Path doomed = outDir.resolve(".tmp-delete-" + dirs.get(i).getFileName());
-      Files.move(dirs.get(i), doomed, StandardCopyOption.ATOMIC_MOVE);
+      FileOps.rename(dirs.get(i), doomed);
       hook.at("prune-renamed");
-      deleteTree(doomed);
+      FileOps.deleteTree(doomed);
     }
-    syncDir(outDir);
+    FileOps.fsyncDir(outDir);
   }
 
   private static void writeSynced(Path file, String text) throws IOException {
@@ -208,30 +207,9 @@ public final class Checkpointer {
   private static void syncTree(Path root) throws IOException {
     try (Stream<Path> s = Files.walk(root)) {
       for (Path p : s.toList()) {
-        if (Files.isDirectory(p)) syncDir(p);
+        if (Files.isDirectory(p)) FileOps.fsyncDir(p);
         else try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
           ch.force(true);
-        }
-      }
-    }
-  }
-
-  private static void syncDir(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // some file systems refuse to open folders for fsync; the rename is still atomic there
-    }
-  }
-
-  static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) return;
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException("cannot delete " + p, e);
         }
       }
     }

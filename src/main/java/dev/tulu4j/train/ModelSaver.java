@@ -6,7 +6,7 @@ import java.nio.file.Path;
 /**
  * Writes the model as a Hugging Face folder (config.json, safetensors, tokenizer files) into
  * {@code dir}, which exists and is empty. The recipe supplies it (normally {@code
- * dev.tulu4j.io.HfCheckpoint.save}); the checkpointer makes the write atomic.
+ * dev.tulu4j.checkpoint.HfCheckpoint.save}); the checkpointer makes the write atomic.
  */
 @FunctionalInterface
 public interface ModelSaver {

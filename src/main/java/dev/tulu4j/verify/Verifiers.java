@@ -42,7 +42,7 @@ public final class Verifiers {
     Map<String, Verifier> m = new LinkedHashMap<>();
     m.put("gsm8k", new Gsm8kVerifier());
     m.put("math", new MathVerifier(mathMode, mathTimeoutMillis));
-    m.put("ifeval", new dev.tulu4j.verify.ifeval.IfEvalVerifier());
+    m.put("ifeval", new dev.tulu4j.verify.IfEvalVerifier());
     return new Verifiers(m);
   }
 

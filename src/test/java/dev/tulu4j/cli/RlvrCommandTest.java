@@ -2,7 +2,7 @@ package dev.tulu4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tulu4j.io.HfCheckpoint;
+import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.tensor.NaiveGemm;

@@ -2,8 +2,8 @@ package dev.tulu4j.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tulu4j.dpo.EncodedPair;
-import dev.tulu4j.dpo.SequencePack;
+import dev.tulu4j.preference.EncodedPair;
+import dev.tulu4j.preference.SequencePack;
 import dev.tulu4j.reward.RewardStep;
 import dev.tulu4j.reward.ScalarHeadModel;
 import dev.tulu4j.train.LossReduction;

@@ -3,8 +3,8 @@ package dev.tulu4j.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.io.DType;
-import dev.tulu4j.io.HfCheckpoint;
 import dev.tulu4j.io.Tensor;
 import dev.tulu4j.reward.ScalarHeadModel;
 import dev.tulu4j.tensor.NaiveGemm;

@@ -3,11 +3,11 @@ package dev.tulu4j.recipe;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.config.ConfigLoader;
-import dev.tulu4j.dpo.PreferenceData;
 import dev.tulu4j.dpo.ReferenceLogps;
-import dev.tulu4j.io.HfCheckpoint;
 import dev.tulu4j.model.LlamaModel;
+import dev.tulu4j.preference.PreferenceData;
 import dev.tulu4j.tensor.NaiveGemm;
 import dev.tulu4j.tokenizer.ChatTemplate;
 import dev.tulu4j.tokenizer.ConversationEncoder;

@@ -2,8 +2,8 @@ package dev.tulu4j.recipe;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.config.ConfigLoader;
-import dev.tulu4j.io.HfCheckpoint;
 import dev.tulu4j.io.Tensor;
 import dev.tulu4j.tokenizer.BpeTrainer;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package dev.tulu4j.recipe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tulu4j.io.HfCheckpoint;
+import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.train.Checkpointer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

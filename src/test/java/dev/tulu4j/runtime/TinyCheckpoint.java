@@ -1,7 +1,7 @@
 package dev.tulu4j.runtime;
 
+import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.io.DType;
-import dev.tulu4j.io.HfCheckpoint;
 import dev.tulu4j.model.Activations;
 import dev.tulu4j.model.Batch;
 import dev.tulu4j.model.LlamaConfig;

@@ -8,6 +8,7 @@ import dev.tulu4j.dpo.Judge;
 import dev.tulu4j.dpo.PromptSource;
 import dev.tulu4j.generate.Generator;
 import dev.tulu4j.generate.StepModel;
+import dev.tulu4j.runtime.TextCodec;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Arrays;

@@ -8,6 +8,7 @@ import dev.tulu4j.data.Message;
 import dev.tulu4j.generate.Generator;
 import dev.tulu4j.generate.SamplingParams;
 import dev.tulu4j.generate.StepModel;
+import dev.tulu4j.runtime.TextCodec;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * {@code isupper}/{@code islower}, and regexes compiled so that {@code \s \w \d \b} are Unicode
  * classes and only {@code \n} ends a line (as Python's {@code .} and {@code ^ $}).
  */
-final class PyText {
+public final class PyText {
   private PyText() {}
 
   /** Python {@code str.isspace} for one code point (Zs, or bidi class WS/B/S). */
@@ -20,7 +20,7 @@ final class PyText {
   }
 
   /** Python {@code str.strip()}. */
-  static String strip(String s) {
+  public static String strip(String s) {
     int b = 0;
     int e = s.length();
     while (b < e && isSpace(s.charAt(b))) {

@@ -1,10 +1,13 @@
-package dev.tulu4j.io;
+package dev.tulu4j.checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tulu4j.io.CheckpointException;
+import dev.tulu4j.io.DType;
+import dev.tulu4j.io.SafetensorsFile;
 import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaConfig.Architecture;
 import dev.tulu4j.model.LlamaConfig.RopeScaling;
@@ -23,7 +26,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class HfConfigTest {
+public class HfConfigTest {
   @TempDir Path tmp;
 
   static Path fixture(String name) {
@@ -35,12 +38,12 @@ class HfConfigTest {
   }
 
   /** The public values, field by field (src/test/resources/hf-configs/PROVENANCE.md). */
-  static final LlamaConfig LLAMA31_8B_INSTRUCT = new LlamaConfig(Architecture.LLAMA, 128256, 4096, 14336, 32, 32, 8,
+  public static final LlamaConfig LLAMA31_8B_INSTRUCT = new LlamaConfig(Architecture.LLAMA, 128256, 4096, 14336, 32, 32, 8,
       128, 1e-5, 500000.0, new RopeScaling(8.0, 1.0, 4.0, 8192), 131072, false, false, 128000,
       List.of(128001, 128008, 128009));
-  static final LlamaConfig SMOLLM2_135M = new LlamaConfig(Architecture.LLAMA, 49152, 576, 1536, 30, 9, 3, 64, 1e-5,
+  public static final LlamaConfig SMOLLM2_135M = new LlamaConfig(Architecture.LLAMA, 49152, 576, 1536, 30, 9, 3, 64, 1e-5,
       100000.0, null, 8192, true, false, 0, List.of(0));
-  static final LlamaConfig QWEN25_05B = new LlamaConfig(Architecture.QWEN2, 151936, 896, 4864, 24, 14, 2, 64, 1e-6,
+  public static final LlamaConfig QWEN25_05B = new LlamaConfig(Architecture.QWEN2, 151936, 896, 4864, 24, 14, 2, 64, 1e-6,
       1000000.0, null, 32768, true, true, 151643, List.of(151643));
 
   static Stream<Arguments> fixtures() {

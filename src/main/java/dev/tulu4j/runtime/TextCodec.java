@@ -1,4 +1,4 @@
-package dev.tulu4j.serve;
+package dev.tulu4j.runtime;
 
 import dev.tulu4j.data.Message;
 import java.util.List;

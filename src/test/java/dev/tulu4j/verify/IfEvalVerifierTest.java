@@ -1,4 +1,4 @@
-package dev.tulu4j.verify.ifeval;
+package dev.tulu4j.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.tulu4j.verify.VerificationResult;
+import dev.tulu4j.verify.ifeval.InstructionRegistry;
+import dev.tulu4j.verify.ifeval.TuluIfFunction;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,8 +1,9 @@
-package dev.tulu4j.runtime;
+package dev.tulu4j.serve;
 
 import dev.tulu4j.generate.Generator;
 import dev.tulu4j.generate.LlamaStepModel;
-import dev.tulu4j.serve.OpenAiServer;
+import dev.tulu4j.runtime.ChatCodec;
+import dev.tulu4j.runtime.ModelBundle;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 

@@ -1,4 +1,4 @@
-package dev.tulu4j.sft;
+package dev.tulu4j.checkpoint;
 
 import dev.tulu4j.config.Doc;
 import dev.tulu4j.model.LlamaConfig;

@@ -1,11 +1,12 @@
-package dev.tulu4j.verify.ifeval;
+package dev.tulu4j.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tulu4j.verify.VerificationResult;
-import dev.tulu4j.verify.Verifier;
+import dev.tulu4j.verify.ifeval.IfEvalExample;
+import dev.tulu4j.verify.ifeval.PyText;
+import dev.tulu4j.verify.ifeval.TuluIfFunction;
 
 /**
  * Instruction-following verifier for RLVR rewards and evaluation (Tülu 3 §6, the IFEval reward).

@@ -1,9 +1,17 @@
-package dev.tulu4j.io;
+package dev.tulu4j.checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tulu4j.io.AtomicFolder;
+import dev.tulu4j.io.CheckpointException;
+import dev.tulu4j.io.DType;
+import dev.tulu4j.io.Safetensors;
+import dev.tulu4j.io.SafetensorsFile;
+import dev.tulu4j.io.SafetensorsWriter;
+import dev.tulu4j.io.Tensor;
+import dev.tulu4j.model.HfNames;
 import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaConfig.Architecture;
 import dev.tulu4j.model.LlamaConfig.RopeScaling;

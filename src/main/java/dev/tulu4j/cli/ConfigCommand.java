@@ -1,5 +1,9 @@
-package dev.tulu4j.config;
+package dev.tulu4j.cli;
 
+import dev.tulu4j.config.ConfigDoc;
+import dev.tulu4j.config.ConfigException;
+import dev.tulu4j.config.ConfigLoader;
+import dev.tulu4j.config.ConfigYaml;
 import dev.tulu4j.train.TrainConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -7,10 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code tulu4j config SECTION}: prints every key of a config record with type, default and

@@ -1,8 +1,8 @@
-package dev.tulu4j.sft;
+package dev.tulu4j.checkpoint;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tulu4j.io.HfCheckpoint;
+import dev.tulu4j.io.FileOps;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.tensor.Gemm;
 import dev.tulu4j.tokenizer.ChatTemplate;
@@ -73,9 +73,9 @@ public final class ModelFiles {
       Path cfg = target.resolve("tokenizer_config.json");
       ObjectNode root = Files.isRegularFile(cfg) ? (ObjectNode) JSON.readTree(cfg.toFile()) : JSON.createObjectNode();
       root.put("chat_template", template.source());
-      Path tmp = cfg.resolveSibling("tokenizer_config.json.tmp");
+      Path tmp = FileOps.tmpSibling(cfg);
       JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root);
-      Files.move(tmp, cfg, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      FileOps.replace(tmp, cfg);
     } catch (IOException e) {
       throw new UncheckedIOException("preparing tokenizer files in " + target + ": " + e.getMessage(), e);
     }

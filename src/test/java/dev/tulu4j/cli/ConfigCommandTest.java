@@ -1,8 +1,7 @@
-package dev.tulu4j.config;
+package dev.tulu4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tulu4j.cli.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

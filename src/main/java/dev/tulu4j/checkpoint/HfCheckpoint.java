@@ -1,5 +1,13 @@
-package dev.tulu4j.io;
+package dev.tulu4j.checkpoint;
 
+import dev.tulu4j.io.AtomicFolder;
+import dev.tulu4j.io.CheckpointException;
+import dev.tulu4j.io.DType;
+import dev.tulu4j.io.FileOps;
+import dev.tulu4j.io.Safetensors;
+import dev.tulu4j.io.SafetensorsWriter;
+import dev.tulu4j.io.Tensor;
+import dev.tulu4j.model.HfNames;
 import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.Parameter;
 import java.io.IOException;
@@ -122,7 +130,7 @@ public record HfCheckpoint(LlamaConfig config, Map<String, Tensor> tensors) {
       SafetensorsWriter.writeSharded(tmp, ordered, dtype, shardBytes);
       SafetensorsWriter.writeText(tmp.resolve(CONFIG), configJson);
       HfConfig.writeGenerationConfig(tmp.resolve(GENERATION_CONFIG), config);
-      for (Path f : tokenizerFiles) AtomicFolder.fsync(Files.copy(f, tmp.resolve(f.getFileName())));
+      for (Path f : tokenizerFiles) FileOps.fsync(Files.copy(f, tmp.resolve(f.getFileName())));
       AtomicFolder.publish(tmp, dir);
       tmp = null;
     } catch (IOException e) {

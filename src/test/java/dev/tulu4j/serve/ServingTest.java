@@ -1,4 +1,4 @@
-package dev.tulu4j.runtime;
+package dev.tulu4j.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,7 +9,8 @@ import dev.tulu4j.generate.Generator;
 import dev.tulu4j.generate.LlamaStepModel;
 import dev.tulu4j.generate.SamplingParams;
 import dev.tulu4j.io.DType;
-import dev.tulu4j.serve.OpenAiServer;
+import dev.tulu4j.runtime.ModelBundle;
+import dev.tulu4j.runtime.TinyCheckpoint;
 import dev.tulu4j.tensor.GemmBackend;
 import dev.tulu4j.tensor.KernelConfig;
 import dev.tulu4j.tokenizer.TemplateChoice;

@@ -1,9 +1,11 @@
-package dev.tulu4j.io;
+package dev.tulu4j.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tulu4j.model.LlamaConfig;
+import dev.tulu4j.checkpoint.HfConfigTest;
+import dev.tulu4j.io.CheckpointException;
+import dev.tulu4j.tensor.NaiveGemm;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +65,34 @@ class HfNamesTest {
     // 494,032,768 parameters: Qwen2.5-0.5B's published count (0.49B)
     assertThat(m.values().stream().mapToLong(s -> { long n = 1; for (int d : s) n *= d; return n; }).sum())
         .isEqualTo(494_032_768L);
+  }
+
+  @Test
+  void engineOrderIsTheModelsParameterOrder() {
+    // a micro Qwen2-shaped config: q/k/v biases, untied head
+    LlamaConfig c = new LlamaConfig(LlamaConfig.Architecture.QWEN2, 32, 8, 16, 2, 2, 1, 4, 1e-6, 10000.0, null, 64,
+        false, true, -1, List.of(2));
+    LlamaModel m = LlamaModel.random(c, 1, new NaiveGemm());
+    assertThat(m.parameters().stream().map(Parameter::name).toList())
+        .containsExactlyElementsOf(HfNames.parameterOrder(c).keySet());
+    for (Parameter p : m.parameters()) assertThat(p.shape()).containsExactly(HfNames.parameterOrder(c).get(p.name()));
+    // the engine's order, as LlamaModel spelled it before the table existed (random init draws in it)
+    assertThat(List.copyOf(HfNames.parameterOrder(c).keySet()).subList(0, 13)).containsExactly(
+        "model.embed_tokens.weight",
+        "model.layers.0.input_layernorm.weight",
+        "model.layers.0.self_attn.q_proj.weight",
+        "model.layers.0.self_attn.k_proj.weight",
+        "model.layers.0.self_attn.v_proj.weight",
+        "model.layers.0.self_attn.q_proj.bias",
+        "model.layers.0.self_attn.k_proj.bias",
+        "model.layers.0.self_attn.v_proj.bias",
+        "model.layers.0.self_attn.o_proj.weight",
+        "model.layers.0.post_attention_layernorm.weight",
+        "model.layers.0.mlp.gate_proj.weight",
+        "model.layers.0.mlp.up_proj.weight",
+        "model.layers.0.mlp.down_proj.weight");
+    assertThat(HfNames.parameterOrder(c).keySet()).containsExactlyInAnyOrderElementsOf(HfNames.expected(c).keySet());
+    assertThat(HfNames.parameterOrder(c).lastEntry().getKey()).isEqualTo("lm_head.weight");
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.tulu4j.dpo;
+package dev.tulu4j.preference;
 
 import dev.tulu4j.model.Batch;
 import dev.tulu4j.tokenizer.EncodedConversation;
@@ -66,6 +66,22 @@ public record SequencePack(Batch batch, int[] seqOf, int[] last, int sequences) 
       for (int k = at; k < (r + 1) * t; k++) seg[k] = s; // padding run
     }
     return new SequencePack(new Batch(b, t, tok, tgt, null, seg), seqOf, last, ids.size());
+  }
+
+  /**
+   * Packs pairs {@code idx} as sequences chosen₀, rejected₀, chosen₁, … (the layout DPO and the
+   * reward model both read: sequence 2k is pair k's chosen response, 2k+1 its rejected one).
+   */
+  public static SequencePack ofPairs(List<EncodedPair> pairs, int[] idx, int rowLength, int padId) {
+    List<int[]> ids = new ArrayList<>(), labels = new ArrayList<>();
+    for (int i : idx) {
+      EncodedPair p = pairs.get(i);
+      ids.add(p.chosenIds());
+      labels.add(p.chosenLabels());
+      ids.add(p.rejectedIds());
+      labels.add(p.rejectedLabels());
+    }
+    return pack(ids, labels, rowLength, padId);
   }
 
   /** Σ log-prob of each sequence's completion tokens. */

@@ -1,4 +1,4 @@
-package dev.tulu4j.dpo;
+package dev.tulu4j.preference;
 
 import dev.tulu4j.data.PreferenceExample;
 import dev.tulu4j.tokenizer.ConversationEncoder;

@@ -1,9 +1,14 @@
-package dev.tulu4j.io;
+package dev.tulu4j.checkpoint;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tulu4j.io.CheckpointException;
+import dev.tulu4j.io.DType;
+import dev.tulu4j.io.PythonJson;
+import dev.tulu4j.io.SafetensorsFile;
+import dev.tulu4j.io.SafetensorsWriter;
 import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaConfig.Architecture;
 import dev.tulu4j.model.LlamaConfig.RopeScaling;
