@@ -1,5 +1,6 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.VectorMath;
 import dev.tulu4j.tensor.Gemm;
 import dev.tulu4j.tensor.Parallel;
 import dev.tulu4j.tensor.VectorGemm;
@@ -69,9 +70,9 @@ final class BlockAttention {
         int lo = start[r] - ks;
         int n = t0 + i - ks - lo + 1;
         int row = i * nk;
-        float m = VecOps.max(s, row + lo, n);
-        float l = VecOps.expShiftSum(s, row + lo, n, m);
-        VecOps.scale(s, row + lo, 1f / l, n);
+        float m = VectorMath.max(s, row + lo, n);
+        float l = VectorMath.expShiftSum(s, row + lo, n, m);
+        VectorMath.scale(n, 1f / l, s, row + lo);
         java.util.Arrays.fill(s, row, row + lo, 0f);
         java.util.Arrays.fill(s, row + lo + n, row + nk, 0f);
         lse[r * heads + h] = m + (float) Math.log(l);
@@ -113,7 +114,7 @@ final class BlockAttention {
             int lo = start[r] - ks;
             int n = t0 + i - ks - lo + 1;
             int row = i * nk;
-            float di = VecOps.dot(dout, qOff + i * qw, out, qOff + i * qw, d);
+            float di = VectorMath.dotOneChain(dout, qOff + i * qw, out, qOff + i * qw, d);
             softmaxGrad(p, ds, row + lo, n, lse[r * heads + h], di, scale);
             java.util.Arrays.fill(p, row, row + lo, 0f);
             java.util.Arrays.fill(p, row + lo + n, row + nk, 0f);
@@ -176,9 +177,9 @@ final class BlockAttention {
       for (int i = 0; i < cnt; i++) {
         int n = pos[r0] + i + 1;
         int row = i * nk;
-        float m = VecOps.max(s, row, n);
-        float l = VecOps.expShiftSum(s, row, n, m);
-        VecOps.scale(s, row, 1f / l, n);
+        float m = VectorMath.max(s, row, n);
+        float l = VectorMath.expShiftSum(s, row, n, m);
+        VectorMath.scale(n, 1f / l, s, row);
         java.util.Arrays.fill(s, row + n, row + nk, 0f);
       }
       GEMM.sgemm(false, false, cnt, d, nk, 1f, s, 0, nk, vc, vBase, d, 0f, att, qOff, qw);
@@ -188,11 +189,11 @@ final class BlockAttention {
   /** p = exp(s − lse) in place; ds = p·(dp − di)·scale in place (ds holds dp on entry). */
   private static void softmaxGrad(float[] p, float[] ds, int o, int n, float ls, float di, float scale) {
     int j = 0;
-    int bound = VecOps.S.loopBound(n);
-    for (; j < bound; j += VecOps.S.length()) {
-      FloatVector pv = dev.tulu4j.tensor.VectorExp.exp(FloatVector.fromArray(VecOps.S, p, o + j).sub(ls));
+    int bound = VectorMath.S.loopBound(n);
+    for (; j < bound; j += VectorMath.S.length()) {
+      FloatVector pv = dev.tulu4j.tensor.VectorExp.exp(FloatVector.fromArray(VectorMath.S, p, o + j).sub(ls));
       pv.intoArray(p, o + j);
-      pv.mul(FloatVector.fromArray(VecOps.S, ds, o + j).sub(di)).mul(scale).intoArray(ds, o + j);
+      pv.mul(FloatVector.fromArray(VectorMath.S, ds, o + j).sub(di)).mul(scale).intoArray(ds, o + j);
     }
     for (; j < n; j++) {
       float pj = dev.tulu4j.tensor.VectorExp.exp(p[o + j] - ls);

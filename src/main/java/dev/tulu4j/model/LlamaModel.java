@@ -1,5 +1,6 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.VectorMath;
 import dev.tulu4j.io.Tensor;
 import dev.tulu4j.tensor.Gemm;
 import dev.tulu4j.tensor.VectorGemm;
@@ -357,7 +358,7 @@ public final class LlamaModel {
     if (bias != null) {
       float[] bd = bias.data();
       par.forRange(rows, 16, (from, to) -> {
-        for (int r = from; r < to; r++) VecOps.axpy(1f, bd, 0, y, r * out, out);
+        for (int r = from; r < to; r++) VectorMath.axpy(out, 1f, bd, 0, y, r * out);
       });
     }
   }
@@ -367,6 +368,6 @@ public final class LlamaModel {
       float[] dx, boolean accumulate) {
     gemm.sgemm(false, false, rows, in, out, 1f, dy, 0, out, w.data(), 0, in, accumulate ? 1f : 0f, dx, 0, in);
     gemm.sgemm(true, false, out, in, rows, 1f, dy, 0, out, x, 0, in, 1f, w.grad(), 0, in);
-    if (bias != null) for (int r = 0; r < rows; r++) VecOps.axpy(1f, dy, r * out, bias.grad(), 0, out);
+    if (bias != null) for (int r = 0; r < rows; r++) VectorMath.axpy(out, 1f, dy, r * out, bias.grad(), 0);
   }
 }

@@ -1,5 +1,7 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.VectorMath;
+
 /**
  * The training-path forward and backward of {@link LlamaModel} over (B, T) batches. The forward
  * reads like the model (one line and one comment per step); the backward goes through the same
@@ -174,12 +176,12 @@ final class Trunk {
     // any thread count); the channels are split in blocks of whole vectors over the threads
     float[] ge = m.embedding().grad();
     int[] ids = batch.ids();
-    int lanes = VecOps.S.length();
+    int lanes = VectorMath.S.length();
     int groups = (cc + lanes - 1) / lanes;
     par.forRange(groups, 4, (g0, g1) -> {
       int c0 = g0 * lanes;
       int width = Math.min(cc, g1 * lanes) - c0;
-      for (int r = 0; r < n; r++) VecOps.axpy(1f, a.dres, r * cc + c0, ge, ids[r] * cc + c0, width);
+      for (int r = 0; r < n; r++) VectorMath.axpy(width, 1f, a.dres, r * cc + c0, ge, ids[r] * cc + c0);
     });
   }
 

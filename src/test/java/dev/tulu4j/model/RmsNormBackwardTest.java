@@ -1,5 +1,6 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.VectorMath;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.SplittableRandom;
@@ -33,7 +34,7 @@ class RmsNormBackwardTest {
       float[] tmp = new float[c];
       for (int r = 0; r < rows; r++) {
         for (int i = 0; i < c; i++) tmp[i] = dy[r * c + i] * x[r * c + i];
-        VecOps.axpy(rstd[r], tmp, 0, want, 0, c);
+        VectorMath.axpy(c, rstd[r], tmp, 0, want, 0);
       }
       for (TaskRunner runner : new TaskRunner[] {TaskRunner.serial(), TaskRunner.commonPool()}) {
         float[] dw = dw0.clone();
