@@ -1,5 +1,6 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.TaskRunner;
 import dev.tulu4j.tensor.VectorMath;
 import dev.tulu4j.io.Tensor;
 import dev.tulu4j.tensor.Gemm;
@@ -87,7 +88,7 @@ public final class LlamaModel {
    * pool. Results do not depend on the runner (no reduction depends on scheduling).
    */
   static TaskRunner defaultRunner(Gemm gemm) {
-    return gemm instanceof VectorGemm vg ? vg.parallel()::parallelFor : TaskRunner.commonPool();
+    return gemm instanceof VectorGemm vg ? vg.parallel() : TaskRunner.commonPool();
   }
 
   /**

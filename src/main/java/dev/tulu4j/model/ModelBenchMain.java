@@ -1,5 +1,6 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.TaskRunner;
 import dev.tulu4j.tensor.GemmBackend;
 import dev.tulu4j.tensor.KernelConfig;
 import dev.tulu4j.tensor.Kernels;

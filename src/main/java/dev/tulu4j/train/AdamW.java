@@ -1,7 +1,7 @@
 package dev.tulu4j.train;
 
 import dev.tulu4j.model.Parameter;
-import dev.tulu4j.model.TaskRunner;
+import dev.tulu4j.tensor.TaskRunner;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.TaskRunner;
+import dev.tulu4j.tensor.DecodeGemm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tulu4j.io.Tensor;

@@ -1,5 +1,6 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.TaskRunner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;

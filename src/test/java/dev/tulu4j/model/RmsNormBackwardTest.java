@@ -1,5 +1,6 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.TaskRunner;
 import dev.tulu4j.tensor.VectorMath;
 import static org.assertj.core.api.Assertions.assertThat;
 

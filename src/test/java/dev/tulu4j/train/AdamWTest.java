@@ -1,5 +1,6 @@
 package dev.tulu4j.train;
 
+import dev.tulu4j.tensor.TaskRunner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -129,7 +130,7 @@ class AdamWTest {
       AdamW opt = new AdamW(List.of(p, q), 0.9, 0.999, 1e-8, 0.1);
       // t = 3: the chunks as tasks of a (common-pool) task runner instead of a pool of its own
       if (t < 3) opt.threads(t);
-      else opt.runOn(dev.tulu4j.model.TaskRunner.commonPool());
+      else opt.runOn(dev.tulu4j.tensor.TaskRunner.commonPool());
       for (int s = 0; s < 3; s++) opt.step(1e-3, 0.5);
       opt.step(1e-3, 0.5, true);
       assertThat(p.grad()).containsOnly(0f);
