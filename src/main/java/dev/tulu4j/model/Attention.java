@@ -1,5 +1,6 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.Gemm;
 import dev.tulu4j.tensor.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -20,9 +21,9 @@ final class Attention {
   private Attention() {}
 
   /** Training/prefill forward over (B, T) rows (query blocks through GEMMs: {@link BlockAttention}). */
-  static void forward(ModelParallel par, float[] q, float[] k, float[] v, float[] out, float[] lse,
+  static void forward(ModelParallel par, Gemm gemm, float[] q, float[] k, float[] v, float[] out, float[] lse,
       int batch, int time, int heads, int kvHeads, int d, int[] start) {
-    BlockAttention.forward(par, q, k, v, out, lse, batch, time, heads, kvHeads, d, start);
+    BlockAttention.forward(par, gemm, q, k, v, out, lse, batch, time, heads, kvHeads, d, start);
   }
 
   /**
@@ -124,8 +125,8 @@ final class Attention {
    * (batch row, kv head), so each owns its slices of dk/dv and of dq for the query heads of its group).
    * dq, dk, dv are overwritten.
    */
-  static void backward(ModelParallel par, float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dout,
+  static void backward(ModelParallel par, Gemm gemm, float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dout,
       float[] dq, float[] dk, float[] dv, int batch, int time, int heads, int kvHeads, int d, int[] start) {
-    BlockAttention.backward(par, q, k, v, out, lse, dout, dq, dk, dv, batch, time, heads, kvHeads, d, start);
+    BlockAttention.backward(par, gemm, q, k, v, out, lse, dout, dq, dk, dv, batch, time, heads, kvHeads, d, start);
   }
 }

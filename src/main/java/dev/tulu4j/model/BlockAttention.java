@@ -2,8 +2,6 @@ package dev.tulu4j.model;
 
 import dev.tulu4j.tensor.VectorMath;
 import dev.tulu4j.tensor.Gemm;
-import dev.tulu4j.tensor.Parallel;
-import dev.tulu4j.tensor.VectorGemm;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -15,7 +13,8 @@ import jdk.incubator.vector.FloatVector;
  * Alg. 1–2, with the whole key range of a query block in one tile). Keys after the last query of the
  * block are never touched (causality), keys before a query's {@code start} get probability 0.
  *
- * <p>The GEMMs run on a private single-thread {@link VectorGemm}: the tasks themselves are the
+ * <p>The GEMMs run on the model's GEMM confined to the calling thread ({@link Gemm#onCallingThread()}:
+ * for the vector backend a {@code VectorGemm} without workers): the tasks themselves are the
  * parallel loop, and the score tiles ({@code QB × keys}) stay in the calling thread's cache.
  * Measured on the tiny model's B8×T256 training step: attention went from ~29% of the CPU time
  * (about 7 GFLOP per CPU-second) to the GEMM's rate (docs/PERFORMANCE.md).
@@ -24,7 +23,6 @@ final class BlockAttention {
   /** Queries per block: the score tile is QB × (keys up to the block's last query). */
   static final int QB = 64;
 
-  private static final Gemm GEMM = new VectorGemm(Parallel.serial());
   private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
   private BlockAttention() {}
@@ -44,7 +42,8 @@ final class BlockAttention {
     return ks;
   }
 
-  static void forward(ModelParallel par, float[] q, float[] k, float[] v, float[] out, float[] lse,
+  /** @param gemm a GEMM that runs on the calling thread ({@link Gemm#onCallingThread()}) */
+  static void forward(ModelParallel par, Gemm gemm, float[] q, float[] k, float[] v, float[] out, float[] lse,
       int batch, int time, int heads, int kvHeads, int d, int[] start) {
     int group = heads / kvHeads;
     int qw = heads * d;
@@ -64,7 +63,7 @@ final class BlockAttention {
       float[] s = scratch(rows * nk)[0];
       int qOff = r0 * qw + h * d;
       int kOff = (b * time + ks) * kw + g * d;
-      GEMM.sgemm(false, true, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, 0f, s, 0, nk);
+      gemm.sgemm(false, true, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, 0f, s, 0, nk);
       for (int i = 0; i < rows; i++) {
         int r = r0 + i;
         int lo = start[r] - ks;
@@ -77,11 +76,11 @@ final class BlockAttention {
         java.util.Arrays.fill(s, row + lo + n, row + nk, 0f);
         lse[r * heads + h] = m + (float) Math.log(l);
       }
-      GEMM.sgemm(false, false, rows, d, nk, 1f, s, 0, nk, v, kOff, kw, 0f, out, qOff, qw);
+      gemm.sgemm(false, false, rows, d, nk, 1f, s, 0, nk, v, kOff, kw, 0f, out, qOff, qw);
     });
   }
 
-  static void backward(ModelParallel par, float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dout,
+  static void backward(ModelParallel par, Gemm gemm, float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dout,
       float[] dq, float[] dk, float[] dv, int batch, int time, int heads, int kvHeads, int d, int[] start) {
     int group = heads / kvHeads;
     int qw = heads * d;
@@ -107,8 +106,8 @@ final class BlockAttention {
           float[] ds = sc[1];
           int qOff = r0 * qw + h * d;
           int kOff = base + ks * kw;
-          GEMM.sgemm(false, true, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, 0f, p, 0, nk);    // S
-          GEMM.sgemm(false, true, rows, nk, d, 1f, dout, qOff, qw, v, kOff, kw, 0f, ds, 0, nk);  // dP
+          gemm.sgemm(false, true, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, 0f, p, 0, nk);    // S
+          gemm.sgemm(false, true, rows, nk, d, 1f, dout, qOff, qw, v, kOff, kw, 0f, ds, 0, nk);  // dP
           for (int i = 0; i < rows; i++) {
             int r = r0 + i;
             int lo = start[r] - ks;
@@ -121,9 +120,9 @@ final class BlockAttention {
             java.util.Arrays.fill(ds, row, row + lo, 0f);
             java.util.Arrays.fill(ds, row + lo + n, row + nk, 0f);
           }
-          GEMM.sgemm(false, false, rows, d, nk, 1f, ds, 0, nk, k, kOff, kw, 0f, dq, qOff, qw);   // dQ
-          GEMM.sgemm(true, false, nk, d, rows, 1f, ds, 0, nk, q, qOff, qw, 1f, dk, kOff, kw);    // dK
-          GEMM.sgemm(true, false, nk, d, rows, 1f, p, 0, nk, dout, qOff, qw, 1f, dv, kOff, kw);  // dV
+          gemm.sgemm(false, false, rows, d, nk, 1f, ds, 0, nk, k, kOff, kw, 0f, dq, qOff, qw);   // dQ
+          gemm.sgemm(true, false, nk, d, rows, 1f, ds, 0, nk, q, qOff, qw, 1f, dk, kOff, kw);    // dK
+          gemm.sgemm(true, false, nk, d, rows, 1f, p, 0, nk, dout, qOff, qw, 1f, dv, kOff, kw);  // dV
         }
       }
     });
@@ -138,7 +137,7 @@ final class BlockAttention {
    * prefill) go in blocks of up to {@link #QB} queries through GEMMs; a lone row uses the per-query
    * kernel (plain decode steps of at most 64 rows take {@link DecodeStep} instead).
    */
-  static void cached(ModelParallel par, float[] q, KvCache cache, int layer, float[] att, int[] seq, int[] pos,
+  static void cached(ModelParallel par, Gemm gemm, float[] q, KvCache cache, int layer, float[] att, int[] seq, int[] pos,
       int rows, int heads, float scale, long work) {
     int kvHeads = cache.kvHeads, d = cache.headDim;
     float[] vc = cache.v[layer];
@@ -173,7 +172,7 @@ final class BlockAttention {
         return;
       }
       float[] s = sc[0];
-      GEMM.sgemm(false, false, cnt, nk, d, scale, q, qOff, qw, kt, 0, nk, 0f, s, 0, nk);
+      gemm.sgemm(false, false, cnt, nk, d, scale, q, qOff, qw, kt, 0, nk, 0f, s, 0, nk);
       for (int i = 0; i < cnt; i++) {
         int n = pos[r0] + i + 1;
         int row = i * nk;
@@ -182,7 +181,7 @@ final class BlockAttention {
         VectorMath.scale(n, 1f / l, s, row);
         java.util.Arrays.fill(s, row + n, row + nk, 0f);
       }
-      GEMM.sgemm(false, false, cnt, d, nk, 1f, s, 0, nk, vc, vBase, d, 0f, att, qOff, qw);
+      gemm.sgemm(false, false, cnt, d, nk, 1f, s, 0, nk, vc, vBase, d, 0f, att, qOff, qw);
     });
   }
 

@@ -104,7 +104,7 @@ final class CachedForward {
         }
       }
       // attention of each (row, head) over its sequence's keys 0..pos (prefill runs in query blocks)
-      BlockAttention.cached(par, q, cache, l, att, seq, pos, rows, heads, scale, attnWork);
+      BlockAttention.cached(par, m.taskGemm(), q, cache, l, att, seq, pos, rows, heads, scale, attnWork);
       // x += att·Woᵀ
       m.gemm().sgemm(false, true, rows, cc, qd, 1f, att, 0, qd, w.o().data(), 0, qd, 1f, x, 0, cc);
       // ln2, SwiGLU MLP, x += h·Wdᵀ

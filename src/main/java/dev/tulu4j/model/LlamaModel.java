@@ -32,6 +32,7 @@ import java.util.Random;
 public final class LlamaModel {
   private final LlamaConfig cfg;
   private final Gemm gemm;
+  private final Gemm taskGemm;         // gemm on the calling thread, for products inside parallel tasks
   private final TaskRunner runner;
   private final ModelParallel par;
   private final List<Parameter> params;
@@ -44,6 +45,7 @@ public final class LlamaModel {
   private LlamaModel(LlamaConfig cfg, Gemm gemm, TaskRunner runner, Map<String, float[]> data, boolean trainable) {
     this.cfg = cfg;
     this.gemm = gemm;
+    this.taskGemm = gemm.onCallingThread();
     this.runner = runner;
     this.par = new ModelParallel(runner);
     List<Parameter> ps = new ArrayList<>();
@@ -205,6 +207,9 @@ public final class LlamaModel {
   public TaskRunner taskRunner() { return runner; }
 
   ModelParallel parallel() { return par; }
+
+  /** The GEMM for products inside the model's own parallel tasks (attention blocks). */
+  Gemm taskGemm() { return taskGemm; }
 
   /** All parameters, each once (a tied LM head is the embedding). */
   public List<Parameter> parameters() { return params; }

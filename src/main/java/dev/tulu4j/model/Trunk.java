@@ -51,7 +51,7 @@ final class Trunk {
       Rope.forward(par, a.q[l], n, c.heads(), hd, a.ropeCos, a.ropeSin);
       Rope.forward(par, a.k[l], n, c.kvHeads(), hd, a.ropeCos, a.ropeSin);
       // 4. att = causal GQA attention (online softmax), keeping lse
-      Attention.forward(par, a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], batch.batchSize(), batch.seqLen(),
+      Attention.forward(par, m.taskGemm(), a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], batch.batchSize(), batch.seqLen(),
           c.heads(), c.kvHeads(), hd, a.start);
       // 5. resMid = res_l + att·Woᵀ
       copy(par, a.res[l], a.resMid[l], n * cc);
@@ -159,7 +159,7 @@ final class Trunk {
       // 5. resMid = res_l + att·Woᵀ: datt = dresMid·Wo ; dWo += dresMidᵀ·att ; dres_l = dresMid
       m.linearBackward(a.dres, a.att[l], n, qd, cc, w.o(), null, a.datt, false);
       // 4. attention: dq, dk, dv
-      Attention.backward(par, a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], a.datt, a.dq, a.dk, a.dv,
+      Attention.backward(par, m.taskGemm(), a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], a.datt, a.dq, a.dk, a.dv,
           batch.batchSize(), batch.seqLen(), c.heads(), c.kvHeads(), hd, a.start);
       // 3. RoPE: rotate the gradients back
       Rope.backward(par, a.dq, n, c.heads(), hd, a.ropeCos, a.ropeSin);

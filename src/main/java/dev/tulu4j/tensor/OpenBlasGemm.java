@@ -72,6 +72,18 @@ public final class OpenBlasGemm implements Gemm {
     return threads;
   }
 
+  /**
+   * The pure-Java GEMM on the calling thread: OpenBLAS's thread count is process-wide
+   * ({@code openblas_set_num_threads}), so calling it from inside our pool's tasks would run its
+   * threads beside ours on the same cores.
+   */
+  @Override
+  public Gemm onCallingThread() {
+    return CALLING_THREAD;
+  }
+
+  private static final Gemm CALLING_THREAD = new VectorGemm(Parallel.serial());
+
   /** The kernel family OpenBLAS selected at load time, e.g. "Haswell" or "SkylakeX". */
   public String coreName() {
     return Native.get().coreName;
