@@ -1,7 +1,7 @@
 package dev.tulu4j.model;
 
-import dev.tulu4j.tensor.VectorMath;
 import dev.tulu4j.tensor.Gemm;
+import dev.tulu4j.tensor.VectorMath;
 import jdk.incubator.vector.FloatVector;
 
 /**

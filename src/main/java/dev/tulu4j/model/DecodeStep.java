@@ -1,9 +1,9 @@
 package dev.tulu4j.model;
 
 import dev.tulu4j.tensor.DecodeGemm;
-import dev.tulu4j.tensor.VectorMath;
 import dev.tulu4j.tensor.FewRowsGemm;
 import dev.tulu4j.tensor.VectorGemm;
+import dev.tulu4j.tensor.VectorMath;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import jdk.incubator.vector.FloatVector;
 

@@ -1,10 +1,10 @@
 package dev.tulu4j.model;
 
-import dev.tulu4j.tensor.TaskRunner;
-import dev.tulu4j.tensor.VectorMath;
 import dev.tulu4j.io.Tensor;
 import dev.tulu4j.tensor.Gemm;
+import dev.tulu4j.tensor.TaskRunner;
 import dev.tulu4j.tensor.VectorGemm;
+import dev.tulu4j.tensor.VectorMath;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;

@@ -1,9 +1,9 @@
 package dev.tulu4j.model;
 
-import dev.tulu4j.tensor.TaskRunner;
 import dev.tulu4j.tensor.GemmBackend;
 import dev.tulu4j.tensor.KernelConfig;
 import dev.tulu4j.tensor.Kernels;
+import dev.tulu4j.tensor.TaskRunner;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
 

@@ -1,12 +1,12 @@
 package dev.tulu4j.model;
 
-import dev.tulu4j.tensor.TaskRunner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.tulu4j.io.Tensor;
 import dev.tulu4j.tensor.NaiveGemm;
+import dev.tulu4j.tensor.TaskRunner;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;

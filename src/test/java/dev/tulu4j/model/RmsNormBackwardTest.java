@@ -1,9 +1,9 @@
 package dev.tulu4j.model;
 
-import dev.tulu4j.tensor.TaskRunner;
-import dev.tulu4j.tensor.VectorMath;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tulu4j.tensor.TaskRunner;
+import dev.tulu4j.tensor.VectorMath;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 

@@ -1,8 +1,8 @@
 package dev.tulu4j.model;
 
-import dev.tulu4j.tensor.VectorMath;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tulu4j.tensor.VectorMath;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 

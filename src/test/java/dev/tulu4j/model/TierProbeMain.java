@@ -1,8 +1,8 @@
 package dev.tulu4j.model;
 
-import dev.tulu4j.tensor.VectorMath;
 import dev.tulu4j.tensor.Parallel;
 import dev.tulu4j.tensor.VectorGemm;
+import dev.tulu4j.tensor.VectorMath;
 import dev.tulu4j.train.GradOps;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
