@@ -28,6 +28,8 @@ public final class OpenBlasGemm implements Gemm {
   private static final int ROW_MAJOR = 101; // CBLAS_ORDER.CblasRowMajor
   private static final int NO_TRANS = 111; // CBLAS_TRANSPOSE.CblasNoTrans
   private static final int TRANS = 112; // CBLAS_TRANSPOSE.CblasTrans
+  /** {@link #onCallingThread()}: the Java kernels without workers. */
+  private static final Gemm CALLING_THREAD = new VectorGemm(Parallel.serial());
 
   private final int threads;
 
@@ -81,8 +83,6 @@ public final class OpenBlasGemm implements Gemm {
   public Gemm onCallingThread() {
     return CALLING_THREAD;
   }
-
-  private static final Gemm CALLING_THREAD = new VectorGemm(Parallel.serial());
 
   /** The kernel family OpenBLAS selected at load time, e.g. "Haswell" or "SkylakeX". */
   public String coreName() {
