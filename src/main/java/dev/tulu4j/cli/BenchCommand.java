@@ -2,6 +2,7 @@ package dev.tulu4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.tulu4j.tensor.CpuInfo;
 import dev.tulu4j.tensor.Gemm;
 import dev.tulu4j.tensor.GemmBench;
 import dev.tulu4j.tensor.OpenBlasGemm;
@@ -71,7 +72,8 @@ public final class BenchCommand implements Runnable {
     double warmupSeconds;
 
     @Option(names = "--peak", description = "fp32 peak for the utilisation column, GFLOP/s "
-        + "(default: 240 per thread, the project's Zen 5 floor: 480 for 2 threads).")
+        + "(default: the detected CPU's measured FMA peak per core x threads: Zen 5 240, Zen 4 115; "
+        + "the Zen 5 figure, marked ASSUMED, on any other CPU).")
     Double peak;
 
     @Option(names = "--json", description = "Also write the results as JSON to this file.")
@@ -97,10 +99,14 @@ public final class BenchCommand implements Runnable {
       if (!List.of("vector", "openblas", "all").contains(b)) {
         throw new IllegalArgumentException("--backend must be vector, openblas or all, got '" + backend + "'");
       }
-      double peakGflops = peak == null ? 240.0 * t : peak;
+      CpuInfo cpu = CpuInfo.detect();
+      CpuInfo.Peak assumed = cpu.assumedPeak(t);
+      CpuInfo.Peak used = peak == null ? assumed : new CpuInfo.Peak(peak, "--peak");
+      double peakGflops = used.gflops();
       PrintWriter out = spec.commandLine().getOut();
       double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
       out.printf(Locale.ROOT, "gemm bench: %d threads, trans %s, load average %.2f at start%n", t, tr, load);
+      out.printf(Locale.ROOT, "cpu: %s; peak %.0f GFLOP/s (%s)%n", cpu.describe(), peakGflops, used.source());
 
       List<GemmBench.Result> results = new ArrayList<>();
       String coreName = null;
@@ -140,7 +146,7 @@ public final class BenchCommand implements Runnable {
         }
       }
       if (json != null) {
-        writeJson(json, t, tr, load, peakGflops, coreName, results);
+        writeJson(json, t, tr, load, cpu, used, coreName, results);
         out.println("wrote " + json);
       }
       return 0;
@@ -170,15 +176,17 @@ public final class BenchCommand implements Runnable {
       return new int[] {m, n, k};
     }
 
-    private static void writeJson(Path file, int threads, String trans, double load, double peak,
+    private static void writeJson(Path file, int threads, String trans, double load, CpuInfo cpu, CpuInfo.Peak peak,
         String coreName, List<GemmBench.Result> results) throws IOException {
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("bench", "gemm");
       doc.put("time", Instant.now().toString());
+      doc.put("cpu", cpu.toJson());
       doc.put("threads", threads);
       doc.put("trans", trans);
       doc.put("loadAverageAtStart", load);
-      doc.put("peakGflops", peak);
+      doc.put("peakGflops", peak.gflops());
+      doc.put("peakSource", peak.source());
       doc.put("openblasCore", coreName);
       List<Map<String, Object>> rows = new ArrayList<>();
       for (GemmBench.Result r : results) {

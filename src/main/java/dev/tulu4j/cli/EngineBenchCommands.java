@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.runtime.EngineBench;
+import dev.tulu4j.runtime.GemmProfile;
+import dev.tulu4j.tensor.CpuInfo;
 import dev.tulu4j.tensor.GemmBackend;
 import dev.tulu4j.tensor.KernelConfig;
 import dev.tulu4j.tensor.Kernels;
@@ -76,8 +78,9 @@ final class EngineBenchCommands {
     @Option(names = "--new-tokens", defaultValue = "64", description = "Decode new tokens (default: ${DEFAULT-VALUE}).")
     int newTokens;
 
-    @Option(names = "--peak", defaultValue = "480", description = "fp32 peak GFLOP/s for MFU (default: ${DEFAULT-VALUE}, 2-core Zen 5).")
-    double peak;
+    @Option(names = "--peak", description = "fp32 peak GFLOP/s for MFU (default: the detected CPU's measured FMA peak "
+        + "per core x threads: Zen 5 240, Zen 4 115; the Zen 5 figure, marked ASSUMED, on any other CPU).")
+    Double peak;
 
     @Option(names = "--gemm", defaultValue = "auto", description = "GEMM backend: auto, vector or openblas (default: ${DEFAULT-VALUE}).")
     String gemm;
@@ -92,6 +95,10 @@ final class EngineBenchCommands {
     @Option(names = "--json", description = "Also write the results as JSON to this file.")
     Path json;
 
+    @Option(names = "--gemm-profile", description = "After each workload, print calls, wall and calling-thread CPU "
+        + "time per GEMM shape (use --threads 1 to read GFLOP per CPU-second per shape).")
+    boolean gemmProfile;
+
     /** Runs the chosen parts, prints a table per part, writes the JSON document. */
     int run(CommandSpec spec, String defaultShape, boolean train, boolean prefill, boolean decode) throws IOException {
       if (warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0, got " + warmup);
@@ -99,64 +106,37 @@ final class EngineBenchCommands {
       List<Shape> shapes = Shape.parse(shape != null ? shape : defaultShape);
       int t = threads == null ? Parallel.defaultThreads() : threads;
       double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+      CpuInfo cpu = CpuInfo.detect();
+      CpuInfo.Peak mfuPeak = peak == null ? cpu.assumedPeak(t) : new CpuInfo.Peak(peak, "--peak");
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("time", Instant.now().toString());
+      doc.put("cpu", cpu.toJson());
       doc.put("threads", t);
       doc.put("loadAverageAtStart", load);
-      doc.put("peakGflops", peak);
+      doc.put("peakGflops", mfuPeak.gflops());
+      doc.put("peakSource", mfuPeak.source());
       List<Map<String, Object>> rows = new ArrayList<>();
       try (Kernels k = Kernels.create(new KernelConfig(GemmBackend.parse(gemm), t))) {
         doc.put("gemm", k.gemmReason());
         out.printf(Locale.ROOT, "engine bench: %d threads, gemm %s, load average %.2f at start (shared machine)%n",
             t, k.gemmReason(), load);
+        out.printf(Locale.ROOT, "cpu: %s; MFU peak %.0f GFLOP/s (%s)%n", cpu.describe(), mfuPeak.gflops(), mfuPeak.source());
         double bw = 0;
         if (decode) {
           bw = EngineBench.readBandwidth(k.parallel(), (long) bandwidthMib << 20, 3);
           doc.put("readBandwidthGBs", bw / 1e9);
           out.printf(Locale.ROOT, "read bandwidth (%d MiB fp32 sum, %d threads, best of 3): %.1f GB/s%n", bandwidthMib, t, bw / 1e9);
         }
+        GemmProfile profile = gemmProfile ? new GemmProfile(k.gemm()) : null;
         for (Shape s : shapes) {
-          int b = batch != null ? batch : s.batch();
-          int q = seq != null ? seq : s.seq();
-          LlamaModel m = LlamaModel.random(s.config(), 0, k.gemm());
+          LlamaModel m = LlamaModel.random(s.config(), 0, profile != null ? profile : k.gemm(), k.parallel());
           out.printf(Locale.ROOT, "%s: %.1fM parameters%n", s.name(), EngineBench.millions(m));
-          if (decode) {
-            for (int db : decodeBatches) {
-              var r = EngineBench.decode(m, db, promptLen, newTokens, warmup, steps, bw);
-              out.printf(Locale.ROOT, "  decode  b%-3d prompt %d + %d new: %8.1f tok/s  %7.2f ms/step  "
-                  + "(floor %.0f tok/s from %.0f MB fp32 weights/step at %.1f GB/s: %.0f%% of it)  "
-                  + "%.2f cpu-ms/step, %.0f tok/cpu-s, others %.0f%%%n",
-                  db, promptLen, newTokens, r.tokensPerSecond(), r.msPerStep(), r.floorTokensPerSecond(),
-                  EngineBench.decodeWeightBytes(s.config()) / 1e6, bw / 1e9, 100 * r.tokensPerSecond() / r.floorTokensPerSecond(),
-                  r.cpuMsPerStep(), r.tokensPerCpuSecond(), 100 * r.othersCpuShare());
-              out.flush();
-              rows.add(row(s, "decode", Map.ofEntries(Map.entry("batch", db), Map.entry("promptLen", promptLen),
-                  Map.entry("newTokens", newTokens), Map.entry("medianSeconds", r.steps().medianSeconds()),
-                  Map.entry("bestSeconds", r.steps().bestSeconds()), Map.entry("tokensPerSecond", r.tokensPerSecond()),
-                  Map.entry("msPerStep", r.msPerStep()), Map.entry("floorTokensPerSecond", r.floorTokensPerSecond()),
-                  Map.entry("weightBytesPerStep", EngineBench.decodeWeightBytes(s.config())),
-                  Map.entry("cpuMsPerStep", r.cpuMsPerStep()), Map.entry("tokensPerCpuSecond", Double.isNaN(r.tokensPerCpuSecond()) ? -1.0 : r.tokensPerCpuSecond()),
-                  Map.entry("othersCpuShare", Double.isNaN(r.othersCpuShare()) ? -1.0 : r.othersCpuShare()))));
-            }
-          }
-          if (prefill) {
-            var r = EngineBench.prefill(m, b, q, warmup, steps);
-            out.printf(Locale.ROOT, "  prefill B%d x T%d: %10.1f tok/s  %8.3f s/pass  %6.1f GFLOP/s%n",
-                b, q, r.tokensPerSecond(), r.pass().medianSeconds(), r.gflops());
-            out.flush();
-            rows.add(row(s, "prefill", Map.of("batch", b, "seq", q, "medianSeconds", r.pass().medianSeconds(),
-                "bestSeconds", r.pass().bestSeconds(), "tokensPerSecond", r.tokensPerSecond(), "gflops", r.gflops())));
-          }
-          if (train) {
-            var r = EngineBench.train(m, b, q, warmup, steps, peak);
-            out.printf(Locale.ROOT, "  train   B%d x T%d: %10.1f tok/s  %8.3f s/step  %6.1f GFLOP/s  MFU %4.1f%%  "
-                + "(%.1f MFLOP/token, loss %.3f)%n", b, q, r.tokensPerSecond(), r.step().medianSeconds(), r.gflops(),
-                100 * r.mfu(), r.flopsPerToken() / 1e6, r.lastLoss());
-            out.flush();
-            rows.add(row(s, "train", Map.of("batch", b, "seq", q, "medianSeconds", r.step().medianSeconds(),
-                "bestSeconds", r.step().bestSeconds(), "tokensPerSecond", r.tokensPerSecond(),
-                "flopsPerToken", r.flopsPerToken(), "gflops", r.gflops(), "mfu", r.mfu())));
-          }
+          if (decode) rows.addAll(decodeRows(s, m, bw, out));
+          if (profile != null && decode) profile.reportAndReset(out, s.name() + " decode (all batches, warm-up included)");
+          if (prefill) rows.add(prefillRow(s, m, out));
+          if (profile != null && prefill) profile.reportAndReset(out, s.name() + " prefill (warm-up included)");
+          if (train) rows.add(trainRow(s, m, mfuPeak.gflops(), out));
+          if (profile != null && train) profile.reportAndReset(out, s.name() + " train (warm-up included)");
         }
       }
       doc.put("results", rows);
@@ -168,6 +148,52 @@ final class EngineBenchCommands {
       }
       out.flush();
       return 0;
+    }
+
+    private List<Map<String, Object>> decodeRows(Shape s, LlamaModel m, double bw, PrintWriter out) {
+      List<Map<String, Object>> rows = new ArrayList<>();
+      for (int db : decodeBatches) {
+        var r = EngineBench.decode(m, db, promptLen, newTokens, warmup, steps, bw);
+        out.printf(Locale.ROOT, "  decode  b%-3d prompt %d + %d new: %8.1f tok/s  %7.2f ms/step  "
+            + "(floor %.0f tok/s from %.0f MB fp32 weights/step at %.1f GB/s: %.0f%% of it)  "
+            + "%.2f cpu-ms/step, %.0f tok/cpu-s, others %.0f%%%n",
+            db, promptLen, newTokens, r.tokensPerSecond(), r.msPerStep(), r.floorTokensPerSecond(),
+            EngineBench.decodeWeightBytes(s.config()) / 1e6, bw / 1e9, 100 * r.tokensPerSecond() / r.floorTokensPerSecond(),
+            r.cpuMsPerStep(), r.tokensPerCpuSecond(), 100 * r.othersCpuShare());
+        out.flush();
+        rows.add(row(s, "decode", Map.ofEntries(Map.entry("batch", db), Map.entry("promptLen", promptLen),
+            Map.entry("newTokens", newTokens), Map.entry("medianSeconds", r.steps().medianSeconds()),
+            Map.entry("bestSeconds", r.steps().bestSeconds()), Map.entry("tokensPerSecond", r.tokensPerSecond()),
+            Map.entry("msPerStep", r.msPerStep()), Map.entry("floorTokensPerSecond", r.floorTokensPerSecond()),
+            Map.entry("weightBytesPerStep", EngineBench.decodeWeightBytes(s.config())),
+            Map.entry("cpuMsPerStep", r.cpuMsPerStep()), Map.entry("tokensPerCpuSecond", Double.isNaN(r.tokensPerCpuSecond()) ? -1.0 : r.tokensPerCpuSecond()),
+            Map.entry("othersCpuShare", Double.isNaN(r.othersCpuShare()) ? -1.0 : r.othersCpuShare()))));
+      }
+      return rows;
+    }
+
+    private Map<String, Object> prefillRow(Shape s, LlamaModel m, PrintWriter out) {
+      int b = batch != null ? batch : s.batch();
+      int q = seq != null ? seq : s.seq();
+      var r = EngineBench.prefill(m, b, q, warmup, steps);
+      out.printf(Locale.ROOT, "  prefill B%d x T%d: %10.1f tok/s  %8.3f s/pass  %6.1f GFLOP/s%n",
+          b, q, r.tokensPerSecond(), r.pass().medianSeconds(), r.gflops());
+      out.flush();
+      return row(s, "prefill", Map.of("batch", b, "seq", q, "medianSeconds", r.pass().medianSeconds(),
+          "bestSeconds", r.pass().bestSeconds(), "tokensPerSecond", r.tokensPerSecond(), "gflops", r.gflops()));
+    }
+
+    private Map<String, Object> trainRow(Shape s, LlamaModel m, double peakGflops, PrintWriter out) {
+      int b = batch != null ? batch : s.batch();
+      int q = seq != null ? seq : s.seq();
+      var r = EngineBench.train(m, b, q, warmup, steps, peakGflops);
+      out.printf(Locale.ROOT, "  train   B%d x T%d: %10.1f tok/s  %8.3f s/step  %6.1f GFLOP/s  MFU %4.1f%%  "
+          + "(%.1f MFLOP/token, loss %.3f)%n", b, q, r.tokensPerSecond(), r.step().medianSeconds(), r.gflops(),
+          100 * r.mfu(), r.flopsPerToken() / 1e6, r.lastLoss());
+      out.flush();
+      return row(s, "train", Map.of("batch", b, "seq", q, "medianSeconds", r.step().medianSeconds(),
+          "bestSeconds", r.step().bestSeconds(), "tokensPerSecond", r.tokensPerSecond(),
+          "flopsPerToken", r.flopsPerToken(), "gflops", r.gflops(), "mfu", r.mfu()));
     }
 
     private static Map<String, Object> row(Shape s, String bench, Map<String, Object> values) {

@@ -6,7 +6,8 @@ import dev.tulu4j.recipe.RewardRecipe;
 import dev.tulu4j.reward.RewardScoring;
 import dev.tulu4j.reward.ScalarHeadModel;
 import dev.tulu4j.tensor.GemmBackend;
-import dev.tulu4j.tensor.Gemms;
+import dev.tulu4j.tensor.KernelConfig;
+import dev.tulu4j.tensor.Kernels;
 import dev.tulu4j.tensor.Parallel;
 import dev.tulu4j.tokenizer.ConversationEncoder;
 import dev.tulu4j.tokenizer.TemplateChoice;
@@ -15,10 +16,10 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code tulu4j reward train|score}: Bradley–Terry reward models. */
 @Command(name = "reward", mixinStandardHelpOptions = true, description = "Train and apply scalar reward models.",
@@ -79,9 +80,10 @@ public final class RewardCommand implements Runnable {
 
     @Override
     public Integer call() {
-      try (Parallel par = Parallel.create(threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
+      KernelConfig kc = new KernelConfig(GemmBackend.parse(gemm), threads > 0 ? threads : Parallel.defaultThreads());
+      try (Kernels kernels = Kernels.create(kc);
           Tokenizer tok = Tokenizer.load(model)) {
-        ScalarHeadModel rm = ScalarHeadModel.load(model, 0, Gemms.select(GemmBackend.parse(gemm), par).gemm(), false);
+        ScalarHeadModel rm = ScalarHeadModel.load(model, 0, kernels.gemm(), false);
         if (!rm.isClassificationCheckpoint())
           throw new IllegalArgumentException(model + " has no score.weight: not a reward model (train one with tulu4j reward train)");
         ConversationEncoder enc = new ConversationEncoder(tok, TemplateChoice.parse(template).resolve(tok), maxLength);

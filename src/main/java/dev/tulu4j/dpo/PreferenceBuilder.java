@@ -7,7 +7,8 @@ import dev.tulu4j.data.JsonlWriter;
 import dev.tulu4j.data.Message;
 import dev.tulu4j.data.PreferenceExample;
 import dev.tulu4j.tensor.Gemm;
-import dev.tulu4j.tensor.Gemms;
+import dev.tulu4j.tensor.KernelConfig;
+import dev.tulu4j.tensor.Kernels;
 import dev.tulu4j.tensor.Parallel;
 import dev.tulu4j.tokenizer.TemplateChoice;
 import dev.tulu4j.verify.Verifiers;
@@ -43,9 +44,9 @@ public final class PreferenceBuilder {
 
   public static Stats run(PreferenceBuildConfig cfg, PrintStream log) throws IOException {
     List<PromptSource> prompts = PromptSource.read(cfg.prompts(), cfg.maxPrompts());
-    int threads = cfg.threads() > 0 ? cfg.threads() : Runtime.getRuntime().availableProcessors();
-    try (Parallel par = Parallel.create(threads)) {
-      Gemm gemm = Gemms.select(cfg.gemm(), par).gemm();
+    int threads = cfg.threads() > 0 ? cfg.threads() : Parallel.defaultThreads();
+    try (Kernels kernels = Kernels.create(new KernelConfig(cfg.gemm(), threads))) {
+      Gemm gemm = kernels.gemm();
       TemplateChoice template = TemplateChoice.parse(cfg.template());
       // responses[p] = list of (generator name, text)
       List<List<String[]>> responses = new ArrayList<>();

@@ -1,5 +1,7 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.Gemm;
+import dev.tulu4j.tensor.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
@@ -19,9 +21,9 @@ final class Attention {
   private Attention() {}
 
   /** Training/prefill forward over (B, T) rows (query blocks through GEMMs: {@link BlockAttention}). */
-  static void forward(ModelParallel par, float[] q, float[] k, float[] v, float[] out, float[] lse,
+  static void forward(ModelParallel par, Gemm gemm, float[] q, float[] k, float[] v, float[] out, float[] lse,
       int batch, int time, int heads, int kvHeads, int d, int[] start) {
-    BlockAttention.forward(par, q, k, v, out, lse, batch, time, heads, kvHeads, d, start);
+    BlockAttention.forward(par, gemm, q, k, v, out, lse, batch, time, heads, kvHeads, d, start);
   }
 
   /**
@@ -36,31 +38,31 @@ final class Attention {
       float[] s) {
     j0 += ktBase;
     int jj = 0;
-    int lanes = VecOps.S.length();
-    int bound = VecOps.S.loopBound(n);
+    int lanes = VectorMath.S.length();
+    int bound = VectorMath.S.loopBound(n);
     // two vectors of keys at a time: independent FMA chains over D (each score still sums e in order)
     for (; jj + 2 * lanes <= bound; jj += 2 * lanes) {
-      FloatVector a = FloatVector.zero(VecOps.S), b = a;
+      FloatVector a = FloatVector.zero(VectorMath.S), b = a;
       for (int e = 0; e < d; e++) {
-        FloatVector qe = FloatVector.broadcast(VecOps.S, q[qOff + e]);
+        FloatVector qe = FloatVector.broadcast(VectorMath.S, q[qOff + e]);
         int o = e * ldk + j0 + jj;
-        a = FloatVector.fromArray(VecOps.S, kt, o).fma(qe, a);
-        b = FloatVector.fromArray(VecOps.S, kt, o + lanes).fma(qe, b);
+        a = FloatVector.fromArray(VectorMath.S, kt, o).fma(qe, a);
+        b = FloatVector.fromArray(VectorMath.S, kt, o + lanes).fma(qe, b);
       }
       a.mul(scale).intoArray(s, jj);
       b.mul(scale).intoArray(s, jj + lanes);
     }
     for (; jj < bound; jj += lanes) {
-      FloatVector acc = FloatVector.zero(VecOps.S);
+      FloatVector acc = FloatVector.zero(VectorMath.S);
       for (int e = 0; e < d; e++)
-        acc = FloatVector.fromArray(VecOps.S, kt, e * ldk + j0 + jj).fma(FloatVector.broadcast(VecOps.S, q[qOff + e]), acc);
+        acc = FloatVector.fromArray(VectorMath.S, kt, e * ldk + j0 + jj).fma(FloatVector.broadcast(VectorMath.S, q[qOff + e]), acc);
       acc.mul(scale).intoArray(s, jj);
     }
     if (jj < n) { // the last keys: one masked vector (lanes past n neither read nor written)
-      VectorMask<Float> mk = VecOps.S.indexInRange(jj, n);
-      FloatVector acc = FloatVector.zero(VecOps.S);
+      VectorMask<Float> mk = VectorMath.S.indexInRange(jj, n);
+      FloatVector acc = FloatVector.zero(VectorMath.S);
       for (int e = 0; e < d; e++)
-        acc = FloatVector.fromArray(VecOps.S, kt, e * ldk + j0 + jj, mk).fma(FloatVector.broadcast(VecOps.S, q[qOff + e]), acc);
+        acc = FloatVector.fromArray(VectorMath.S, kt, e * ldk + j0 + jj, mk).fma(FloatVector.broadcast(VectorMath.S, q[qOff + e]), acc);
       acc.mul(scale).intoArray(s, jj, mk);
     }
   }
@@ -82,17 +84,17 @@ final class Attention {
     for (int jb = j0; jb <= j1; jb += BLOCK) {
       int n = Math.min(BLOCK, j1 - jb + 1);
       scores(q, qOff, kt, ktBase, ldk, jb, n, d, scale, scratch);
-      float newM = Math.max(m, VecOps.max(scratch, 0, n));
+      float newM = Math.max(m, VectorMath.max(scratch, 0, n));
       if (m != Float.NEGATIVE_INFINITY && newM > m) {
         float corr = (float) Math.exp(m - newM);
         l *= corr;
-        VecOps.scale(out, outOff, corr, d);
+        VectorMath.scale(d, corr, out, outOff);
       }
       m = newM;
-      l += VecOps.expShiftSum(scratch, 0, n, m);
+      l += VectorMath.expShiftSum(scratch, 0, n, m);
       gatherRows(scratch, n, v, vBase + jb * vStride, vStride, out, outOff, d);
     }
-    VecOps.scale(out, outOff, 1f / l, d);
+    VectorMath.scale(d, 1f / l, out, outOff);
     return m + (float) Math.log(l);
   }
 
@@ -102,12 +104,12 @@ final class Attention {
    */
   static void gatherRows(float[] coef, int n, float[] src, int srcBase, int stride, float[] dst, int dstOff, int d) {
     int e = 0;
-    int bound = VecOps.S.loopBound(d);
-    for (; e < bound; e += VecOps.S.length()) {
-      FloatVector acc = FloatVector.fromArray(VecOps.S, dst, dstOff + e);
+    int bound = VectorMath.S.loopBound(d);
+    for (; e < bound; e += VectorMath.S.length()) {
+      FloatVector acc = FloatVector.fromArray(VectorMath.S, dst, dstOff + e);
       for (int jj = 0; jj < n; jj++)
-        acc = FloatVector.fromArray(VecOps.S, src, srcBase + jj * stride + e)
-            .fma(FloatVector.broadcast(VecOps.S, coef[jj]), acc);
+        acc = FloatVector.fromArray(VectorMath.S, src, srcBase + jj * stride + e)
+            .fma(FloatVector.broadcast(VectorMath.S, coef[jj]), acc);
       acc.intoArray(dst, dstOff + e);
     }
     for (; e < d; e++) {
@@ -123,8 +125,8 @@ final class Attention {
    * (batch row, kv head), so each owns its slices of dk/dv and of dq for the query heads of its group).
    * dq, dk, dv are overwritten.
    */
-  static void backward(ModelParallel par, float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dout,
+  static void backward(ModelParallel par, Gemm gemm, float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dout,
       float[] dq, float[] dk, float[] dv, int batch, int time, int heads, int kvHeads, int d, int[] start) {
-    BlockAttention.backward(par, q, k, v, out, lse, dout, dq, dk, dv, batch, time, heads, kvHeads, d, start);
+    BlockAttention.backward(par, gemm, q, k, v, out, lse, dout, dq, dk, dv, batch, time, heads, kvHeads, d, start);
   }
 }

@@ -1,8 +1,7 @@
 package dev.tulu4j.model;
 
 import dev.tulu4j.tensor.Gemm;
-import dev.tulu4j.tensor.Parallel;
-import dev.tulu4j.tensor.VectorGemm;
+import dev.tulu4j.tensor.VectorMath;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -14,7 +13,8 @@ import jdk.incubator.vector.FloatVector;
  * Alg. 1–2, with the whole key range of a query block in one tile). Keys after the last query of the
  * block are never touched (causality), keys before a query's {@code start} get probability 0.
  *
- * <p>The GEMMs run on a private single-thread {@link VectorGemm}: the tasks themselves are the
+ * <p>The GEMMs run on the model's GEMM confined to the calling thread ({@link Gemm#onCallingThread()}:
+ * for the vector backend a {@code VectorGemm} without workers): the tasks themselves are the
  * parallel loop, and the score tiles ({@code QB × keys}) stay in the calling thread's cache.
  * Measured on the tiny model's B8×T256 training step: attention went from ~29% of the CPU time
  * (about 7 GFLOP per CPU-second) to the GEMM's rate (docs/PERFORMANCE.md).
@@ -23,7 +23,6 @@ final class BlockAttention {
   /** Queries per block: the score tile is QB × (keys up to the block's last query). */
   static final int QB = 64;
 
-  private static final Gemm GEMM = new VectorGemm(Parallel.serial());
   private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
   private BlockAttention() {}
@@ -43,7 +42,8 @@ final class BlockAttention {
     return ks;
   }
 
-  static void forward(ModelParallel par, float[] q, float[] k, float[] v, float[] out, float[] lse,
+  /** @param gemm a GEMM that runs on the calling thread ({@link Gemm#onCallingThread()}) */
+  static void forward(ModelParallel par, Gemm gemm, float[] q, float[] k, float[] v, float[] out, float[] lse,
       int batch, int time, int heads, int kvHeads, int d, int[] start) {
     int group = heads / kvHeads;
     int qw = heads * d;
@@ -63,24 +63,24 @@ final class BlockAttention {
       float[] s = scratch(rows * nk)[0];
       int qOff = r0 * qw + h * d;
       int kOff = (b * time + ks) * kw + g * d;
-      GEMM.sgemm(false, true, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, 0f, s, 0, nk);
+      gemm.sgemm(false, true, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, 0f, s, 0, nk);
       for (int i = 0; i < rows; i++) {
         int r = r0 + i;
         int lo = start[r] - ks;
         int n = t0 + i - ks - lo + 1;
         int row = i * nk;
-        float m = VecOps.max(s, row + lo, n);
-        float l = VecOps.expShiftSum(s, row + lo, n, m);
-        VecOps.scale(s, row + lo, 1f / l, n);
+        float m = VectorMath.max(s, row + lo, n);
+        float l = VectorMath.expShiftSum(s, row + lo, n, m);
+        VectorMath.scale(n, 1f / l, s, row + lo);
         java.util.Arrays.fill(s, row, row + lo, 0f);
         java.util.Arrays.fill(s, row + lo + n, row + nk, 0f);
         lse[r * heads + h] = m + (float) Math.log(l);
       }
-      GEMM.sgemm(false, false, rows, d, nk, 1f, s, 0, nk, v, kOff, kw, 0f, out, qOff, qw);
+      gemm.sgemm(false, false, rows, d, nk, 1f, s, 0, nk, v, kOff, kw, 0f, out, qOff, qw);
     });
   }
 
-  static void backward(ModelParallel par, float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dout,
+  static void backward(ModelParallel par, Gemm gemm, float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dout,
       float[] dq, float[] dk, float[] dv, int batch, int time, int heads, int kvHeads, int d, int[] start) {
     int group = heads / kvHeads;
     int qw = heads * d;
@@ -106,23 +106,23 @@ final class BlockAttention {
           float[] ds = sc[1];
           int qOff = r0 * qw + h * d;
           int kOff = base + ks * kw;
-          GEMM.sgemm(false, true, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, 0f, p, 0, nk);    // S
-          GEMM.sgemm(false, true, rows, nk, d, 1f, dout, qOff, qw, v, kOff, kw, 0f, ds, 0, nk);  // dP
+          gemm.sgemm(false, true, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, 0f, p, 0, nk);    // S
+          gemm.sgemm(false, true, rows, nk, d, 1f, dout, qOff, qw, v, kOff, kw, 0f, ds, 0, nk);  // dP
           for (int i = 0; i < rows; i++) {
             int r = r0 + i;
             int lo = start[r] - ks;
             int n = t0 + i - ks - lo + 1;
             int row = i * nk;
-            float di = VecOps.dot(dout, qOff + i * qw, out, qOff + i * qw, d);
+            float di = VectorMath.dotOneChain(dout, qOff + i * qw, out, qOff + i * qw, d);
             softmaxGrad(p, ds, row + lo, n, lse[r * heads + h], di, scale);
             java.util.Arrays.fill(p, row, row + lo, 0f);
             java.util.Arrays.fill(p, row + lo + n, row + nk, 0f);
             java.util.Arrays.fill(ds, row, row + lo, 0f);
             java.util.Arrays.fill(ds, row + lo + n, row + nk, 0f);
           }
-          GEMM.sgemm(false, false, rows, d, nk, 1f, ds, 0, nk, k, kOff, kw, 0f, dq, qOff, qw);   // dQ
-          GEMM.sgemm(true, false, nk, d, rows, 1f, ds, 0, nk, q, qOff, qw, 1f, dk, kOff, kw);    // dK
-          GEMM.sgemm(true, false, nk, d, rows, 1f, p, 0, nk, dout, qOff, qw, 1f, dv, kOff, kw);  // dV
+          gemm.sgemm(false, false, rows, d, nk, 1f, ds, 0, nk, k, kOff, kw, 0f, dq, qOff, qw);   // dQ
+          gemm.sgemm(true, false, nk, d, rows, 1f, ds, 0, nk, q, qOff, qw, 1f, dk, kOff, kw);    // dK
+          gemm.sgemm(true, false, nk, d, rows, 1f, p, 0, nk, dout, qOff, qw, 1f, dv, kOff, kw);  // dV
         }
       }
     });
@@ -137,7 +137,7 @@ final class BlockAttention {
    * prefill) go in blocks of up to {@link #QB} queries through GEMMs; a lone row uses the per-query
    * kernel (plain decode steps of at most 64 rows take {@link DecodeStep} instead).
    */
-  static void cached(ModelParallel par, float[] q, KvCache cache, int layer, float[] att, int[] seq, int[] pos,
+  static void cached(ModelParallel par, Gemm gemm, float[] q, KvCache cache, int layer, float[] att, int[] seq, int[] pos,
       int rows, int heads, float scale, long work) {
     int kvHeads = cache.kvHeads, d = cache.headDim;
     float[] vc = cache.v[layer];
@@ -172,27 +172,27 @@ final class BlockAttention {
         return;
       }
       float[] s = sc[0];
-      GEMM.sgemm(false, false, cnt, nk, d, scale, q, qOff, qw, kt, 0, nk, 0f, s, 0, nk);
+      gemm.sgemm(false, false, cnt, nk, d, scale, q, qOff, qw, kt, 0, nk, 0f, s, 0, nk);
       for (int i = 0; i < cnt; i++) {
         int n = pos[r0] + i + 1;
         int row = i * nk;
-        float m = VecOps.max(s, row, n);
-        float l = VecOps.expShiftSum(s, row, n, m);
-        VecOps.scale(s, row, 1f / l, n);
+        float m = VectorMath.max(s, row, n);
+        float l = VectorMath.expShiftSum(s, row, n, m);
+        VectorMath.scale(n, 1f / l, s, row);
         java.util.Arrays.fill(s, row + n, row + nk, 0f);
       }
-      GEMM.sgemm(false, false, cnt, d, nk, 1f, s, 0, nk, vc, vBase, d, 0f, att, qOff, qw);
+      gemm.sgemm(false, false, cnt, d, nk, 1f, s, 0, nk, vc, vBase, d, 0f, att, qOff, qw);
     });
   }
 
   /** p = exp(s − lse) in place; ds = p·(dp − di)·scale in place (ds holds dp on entry). */
   private static void softmaxGrad(float[] p, float[] ds, int o, int n, float ls, float di, float scale) {
     int j = 0;
-    int bound = VecOps.S.loopBound(n);
-    for (; j < bound; j += VecOps.S.length()) {
-      FloatVector pv = dev.tulu4j.tensor.VectorExp.exp(FloatVector.fromArray(VecOps.S, p, o + j).sub(ls));
+    int bound = VectorMath.S.loopBound(n);
+    for (; j < bound; j += VectorMath.S.length()) {
+      FloatVector pv = dev.tulu4j.tensor.VectorExp.exp(FloatVector.fromArray(VectorMath.S, p, o + j).sub(ls));
       pv.intoArray(p, o + j);
-      pv.mul(FloatVector.fromArray(VecOps.S, ds, o + j).sub(di)).mul(scale).intoArray(ds, o + j);
+      pv.mul(FloatVector.fromArray(VectorMath.S, ds, o + j).sub(di)).mul(scale).intoArray(ds, o + j);
     }
     for (; j < n; j++) {
       float pj = dev.tulu4j.tensor.VectorExp.exp(p[o + j] - ls);

@@ -26,8 +26,31 @@ final class CachedForward {
    * writes that sequence's last-token logits at {@code out[i·V ..]} (untouched when tokens[i] is empty).
    */
   static void append(LlamaModel m, KvCache cache, int[] slots, int[][] tokens, int count, float[] out) {
+    int n = newRows(cache, slots, tokens, count);
+    if (n == 0) return;
+    if (DecodeStep.applies(m, tokens, count, n)) {
+      DecodeStep.run(m, cache, slots, tokens, count, n, out);
+      return;
+    }
     LlamaConfig c = m.config();
-    ModelParallel par = m.parallel();
+    int hd = c.headDim();
+    int[] seq = new int[n];
+    int[] pos = new int[n];
+    int[] lastRow = new int[count]; // per entry i: its last new row, -1 when it has none
+    float[] x = embed(m, cache, slots, tokens, count, seq, pos, lastRow); // (N, C) residual stream
+    float[] cos = new float[n * hd / 2];
+    float[] sin = new float[n * hd / 2];
+    Rope.tables(m.inverseFrequencies(), pos, n, cos, sin);
+    Scratch s = new Scratch(c, n);
+    long attnWork = 0; // flops of one layer's attention, to decide whether to fork
+    for (int i = 0; i < n; i++) attnWork += 4L * (pos[i] + 1) * c.heads() * hd;
+    for (int l = 0; l < c.layers(); l++) layer(m, cache, l, x, s, seq, pos, cos, sin, n, attnWork);
+    lastLogits(m, x, lastRow, count, out);
+    for (int e = 0; e < count; e++) if (tokens[e] != null) cache.length[slots[e]] += tokens[e].length;
+  }
+
+  /** Checks the slots and the cache's room; returns the number of new tokens N. */
+  private static int newRows(KvCache cache, int[] slots, int[][] tokens, int count) {
     int n = 0;
     boolean[] seen = new boolean[cache.batch];
     for (int i = 0; i < count; i++) {
@@ -41,20 +64,16 @@ final class CachedForward {
             + " tokens, beyond the KV cache's maxLen " + cache.maxLen);
       n += len;
     }
-    int vocab = c.vocabSize();
-    if (n == 0) return;
-    if (DecodeStep.applies(m, tokens, count, n)) {
-      DecodeStep.run(m, cache, slots, tokens, count, n, out);
-      return;
-    }
-    int cc = c.hidden(), f = c.intermediate(), qd = c.qDim(), kd = c.kvDim(), hd = c.headDim();
-    int heads = c.heads();
-    float eps = (float) c.rmsNormEps();
-    int[] seq = new int[n];
-    int[] pos = new int[n];
-    int[] lastRow = new int[count]; // per entry i
+    return n;
+  }
+
+  /** Stacks the new tokens' embeddings as rows, filling each row's sequence and position. */
+  private static float[] embed(LlamaModel m, KvCache cache, int[] slots, int[][] tokens, int count, int[] seq,
+      int[] pos, int[] lastRow) {
+    int cc = m.config().hidden();
+    int vocab = m.config().vocabSize();
     java.util.Arrays.fill(lastRow, -1);
-    float[] x = new float[n * cc]; // (N, C) residual stream
+    float[] x = new float[seq.length * cc]; // (N, C)
     float[] emb = m.embedding().data();
     int r = 0;
     for (int e = 0; e < count; e++) {
@@ -70,51 +89,67 @@ final class CachedForward {
         System.arraycopy(emb, id * cc, x, r * cc, cc);
       }
     }
-    float[] cos = new float[n * hd / 2];
-    float[] sin = new float[n * hd / 2];
-    Rope.tables(m.inverseFrequencies(), pos, n, cos, sin);
-    float[] ln = new float[n * cc];  // (N, C)
-    float[] q = new float[n * qd];   // (N, H·D)
-    float[] k = new float[n * kd];   // (N, Hkv·D)
-    float[] v = new float[n * kd];   // (N, Hkv·D)
-    float[] att = new float[n * qd]; // (N, H·D)
-    float[] gate = new float[n * f]; // (N, F)
-    float[] up = new float[n * f];   // (N, F)
-    float scale = (float) (1.0 / Math.sqrt(hd));
-    long attnWork = 0; // flops of one layer's attention, to decide whether to fork
-    for (int i = 0; i < n; i++) attnWork += 4L * (pos[i] + 1) * heads * hd;
-    int rows = n;
-    for (int l = 0; l < c.layers(); l++) {
-      LayerWeights w = m.layer(l);
-      float[] kc = cache.k[l];
-      float[] vc = cache.v[l];
-      // ln1, q/k/v (+bias), RoPE
-      RmsNorm.forward(par, x, 0, w.inputNorm().data(), ln, 0, null, 0, rows, cc, eps);
-      m.linear(ln, rows, cc, w.q(), w.qBias(), q, qd);
-      m.linear(ln, rows, cc, w.k(), w.kBias(), k, kd);
-      m.linear(ln, rows, cc, w.v(), w.vBias(), v, kd);
-      Rope.forward(par, q, rows, heads, hd, cos, sin);
-      Rope.forward(par, k, rows, c.kvHeads(), hd, cos, sin);
-      // write k, v into the cache at (seq, pos) before any row attends
-      for (int i = 0; i < rows; i++) {
-        for (int g = 0; g < c.kvHeads(); g++) {
-          System.arraycopy(v, i * kd + g * hd, vc, cache.valueBase(seq[i], g) + pos[i] * hd, hd); // (b, g, pos, D)
-          int kb = cache.keyBase(seq[i], g);
-          for (int e = 0; e < hd; e++) kc[kb + cache.keyOffset(pos[i], e)] = k[i * kd + g * hd + e];
-        }
-      }
-      // attention of each (row, head) over its sequence's keys 0..pos (prefill runs in query blocks)
-      BlockAttention.cached(par, q, cache, l, att, seq, pos, rows, heads, scale, attnWork);
-      // x += att·Woᵀ
-      m.gemm().sgemm(false, true, rows, cc, qd, 1f, att, 0, qd, w.o().data(), 0, qd, 1f, x, 0, cc);
-      // ln2, SwiGLU MLP, x += h·Wdᵀ
-      RmsNorm.forward(par, x, 0, w.postNorm().data(), ln, 0, null, 0, rows, cc, eps);
-      m.linear(ln, rows, cc, w.gate(), null, gate, f);
-      m.linear(ln, rows, cc, w.up(), null, up, f);
-      SwiGlu.forward(par, gate, up, gate, rows * f);
-      m.gemm().sgemm(false, true, rows, cc, f, 1f, gate, 0, f, w.down().data(), 0, f, 1f, x, 0, cc);
+    return x;
+  }
+
+  /** One step's activations for N rows. */
+  private record Scratch(float[] ln, float[] q, float[] k, float[] v, float[] att, float[] gate, float[] up) {
+    Scratch(LlamaConfig c, int n) {
+      this(new float[n * c.hidden()],  // ln (N, C)
+          new float[n * c.qDim()],         // q (N, H·D)
+          new float[n * c.kvDim()],        // k (N, Hkv·D)
+          new float[n * c.kvDim()],        // v (N, Hkv·D)
+          new float[n * c.qDim()],         // att (N, H·D)
+          new float[n * c.intermediate()], // gate (N, F)
+          new float[n * c.intermediate()]); // up (N, F)
     }
-    // final norm and LM head for the last new row of each sequence only
+  }
+
+  /** Layer l over the N rows: writes their keys and values into the cache, updates x in place. */
+  private static void layer(LlamaModel m, KvCache cache, int l, float[] x, Scratch s, int[] seq, int[] pos,
+      float[] cos, float[] sin, int rows, long attnWork) {
+    LlamaConfig c = m.config();
+    ModelParallel par = m.parallel();
+    int cc = c.hidden(), f = c.intermediate(), qd = c.qDim(), kd = c.kvDim(), hd = c.headDim();
+    int heads = c.heads();
+    float eps = (float) c.rmsNormEps();
+    float scale = (float) (1.0 / Math.sqrt(hd));
+    float[] ln = s.ln(), q = s.q(), k = s.k(), v = s.v(), att = s.att(), gate = s.gate(), up = s.up();
+    LayerWeights w = m.layer(l);
+    float[] kc = cache.k[l];
+    float[] vc = cache.v[l];
+    // ln1, q/k/v (+bias), RoPE
+    RmsNorm.forward(par, x, 0, w.inputNorm().data(), ln, 0, null, 0, rows, cc, eps);
+    m.linear(ln, rows, cc, w.q(), w.qBias(), q, qd);
+    m.linear(ln, rows, cc, w.k(), w.kBias(), k, kd);
+    m.linear(ln, rows, cc, w.v(), w.vBias(), v, kd);
+    Rope.forward(par, q, rows, heads, hd, cos, sin);
+    Rope.forward(par, k, rows, c.kvHeads(), hd, cos, sin);
+    // write k, v into the cache at (seq, pos) before any row attends
+    for (int i = 0; i < rows; i++) {
+      for (int g = 0; g < c.kvHeads(); g++) {
+        System.arraycopy(v, i * kd + g * hd, vc, cache.valueBase(seq[i], g) + pos[i] * hd, hd); // (b, g, pos, D)
+        int kb = cache.keyBase(seq[i], g);
+        for (int e = 0; e < hd; e++) kc[kb + cache.keyOffset(pos[i], e)] = k[i * kd + g * hd + e];
+      }
+    }
+    // attention of each (row, head) over its sequence's keys 0..pos (prefill runs in query blocks)
+    BlockAttention.cached(par, m.taskGemm(), q, cache, l, att, seq, pos, rows, heads, scale, attnWork);
+    // x += att·Woᵀ
+    m.gemm().sgemm(false, true, rows, cc, qd, 1f, att, 0, qd, w.o().data(), 0, qd, 1f, x, 0, cc);
+    // ln2, SwiGLU MLP, x += h·Wdᵀ
+    RmsNorm.forward(par, x, 0, w.postNorm().data(), ln, 0, null, 0, rows, cc, eps);
+    m.linear(ln, rows, cc, w.gate(), null, gate, f);
+    m.linear(ln, rows, cc, w.up(), null, up, f);
+    SwiGlu.forward(par, gate, up, gate, rows * f);
+    m.gemm().sgemm(false, true, rows, cc, f, 1f, gate, 0, f, w.down().data(), 0, f, 1f, x, 0, cc);
+  }
+
+  /** Final norm and LM head for the last new row of each entry only; logits to {@code out[e·V ..]}. */
+  private static void lastLogits(LlamaModel m, float[] x, int[] lastRow, int count, float[] out) {
+    LlamaConfig c = m.config();
+    int cc = c.hidden();
+    int vocab = c.vocabSize();
     int outs = 0;
     for (int e = 0; e < count; e++) if (lastRow[e] >= 0) outs++;
     float[] last = new float[outs * cc];
@@ -126,10 +161,9 @@ final class CachedForward {
       System.arraycopy(x, lastRow[e] * cc, last, j * cc, cc);
       j++;
     }
-    RmsNorm.forward(par, last, 0, m.finalNorm().data(), last, 0, null, 0, outs, cc, eps);
+    RmsNorm.forward(m.parallel(), last, 0, m.finalNorm().data(), last, 0, null, 0, outs, cc, (float) c.rmsNormEps());
     float[] logits = new float[outs * vocab];
     LogSoftmaxHead.logits(m.gemm(), last, 0, m.lmHead().data(), outs, cc, vocab, logits);
     for (int i = 0; i < outs; i++) System.arraycopy(logits, i * vocab, out, which[i] * vocab, vocab);
-    for (int e = 0; e < count; e++) if (tokens[e] != null) cache.length[slots[e]] += tokens[e].length;
   }
 }

@@ -1,7 +1,9 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.DecodeGemm;
 import dev.tulu4j.tensor.FewRowsGemm;
 import dev.tulu4j.tensor.VectorGemm;
+import dev.tulu4j.tensor.VectorMath;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import jdk.incubator.vector.FloatVector;
 
@@ -312,17 +314,17 @@ final class DecodeStep {
      * stream) ran the tiny model's batch-1 step 2× faster than four W rows at a time (profile,
      * docs/PERFORMANCE.md, "Decode, round 3").
      */
-    private void small(int depth, int j0, int j1, float[] in, float[] w, int mode, float[] c, int cOff, int ldc) {
+    private void small(int depth, int j0, int j1, float[] in, float[] w, DecodeGemm.Mode mode, float[] c, int cOff, int ldc) {
       if (rows > 1) DecodeGemm.rows(rows, depth, j0, j1, in, 0, depth, w, depth, mode, c, cOff, ldc);
-      else FewRowsGemm.columns(1, depth, j0, j1, in, 0, depth, w, 0, depth, mode == DecodeGemm.ROWS_ADD ? 1f : 0f,
+      else FewRowsGemm.columns(1, depth, j0, j1, in, 0, depth, w, 0, depth, mode == DecodeGemm.Mode.ROWS_ADD ? 1f : 0f,
           c, cOff, ldc);
     }
 
     /** Columns of x += in·Wᵀ for chunk k (in: (N, depth) or, transposed, (depth, np)). */
     private void residual(float[] in, int depth, Parameter weight, int k, int t) {
       int j0 = k * ccCols, j1 = Math.min(cc, j0 + ccCols);
-      if (tr) DecodeGemm.columns(rows, np, depth, j0, j1, in, weight.data(), depth, DecodeGemm.ROWS_ADD, s.x, 0, cc, s.tmp[t]);
-      else small(depth, j0, j1, in, weight.data(), DecodeGemm.ROWS_ADD, s.x, 0, cc);
+      if (tr) DecodeGemm.columns(rows, np, depth, j0, j1, in, weight.data(), depth, DecodeGemm.Mode.ROWS_ADD, s.x, 0, cc, s.tmp[t]);
+      else small(depth, j0, j1, in, weight.data(), DecodeGemm.Mode.ROWS_ADD, s.x, 0, cc);
     }
 
     /** This thread's rmsnorm(x)·w for phase p (computed once per thread and phase). */
@@ -331,7 +333,7 @@ final class DecodeStep {
       if (s.lnPhase[t] != p) {
         for (int r = 0; r < rows; r++) {
           int o = r * cc;
-          float rs = (float) (1.0 / Math.sqrt(VecOps.sumSq(s.x, o, cc) / cc + eps));
+          float rs = (float) (1.0 / Math.sqrt(VectorMath.sumSq(s.x, o, cc) / cc + eps));
           if (tr) for (int i = 0; i < cc; i++) ln[i * np + r] = s.x[o + i] * rs * weight[i];
           else for (int i = 0; i < cc; i++) ln[o + i] = s.x[o + i] * rs * weight[i];
         }
@@ -357,8 +359,8 @@ final class DecodeStep {
       if (a >= b) return;
       float[] wd = weight.data();
       // rows of this segment's output are strided by qkvw; the kernels write C[i, j] at i·ldc + j
-      if (tr) DecodeGemm.columns(rows, np, cc, a, b, ln, wd, cc, DecodeGemm.ROWS_SET, s.qkv, base, qkvw, s.tmp[t]);
-      else small(cc, a, b, ln, wd, DecodeGemm.ROWS_SET, s.qkv, base, qkvw);
+      if (tr) DecodeGemm.columns(rows, np, cc, a, b, ln, wd, cc, DecodeGemm.Mode.ROWS_SET, s.qkv, base, qkvw, s.tmp[t]);
+      else small(cc, a, b, ln, wd, DecodeGemm.Mode.ROWS_SET, s.qkv, base, qkvw);
       if (bias != null) {
         float[] bd = bias.data();
         for (int r = 0; r < rows; r++) for (int j = a; j < b; j++) s.qkv[r * qkvw + base + j] += bd[j];
@@ -404,53 +406,53 @@ final class DecodeStep {
       blockScores(q, qOff, kt, ktBase, nPad, d, scale, p);
       // lanes past the last key (stale or unwritten cache cells): −∞, so the max ignores them and their exp is 0
       java.util.Arrays.fill(p, n, nPad, Float.NEGATIVE_INFINITY);
-      float max = VecOps.max(p, 0, nPad);
-      float inv = 1f / VecOps.expShiftSum(p, 0, nPad, max);
-      int lanes = VecOps.S.length();
+      float max = VectorMath.max(p, 0, nPad);
+      float inv = 1f / VectorMath.expShiftSum(p, 0, nPad, max);
+      int lanes = VectorMath.S.length();
       if (d == 2 * lanes) {
-        FloatVector a0 = FloatVector.zero(VecOps.S), a1 = a0, b0 = a0, b1 = a0;
+        FloatVector a0 = FloatVector.zero(VectorMath.S), a1 = a0, b0 = a0, b1 = a0;
         int j = 0;
         for (; j + 1 < n; j += 2) {
           int r = vBase + j * vStride;
-          FloatVector pa = FloatVector.broadcast(VecOps.S, p[j]);
-          FloatVector pb = FloatVector.broadcast(VecOps.S, p[j + 1]);
-          a0 = FloatVector.fromArray(VecOps.S, v, r).fma(pa, a0);
-          a1 = FloatVector.fromArray(VecOps.S, v, r + lanes).fma(pa, a1);
-          b0 = FloatVector.fromArray(VecOps.S, v, r + vStride).fma(pb, b0);
-          b1 = FloatVector.fromArray(VecOps.S, v, r + vStride + lanes).fma(pb, b1);
+          FloatVector pa = FloatVector.broadcast(VectorMath.S, p[j]);
+          FloatVector pb = FloatVector.broadcast(VectorMath.S, p[j + 1]);
+          a0 = FloatVector.fromArray(VectorMath.S, v, r).fma(pa, a0);
+          a1 = FloatVector.fromArray(VectorMath.S, v, r + lanes).fma(pa, a1);
+          b0 = FloatVector.fromArray(VectorMath.S, v, r + vStride).fma(pb, b0);
+          b1 = FloatVector.fromArray(VectorMath.S, v, r + vStride + lanes).fma(pb, b1);
         }
         if (j < n) {
           int r = vBase + j * vStride;
-          FloatVector pa = FloatVector.broadcast(VecOps.S, p[j]);
-          a0 = FloatVector.fromArray(VecOps.S, v, r).fma(pa, a0);
-          a1 = FloatVector.fromArray(VecOps.S, v, r + lanes).fma(pa, a1);
+          FloatVector pa = FloatVector.broadcast(VectorMath.S, p[j]);
+          a0 = FloatVector.fromArray(VectorMath.S, v, r).fma(pa, a0);
+          a1 = FloatVector.fromArray(VectorMath.S, v, r + lanes).fma(pa, a1);
         }
         a0.add(b0).mul(inv).intoArray(out, outOff);
         a1.add(b1).mul(inv).intoArray(out, outOff + lanes);
       } else if (d == 4 * lanes) {
-        FloatVector a0 = FloatVector.zero(VecOps.S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        FloatVector a0 = FloatVector.zero(VectorMath.S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
         int j = 0;
         for (; j + 1 < n; j += 2) {
           int r = vBase + j * vStride;
           int rb = r + vStride;
-          FloatVector pa = FloatVector.broadcast(VecOps.S, p[j]);
-          FloatVector pb = FloatVector.broadcast(VecOps.S, p[j + 1]);
-          a0 = FloatVector.fromArray(VecOps.S, v, r).fma(pa, a0);
-          a1 = FloatVector.fromArray(VecOps.S, v, r + lanes).fma(pa, a1);
-          a2 = FloatVector.fromArray(VecOps.S, v, r + 2 * lanes).fma(pa, a2);
-          a3 = FloatVector.fromArray(VecOps.S, v, r + 3 * lanes).fma(pa, a3);
-          b0 = FloatVector.fromArray(VecOps.S, v, rb).fma(pb, b0);
-          b1 = FloatVector.fromArray(VecOps.S, v, rb + lanes).fma(pb, b1);
-          b2 = FloatVector.fromArray(VecOps.S, v, rb + 2 * lanes).fma(pb, b2);
-          b3 = FloatVector.fromArray(VecOps.S, v, rb + 3 * lanes).fma(pb, b3);
+          FloatVector pa = FloatVector.broadcast(VectorMath.S, p[j]);
+          FloatVector pb = FloatVector.broadcast(VectorMath.S, p[j + 1]);
+          a0 = FloatVector.fromArray(VectorMath.S, v, r).fma(pa, a0);
+          a1 = FloatVector.fromArray(VectorMath.S, v, r + lanes).fma(pa, a1);
+          a2 = FloatVector.fromArray(VectorMath.S, v, r + 2 * lanes).fma(pa, a2);
+          a3 = FloatVector.fromArray(VectorMath.S, v, r + 3 * lanes).fma(pa, a3);
+          b0 = FloatVector.fromArray(VectorMath.S, v, rb).fma(pb, b0);
+          b1 = FloatVector.fromArray(VectorMath.S, v, rb + lanes).fma(pb, b1);
+          b2 = FloatVector.fromArray(VectorMath.S, v, rb + 2 * lanes).fma(pb, b2);
+          b3 = FloatVector.fromArray(VectorMath.S, v, rb + 3 * lanes).fma(pb, b3);
         }
         if (j < n) {
           int r = vBase + j * vStride;
-          FloatVector pa = FloatVector.broadcast(VecOps.S, p[j]);
-          a0 = FloatVector.fromArray(VecOps.S, v, r).fma(pa, a0);
-          a1 = FloatVector.fromArray(VecOps.S, v, r + lanes).fma(pa, a1);
-          a2 = FloatVector.fromArray(VecOps.S, v, r + 2 * lanes).fma(pa, a2);
-          a3 = FloatVector.fromArray(VecOps.S, v, r + 3 * lanes).fma(pa, a3);
+          FloatVector pa = FloatVector.broadcast(VectorMath.S, p[j]);
+          a0 = FloatVector.fromArray(VectorMath.S, v, r).fma(pa, a0);
+          a1 = FloatVector.fromArray(VectorMath.S, v, r + lanes).fma(pa, a1);
+          a2 = FloatVector.fromArray(VectorMath.S, v, r + 2 * lanes).fma(pa, a2);
+          a3 = FloatVector.fromArray(VectorMath.S, v, r + 3 * lanes).fma(pa, a3);
         }
         a0.add(b0).mul(inv).intoArray(out, outOff);
         a1.add(b1).mul(inv).intoArray(out, outOff + lanes);
@@ -459,7 +461,7 @@ final class DecodeStep {
       } else {
         java.util.Arrays.fill(out, outOff, outOff + d, 0f);
         Attention.gatherRows(p, n, v, vBase, vStride, out, outOff, d);
-        VecOps.scale(out, outOff, inv, d);
+        VectorMath.scale(d, inv, out, outOff);
       }
     }
 
@@ -473,20 +475,20 @@ final class DecodeStep {
       int blk = d * lanes;
       int j = 0;
       for (; j + 2 * lanes <= nPad; j += 2 * lanes) {
-        FloatVector a = FloatVector.zero(VecOps.S), b = a;
+        FloatVector a = FloatVector.zero(VectorMath.S), b = a;
         int o = base + j * d; // block j / L starts at (j / L)·D·L = j·D
         for (int e = 0; e < d; e++, o += lanes) {
-          FloatVector qe = FloatVector.broadcast(VecOps.S, q[qOff + e]);
-          a = FloatVector.fromArray(VecOps.S, kc, o).fma(qe, a);
-          b = FloatVector.fromArray(VecOps.S, kc, o + blk).fma(qe, b);
+          FloatVector qe = FloatVector.broadcast(VectorMath.S, q[qOff + e]);
+          a = FloatVector.fromArray(VectorMath.S, kc, o).fma(qe, a);
+          b = FloatVector.fromArray(VectorMath.S, kc, o + blk).fma(qe, b);
         }
         a.mul(scale).intoArray(p, j);
         b.mul(scale).intoArray(p, j + lanes);
       }
       if (j < nPad) {
-        FloatVector a = FloatVector.zero(VecOps.S);
+        FloatVector a = FloatVector.zero(VectorMath.S);
         int o = base + j * d;
-        for (int e = 0; e < d; e++, o += lanes) a = FloatVector.fromArray(VecOps.S, kc, o).fma(FloatVector.broadcast(VecOps.S, q[qOff + e]), a);
+        for (int e = 0; e < d; e++, o += lanes) a = FloatVector.fromArray(VectorMath.S, kc, o).fma(FloatVector.broadcast(VectorMath.S, q[qOff + e]), a);
         a.mul(scale).intoArray(p, j);
       }
     }
@@ -509,13 +511,13 @@ final class DecodeStep {
       int j0 = k * fCols, j1 = Math.min(f, j0 + fCols);
       if (tr) {
         float[] tmp = s.tmp[t];
-        DecodeGemm.columns(rows, np, cc, j0, j1, ln, w.gate().data(), cc, DecodeGemm.T_SET, s.gate, 0, 0, tmp);
-        DecodeGemm.columns(rows, np, cc, j0, j1, ln, w.up().data(), cc, DecodeGemm.T_SET, s.up, 0, 0, tmp);
+        DecodeGemm.columns(rows, np, cc, j0, j1, ln, w.gate().data(), cc, DecodeGemm.Mode.TRANSPOSED, s.gate, 0, 0, tmp);
+        DecodeGemm.columns(rows, np, cc, j0, j1, ln, w.up().data(), cc, DecodeGemm.Mode.TRANSPOSED, s.up, 0, 0, tmp);
         SwiGlu.forwardRange(s.gate, s.up, s.gate, j0 * np, j1 * np);
         return;
       }
-      small(cc, j0, j1, ln, w.gate().data(), DecodeGemm.ROWS_SET, s.gate, 0, f);
-      small(cc, j0, j1, ln, w.up().data(), DecodeGemm.ROWS_SET, s.up, 0, f);
+      small(cc, j0, j1, ln, w.gate().data(), DecodeGemm.Mode.ROWS_SET, s.gate, 0, f);
+      small(cc, j0, j1, ln, w.up().data(), DecodeGemm.Mode.ROWS_SET, s.up, 0, f);
       for (int r = 0; r < rows; r++) SwiGlu.forwardRange(s.gate, s.up, s.gate, r * f + j0, r * f + j1);
     }
 
@@ -523,8 +525,8 @@ final class DecodeStep {
     private void head(int k, int t, int p) {
       float[] ln = norm(t, p, m.finalNorm().data());
       int j0 = k * vCols, j1 = Math.min(vocab, j0 + vCols);
-      if (tr) DecodeGemm.columns(rows, np, cc, j0, j1, ln, m.lmHead().data(), cc, DecodeGemm.ROWS_SET, logits, 0, vocab, s.tmp[t]);
-      else small(cc, j0, j1, ln, m.lmHead().data(), DecodeGemm.ROWS_SET, logits, 0, vocab);
+      if (tr) DecodeGemm.columns(rows, np, cc, j0, j1, ln, m.lmHead().data(), cc, DecodeGemm.Mode.ROWS_SET, logits, 0, vocab, s.tmp[t]);
+      else small(cc, j0, j1, ln, m.lmHead().data(), DecodeGemm.Mode.ROWS_SET, logits, 0, vocab);
     }
 
     private static int ceilDiv(int a, int b) {

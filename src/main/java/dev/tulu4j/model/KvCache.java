@@ -1,5 +1,6 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.DecodeGemm;
 import java.util.Arrays;
 
 /**

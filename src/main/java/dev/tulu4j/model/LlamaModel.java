@@ -3,7 +3,9 @@ package dev.tulu4j.model;
 import dev.tulu4j.io.Tensor;
 import dev.tulu4j.model.HfNames.LayerTensor;
 import dev.tulu4j.tensor.Gemm;
+import dev.tulu4j.tensor.TaskRunner;
 import dev.tulu4j.tensor.VectorGemm;
+import dev.tulu4j.tensor.VectorMath;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -31,6 +33,7 @@ import java.util.Random;
 public final class LlamaModel {
   private final LlamaConfig cfg;
   private final Gemm gemm;
+  private final Gemm taskGemm;         // gemm on the calling thread, for products inside parallel tasks
   private final TaskRunner runner;
   private final ModelParallel par;
   private final List<Parameter> params;
@@ -43,6 +46,7 @@ public final class LlamaModel {
   private LlamaModel(LlamaConfig cfg, Gemm gemm, TaskRunner runner, Map<String, float[]> data, boolean trainable) {
     this.cfg = cfg;
     this.gemm = gemm;
+    this.taskGemm = gemm.onCallingThread();
     this.runner = runner;
     this.par = new ModelParallel(runner);
     List<Parameter> ps = new ArrayList<>();
@@ -91,7 +95,7 @@ public final class LlamaModel {
    * pool. Results do not depend on the runner (no reduction depends on scheduling).
    */
   static TaskRunner defaultRunner(Gemm gemm) {
-    return gemm instanceof VectorGemm vg ? vg.parallel()::parallelFor : TaskRunner.commonPool();
+    return gemm instanceof VectorGemm vg ? vg.parallel() : TaskRunner.commonPool();
   }
 
   /**
@@ -180,6 +184,9 @@ public final class LlamaModel {
   public TaskRunner taskRunner() { return runner; }
 
   ModelParallel parallel() { return par; }
+
+  /** The GEMM for products inside the model's own parallel tasks (attention blocks). */
+  Gemm taskGemm() { return taskGemm; }
 
   /** All parameters, each once (a tied LM head is the embedding). */
   public List<Parameter> parameters() { return params; }
@@ -334,7 +341,7 @@ public final class LlamaModel {
     if (bias != null) {
       float[] bd = bias.data();
       par.forRange(rows, 16, (from, to) -> {
-        for (int r = from; r < to; r++) VecOps.axpy(1f, bd, 0, y, r * out, out);
+        for (int r = from; r < to; r++) VectorMath.axpy(out, 1f, bd, 0, y, r * out);
       });
     }
   }
@@ -344,6 +351,6 @@ public final class LlamaModel {
       float[] dx, boolean accumulate) {
     gemm.sgemm(false, false, rows, in, out, 1f, dy, 0, out, w.data(), 0, in, accumulate ? 1f : 0f, dx, 0, in);
     gemm.sgemm(true, false, out, in, rows, 1f, dy, 0, out, x, 0, in, 1f, w.grad(), 0, in);
-    if (bias != null) for (int r = 0; r < rows; r++) VecOps.axpy(1f, dy, r * out, bias.grad(), 0, out);
+    if (bias != null) for (int r = 0; r < rows; r++) VectorMath.axpy(out, 1f, dy, r * out, bias.grad(), 0);
   }
 }

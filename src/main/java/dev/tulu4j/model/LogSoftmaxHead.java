@@ -1,6 +1,7 @@
 package dev.tulu4j.model;
 
 import dev.tulu4j.tensor.Gemm;
+import dev.tulu4j.tensor.VectorMath;
 
 /**
  * The LM head fused with log-softmax, the gather of the target's log-probability and its backward.
@@ -49,8 +50,8 @@ final class LogSoftmaxHead {
       gemm.sgemm(false, true, n, vocab, c, scale, x, base * c, c, w, 0, c, 0f, scratch, 0, vocab);
       par.forEach(n, i -> {
         int o = i * vocab;
-        float m = VecOps.max(scratch, o, vocab);
-        float l = m + (float) Math.log(VecOps.sumExpShift(scratch, o, vocab, m));
+        float m = VectorMath.max(scratch, o, vocab);
+        float l = m + (float) Math.log(VectorMath.sumExpShift(scratch, o, vocab, m));
         lse[base + i] = l;
         int y = targets == null ? IGNORE : targets[base + i];
         logp[base + i] = y == IGNORE ? 0f : scratch[o + y] - l;
@@ -85,8 +86,8 @@ final class LogSoftmaxHead {
       java.util.Arrays.fill(z, o, o + vocab, 0f);
       return;
     }
-    VecOps.expShiftSum(z, o, vocab, lse);
-    VecOps.scale(z, o, -g, vocab);
+    VectorMath.expShiftSum(z, o, vocab, lse);
+    VectorMath.scale(vocab, -g, z, o);
     z[o + y] += g;
   }
 

@@ -1,5 +1,6 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.TaskRunner;
 import java.util.function.IntConsumer;
 
 /**

@@ -1,5 +1,6 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.VectorMath;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -20,7 +21,7 @@ final class RmsNorm {
       for (int r = from; r < to; r++) {
         int xo = xOff + r * c;
         int yo = yOff + r * c;
-        float rs = (float) (1.0 / Math.sqrt(VecOps.sumSq(x, xo, c) / c + eps));
+        float rs = (float) (1.0 / Math.sqrt(VectorMath.sumSq(x, xo, c) / c + eps));
         if (rstd != null) rstd[rOff + r] = rs;
         for (int i = 0; i < c; i++) y[yo + i] = x[xo + i] * rs * w[i];
       }
@@ -49,25 +50,25 @@ final class RmsNorm {
         int o = r * c;
         float rs = rstd[r];
         for (int i = 0; i < c; i++) g[i] = dy[o + i] * w[i];
-        float k = VecOps.dot(g, 0, x, o, c) / c * rs * rs * rs;
-        VecOps.axpy(rs, g, 0, dx, o, c);
-        VecOps.axpy(-k, x, o, dx, o, c);
+        float k = VectorMath.dotOneChain(g, 0, x, o, c) / c * rs * rs * rs;
+        VectorMath.axpy(c, rs, g, 0, dx, o);
+        VectorMath.axpy(c, -k, x, o, dx, o);
       }
     });
     // dw: each channel sums over the rows in row order, one vector of channels at a time in a
     // register (race-free and independent of the thread count); the same operations as one
     // sequential pass of dw += rstd·(dy·x) per row with a vector body and a scalar tail
-    int lanes = VecOps.S.length();
+    int lanes = VectorMath.S.length();
     int groups = (c + lanes - 1) / lanes;
     par.forRange(groups, 2, (g0, g1) -> {
       for (int g = g0; g < g1; g++) {
         int c0 = g * lanes;
         if (c0 + lanes <= c) {
-          FloatVector acc = FloatVector.fromArray(VecOps.S, dw, c0);
+          FloatVector acc = FloatVector.fromArray(VectorMath.S, dw, c0);
           for (int r = 0; r < rows; r++) {
             int o = r * c + c0;
-            acc = FloatVector.fromArray(VecOps.S, dy, o).mul(FloatVector.fromArray(VecOps.S, x, o))
-                .fma(FloatVector.broadcast(VecOps.S, rstd[r]), acc);
+            acc = FloatVector.fromArray(VectorMath.S, dy, o).mul(FloatVector.fromArray(VectorMath.S, x, o))
+                .fma(FloatVector.broadcast(VectorMath.S, rstd[r]), acc);
           }
           acc.intoArray(dw, c0);
         } else {

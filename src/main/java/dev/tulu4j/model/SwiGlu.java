@@ -1,6 +1,7 @@
 package dev.tulu4j.model;
 
 import dev.tulu4j.tensor.VectorExp;
+import dev.tulu4j.tensor.VectorMath;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -10,7 +11,7 @@ import jdk.incubator.vector.FloatVector;
  * range or the vector loop ends.
  */
 final class SwiGlu {
-  private static final FloatVector ONE = FloatVector.broadcast(VecOps.S, 1f);
+  private static final FloatVector ONE = FloatVector.broadcast(VectorMath.S, 1f);
 
   private SwiGlu() {}
 
@@ -22,11 +23,11 @@ final class SwiGlu {
   /** h[i] = silu(gate[i])·up[i] for from ≤ i &lt; to, on the calling thread ({@code h} may be {@code gate}). */
   static void forwardRange(float[] gate, float[] up, float[] h, int from, int to) {
     int i = from;
-    int bound = from + VecOps.S.loopBound(to - from);
-    for (; i < bound; i += VecOps.S.length()) {
-      FloatVector a = FloatVector.fromArray(VecOps.S, gate, i);
+    int bound = from + VectorMath.S.loopBound(to - from);
+    for (; i < bound; i += VectorMath.S.length()) {
+      FloatVector a = FloatVector.fromArray(VectorMath.S, gate, i);
       FloatVector sig = ONE.div(VectorExp.exp(a.neg()).add(1f));
-      a.mul(sig).mul(FloatVector.fromArray(VecOps.S, up, i)).intoArray(h, i);
+      a.mul(sig).mul(FloatVector.fromArray(VectorMath.S, up, i)).intoArray(h, i);
     }
     for (; i < to; i++) {
       float a = gate[i];
@@ -39,11 +40,11 @@ final class SwiGlu {
   static void backward(ModelParallel par, float[] gate, float[] up, float[] dh, float[] dgate, float[] dup, int n) {
     par.forRange(n, 8192, (from, to) -> {
       int i = from;
-      int bound = from + VecOps.S.loopBound(to - from);
-      for (; i < bound; i += VecOps.S.length()) {
-        FloatVector a = FloatVector.fromArray(VecOps.S, gate, i);
-        FloatVector u = FloatVector.fromArray(VecOps.S, up, i);
-        FloatVector d = FloatVector.fromArray(VecOps.S, dh, i);
+      int bound = from + VectorMath.S.loopBound(to - from);
+      for (; i < bound; i += VectorMath.S.length()) {
+        FloatVector a = FloatVector.fromArray(VectorMath.S, gate, i);
+        FloatVector u = FloatVector.fromArray(VectorMath.S, up, i);
+        FloatVector d = FloatVector.fromArray(VectorMath.S, dh, i);
         FloatVector sig = ONE.div(VectorExp.exp(a.neg()).add(1f));
         FloatVector silu = a.mul(sig);
         d.mul(silu).intoArray(dup, i);

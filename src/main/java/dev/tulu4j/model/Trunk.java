@@ -1,5 +1,7 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.VectorMath;
+
 /**
  * The training-path forward and backward of {@link LlamaModel} over (B, T) batches. The forward
  * reads like the model (one line and one comment per step); the backward goes through the same
@@ -49,7 +51,7 @@ final class Trunk {
       Rope.forward(par, a.q[l], n, c.heads(), hd, a.ropeCos, a.ropeSin);
       Rope.forward(par, a.k[l], n, c.kvHeads(), hd, a.ropeCos, a.ropeSin);
       // 4. att = causal GQA attention (online softmax), keeping lse
-      Attention.forward(par, a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], batch.batchSize(), batch.seqLen(),
+      Attention.forward(par, m.taskGemm(), a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], batch.batchSize(), batch.seqLen(),
           c.heads(), c.kvHeads(), hd, a.start);
       // 5. resMid = res_l + att·Woᵀ
       copy(par, a.res[l], a.resMid[l], n * cc);
@@ -157,7 +159,7 @@ final class Trunk {
       // 5. resMid = res_l + att·Woᵀ: datt = dresMid·Wo ; dWo += dresMidᵀ·att ; dres_l = dresMid
       m.linearBackward(a.dres, a.att[l], n, qd, cc, w.o(), null, a.datt, false);
       // 4. attention: dq, dk, dv
-      Attention.backward(par, a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], a.datt, a.dq, a.dk, a.dv,
+      Attention.backward(par, m.taskGemm(), a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], a.datt, a.dq, a.dk, a.dv,
           batch.batchSize(), batch.seqLen(), c.heads(), c.kvHeads(), hd, a.start);
       // 3. RoPE: rotate the gradients back
       Rope.backward(par, a.dq, n, c.heads(), hd, a.ropeCos, a.ropeSin);
@@ -174,12 +176,12 @@ final class Trunk {
     // any thread count); the channels are split in blocks of whole vectors over the threads
     float[] ge = m.embedding().grad();
     int[] ids = batch.ids();
-    int lanes = VecOps.S.length();
+    int lanes = VectorMath.S.length();
     int groups = (cc + lanes - 1) / lanes;
     par.forRange(groups, 4, (g0, g1) -> {
       int c0 = g0 * lanes;
       int width = Math.min(cc, g1 * lanes) - c0;
-      for (int r = 0; r < n; r++) VecOps.axpy(1f, a.dres, r * cc + c0, ge, ids[r] * cc + c0, width);
+      for (int r = 0; r < n; r++) VectorMath.axpy(width, 1f, a.dres, r * cc + c0, ge, ids[r] * cc + c0);
     });
   }
 

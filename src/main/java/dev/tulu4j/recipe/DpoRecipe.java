@@ -6,8 +6,8 @@ import dev.tulu4j.dpo.DpoStep;
 import dev.tulu4j.dpo.ReferenceLogps;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.preference.PreferenceData;
-import dev.tulu4j.tensor.Gemms;
-import dev.tulu4j.tensor.Parallel;
+import dev.tulu4j.tensor.KernelConfig;
+import dev.tulu4j.tensor.Kernels;
 import dev.tulu4j.tokenizer.ChatTemplate;
 import dev.tulu4j.tokenizer.ConversationEncoder;
 import dev.tulu4j.tokenizer.TemplateChoice;
@@ -52,11 +52,10 @@ public final class DpoRecipe {
     log.printf("dpo: %d pairs (%d read, %d dropped: a response truncated away)%n",
         data.pairs().size(), data.read(), data.droppedTruncated());
     int padId = tok.padId() >= 0 ? tok.padId() : tok.eosIds().getFirst();
-    try (Parallel par = Parallel.create(cfg.train().resolvedThreads())) {
-      Gemms.Selection g = Gemms.select(cfg.gemm(), par);
+    try (Kernels kernels = Kernels.create(new KernelConfig(cfg.gemm(), cfg.train().resolvedThreads()))) {
       HfCheckpoint ck = HfCheckpoint.load(modelDir);
-      LlamaModel model = LlamaModel.fromTensors(ck.config(), ck.tensors(), g.gemm(), true);
-      log.printf("dpo: model %s (%,d parameters), gemm %s%n", modelDir, model.parameterCount(), g.reason());
+      LlamaModel model = LlamaModel.fromTensors(ck.config(), ck.tensors(), kernels.gemm(), kernels.parallel(), true);
+      log.printf("dpo: model %s (%,d parameters), gemm %s%n", modelDir, model.parameterCount(), kernels.gemmReason());
       double[][] ref = null;
       ReferenceLogps.Loaded loaded = null;
       if (cfg.lossType().needsReference()) {
@@ -70,7 +69,7 @@ public final class DpoRecipe {
       DpoStep step = new DpoStep(model, data.pairs(), ref,
           new DpoStep.Settings(cfg.lossType(), cfg.beta(), cfg.gammaBetaRatio(), cfg.rpoAlpha(), cfg.maxLength(), padId));
       Path tokFiles = hasTokenizerFiles(tokDir) ? tokDir : null;
-      TrainResult r = new TrainLoop(cfg.train(), model.parameters(), data.pairs().size(), step)
+      TrainResult r = new TrainLoop(cfg.train(), model.parameters(), data.pairs().size(), step, kernels.parallel())
           .saver(dir -> HfCheckpoint.save(dir, ck.config(), model.toTensors(), cfg.saveDtype(),
               HfCheckpoint.DEFAULT_SHARD_BYTES, tokFiles))
           .runConfig(cfg)

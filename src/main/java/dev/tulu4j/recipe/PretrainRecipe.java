@@ -62,7 +62,7 @@ public final class PretrainRecipe {
       Path ckptTokenizer = out.resolve("tokenizer");
       ModelFiles.writeTokenizerFolder(tokDir, ckptTokenizer, null);
       TrainLoop loop = new TrainLoop(train, model.parameters(), data.rows().size(),
-          new CausalLmStep(model, data.batcher(tok.padId())))
+          new CausalLmStep(model, data.batcher(tok.padId())), kernels.parallel())
           .saver(dir -> HfCheckpoint.save(dir, arch, model.toTensors(), cfg.saveDtype(),
               HfCheckpoint.DEFAULT_SHARD_BYTES, ckptTokenizer))
           .runConfig(cfg);

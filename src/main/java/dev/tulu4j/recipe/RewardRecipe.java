@@ -5,8 +5,8 @@ import dev.tulu4j.preference.EncodedPair;
 import dev.tulu4j.preference.PreferenceData;
 import dev.tulu4j.reward.RewardStep;
 import dev.tulu4j.reward.ScalarHeadModel;
-import dev.tulu4j.tensor.Gemms;
-import dev.tulu4j.tensor.Parallel;
+import dev.tulu4j.tensor.KernelConfig;
+import dev.tulu4j.tensor.Kernels;
 import dev.tulu4j.tokenizer.ConversationEncoder;
 import dev.tulu4j.tokenizer.TemplateChoice;
 import dev.tulu4j.tokenizer.Tokenizer;
@@ -35,7 +35,7 @@ public final class RewardRecipe {
     Path modelDir = ModelFiles.resolveModelDir(cfg.model());
     Path tokSrc = cfg.tokenizer() != null ? cfg.tokenizer() : modelDir;
     try (Tokenizer tok = Tokenizer.load(tokSrc);
-        Parallel par = Parallel.create(cfg.train().resolvedThreads())) {
+        Kernels kernels = Kernels.create(new KernelConfig(cfg.gemm(), cfg.train().resolvedThreads()))) {
       ConversationEncoder enc = new ConversationEncoder(tok, TemplateChoice.parse(cfg.template()).resolve(tok), cfg.maxLength());
       List<EncodedPair> train = new ArrayList<>(PreferenceData.load(cfg.data(), enc).pairs());
       List<EncodedPair> eval;
@@ -55,13 +55,13 @@ public final class RewardRecipe {
       }
       if (train.isEmpty()) throw new IllegalArgumentException("no training pairs left after holding out " + eval.size());
       int padId = tok.padId() >= 0 ? tok.padId() : tok.eosIds().getFirst();
-      Gemms.Selection g = Gemms.select(cfg.gemm(), par);
-      ScalarHeadModel rm = ScalarHeadModel.load(modelDir, cfg.headSeed(), g.gemm(), true);
+      ScalarHeadModel rm = ScalarHeadModel.load(modelDir, cfg.headSeed(), kernels.gemm(), true);
       int per = cfg.train().microBatch();
       double before = RewardStep.accuracy(RewardStep.rewards(rm, eval, per, cfg.maxLength(), padId));
       log.printf("reward: %d train pairs, %d held out; held-out accuracy before training %.4f%n", train.size(), eval.size(), before);
       Path tokDir = DpoRecipe.hasTokenizerFiles(tokSrc) ? tokSrc : null;
-      TrainResult r = new TrainLoop(cfg.train(), rm.parameters(), train.size(), new RewardStep(rm, train, cfg.maxLength(), padId))
+      TrainResult r = new TrainLoop(cfg.train(), rm.parameters(), train.size(), new RewardStep(rm, train, cfg.maxLength(), padId),
+          kernels.parallel())
           .saver(dir -> rm.save(dir, cfg.saveDtype(), tokDir))
           .runConfig(cfg)
           .run();

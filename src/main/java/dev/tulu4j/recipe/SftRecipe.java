@@ -62,7 +62,7 @@ public final class SftRecipe {
       ModelFiles.writeTokenizerFolder(tokDir, ckptTokenizer, template);
       var step = new CausalLmStep(model,
           Packer.batcher(data.examples(), cfg.maxSeqLength(), cfg.packing(), tok.padId()));
-      TrainLoop loop = new TrainLoop(train, model.parameters(), data.examples().size(), step)
+      TrainLoop loop = new TrainLoop(train, model.parameters(), data.examples().size(), step, kernels.parallel())
           .saver(dir -> HfCheckpoint.save(dir, model.config(), model.toTensors(), cfg.saveDtype(),
               HfCheckpoint.DEFAULT_SHARD_BYTES, ckptTokenizer))
           .runConfig(cfg);

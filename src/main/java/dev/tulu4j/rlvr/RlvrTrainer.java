@@ -124,9 +124,8 @@ public final class RlvrTrainer {
     List<Parameter> params = policy.parameters();
     AdamW opt = new AdamW(params, 0.9, 0.999, 1e-8, cfg.weightDecay());
     AdamW vopt = value == null ? null : new AdamW(value.parameters(), 0.9, 0.999, 1e-8, cfg.weightDecay());
-    int threads = cfg.threads() > 0 ? cfg.threads() : Runtime.getRuntime().availableProcessors();
-    opt.threads(threads);
-    if (vopt != null) vopt.threads(threads);
+    opt.runOn(policy.taskRunner()); // the kernels' pool: the optimizer has no threads of its own
+    if (vopt != null) vopt.runOn(policy.taskRunner());
     int totalUpdates = cfg.steps() * cfg.updatesPerStep();
     // LrSchedule needs a positive peak; lr = 0 keeps the shape and multiplies by 0 (see lr()).
     // The value model's schedule spans every step; the policy's spans only the steps after the PPO

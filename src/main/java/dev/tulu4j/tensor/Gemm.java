@@ -22,4 +22,13 @@ public interface Gemm {
 
   /** A short name for reports ("vector", "openblas", "naive"). */
   String name();
+
+  /**
+   * This GEMM confined to the calling thread, for kernels whose own tasks already are the parallel
+   * loop (the attention's per-(row, head, query block) products): a GEMM that fanned out again
+   * would only queue for the same cores. The default is this GEMM (it has no threads of its own).
+   */
+  default Gemm onCallingThread() {
+    return this;
+  }
 }

@@ -52,7 +52,9 @@ final class GemmArgs {
   static boolean trivial(int m, int n, int k, float alpha, float beta, float[] c, int cOff, int ldc) {
     if (m == 0 || n == 0) return true;
     if (k != 0 && alpha != 0f) return false;
-    if (beta != 1f) {
+    if (beta == 0f) {
+      for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f); // old C ignored, even NaN
+    } else if (beta != 1f) {
       for (int i = 0; i < m; i++) VectorMath.scale(n, beta, c, cOff + i * ldc);
     }
     return true;

@@ -28,6 +28,8 @@ public final class OpenBlasGemm implements Gemm {
   private static final int ROW_MAJOR = 101; // CBLAS_ORDER.CblasRowMajor
   private static final int NO_TRANS = 111; // CBLAS_TRANSPOSE.CblasNoTrans
   private static final int TRANS = 112; // CBLAS_TRANSPOSE.CblasTrans
+  /** {@link #onCallingThread()}: the Java kernels without workers. */
+  private static final Gemm CALLING_THREAD = new VectorGemm(Parallel.serial());
 
   private final int threads;
 
@@ -70,6 +72,16 @@ public final class OpenBlasGemm implements Gemm {
 
   public int threads() {
     return threads;
+  }
+
+  /**
+   * The pure-Java GEMM on the calling thread: OpenBLAS's thread count is process-wide
+   * ({@code openblas_set_num_threads}), so calling it from inside our pool's tasks would run its
+   * threads beside ours on the same cores.
+   */
+  @Override
+  public Gemm onCallingThread() {
+    return CALLING_THREAD;
   }
 
   /** The kernel family OpenBLAS selected at load time, e.g. "Haswell" or "SkylakeX". */

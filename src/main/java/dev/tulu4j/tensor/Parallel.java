@@ -21,7 +21,7 @@ import java.util.function.IntConsumer;
  * its own body) run serially on the calling thread; calls from two unrelated threads take turns.
  * The first exception thrown by a task is rethrown to the caller after every task has finished.
  */
-public final class Parallel implements AutoCloseable {
+public final class Parallel implements TaskRunner, AutoCloseable {
 
   /** A body over a contiguous range {@code [from, to)}. */
   @FunctionalInterface
@@ -71,6 +71,7 @@ public final class Parallel implements AutoCloseable {
   }
 
   /** Runs {@code body.accept(t)} for each {@code t} in {@code [0, tasks)}, spread over the pool. */
+  @Override
   public void parallelFor(int tasks, IntConsumer body) {
     if (tasks <= 0) {
       return;

@@ -76,6 +76,8 @@ public final class VectorGemm implements Gemm {
   /** Where {@link Gemms#routesToLarge} products go instead of the blocked kernel (null: nowhere). */
   private final Gemm large;
   private final AMode aMode;
+  /** {@link #onCallingThread()}, made on first use. */
+  private volatile VectorGemm callingThread;
 
   /**
    * Where the kernels read op(A): packed into MR-row tiles (the earlier design), in place when A is
@@ -125,6 +127,20 @@ public final class VectorGemm implements Gemm {
 
   public Blocking blocking() {
     return blocking;
+  }
+
+  /**
+   * The same kernels, blocking and A mode on a pool without workers. Large products stay here too:
+   * a product routed to another backend would run that backend's threads inside our tasks.
+   */
+  @Override
+  public VectorGemm onCallingThread() {
+    VectorGemm g = callingThread;
+    if (g == null) {
+      g = parallel.threads() == 1 && large == null ? this : new VectorGemm(Parallel.serial(), blocking, aMode, null);
+      callingThread = g;
+    }
+    return g;
   }
 
   /** The pool this GEMM splits its work over (models use it for their other kernels too). */

@@ -1,13 +1,17 @@
 package dev.tulu4j.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vectorized level-1 helpers ({@code dot}, {@code axpy}, {@code scale}) on float arrays with
- * offsets, in {@link FloatVector#SPECIES_PREFERRED} (16 lanes with AVX-512). Single-threaded: the
- * callers split work over a {@link Parallel} themselves.
+ * The vector primitives every kernel shares, on float arrays with offsets, in
+ * {@link FloatVector#SPECIES_PREFERRED} (16 lanes with AVX-512), each with a scalar tail so any
+ * length works: dot products, {@code axpy}, {@code scale}, sum of squares, max, and the softmax's
+ * {@code exp(x − shift)} sums ({@link VectorExp}). Single-threaded: the callers split work over a
+ * {@link Parallel} themselves. Argument order: reductions take {@code (x, xOff, [y, yOff,] n)};
+ * updates follow level-1 BLAS, {@code (n, alpha, x, xOff[, y, yOff])}.
  *
  * <p>Every horizontal sum goes through {@link #sum(FloatVector)}, whose order is fixed, never
  * {@code reduceLanes(ADD)}: the Vector API leaves that order unspecified, and C2's intrinsic does sum
@@ -15,8 +19,10 @@ import jdk.incubator.vector.VectorSpecies;
  * depend on how hot the code was (issue #3: resume must be bit-identical).
  */
 public final class VectorMath {
-  static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-  static final int L = S.length();
+  /** The species of every kernel: the widest the CPU has (16 floats with AVX-512). */
+  public static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  /** Lanes of {@link #S}. */
+  public static final int L = S.length();
 
   // butterfly partners lane i <-> lane i^h (null where h >= L: that step is skipped)
   private static final VectorShuffle<Float> X1 = partner(1), X2 = partner(2), X4 = partner(4),
@@ -104,12 +110,11 @@ public final class VectorMath {
     }
   }
 
-  /** {@code x[off+i] *= alpha}; with {@code alpha == 0} the old values (even NaN) become 0. */
+  /**
+   * {@code x[off+i] *= alpha}, a plain IEEE multiply (with {@code alpha == 0} a NaN stays NaN; BLAS's
+   * "beta 0 clears C" is the GEMM's business, {@code GemmArgs.trivial}).
+   */
   public static void scale(int n, float alpha, float[] x, int off) {
-    if (alpha == 0f) {
-      java.util.Arrays.fill(x, off, off + n, 0f);
-      return;
-    }
     int i = 0;
     for (; i <= n - L; i += L) {
       FloatVector.fromArray(S, x, off + i).mul(alpha).intoArray(x, off + i);
@@ -117,6 +122,73 @@ public final class VectorMath {
     for (; i < n; i++) {
       x[off + i] *= alpha;
     }
+  }
+
+  /**
+   * {@code Σ x[xOff+i]·y[yOff+i]} for {@code i < n} in <em>one</em> accumulator chain (then
+   * {@link #sum}): the order the model's kernels (RMSNorm, attention backward) were written and
+   * pinned with. {@link #dot} (four chains) rounds differently, so the two are not interchangeable
+   * without changing results bit for bit.
+   */
+  public static float dotOneChain(float[] x, int xOff, float[] y, int yOff, int n) {
+    int i = 0;
+    int bound = S.loopBound(n);
+    FloatVector acc = FloatVector.zero(S);
+    for (; i < bound; i += L)
+      acc = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), acc);
+    float s = sum(acc);
+    for (; i < n; i++) s += x[xOff + i] * y[yOff + i];
+    return s;
+  }
+
+  /** {@code Σ x[off+i]²}, as {@link #dotOneChain} of x with itself. */
+  public static float sumSq(float[] x, int off, int n) {
+    return dotOneChain(x, off, x, off, n);
+  }
+
+  /** {@code max x[off+i]} for {@code i < n} (−∞ when n = 0). */
+  public static float max(float[] x, int off, int n) {
+    int i = 0;
+    int bound = S.loopBound(n);
+    float m = Float.NEGATIVE_INFINITY;
+    if (bound > 0) {
+      FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+      for (; i < bound; i += L) acc = acc.max(FloatVector.fromArray(S, x, off + i));
+      m = acc.reduceLanes(VectorOperators.MAX); // max is associative and commutative: any order, same bits
+    }
+    for (; i < n; i++) m = Math.max(m, x[off + i]);
+    return m;
+  }
+
+  /** {@code x[off+i] = exp(x[off+i] − shift)} in place; returns the sum of the new values. */
+  public static float expShiftSum(float[] x, int off, int n, float shift) {
+    int i = 0;
+    int bound = S.loopBound(n);
+    FloatVector acc = FloatVector.zero(S);
+    for (; i < bound; i += L) {
+      FloatVector e = VectorExp.exp(FloatVector.fromArray(S, x, off + i).sub(shift));
+      e.intoArray(x, off + i);
+      acc = acc.add(e);
+    }
+    float s = sum(acc);
+    for (; i < n; i++) {
+      float e = VectorExp.exp(x[off + i] - shift);
+      x[off + i] = e;
+      s += e;
+    }
+    return s;
+  }
+
+  /** {@code Σ exp(x[off+i] − shift)}, x unchanged. */
+  public static float sumExpShift(float[] x, int off, int n, float shift) {
+    int i = 0;
+    int bound = S.loopBound(n);
+    FloatVector acc = FloatVector.zero(S);
+    for (; i < bound; i += L)
+      acc = acc.add(VectorExp.exp(FloatVector.fromArray(S, x, off + i).sub(shift)));
+    float s = sum(acc);
+    for (; i < n; i++) s += VectorExp.exp(x[off + i] - shift);
+    return s;
   }
 
   /**

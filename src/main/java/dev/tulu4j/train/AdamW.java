@@ -1,15 +1,13 @@
 package dev.tulu4j.train;
 
 import dev.tulu4j.model.Parameter;
-import dev.tulu4j.model.TaskRunner;
+import dev.tulu4j.tensor.TaskRunner;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -25,11 +23,15 @@ import jdk.incubator.vector.VectorSpecies;
  *   θ  = θ − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)
  * </pre>
  *
- * One fused, vectorised pass reads (θ, g, m, v) once and writes (θ, m, v) once. The moments are
- * fp32, one pair per parameter, keyed by the parameter's name; {@link #save}/{@link #load} persist
- * them with the step count.
+ * One fused, vectorised pass reads (θ, g, m, v) once and writes (θ, m, v) once, in chunks of
+ * {@value #CHUNK} elements that run as the tasks of a {@link TaskRunner} ({@link #runOn}: the
+ * model's pool, so the optimizer has no threads of its own; default: the calling thread). The
+ * update is elementwise with no reduction, and every chunk starts at a multiple of the vector
+ * length, so the result does not depend on the runner. The moments are fp32, one pair per
+ * parameter, keyed by the parameter's name; {@link #save}/{@link #load} persist them with the step
+ * count.
  */
-public final class AdamW implements AutoCloseable {
+public final class AdamW {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
   private static final int CHUNK = 1 << 16;
   private static final FloatVector ZERO = FloatVector.zero(S);
@@ -42,9 +44,7 @@ public final class AdamW implements AutoCloseable {
   private final double eps;
   private final double weightDecay;
   private long step;
-  private int threads = 1;
-  private ForkJoinPool pool;
-  private TaskRunner runner;
+  private TaskRunner runner = TaskRunner.serial();
 
   public AdamW(List<Parameter> params, double beta1, double beta2, double eps, double weightDecay) {
     this.params = List.copyOf(params);
@@ -67,26 +67,11 @@ public final class AdamW implements AutoCloseable {
   }
 
   /**
-   * Splits each step over {@code n} threads (chunks of {@value #CHUNK} elements; the update is
-   * elementwise, so the result does not depend on the thread count). Default 1.
-   */
-  public AdamW threads(int n) {
-    if (n < 1) throw new IllegalArgumentException("threads must be >= 1, got " + n);
-    this.threads = n;
-    this.runner = null;
-    close();
-    this.pool = n == 1 ? null : new ForkJoinPool(n);
-    return this;
-  }
-
-  /**
-   * Runs each step's chunks as the tasks of {@code runner} (e.g. the model's
-   * {@link dev.tulu4j.model.LlamaModel#taskRunner()}, so the optimizer uses the kernels' threads
-   * instead of a pool of its own). Replaces {@link #threads(int)}; the result is the same.
+   * Runs each step's chunks as the tasks of {@code runner}: the model's pool
+   * ({@link dev.tulu4j.model.LlamaModel#taskRunner()}, {@code Kernels.parallel()}), so the optimizer
+   * uses the kernels' threads. The result is the same on any runner.
    */
   public AdamW runOn(TaskRunner runner) {
-    close();
-    this.pool = null;
     this.runner = java.util.Objects.requireNonNull(runner, "runner");
     return this;
   }
@@ -116,37 +101,13 @@ public final class AdamW implements AutoCloseable {
     List<long[]> work = new ArrayList<>();
     for (int i = 0; i < params.size(); i++)
       for (int from = 0; from < params.get(i).data().length; from += CHUNK) work.add(new long[] {i, from});
-    if (runner != null) {
-      runner.parallelFor(work.size(), w -> {
-        int i = (int) work.get(w)[0];
-        int from = (int) work.get(w)[1];
-        Parameter p = params.get(i);
-        update(p.data(), p.grad(), m[i], v[i], from, Math.min(p.data().length, from + CHUNK), (float) gradScale,
-            p.decay() ? decayOn : 1f, (float) beta1, (float) beta2, stepSize, invBc2Sqrt, (float) eps, zeroGrads);
-      });
-      return;
-    }
-    Runnable[] parts = new Runnable[Math.min(threads, Math.max(1, work.size()))];
-    for (int t = 0; t < parts.length; t++) {
-      int first = t;
-      parts[t] = () -> {
-        for (int w = first; w < work.size(); w += parts.length) {
-          int i = (int) work.get(w)[0];
-          int from = (int) work.get(w)[1];
-          Parameter p = params.get(i);
-          int to = Math.min(p.data().length, from + CHUNK);
-          update(p.data(), p.grad(), m[i], v[i], from, to, (float) gradScale, p.decay() ? decayOn : 1f,
-              (float) beta1, (float) beta2, stepSize, invBc2Sqrt, (float) eps, zeroGrads);
-        }
-      };
-    }
-    if (pool == null || parts.length == 1) {
-      for (Runnable r : parts) r.run();
-    } else {
-      List<ForkJoinTask<?>> tasks = new ArrayList<>();
-      for (Runnable r : parts) tasks.add(pool.submit(r));
-      for (ForkJoinTask<?> t : tasks) t.join();
-    }
+    runner.parallelFor(work.size(), w -> {
+      int i = (int) work.get(w)[0];
+      int from = (int) work.get(w)[1];
+      Parameter p = params.get(i);
+      update(p.data(), p.grad(), m[i], v[i], from, Math.min(p.data().length, from + CHUNK), (float) gradScale,
+          p.decay() ? decayOn : 1f, (float) beta1, (float) beta2, stepSize, invBc2Sqrt, (float) eps, zeroGrads);
+    });
   }
 
   /** The fused kernel over one tensor; the scalar tail repeats the vector arithmetic. */
@@ -202,11 +163,5 @@ public final class AdamW implements AutoCloseable {
       targets.add(v[i]);
     }
     step = FloatTensors.readInto(file, names, targets);
-  }
-
-  /** Stops the worker threads of {@link #threads(int)} (if any). */
-  @Override
-  public void close() {
-    if (pool != null) pool.shutdown();
   }
 }

@@ -2,6 +2,7 @@ package dev.tulu4j.train;
 
 import dev.tulu4j.config.ConfigYaml;
 import dev.tulu4j.model.Parameter;
+import dev.tulu4j.tensor.TaskRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -38,6 +39,7 @@ public final class TrainLoop {
   private final List<Parameter> params;
   private final int datasetSize;
   private final StepFunction fn;
+  private final TaskRunner runner;
   private ModelSaver saver = ModelSaver.none();
   private Record runConfig;
   private Checkpointer.SaveHook saveHook = phase -> {};
@@ -47,11 +49,14 @@ public final class TrainLoop {
    * @param params the trainable parameters (grad buffers present, unique names); weight decay follows each one's {@link Parameter#decay()}
    *     flag, further restricted by {@code optim.no_decay}
    * @param datasetSize number of examples the step function can be asked for (indices 0..n-1)
+   * @param runner where the optimizer's update runs: the model's pool ({@code Kernels.parallel()},
+   *     {@code LlamaModel.taskRunner()}), so a run has one set of threads
    */
-  public TrainLoop(TrainConfig cfg, List<Parameter> params, int datasetSize, StepFunction fn) {
+  public TrainLoop(TrainConfig cfg, List<Parameter> params, int datasetSize, StepFunction fn, TaskRunner runner) {
     this.cfg = cfg;
     this.datasetSize = datasetSize;
     this.fn = fn;
+    this.runner = java.util.Objects.requireNonNull(runner, "runner");
     this.runConfig = cfg;
     List<String> noDecay = cfg.optim().noDecay();
     List<Parameter> ps = new ArrayList<>(params.size());
@@ -94,7 +99,7 @@ public final class TrainLoop {
   public TrainResult run() throws IOException {
     int total = cfg.totalSteps(datasetSize);
     LrSchedule schedule = LrSchedule.of(cfg.optim(), total);
-    AdamW opt = new AdamW(params, cfg.optim()).threads(cfg.resolvedThreads());
+    AdamW opt = new AdamW(params, cfg.optim()).runOn(runner);
     DataOrder order = new DataOrder(datasetSize, cfg.seed());
     Rng rng = new Rng(Rng.mix(cfg.seed() ^ RNG_SALT));
     String configYaml = ConfigYaml.render(runConfig);
@@ -128,8 +133,7 @@ public final class TrainLoop {
     long runStart = System.nanoTime();
     LossReduction red = cfg.lossReduction();
     int accum = cfg.gradAccum();
-    try (opt;
-        Metrics metrics = Metrics.open(cfg.outDir().resolve("metrics.jsonl"), step);
+    try (Metrics metrics = Metrics.open(cfg.outDir().resolve("metrics.jsonl"), step);
         Progress bar = new Progress(cfg.progress(), step, total)) {
       GradOps.zero(params);
       while (step < total) {

@@ -18,6 +18,12 @@ class BenchCommandTest {
     assertThat(rc).isZero();
     JsonNode doc = new ObjectMapper().readTree(json.toFile());
     assertThat(doc.get("threads").asInt()).isEqualTo(2);
+    // the CPU the figures came from, and the peak the utilisation column divides by
+    dev.tulu4j.tensor.CpuInfo cpu = dev.tulu4j.tensor.CpuInfo.detect();
+    assertThat(doc.get("cpu").get("modelName").asText()).isEqualTo(cpu.modelName());
+    assertThat(doc.get("cpu").get("family").asInt()).isEqualTo(cpu.family());
+    assertThat(doc.get("peakGflops").asDouble()).isEqualTo(cpu.assumedPeak(2).gflops());
+    assertThat(doc.get("peakSource").asText()).isEqualTo(cpu.assumedPeak(2).source());
     JsonNode rows = doc.get("results");
     assertThat(rows).hasSize(4);
     assertThat(rows.get(0).get("backend").asText()).isEqualTo("vector");
@@ -26,6 +32,14 @@ class BenchCommandTest {
     for (JsonNode r : rows) {
       assertThat(r.get("medianGflops").asDouble()).isPositive();
     }
+  }
+
+  @Test
+  void textOutputNamesTheCpuAndAGivenPeak() {
+    CliRun r = CliRun.of("bench", "gemm", "--size", "8", "--backend", "vector", "--threads", "1", "--reps", "1",
+        "--warmup-seconds", "0", "--peak", "100");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).contains("cpu: " + dev.tulu4j.tensor.CpuInfo.detect().describe() + "; peak 100 GFLOP/s (--peak)");
   }
 
   @Test

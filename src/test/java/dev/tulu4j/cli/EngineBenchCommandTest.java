@@ -44,8 +44,22 @@ class EngineBenchCommandTest {
     assertThat(tr.get("bench").asText()).isEqualTo("train");
     double fpt = LlamaModel.trainingFlopsPerToken(LlamaConfig.tiny(), 16);
     assertThat(tr.get("flopsPerToken").asDouble()).isEqualTo(fpt);
-    assertThat(tr.get("mfu").asDouble()).isCloseTo(tr.get("gflops").asDouble() / 480, Offset.offset(1e-12));
+    // default peak: the detected CPU's (or the marked Zen 5 assumption) for the one thread asked for
+    assertThat(doc.get("peakGflops").asDouble()).isEqualTo(dev.tulu4j.tensor.CpuInfo.detect().assumedPeak(1).gflops());
+    assertThat(doc.get("cpu").get("modelName").asText()).isEqualTo(dev.tulu4j.tensor.CpuInfo.detect().modelName());
+    assertThat(tr.get("mfu").asDouble()).isCloseTo(tr.get("gflops").asDouble() / doc.get("peakGflops").asDouble(), Offset.offset(1e-12));
     assertThat(tr.get("gflops").asDouble()).isCloseTo(32 / tr.get("medianSeconds").asDouble() * fpt / 1e9, Percentage.withPercentage(1e-6));
+  }
+
+  /** --gemm-profile prints a per-shape table after the workload, attention blocks included; --peak is used as given. */
+  @Test
+  void gemmProfilePrintsTheShapes() {
+    CliRun r = CliRun.of("bench", "train", "--shape", "tiny", "--batch", "1", "--seq", "16", "--steps", "1", "--warmup", "0",
+        "--gemm", "vector", "--threads", "1", "--peak", "100", "--gemm-profile");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).contains("MFU peak 100 GFLOP/s (--peak)").contains("gemm profile, tiny train")
+        .contains("NT    16x  768x  256") // the QKV projection, x·Wᵀ
+        .contains("NT    16x   16x   32"); // an attention block's scores, Q·Kᵀ (head dim 32)
   }
 
   /** The peer script's weights per batch-1 decode step for the 135M shape: 538 MB of fp32 (STACK.md). */

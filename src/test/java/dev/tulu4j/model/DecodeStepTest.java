@@ -3,7 +3,9 @@ package dev.tulu4j.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tulu4j.io.Tensor;
+import dev.tulu4j.tensor.DecodeGemm;
 import dev.tulu4j.tensor.Parallel;
+import dev.tulu4j.tensor.TaskRunner;
 import dev.tulu4j.tensor.VectorGemm;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

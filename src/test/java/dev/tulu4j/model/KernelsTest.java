@@ -3,7 +3,10 @@ package dev.tulu4j.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.tulu4j.tensor.Gemm;
 import dev.tulu4j.tensor.NaiveGemm;
+import dev.tulu4j.tensor.Parallel;
+import dev.tulu4j.tensor.VectorGemm;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -11,6 +14,8 @@ import org.junit.jupiter.api.Test;
 /** Each fast kernel against a scalar float64 reference on odd shapes (lengths not multiples of 16). */
 class KernelsTest {
   private static final ModelParallel P = ModelParallel.common();
+  /** The attention blocks' GEMM as the vector backend gives it ({@link Gemm#onCallingThread()}). */
+  private static final Gemm TASK_GEMM = new VectorGemm(Parallel.create(2)).onCallingThread();
   private final Random rnd = new Random(1234);
 
   private float[] randn(int n, double std) {
@@ -145,9 +150,9 @@ class KernelsTest {
     int[] start = new int[n];
     if (b > 1) for (int i = 0; i < t; i++) start[t + i] = i < t / 2 ? 0 : t / 2;
     float[] out = new float[n * qw], lse = new float[n * heads];
-    Attention.forward(P, q, k, v, out, lse, b, t, heads, kvh, d, start);
+    Attention.forward(P, TASK_GEMM, q, k, v, out, lse, b, t, heads, kvh, d, start);
     float[] dq = new float[n * qw], dk = randn(n * kw, 1), dv = randn(n * kw, 1); // overwritten
-    Attention.backward(P, q, k, v, out, lse, dout, dq, dk, dv, b, t, heads, kvh, d, start);
+    Attention.backward(P, TASK_GEMM, q, k, v, out, lse, dout, dq, dk, dv, b, t, heads, kvh, d, start);
     double[] ro = new double[n * qw], rl = new double[n * heads], rdq = new double[n * qw],
         rdk = new double[n * kw], rdv = new double[n * kw];
     double sc = 1 / Math.sqrt(d);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.tulu4j.io.Tensor;
 import dev.tulu4j.tensor.NaiveGemm;
+import dev.tulu4j.tensor.TaskRunner;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -2,6 +2,8 @@ package dev.tulu4j.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tulu4j.tensor.TaskRunner;
+import dev.tulu4j.tensor.VectorMath;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -33,7 +35,7 @@ class RmsNormBackwardTest {
       float[] tmp = new float[c];
       for (int r = 0; r < rows; r++) {
         for (int i = 0; i < c; i++) tmp[i] = dy[r * c + i] * x[r * c + i];
-        VecOps.axpy(rstd[r], tmp, 0, want, 0, c);
+        VectorMath.axpy(c, rstd[r], tmp, 0, want, 0);
       }
       for (TaskRunner runner : new TaskRunner[] {TaskRunner.serial(), TaskRunner.commonPool()}) {
         float[] dw = dw0.clone();

@@ -2,6 +2,7 @@ package dev.tulu4j.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tulu4j.tensor.VectorMath;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class SwiGluTailTest {
   @Test
   void tailElementsEqualVectorLanesBitForBit() {
-    int l = VecOps.S.length();
+    int l = VectorMath.S.length();
     Random r = new Random(5);
     for (int t = 0; t < 200; t++) {
       int n = 2 * l; // all vector
@@ -40,15 +41,15 @@ class SwiGluTailTest {
 
   @Test
   void softmaxTailEqualsVectorLanes() {
-    int l = VecOps.S.length();
+    int l = VectorMath.S.length();
     Random r = new Random(6);
     float[] x = new float[2 * l];
     for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() * 5);
     float[] v = x.clone();
-    VecOps.expShiftSum(v, 0, v.length, 1.5f);
+    VectorMath.expShiftSum(v, 0, v.length, 1.5f);
     for (int i = 0; i < x.length; i++) {
       float[] one = {x[i]};
-      VecOps.expShiftSum(one, 0, 1, 1.5f);
+      VectorMath.expShiftSum(one, 0, 1, 1.5f);
       assertThat(Float.floatToRawIntBits(one[0])).isEqualTo(Float.floatToRawIntBits(v[i]));
     }
   }

@@ -2,6 +2,7 @@ package dev.tulu4j.model;
 
 import dev.tulu4j.tensor.Parallel;
 import dev.tulu4j.tensor.VectorGemm;
+import dev.tulu4j.tensor.VectorMath;
 import dev.tulu4j.train.GradOps;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -87,18 +88,18 @@ public final class TierProbeMain {
     Map<String, float[]> run() {
       Map<String, float[]> out = new LinkedHashMap<>();
       float[] dots = new float[200];
-      for (int n = 1; n <= 200; n++) dots[n - 1] = VecOps.dot(a, n, b, 2 * n, n + 300);
-      out.put("VecOps.dot", dots);
+      for (int n = 1; n <= 200; n++) dots[n - 1] = VectorMath.dotOneChain(a, n, b, 2 * n, n + 300);
+      out.put("VectorMath.dotOneChain", dots);
 
       float[] soft = logits.clone();
-      float m = VecOps.max(soft, 0, soft.length);
-      float l = VecOps.expShiftSum(soft, 0, soft.length, m);
-      float s2 = VecOps.sumExpShift(logits, 0, logits.length, m);
+      float m = VectorMath.max(soft, 0, soft.length);
+      float l = VectorMath.expShiftSum(soft, 0, soft.length, m);
+      float s2 = VectorMath.sumExpShift(logits, 0, logits.length, m);
       float[] softOut = java.util.Arrays.copyOf(soft, soft.length + 3);
       softOut[soft.length] = m;
       softOut[soft.length + 1] = l;
       softOut[soft.length + 2] = s2;
-      out.put("VecOps.softmax", softOut);
+      out.put("VectorMath.softmax", softOut);
 
       float[] h = new float[gate.length], dgate = new float[gate.length], dup = new float[gate.length];
       SwiGlu.forward(PAR, gate, up, h, gate.length);

@@ -1,5 +1,6 @@
 package dev.tulu4j.recipe;
 
+import com.fasterxml.jackson.databind.*;
 import dev.tulu4j.config.ConfigLoader;
 import dev.tulu4j.data.*;
 import dev.tulu4j.dpo.*;
@@ -10,10 +11,10 @@ import dev.tulu4j.model.*;
 import dev.tulu4j.preference.*;
 import dev.tulu4j.recipe.*;
 import dev.tulu4j.tensor.*;
+import dev.tulu4j.tensor.TaskRunner;
 import dev.tulu4j.tokenizer.*;
 import dev.tulu4j.train.*;
 import dev.tulu4j.verify.*;
-import com.fasterxml.jackson.databind.*;
 import java.nio.file.*;
 import java.util.*;
 
@@ -63,7 +64,7 @@ public class DpoMeasurement {
       return new StepStats(lp.lossSum(), n);
     };
     long t0 = System.nanoTime();
-    TrainResult r = new TrainLoop(tc, m.parameters(), ids.size(), fn)
+    TrainResult r = new TrainLoop(tc, m.parameters(), ids.size(), fn, m.taskRunner())
         .saver(dir -> HfCheckpoint.save(dir, cfg, m.toTensors(), DType.F32, HfCheckpoint.DEFAULT_SHARD_BYTES, W.resolve("tok")))
         .run();
     System.out.printf("sft: %d steps, loss %.4f -> %.4f, %.1f s, %s%n", r.steps(), r.losses().getFirst(), r.lastLoss(),

@@ -1,5 +1,6 @@
 package dev.tulu4j.tensor;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.SplittableRandom;
@@ -33,6 +34,37 @@ class VectorGemmTest {
           int k = ODD[(m + 3 * n) % ODD.length];
           GemmCheck.check(g, GemmCheck.plain(ta, tb, m, n, k), seed++);
         }
+      }
+    }
+  }
+
+  /**
+   * The calling-thread view (the attention blocks' GEMM) keeps the blocking and drops the pool and
+   * the large-product route; on attention-shaped products (rows ≤ 64, depth = head dim, and the
+   * transposed-A gradients) it gives the bits the two-thread GEMM gives.
+   */
+  @Test
+  void onCallingThreadKeepsTheKernelsWithoutThePool() {
+    VectorGemm pooled = new VectorGemm(TWO, new VectorGemm.Blocking(48, 64, 256)).routingLargeTo(new NaiveGemm());
+    VectorGemm own = pooled.onCallingThread();
+    assertThat(own.parallel().threads()).isEqualTo(1);
+    assertThat(own.large()).isNull();
+    assertThat(own.blocking()).isEqualTo(pooled.blocking());
+    assertThat(own.onCallingThread()).isSameAs(own);
+    assertThat(pooled.onCallingThread()).isSameAs(own);
+    assertThat(new NaiveGemm().onCallingThread()).isInstanceOf(NaiveGemm.class);
+    SplittableRandom rnd = new SplittableRandom(5);
+    int[][] shapes = {{64, 200, 64, 0}, {17, 80, 32, 0}, {64, 64, 200, 1}, {200, 64, 64, 2}, {1, 130, 64, 0}, {5, 1, 64, 0}};
+    for (int[] sh : shapes) {
+      int m = sh[0], n = sh[1], k = sh[2];
+      boolean ta = sh[3] == 2, tb = sh[3] == 0;
+      float[] a = GemmCheck.random(rnd, m * k), b = GemmCheck.random(rnd, k * n);
+      float[] c1 = GemmCheck.random(rnd, m * n), c2 = c1.clone();
+      pooled.sgemm(ta, tb, m, n, k, 0.7f, a, 0, ta ? m : k, b, 0, tb ? k : n, 1f, c1, 0, n);
+      own.sgemm(ta, tb, m, n, k, 0.7f, a, 0, ta ? m : k, b, 0, tb ? k : n, 1f, c2, 0, n);
+      for (int i = 0; i < c1.length; i++) {
+        assertThat(Float.floatToRawIntBits(c2[i])).as("%s %d", java.util.Arrays.toString(sh), i)
+            .isEqualTo(Float.floatToRawIntBits(c1[i]));
       }
     }
   }

@@ -20,7 +20,8 @@ public final class AdamWBench {
       for (int j = 0; j < per; j += 97) g[j] = 1e-3f * (j % 13 - 6);
       ps.add(new Parameter("p" + i, new int[] {per}, new float[per], g, i % 2 == 0));
     }
-    AdamW opt = new AdamW(ps, 0.9, 0.999, 1e-8, 0.01).threads(threads);
+    dev.tulu4j.tensor.Parallel pool = dev.tulu4j.tensor.Parallel.create(threads);
+    AdamW opt = new AdamW(ps, 0.9, 0.999, 1e-8, 0.01).runOn(pool);
     for (int w = 0; w < 3; w++) opt.step(1e-4, 1.0);
     int reps = 10;
     long t0 = System.nanoTime();
@@ -28,5 +29,6 @@ public final class AdamWBench {
     double ms = (System.nanoTime() - t0) / 1e6 / reps;
     double gb = total * 7.0 * 4 / 1e9; // read θ g m v, write θ m v
     System.out.printf("AdamW %d params, %d thread(s): %.1f ms/step, %.1f GB/s effective%n", total, threads, ms, gb / (ms / 1e3));
+    pool.close();
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.tulu4j.model.Parameter;
+import dev.tulu4j.tensor.TaskRunner;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -122,20 +123,22 @@ class AdamWTest {
       init[i] = (float) r.nextGaussian();
       grad[i] = (float) r.nextGaussian();
     }
-    float[][] out = new float[3][];
-    for (int t = 1; t <= 3; t++) {
+    // the calling thread, the kernels' pool with 2 and 3 threads, and the common fork-join pool
+    dev.tulu4j.tensor.Parallel two = dev.tulu4j.tensor.Parallel.create(2);
+    dev.tulu4j.tensor.Parallel three = dev.tulu4j.tensor.Parallel.create(3);
+    TaskRunner[] runners = {TaskRunner.serial(), two, three, TaskRunner.commonPool()};
+    float[][] out = new float[runners.length][];
+    for (int t = 0; t < runners.length; t++) {
       Parameter p = new Parameter("w", new int[] {init.length}, init.clone(), grad.clone(), true);
       Parameter q = param("b", new float[] {1f, 2f}, false);
-      AdamW opt = new AdamW(List.of(p, q), 0.9, 0.999, 1e-8, 0.1);
-      // t = 3: the chunks as tasks of a (common-pool) task runner instead of a pool of its own
-      if (t < 3) opt.threads(t);
-      else opt.runOn(dev.tulu4j.model.TaskRunner.commonPool());
+      AdamW opt = new AdamW(List.of(p, q), 0.9, 0.999, 1e-8, 0.1).runOn(runners[t]);
       for (int s = 0; s < 3; s++) opt.step(1e-3, 0.5);
       opt.step(1e-3, 0.5, true);
       assertThat(p.grad()).containsOnly(0f);
-      out[t - 1] = p.data();
+      out[t] = p.data();
     }
-    assertThat(out[1]).containsExactly(out[0]);
-    assertThat(out[2]).containsExactly(out[0]);
+    two.close();
+    three.close();
+    for (int t = 1; t < runners.length; t++) assertThat(out[t]).as("runner %d", t).containsExactly(out[0]);
   }
 }

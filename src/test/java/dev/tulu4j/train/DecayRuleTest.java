@@ -3,6 +3,7 @@ package dev.tulu4j.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tulu4j.model.Parameter;
+import dev.tulu4j.tensor.TaskRunner;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class DecayRuleTest {
     ToyRegression viaFlag = new ToyRegression(TrainLoopTest.N, 7);
     List<Parameter> off = viaFlag.params.stream()
         .map(p -> new Parameter(p.name(), p.shape(), p.data(), p.grad(), false)).toList();
-    new TrainLoop(TrainLoopTest.cfg(dir.resolve("b"), "optim.weight_decay=0.5"), off, viaFlag.size(), viaFlag).run();
+    new TrainLoop(TrainLoopTest.cfg(dir.resolve("b"), "optim.weight_decay=0.5"), off, viaFlag.size(), viaFlag, TaskRunner.serial()).run();
     ToyRegression decayed = new ToyRegression(TrainLoopTest.N, 7);
     TrainLoopTest.train(TrainLoopTest.cfg(dir.resolve("c"), "optim.weight_decay=0.5"), decayed);
     assertThat(ToyRegression.hash(viaKey.params)).isEqualTo(ToyRegression.hash(viaFlag.params))

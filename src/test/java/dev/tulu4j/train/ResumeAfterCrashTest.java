@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tulu4j.tensor.TaskRunner;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -78,7 +79,7 @@ class ResumeAfterCrashTest {
     ToyRegression toy = new ToyRegression(TrainLoopTest.N, 7);
     long[] step = {0};
     // keep_last=1 so the save of step 8 also prunes step 4 (the prune-renamed phase)
-    TrainLoop loop = new TrainLoop(TrainLoopTest.cfg(out, "keep_last=1"), toy.params, toy.size(), toy)
+    TrainLoop loop = new TrainLoop(TrainLoopTest.cfg(out, "keep_last=1"), toy.params, toy.size(), toy, TaskRunner.serial())
         .saver(d -> Files.writeString(d.resolve("config.json"), "{}"))
         .onStep(m -> step[0] = m.step())
         .saveHook(p -> {

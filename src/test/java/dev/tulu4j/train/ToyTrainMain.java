@@ -1,6 +1,7 @@
 package dev.tulu4j.train;
 
 import dev.tulu4j.config.ConfigLoader;
+import dev.tulu4j.tensor.TaskRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ public final class ToyTrainMain {
     TrainConfig cfg = ConfigLoader.fromOverrides(overrides, TrainConfig.class);
     ToyRegression toy = new ToyRegression(TrainLoopTest.N, 7);
     long[] saving = {-1};
-    new TrainLoop(cfg, toy.params, toy.size(), toy)
+    new TrainLoop(cfg, toy.params, toy.size(), toy, TaskRunner.serial())
         .saver(dir -> Files.writeString(dir.resolve("config.json"), "{\"toy\": true}"))
         .onStep(m -> {
           saving[0] = m.step();

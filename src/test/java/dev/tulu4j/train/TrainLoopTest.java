@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tulu4j.config.ConfigLoader;
 import dev.tulu4j.model.Parameter;
+import dev.tulu4j.tensor.TaskRunner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ class TrainLoopTest {
   }
 
   static TrainResult train(TrainConfig c, ToyRegression toy) throws IOException {
-    return new TrainLoop(c, toy.params, toy.size(), toy).run();
+    return new TrainLoop(c, toy.params, toy.size(), toy, TaskRunner.serial()).run();
   }
 
   /** Tülu 3 sum reduction: batch 8 × accumulation 1 equals batch 1 × accumulation 8, bit for bit. */
@@ -118,7 +119,7 @@ class TrainLoopTest {
     ToyRegression toy = new ToyRegression(N, 7);
     toy.nanAtStep = 6; // the 7th step
     String[] before = new String[1];
-    TrainLoop loop = new TrainLoop(cfg(dir), toy.params, toy.size(), toy)
+    TrainLoop loop = new TrainLoop(cfg(dir), toy.params, toy.size(), toy, TaskRunner.serial())
         .onStep(m -> before[0] = ToyRegression.hash(toy.params));
     assertThatThrownBy(loop::run).isInstanceOf(TrainingDivergedException.class)
         .hasMessageContaining("step 7: loss NaN").hasMessageContaining("step-000004");

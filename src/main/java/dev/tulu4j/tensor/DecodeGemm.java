@@ -1,4 +1,4 @@
-package dev.tulu4j.model;
+package dev.tulu4j.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  * and each output column j is accumulated as
  * {@code acc[i0 .. i0+L) += xt[p, i0 .. i0+L) · W[j, p]} for p = 0 .. k−1 (one broadcast weight).
  *
- * <p>Why: the few-rows kernel that vectorises over k ({@code tensor.FewRowsGemm}) ends every output
+ * <p>Why: the few-rows kernel that vectorises over k ({@link FewRowsGemm}) ends every output
  * with a horizontal sum, which at the tiny model's k = 256 costs more than the 16 FMAs it closes
  * (the profile in docs/PERFORMANCE.md, "Decode, round 3"). Here there is no reduction at all: every
  * output is one fused-multiply-add chain over p in order, so its bits do not depend on the JIT tier,
@@ -18,19 +18,25 @@ import jdk.incubator.vector.VectorSpecies;
  * 2 loads of xt and 6 scalar broadcasts per 12 FMAs. Lanes i ≥ m of xt are padding: whatever they
  * hold only reaches padding lanes of the output, which the row-major stores skip.
  *
- * <p>Outputs: {@link #T_SET} writes {@code ct[j·mPad + i]} (the transposed layout the next product
- * reads); {@link #ROWS_SET} / {@link #ROWS_ADD} write / add into {@code c[cOff + i·ldc + j]} for i &lt; m.
+ * <p>Outputs ({@link Mode}): {@code TRANSPOSED} writes {@code ct[j·mPad + i]} (the transposed layout
+ * the next product reads); {@code ROWS_SET} / {@code ROWS_ADD} write / add into
+ * {@code c[cOff + i·ldc + j]} for i &lt; m. Used by the model's batched decode step
+ * ({@code model.DecodeStep}).
  */
-final class DecodeGemm {
+public final class DecodeGemm {
   static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-  static final int L = S.length();
+  /** Lanes per vector: the row padding unit. */
+  public static final int L = S.length();
 
-  /** ct[j·mPad + i] = y[i, j] (all mPad lanes). */
-  static final int T_SET = 0;
-  /** c[cOff + i·ldc + j] = y[i, j] for i &lt; m. */
-  static final int ROWS_SET = 1;
-  /** c[cOff + i·ldc + j] += y[i, j] for i &lt; m (a residual add). */
-  static final int ROWS_ADD = 2;
+  /** Where a product's outputs go. */
+  public enum Mode {
+    /** ct[j·mPad + i] = y[i, j] (all mPad lanes). */
+    TRANSPOSED,
+    /** c[cOff + i·ldc + j] = y[i, j] for i &lt; m. */
+    ROWS_SET,
+    /** c[cOff + i·ldc + j] += y[i, j] for i &lt; m (a residual add). */
+    ROWS_ADD
+  }
 
   private DecodeGemm() {}
 
@@ -43,10 +49,10 @@ final class DecodeGemm {
    * interleaved pairs, one thread); at the 135M model's depths 576 and 1536 it made the step
    * 5–9% slower, so it stops at 256 (docs/PERFORMANCE.md, "Decode, round 3").
    */
-  static final int READ_AHEAD_MAX_K = 256;
+  public static final int READ_AHEAD_MAX_K = 256;
 
   /** Rows padded to whole vectors. */
-  static int padded(int m) {
+  public static int padded(int m) {
     return (m + L - 1) / L * L;
   }
 
@@ -54,7 +60,7 @@ final class DecodeGemm {
    * Columns {@code [j0, j1)} of y = x·Wᵀ on the calling thread, x given as {@code xt (k, mPad)};
    * {@code tmp} holds at least L + 1 floats (the row-major stores go through its first L; [L] keeps the read-ahead alive).
    */
-  static void columns(int m, int mPad, int k, int j0, int j1, float[] xt, float[] w, int ldw, int mode,
+  public static void columns(int m, int mPad, int k, int j0, int j1, float[] xt, float[] w, int ldw, Mode mode,
       float[] c, int cOff, int ldc, float[] tmp) {
     int i0 = 0;
     for (; i0 + 2 * L <= mPad; i0 += 2 * L) {
@@ -78,7 +84,7 @@ final class DecodeGemm {
     }
   }
 
-  private static void tile2x6(int m, int mPad, int k, int i0, int j, float[] xt, float[] w, int ldw, int mode,
+  private static void tile2x6(int m, int mPad, int k, int i0, int j, float[] xt, float[] w, int ldw, Mode mode,
       float[] c, int cOff, int ldc, float[] tmp) {
     FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
     FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0;
@@ -122,7 +128,7 @@ final class DecodeGemm {
 
   /** As {@link #tile2x6}, reading the six W rows from {@code next} on ahead ({@link #READ_AHEAD_MAX_K}). */
   private static void tile2x6Ahead(int m, int mPad, int k, int i0, int j, float[] xt, float[] w, int ldw, int next,
-      int mode, float[] c, int cOff, int ldc, float[] tmp) {
+      Mode mode, float[] c, int cOff, int ldc, float[] tmp) {
     FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
     FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0;
     int w0 = j * ldw, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw, w4 = w3 + ldw, w5 = w4 + ldw;
@@ -166,7 +172,7 @@ final class DecodeGemm {
     store(b5, m, mPad, i1, j + 5, mode, c, cOff, ldc, tmp);
   }
 
-  private static void tile2x1(int m, int mPad, int k, int i0, int j, float[] xt, float[] w, int ldw, int mode,
+  private static void tile2x1(int m, int mPad, int k, int i0, int j, float[] xt, float[] w, int ldw, Mode mode,
       float[] c, int cOff, int ldc, float[] tmp) {
     FloatVector a = FloatVector.zero(S), b = a;
     int wj = j * ldw;
@@ -179,7 +185,7 @@ final class DecodeGemm {
     store(b, m, mPad, i0 + L, j, mode, c, cOff, ldc, tmp);
   }
 
-  private static void tile1x8(int m, int mPad, int k, int i0, int j, float[] xt, float[] w, int ldw, int mode,
+  private static void tile1x8(int m, int mPad, int k, int i0, int j, float[] xt, float[] w, int ldw, Mode mode,
       float[] c, int cOff, int ldc, float[] tmp) {
     FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
     int w0 = j * ldw, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw;
@@ -209,11 +215,11 @@ final class DecodeGemm {
    * Columns {@code [j0, j1)} of y = x·Wᵀ for a few rows of x stored row-major
    * ({@code x[xOff + i·ldx + p]}), vectorised over k: each row against four W rows at a time
    * (4 accumulators, one load of x per 4 FMAs), so a block of four W rows is read once from memory
-   * and again from L1 for the next row. Mode {@link #ROWS_SET} or {@link #ROWS_ADD}. For the
+   * and again from L1 for the next row. Mode {@link Mode#ROWS_SET} or {@link Mode#ROWS_ADD}. For the
    * decode steps from 2 to {@code DecodeStep.TRANSPOSED_MIN_ROWS − 1} rows. One thread, W in L2,
    * 768 × 256: 4 rows 36 µs here, 86 through {@code FewRowsGemm}'s 4 × 4 register tile.
    */
-  static void rows(int m, int k, int j0, int j1, float[] x, int xOff, int ldx, float[] w, int ldw, int mode,
+  public static void rows(int m, int k, int j0, int j1, float[] x, int xOff, int ldx, float[] w, int ldw, Mode mode,
       float[] c, int cOff, int ldc) {
     int j = j0;
     for (; j + 4 <= j1; j += 4) {
@@ -225,7 +231,7 @@ final class DecodeGemm {
         FloatVector a = FloatVector.zero(S);
         int p = 0;
         for (; p <= k - L; p += L) a = FloatVector.fromArray(S, x, xa + p).fma(FloatVector.fromArray(S, w, wa + p), a);
-        float v = dev.tulu4j.tensor.VectorMath.sum(a);
+        float v = VectorMath.sum(a);
         for (; p < k; p++) v += x[xa + p] * w[wa + p];
         put(c, cOff + i * ldc + j, v, mode);
       }
@@ -238,7 +244,7 @@ final class DecodeGemm {
    * tok/s, interleaved, `bench decode --shape tiny --decode-batches 4 --steps 10`), C2 compiling the
    * shared method for both call sites.
    */
-  private static void row1x4(int k, float[] x, int xa, float[] w, int wa, int ldw, int mode, float[] c, int ci) {
+  private static void row1x4(int k, float[] x, int xa, float[] w, int wa, int ldw, Mode mode, float[] c, int ci) {
     FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
     int wb = wa + ldw, wc = wb + ldw, wd = wc + ldw;
     int p = 0;
@@ -249,8 +255,8 @@ final class DecodeGemm {
       a2 = x0.fma(FloatVector.fromArray(S, w, wc + p), a2);
       a3 = x0.fma(FloatVector.fromArray(S, w, wd + p), a3);
     }
-    float s0 = dev.tulu4j.tensor.VectorMath.sum(a0), s1 = dev.tulu4j.tensor.VectorMath.sum(a1);
-    float s2 = dev.tulu4j.tensor.VectorMath.sum(a2), s3 = dev.tulu4j.tensor.VectorMath.sum(a3);
+    float s0 = VectorMath.sum(a0), s1 = VectorMath.sum(a1);
+    float s2 = VectorMath.sum(a2), s3 = VectorMath.sum(a3);
     for (; p < k; p++) {
       float x0 = x[xa + p];
       s0 += x0 * w[wa + p];
@@ -264,15 +270,15 @@ final class DecodeGemm {
     put(c, ci + 3, s3, mode);
   }
 
-  private static void put(float[] c, int ci, float v, int mode) {
-    if (mode == ROWS_ADD) c[ci] += v;
+  private static void put(float[] c, int ci, float v, Mode mode) {
+    if (mode == Mode.ROWS_ADD) c[ci] += v;
     else c[ci] = v;
   }
 
   /** Output column j for rows i0 .. i0+L of the accumulator a, in the given mode. */
-  private static void store(FloatVector a, int m, int mPad, int i0, int j, int mode, float[] c, int cOff, int ldc,
+  private static void store(FloatVector a, int m, int mPad, int i0, int j, Mode mode, float[] c, int cOff, int ldc,
       float[] tmp) {
-    if (mode == T_SET) {
+    if (mode == Mode.TRANSPOSED) {
       a.intoArray(c, j * mPad + i0);
       return;
     }
@@ -280,7 +286,7 @@ final class DecodeGemm {
     if (n <= 0) return;
     a.intoArray(tmp, 0);
     int o = cOff + i0 * ldc + j;
-    if (mode == ROWS_ADD) {
+    if (mode == Mode.ROWS_ADD) {
       for (int l = 0; l < n; l++, o += ldc) c[o] += tmp[l];
     } else {
       for (int l = 0; l < n; l++, o += ldc) c[o] = tmp[l];

@@ -1,6 +1,5 @@
-package dev.tulu4j.model;
+package dev.tulu4j.tensor;
 
-import dev.tulu4j.tensor.FewRowsGemm;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -28,14 +27,14 @@ public final class DecodeGemvBench {
       float[] ct = new float[n * mp];
       float[] tmp = new float[DecodeGemm.L + 1];
       for (int round = 0; round < 3; round++) {
-        double t = best(() -> { for (float[] a : w) DecodeGemm.columns(m, mp, k, 0, n, xt, a, k, DecodeGemm.T_SET, ct, 0, 0, tmp); });
+        double t = best(() -> { for (float[] a : w) DecodeGemm.columns(m, mp, k, 0, n, xt, a, k, DecodeGemm.Mode.TRANSPOSED, ct, 0, 0, tmp); });
         System.out.printf(Locale.ROOT, "%d x %d x %d x %d (T_SET): %.1f GFLOP/s%n", mats, m, n, k, 2.0 * m * n * k * mats / t / 1e9);
       }
       return;
     }
     for (int round = 0; round < 3; round++) {
       double dot = best(() -> { for (float[] a : w) FewRowsGemm.columns(1, k, 0, n, x, 0, k, a, 0, k, 0f, c, 0, n); });
-      double r4 = best(() -> { for (float[] a : w) DecodeGemm.rows(1, k, 0, n, x, 0, k, a, k, DecodeGemm.ROWS_SET, c, 0, n); });
+      double r4 = best(() -> { for (float[] a : w) DecodeGemm.rows(1, k, 0, n, x, 0, k, a, k, DecodeGemm.Mode.ROWS_SET, c, 0, n); });
       double bytes = 4.0 * n * k * mats;
       System.out.printf(Locale.ROOT, "%d x %d x %d MB: dot %.1f GB/s | rows1x4 %.1f GB/s%n", mats, n, k,
           bytes / dot / 1e9, bytes / r4 / 1e9);

@@ -1,4 +1,4 @@
-package dev.tulu4j.model;
+package dev.tulu4j.tensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -45,7 +45,7 @@ class DecodeGemmTest {
         float[] c = new float[2 + m * ldc + 4];
         Arrays.fill(c, 9f);
         float[] tmp = new float[l + 1];
-        DecodeGemm.columns(m, mp, k, j0, j1, xt, w, k, DecodeGemm.ROWS_SET, c, 2, ldc, tmp);
+        DecodeGemm.columns(m, mp, k, j0, j1, xt, w, k, DecodeGemm.Mode.ROWS_SET, c, 2, ldc, tmp);
         for (int i = 0; i < m; i++)
           for (int j = 0; j < ldc; j++) {
             float got = c[2 + i * ldc + j];
@@ -55,7 +55,7 @@ class DecodeGemmTest {
         assertThat(c[0]).isEqualTo(9f);
         assertThat(c[c.length - 1]).isEqualTo(9f);
         // ROWS_ADD adds onto what is there
-        DecodeGemm.columns(m, mp, k, j0, j1, xt, w, k, DecodeGemm.ROWS_ADD, c, 2, ldc, tmp);
+        DecodeGemm.columns(m, mp, k, j0, j1, xt, w, k, DecodeGemm.Mode.ROWS_ADD, c, 2, ldc, tmp);
         for (int i = 0; i < m; i++)
           for (int j = j0; j < j1; j++)
             assertThat((double) c[2 + i * ldc + j]).as(what + " add [%d,%d]", i, j)
@@ -63,7 +63,7 @@ class DecodeGemmTest {
         // T_SET: (n, mp), columns outside the block untouched
         float[] ct = new float[n * mp];
         Arrays.fill(ct, 9f);
-        DecodeGemm.columns(m, mp, k, j0, j1, xt, w, k, DecodeGemm.T_SET, ct, 0, 0, tmp);
+        DecodeGemm.columns(m, mp, k, j0, j1, xt, w, k, DecodeGemm.Mode.TRANSPOSED, ct, 0, 0, tmp);
         for (int j = 0; j < n; j++)
           for (int i = 0; i < m; i++) {
             float got = ct[j * mp + i];
@@ -88,9 +88,9 @@ class DecodeGemmTest {
         int j0 = Math.min(n, 2), j1 = n - 1;
         float[] c = new float[m * ldc + 1];
         Arrays.fill(c, 5f);
-        DecodeGemm.rows(m, k, j0, j1, x, 1, ldx, w, k, DecodeGemm.ROWS_SET, c, 1, ldc);
+        DecodeGemm.rows(m, k, j0, j1, x, 1, ldx, w, k, DecodeGemm.Mode.ROWS_SET, c, 1, ldc);
         float[] add = c.clone();
-        DecodeGemm.rows(m, k, j0, j1, x, 1, ldx, w, k, DecodeGemm.ROWS_ADD, add, 1, ldc);
+        DecodeGemm.rows(m, k, j0, j1, x, 1, ldx, w, k, DecodeGemm.Mode.ROWS_ADD, add, 1, ldc);
         assertThat(c[0]).isEqualTo(5f);
         for (int i = 0; i < m; i++)
           for (int j = 0; j < ldc && 1 + i * ldc + j < c.length; j++) {
@@ -119,7 +119,7 @@ class DecodeGemmTest {
     for (int i = 0; i < xt.length; i++) xt[i] = (float) rnd.nextGaussian();
     for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
     float[] c = new float[m * n];
-    DecodeGemm.columns(m, mp, k, 0, n, xt, w, k, DecodeGemm.ROWS_SET, c, 0, n, new float[DecodeGemm.L + 1]);
+    DecodeGemm.columns(m, mp, k, 0, n, xt, w, k, DecodeGemm.Mode.ROWS_SET, c, 0, n, new float[DecodeGemm.L + 1]);
     for (int i = 0; i < m; i++)
       for (int j = 0; j < n; j++) {
         float a = 0f;

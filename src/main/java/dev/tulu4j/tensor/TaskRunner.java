@@ -1,12 +1,13 @@
-package dev.tulu4j.model;
+package dev.tulu4j.tensor;
 
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 
 /**
- * How the model runs its data-parallel loops: {@code body.accept(t)} for every task t in
- * {@code [0, tasks)}, returning when all are done. The shared pool plugs in as a method reference,
- * {@code kernels.parallel()::parallelFor}; the default is the JDK's common fork-join pool.
+ * How a kernel runs its data-parallel loops: {@code body.accept(t)} for every task t in
+ * {@code [0, tasks)}, returning when all are done. {@link Parallel} (the kernels' shared pool, from
+ * {@link Kernels}) is one; the others are the JDK's common fork-join pool and the calling thread
+ * alone (tests). Kernels must not let results depend on which runner ran them.
  */
 @FunctionalInterface
 public interface TaskRunner {
