@@ -25,7 +25,7 @@ class RlvrConfigTest {
     RlvrConfig c = ConfigLoader.load(Path.of("recipes/tulu3-8b-rlvr.yaml"), List.of(), RlvrConfig.class);
     assertThat(c.algorithm()).isEqualTo(RlvrConfig.Algorithm.PPO);
     assertThat(c.beta()).isEqualTo(0.05);
-    assertThat(c.lr()).isEqualTo(3e-7);
+    assertThat(c.train().optim().lr()).isEqualTo(3e-7);
     assertThat(c.rolloutBatch()).isEqualTo(224);
     assertThat(c.ppoEpochs()).isEqualTo(4);
     assertThat(c.responseLength()).isEqualTo(2048);
@@ -35,7 +35,7 @@ class RlvrConfigTest {
     assertThat(c.lambda()).isEqualTo(0.95);
     assertThat(c.vfCoef()).isEqualTo(0.1);
     assertThat(c.clipEps()).isEqualTo(0.2);
-    assertThat(c.maxGradNorm()).isEqualTo(1.0);
+    assertThat(c.train().optim().maxGradNorm()).isEqualTo(1.0);
   }
 
   @Test
@@ -43,7 +43,7 @@ class RlvrConfigTest {
     RlvrConfig d = ConfigLoader.fromOverrides(List.of("model=m", "train_file=t"), RlvrConfig.class);
     assertThat(d.algorithm()).isEqualTo(RlvrConfig.Algorithm.GRPO);
     assertThat(d.klEstimator()).isEqualTo(PolicyLoss.KlEstimator.KL3);
-    assertThat(d.lr()).isEqualTo(3e-7);
+    assertThat(d.train().optim().lr()).isEqualTo(3e-7);
     assertThatThrownBy(() -> ConfigLoader.fromOverrides(List.of("model=m", "train_file=t", "minibatches=3"), RlvrConfig.class))
         .isInstanceOf(ConfigException.class).hasMessageContaining("minibatches (3) must divide");
     assertThatThrownBy(() -> ConfigLoader.fromOverrides(List.of("model=m", "train_file=t", "samples_per_prompt=1"), RlvrConfig.class))
