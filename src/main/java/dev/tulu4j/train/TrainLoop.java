@@ -117,9 +117,9 @@ public final class TrainLoop {
     return this;
   }
 
-  /** Called after each step's metrics line is written. */
+  /** Called after each step's metrics line is written (after the listeners added before it). */
   public TrainLoop onStep(Consumer<StepMetrics> l) {
-    this.listener = l;
+    this.listener = listener.andThen(l);
     return this;
   }
 
