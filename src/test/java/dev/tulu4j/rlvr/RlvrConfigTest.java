@@ -112,4 +112,11 @@ class RlvrConfigTest {
         .containsEntry("train.optim.betas", "[0.9, 0.999]").containsEntry("train.seed", "42");
     assertThat(def).doesNotContainKeys("steps", "lr", "out_dir", "seed");
   }
+
+  @Test
+  void docsHoldTheGeneratedKeyTable() throws Exception {
+    assertThat(java.nio.file.Files.readString(Path.of("docs/RLVR.md")))
+        .as("docs/RLVR.md is stale: paste `tulu4j config dev.tulu4j.rlvr.RlvrConfig --markdown` into it")
+        .contains(ConfigDoc.markdown(RlvrConfig.class));
+  }
 }
