@@ -3,6 +3,7 @@ package dev.tulu4j.cli;
 import dev.tulu4j.config.ConfigArgs;
 import dev.tulu4j.recipe.DpoConfig;
 import dev.tulu4j.recipe.DpoRecipe;
+import dev.tulu4j.recipe.RunResult;
 import java.io.PrintWriter;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -22,9 +23,9 @@ public final class DpoCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Optional<DpoConfig> cfg = config.load(DpoConfig.class, out);
     if (cfg.isEmpty()) return 0;
-    DpoRecipe.Result r = DpoRecipe.run(cfg.get(), System.err);
-    out.printf("dpo: %d steps on %d pairs, last loss %.4f, model %s%n", r.train().steps(), r.pairs(),
-        r.train().lastLoss(), r.train().lastCheckpoint());
+    RunResult r = DpoRecipe.run(cfg.get(), System.err);
+    out.printf("dpo: %d steps on %d pairs, last loss %.4f, model %s%n", r.train().steps(), (long) r.number("pairs"),
+        r.train().lastLoss(), r.finalModel());
     out.flush();
     return 0;
   }

@@ -3,6 +3,7 @@ package dev.tulu4j.cli;
 import dev.tulu4j.config.ConfigArgs;
 import dev.tulu4j.recipe.RewardConfig;
 import dev.tulu4j.recipe.RewardRecipe;
+import dev.tulu4j.recipe.RunResult;
 import dev.tulu4j.reward.RewardScoring;
 import dev.tulu4j.reward.ScalarHeadModel;
 import dev.tulu4j.tensor.GemmBackend;
@@ -43,10 +44,10 @@ public final class RewardCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       Optional<RewardConfig> cfg = config.load(RewardConfig.class, out);
       if (cfg.isEmpty()) return 0;
-      RewardRecipe.Result r = RewardRecipe.run(cfg.get(), System.err);
+      RunResult r = RewardRecipe.run(cfg.get(), System.err);
       out.printf("reward: %d steps on %d pairs, last loss %.4f, held-out accuracy %.4f -> %.4f (%d pairs), model %s%n",
-          r.train().steps(), r.trainPairs(), r.train().lastLoss(), r.evalAccuracyBefore(), r.evalAccuracyAfter(),
-          r.evalPairs(), r.train().lastCheckpoint());
+          r.train().steps(), (long) r.number("train_pairs"), r.train().lastLoss(), r.number("eval_accuracy_before"),
+          r.number("eval_accuracy_after"), (long) r.number("eval_pairs"), r.finalModel());
       out.flush();
       return 0;
     }

@@ -3,7 +3,7 @@ package dev.tulu4j.cli;
 import dev.tulu4j.config.ConfigArgs;
 import dev.tulu4j.recipe.RlvrRecipe;
 import dev.tulu4j.rlvr.RlvrConfig;
-import dev.tulu4j.rlvr.RlvrTrainer;
+import dev.tulu4j.recipe.RunResult;
 import java.io.PrintStream;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -25,9 +25,9 @@ final class RlvrCommand implements Callable<Integer> {
     Optional<RlvrConfig> cfg = config.load(RlvrConfig.class, spec.commandLine().getOut());
     if (cfg.isEmpty()) return 0;
     PrintStream log = System.err;
-    RlvrTrainer.Result r = RlvrRecipe.run(cfg.get(), log);
-    spec.commandLine().getOut().printf("rlvr: %d steps; metrics in %s; last checkpoint %s%n", r.steps(),
-        cfg.get().outDir().resolve("metrics.jsonl"), r.lastCheckpoint());
+    RunResult r = RlvrRecipe.run(cfg.get(), log);
+    spec.commandLine().getOut().printf("rlvr: %d steps; metrics in %s; last checkpoint %s%n", r.train().steps(),
+        cfg.get().train().outDir().resolve("metrics.jsonl"), r.finalModel());
     spec.commandLine().getOut().flush();
     return 0;
   }

@@ -4,6 +4,8 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 
 /**
@@ -19,11 +21,15 @@ public final class ConfigDoc {
   /** All keys of {@code type}, depth-first in record order. */
   public static List<Row> rows(Class<? extends Record> type) {
     List<Row> out = new ArrayList<>();
-    collect(type, "", out);
+    collect(type, "", out, new HashMap<>());
     return out;
   }
 
-  private static void collect(Class<?> type, String prefix, List<Row> out) {
+  /**
+   * @param sectionDefaults defaults that an enclosing record sets for keys of its sections
+   *     ({@link Doc#def()} on a section), by dotted key; they replace the section record's own
+   */
+  private static void collect(Class<?> type, String prefix, List<Row> out, Map<String, String> sectionDefaults) {
     for (RecordComponent c : type.getRecordComponents()) {
       Doc doc = c.getAnnotation(Doc.class);
       String key = (prefix.isEmpty() ? "" : prefix + ".") + ConfigLoader.keyOf(c.getName());
@@ -32,17 +38,30 @@ public final class ConfigDoc {
       Type t = c.getGenericType();
       if (c.getType().isRecord()) {
         out.add(new Row(key, "section", "", desc, hashed));
-        collect(c.getType(), key, out);
+        if (doc != null && !Doc.REQUIRED.equals(doc.def()))
+          flatten(YamlTree.parseValue(doc.def(), "default of '" + key + "'"), key, sectionDefaults);
+        collect(c.getType(), key, out, sectionDefaults);
         continue;
       }
       if (t instanceof ParameterizedType pt && pt.getActualTypeArguments()[0] instanceof Class<?> e
           && e.isRecord()) {
         out.add(new Row(key + "[]", "list of sections", "[]", desc, hashed));
-        collect(e, key + "[]", out);
+        collect(e, key + "[]", out, sectionDefaults);
         continue;
       }
-      String def = doc == null || Doc.REQUIRED.equals(doc.def()) ? "(required)" : doc.def();
+      String def = sectionDefaults.containsKey(key) ? sectionDefaults.get(key)
+          : doc == null || Doc.REQUIRED.equals(doc.def()) ? "(required)" : doc.def();
       out.add(new Row(key, ConfigLoader.describe(t), def, desc, hashed));
+    }
+  }
+
+  /** The leaves of a section default as dotted key → override text ({@code [a, b]} for lists). */
+  private static void flatten(YamlTree.Node n, String prefix, Map<String, String> out) {
+    switch (n) {
+      case YamlTree.MapNode m -> m.entries().forEach((k, e) -> flatten(e.value(), prefix + "." + k, out));
+      case YamlTree.Scalar s -> out.putIfAbsent(prefix, s.text() == null ? "null" : s.text());
+      case YamlTree.ListNode l -> out.putIfAbsent(prefix, "[" + String.join(", ", l.items().stream()
+          .map(i -> i instanceof YamlTree.Scalar s ? String.valueOf(s.text()) : "...").toList()) + "]");
     }
   }
 

@@ -122,14 +122,18 @@ public final class ConfigLoader {
       String full = join(prefix, k);
       types[i] = c.getType();
       Entry e = map.entries().get(k);
+      Doc sectionDoc = c.getAnnotation(Doc.class);
       Node value;
-      if (e != null) {
+      if (c.getType().isRecord() && sectionDoc != null && !Doc.REQUIRED.equals(sectionDoc.def())) {
+        // this parent's defaults for the section, under whatever keys the input gives
+        Node given = e != null ? e.value() : MapNode.empty(map.where());
+        value = overlay(YamlTree.parseValue(sectionDoc.def(), "default of '" + full + "'"), given);
+      } else if (e != null) {
         value = e.value();
-      } else if (c.getType().isRecord() && (c.getAnnotation(Doc.class) == null
-          || Doc.REQUIRED.equals(c.getAnnotation(Doc.class).def()))) {
+      } else if (c.getType().isRecord()) {
         value = MapNode.empty(map.where());
       } else {
-        Doc doc = c.getAnnotation(Doc.class);
+        Doc doc = sectionDoc;
         if (doc == null || Doc.REQUIRED.equals(doc.def()))
           throw new ConfigException(map.where() + ": missing required key '" + full + "'");
         value = YamlTree.parseValue(doc.def(), "default of '" + full + "'");
@@ -148,6 +152,22 @@ public final class ConfigLoader {
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot construct config record " + type.getName(), e);
     }
+  }
+
+  /**
+   * {@code given} laid over {@code base}: mappings merge key by key (recursively), anything else in
+   * {@code given} replaces the base value. Used for a section's parent-specific defaults.
+   */
+  static Node overlay(Node base, Node given) {
+    if (!(base instanceof MapNode b) || !(given instanceof MapNode g)) {
+      return given instanceof Scalar s && s.text() == null && base instanceof MapNode ? base : given;
+    }
+    MapNode out = new MapNode(new LinkedHashMap<>(b.entries()), g.where());
+    g.entries().forEach((k, e) -> {
+      Entry old = out.entries().get(k);
+      out.entries().put(k, old == null ? e : new Entry(overlay(old.value(), e.value()), e.keyWhere()));
+    });
+    return out;
   }
 
   private static List<Object> bindList(Node node, Type type, String key) {

@@ -14,6 +14,9 @@ import java.lang.annotation.Target;
  * {@code "linear"}, {@code "[0.9, 0.999]"} or {@code "0.9,0.999"}, {@code "null"}); it is parsed by
  * the component's type exactly like YAML input, so a broken default fails the first load in tests.
  * A nested record component needs no default: an absent section means "all defaults of that record".
+ * On a nested record, {@code def} is a mapping of the keys whose defaults differ for this parent
+ * (e.g. RLVR's {@code train} section: {@code "{max_steps: 100, optim: {lr: 3e-7}}"}); the section's
+ * given keys are laid over it key by key, and the record's own defaults fill the rest.
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.RECORD_COMPONENT)

@@ -18,6 +18,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Tülu 3 preference tuning (§5): load the SFT checkpoint as policy, tokenize the preference pairs,
@@ -29,15 +31,11 @@ public final class DpoRecipe {
   private DpoRecipe() {}
 
   /**
-   * @param train the loop's outcome (final checkpoint = the DPO model)
-   * @param pairs pairs trained on
-   * @param droppedTruncated pairs dropped because truncation removed a whole response
-   * @param referenceFromCache whether the reference log-probs were read from the cache
-   * @param referenceFile the cache file
+   * Runs (or resumes) DPO. The result's details: {@code pairs} trained on, {@code dropped_truncated}
+   * (pairs whose truncation removed a whole response), {@code reference_from_cache} (whether the
+   * reference log-probs were read from the cache) and {@code reference_file} (the cache file).
    */
-  public record Result(TrainResult train, int pairs, int droppedTruncated, boolean referenceFromCache, Path referenceFile) {}
-
-  public static Result run(DpoConfig cfg, PrintStream log) throws IOException {
+  public static RunResult run(DpoConfig cfg, PrintStream log) throws IOException {
     Path modelDir = ModelFiles.resolveModelDir(cfg.model());
     Path tokDir = cfg.tokenizer() != null ? cfg.tokenizer() : modelDir;
     try (Tokenizer tok = Tokenizer.load(tokDir)) {
@@ -45,7 +43,7 @@ public final class DpoRecipe {
     }
   }
 
-  private static Result run(DpoConfig cfg, Path modelDir, Path tokDir, Tokenizer tok, PrintStream log) throws IOException {
+  private static RunResult run(DpoConfig cfg, Path modelDir, Path tokDir, Tokenizer tok, PrintStream log) throws IOException {
     ChatTemplate template = TemplateChoice.parse(cfg.template()).resolve(tok);
     ConversationEncoder enc = new ConversationEncoder(tok, template, cfg.maxLength());
     PreferenceData data = PreferenceData.load(cfg.data(), enc);
@@ -69,13 +67,19 @@ public final class DpoRecipe {
       DpoStep step = new DpoStep(model, data.pairs(), ref,
           new DpoStep.Settings(cfg.lossType(), cfg.beta(), cfg.gammaBetaRatio(), cfg.rpoAlpha(), cfg.maxLength(), padId));
       Path tokFiles = hasTokenizerFiles(tokDir) ? tokDir : null;
+      long t0 = System.nanoTime();
       TrainResult r = new TrainLoop(cfg.train(), model.parameters(), data.pairs().size(), step, kernels.parallel())
           .saver(dir -> HfCheckpoint.save(dir, ck.config(), model.toTensors(), cfg.saveDtype(),
               HfCheckpoint.DEFAULT_SHARD_BYTES, tokFiles))
           .runConfig(cfg)
           .run();
-      return new Result(r, data.pairs().size(), data.droppedTruncated(), loaded != null && loaded.fromCache(),
-          loaded == null ? null : loaded.file());
+      Map<String, Object> details = new LinkedHashMap<>();
+      details.put("pairs", data.pairs().size());
+      details.put("dropped_truncated", data.droppedTruncated());
+      details.put("reference_from_cache", loaded != null && loaded.fromCache());
+      details.put("reference_file", loaded == null ? null : loaded.file().toString());
+      return new RunResult(r.lastCheckpoint(), r, (System.nanoTime() - t0) / 1e9,
+          data.pairs().size() + " preference pairs (" + data.read() + " read)", details);
     }
   }
 

@@ -108,15 +108,11 @@ public final class Pipeline {
       case "sft" -> new Step(name, stageText(cfg.sft(), sftOverrides()), before,
           (d, resume) -> summary(SftRecipe.run(load(cfg.sft(), sftOverrides(), "train.resume", resume, SftConfig.class), log)));
       case "reward" -> new Step(name, stageText(cfg.reward(), rewardOverrides()), before,
-          (d, resume) -> {
-            var r = RewardRecipe.run(load(cfg.reward(), rewardOverrides(), "train.resume", resume, RewardConfig.class), log);
-            return JSON.createObjectNode().put("train_pairs", r.trainPairs()).put("eval_pairs", r.evalPairs())
-                .put("eval_accuracy_before", r.evalAccuracyBefore()).put("eval_accuracy_after", r.evalAccuracyAfter());
-          });
+          (d, resume) -> summary(RewardRecipe.run(load(cfg.reward(), rewardOverrides(), "train.resume", resume, RewardConfig.class), log)));
       case "dpo" -> new Step(name, stageText(cfg.dpo(), dpoOverrides()) + "\n" + JSON.valueToTree(cfg.dpoPreferences()), before,
           (d, resume) -> runDpo(d, resume));
       case "rlvr" -> new Step(name, stageText(cfg.rlvr(), rlvrOverrides()), before,
-          (d, resume) -> JSON.valueToTree(RlvrRecipe.run(load(cfg.rlvr(), rlvrOverrides(), "resume", resume, RlvrConfig.class), log).toString()));
+          (d, resume) -> summary(RlvrRecipe.run(load(cfg.rlvr(), rlvrOverrides(), "train.resume", resume, RlvrConfig.class), log)));
       case "eval" -> new Step(name, JSON.valueToTree(cfg.eval()).toString(), before, (d, r) -> runEval(d));
       default -> throw new IllegalArgumentException("unknown stage " + name);
     };
@@ -158,7 +154,7 @@ public final class Pipeline {
     ObjectNode s = JSON.createObjectNode();
     DpoConfig dc = load(cfg.dpo(), dpoOverrides(), "train.resume", resume, DpoConfig.class);
     if (cfg.dpoPreferences().enabled()) s.set("preferences", buildOnPolicyPreferences(d, dc.template()));
-    s.put("dpo", DpoRecipe.run(dc, log).toString());
+    s.setAll(summary(DpoRecipe.run(dc, log)));
     return s;
   }
 
@@ -219,7 +215,7 @@ public final class Pipeline {
   }
 
   private List<String> rlvrOverrides() {
-    return withData(List.of("model=" + inputModel("rlvr"), "out_dir=" + dir("rlvr")), "train_file", "rlvr_train.jsonl");
+    return withData(List.of("model=" + inputModel("rlvr"), "train.out_dir=" + dir("rlvr")), "train_file", "rlvr_train.jsonl");
   }
 
   /**
@@ -251,10 +247,9 @@ public final class Pipeline {
     }
   }
 
-  private static JsonNode summary(RunResult r) {
-    ObjectNode n = JSON.createObjectNode();
-    n.put("final_model", String.valueOf(r.finalModel())).put("seconds", r.seconds()).put("data", r.dataSummary());
-    return n;
+  /** A training stage's summary for its {@code .done.json}: {@link RunResult#summary()} as JSON fields. */
+  private static ObjectNode summary(RunResult r) {
+    return JSON.valueToTree(r.summary());
   }
 
   // ---- the stages that are not training recipes ----

@@ -18,7 +18,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -29,9 +31,11 @@ import java.util.Random;
 public final class RewardRecipe {
   private RewardRecipe() {}
 
-  public record Result(TrainResult train, int trainPairs, int evalPairs, double evalAccuracyBefore, double evalAccuracyAfter) {}
-
-  public static Result run(RewardConfig cfg, PrintStream log) throws IOException {
+  /**
+   * Trains the reward model. The result's details: {@code train_pairs}, {@code eval_pairs} and the
+   * held-out pair accuracy {@code eval_accuracy_before} and {@code eval_accuracy_after} training.
+   */
+  public static RunResult run(RewardConfig cfg, PrintStream log) throws IOException {
     Path modelDir = ModelFiles.resolveModelDir(cfg.model());
     Path tokSrc = cfg.tokenizer() != null ? cfg.tokenizer() : modelDir;
     try (Tokenizer tok = Tokenizer.load(tokSrc);
@@ -60,18 +64,26 @@ public final class RewardRecipe {
       double before = RewardStep.accuracy(RewardStep.rewards(rm, eval, per, cfg.maxLength(), padId));
       log.printf("reward: %d train pairs, %d held out; held-out accuracy before training %.4f%n", train.size(), eval.size(), before);
       Path tokDir = DpoRecipe.hasTokenizerFiles(tokSrc) ? tokSrc : null;
+      long t0 = System.nanoTime();
       TrainResult r = new TrainLoop(cfg.train(), rm.parameters(), train.size(), new RewardStep(rm, train, cfg.maxLength(), padId),
           kernels.parallel())
           .saver(dir -> rm.save(dir, cfg.saveDtype(), tokDir))
           .runConfig(cfg)
           .run();
+      double seconds = (System.nanoTime() - t0) / 1e9;
       double after = RewardStep.accuracy(RewardStep.rewards(rm, eval, per, cfg.maxLength(), padId));
       log.printf("reward: held-out accuracy after training %.4f (%d pairs)%n", after, eval.size());
       Files.createDirectories(cfg.train().outDir());
       Files.writeString(cfg.train().outDir().resolve("reward_eval.json"), String.format(java.util.Locale.ROOT,
           "{\"eval_pairs\": %d, \"accuracy_before\": %s, \"accuracy_after\": %s, \"checkpoint\": \"%s\"}%n",
           eval.size(), num(before), num(after), r.lastCheckpoint()));
-      return new Result(r, train.size(), eval.size(), before, after);
+      Map<String, Object> details = new LinkedHashMap<>();
+      details.put("train_pairs", train.size());
+      details.put("eval_pairs", eval.size());
+      details.put("eval_accuracy_before", before);
+      details.put("eval_accuracy_after", after);
+      return new RunResult(r.lastCheckpoint(), r, seconds, train.size() + " train pairs, " + eval.size() + " held out",
+          details);
     }
   }
 

@@ -18,11 +18,13 @@ import dev.tulu4j.rlvr.ScalarHeadScorer;
 import dev.tulu4j.rlvr.ScalarHeadValueModel;
 import dev.tulu4j.rlvr.SequenceScorer;
 import dev.tulu4j.rlvr.ValueModel;
-import dev.tulu4j.tensor.Gemms;
-import dev.tulu4j.tensor.Parallel;
+import dev.tulu4j.reward.ScalarHeadModel;
+import dev.tulu4j.tensor.KernelConfig;
+import dev.tulu4j.tensor.Kernels;
 import dev.tulu4j.tokenizer.ConversationEncoder;
 import dev.tulu4j.tokenizer.TemplateChoice;
 import dev.tulu4j.tokenizer.Tokenizer;
+import dev.tulu4j.train.TrainLoop;
 import dev.tulu4j.verify.Verifier;
 import dev.tulu4j.verify.Verifiers;
 import java.io.IOException;
@@ -37,24 +39,40 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The RLVR stage (Tülu 3 §6): load the policy (and its frozen reference copy) from an HF folder,
  * render the RLVR prompts with the chat template plus generation prompt, pick each row's verifier by
- * its {@code dataset}, and run {@link RlvrTrainer} (GRPO or PPO).
+ * its {@code dataset}, and run {@link RlvrTrainer} (GRPO or PPO) on the shared training loop. The
+ * thread pool and GEMM come from {@link Kernels}, built once; both it and the tokenizer (a native
+ * handle) are closed when the run ends.
  */
 public final class RlvrRecipe {
   private RlvrRecipe() {}
 
   /** Runs (or resumes) the configured RLVR run; progress lines go to {@code log}. */
-  public static RlvrTrainer.Result run(RlvrConfig cfg, PrintStream log) throws IOException {
-    int threads = cfg.threads() > 0 ? cfg.threads() : Parallel.defaultThreads();
-    Gemms.Selection gemm = Gemms.select(cfg.gemm(), Parallel.create(threads));
+  public static RunResult run(RlvrConfig cfg, PrintStream log) throws IOException {
+    return run(cfg, log, loop -> {});
+  }
+
+  /** @param customize test hook: adjusts the loop (fault injection, listeners) before it runs */
+  public static RunResult run(RlvrConfig cfg, PrintStream log, Consumer<TrainLoop> customize) throws IOException {
     Path modelDir = ModelFiles.resolveModelDir(cfg.model());
+    try (Kernels kernels = Kernels.create(new KernelConfig(cfg.gemm(), cfg.train().resolvedThreads()));
+        Tokenizer tok = Tokenizer.load(modelDir)) {
+      return run(cfg, modelDir, kernels, tok, log, customize);
+    }
+  }
+
+  private static RunResult run(RlvrConfig cfg, Path modelDir, Kernels kernels, Tokenizer tok, PrintStream log,
+      Consumer<TrainLoop> customize) throws IOException {
+    // 1. policy and its frozen reference copy
     HfCheckpoint ckpt = HfCheckpoint.load(modelDir);
-    LlamaModel policy = LlamaModel.fromTensors(ckpt.config(), ckpt.tensors(), gemm.gemm(), true);
+    LlamaModel policy = LlamaModel.fromTensors(ckpt.config(), ckpt.tensors(), kernels.gemm(), true);
     LlamaModel reference = RlvrTrainer.frozenCopy(policy);
-    Tokenizer tok = Tokenizer.load(modelDir);
+
+    // 2. prompts: chat template + generation prompt, verifier per dataset, optional filter and weights
     ConversationEncoder enc = new ConversationEncoder(tok, TemplateChoice.parse(cfg.template()).resolve(tok),
         cfg.maxPromptLength());
     List<RlvrPrompt> prompts = prompts(cfg, enc, Verifiers.standard(), log);
@@ -63,22 +81,19 @@ public final class RlvrRecipe {
     int maxLen = cfg.responseLength();
     for (RlvrPrompt p : prompts) maxLen = Math.max(maxLen, p.ids().length + cfg.responseLength());
     if (cfg.filterSamples() > 0) prompts = filter(cfg, policy, prompts, maxLen, eos, tok, log);
-    prompts = weighted(prompts, cfg.datasetWeights(), cfg.seed(), cfg.trainFile(), log);
-    ValueModel value = null;
-    if (cfg.algorithm() == RlvrConfig.Algorithm.PPO) {
-      // Tülu 3: value model from a reward model; otherwise the policy's backbone (a copy) + a fresh head
-      ScalarHeadModel vm = cfg.valueModel() != null
-          ? ScalarHeadModel.load(ModelFiles.resolveModelDir(cfg.valueModel()), cfg.seed(), gemm.gemm(), true)
-          : ScalarHeadModel.fromTensors(ckpt.config(), RlvrTrainer.frozenCopy(policy).toTensors(), cfg.seed(),
-              gemm.gemm(), true, null);
-      value = new ScalarHeadValueModel(vm, cfg.microBatch(), maxLen, cfg.saveDtype(), modelDir);
-    }
+    prompts = weighted(prompts, cfg.datasetWeights(), cfg.train().seed(), cfg.trainFile(), log);
+
+    // 3. PPO's value model and the optional reward model
+    ValueModel value = cfg.algorithm() == RlvrConfig.Algorithm.PPO
+        ? valueModel(cfg, ckpt, policy, kernels, maxLen, modelDir) : null;
     SequenceScorer rm = null;
     if (cfg.rewardModel() != null && cfg.rewardModelMultiplier() != 0)
-      rm = new ScalarHeadScorer(ScalarHeadModel.load(ModelFiles.resolveModelDir(cfg.rewardModel()), cfg.seed(), gemm.gemm(), false),
-          cfg.microBatch(), maxLen);
+      rm = new ScalarHeadScorer(ScalarHeadModel.load(ModelFiles.resolveModelDir(cfg.rewardModel()), cfg.train().seed(),
+          kernels.gemm(), false), cfg.train().microBatch(), maxLen);
     log.printf("rlvr %s: %d prompts, policy %s (%,d parameters), gemm %s%n", cfg.algorithm().name().toLowerCase(),
-        prompts.size(), modelDir, policy.parameterCount(), gemm.reason());
+        prompts.size(), modelDir, policy.parameterCount(), kernels.gemmReason());
+
+    // 4. train
     RlvrTrainer trainer = new RlvrTrainer(cfg, policy, reference, value, prompts, List.copyOf(eos),
         ids -> tok.decode(ids, true),
         dir -> HfCheckpoint.save(dir, ckpt.config(), HfCheckpoint.tensorsOf(policy.parameters()), cfg.saveDtype(),
@@ -86,7 +101,29 @@ public final class RlvrRecipe {
         log);
     trainer.limitVocab(tok.vocabSize());
     if (rm != null) trainer.withRewardModel(rm);
-    return trainer.run();
+    long t0 = System.nanoTime();
+    RlvrTrainer.Result r = trainer.run(customize);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("algorithm", cfg.algorithm().name().toLowerCase());
+    details.put("prompts", prompts.size());
+    if (!r.history().isEmpty()) {
+      Map<String, Double> last = r.history().getLast();
+      details.put("last_reward", last.get("reward"));
+      details.put("last_accuracy", last.get("accuracy"));
+    }
+    return new RunResult(r.train().lastCheckpoint(), r.train(), seconds,
+        prompts.size() + " RLVR prompts from " + cfg.trainFile(), details);
+  }
+
+  /** Tülu 3: the value model starts from a reward model; without one, from a copy of the policy plus a fresh head. */
+  private static ValueModel valueModel(RlvrConfig cfg, HfCheckpoint ckpt, LlamaModel policy, Kernels kernels, int maxLen,
+      Path modelDir) throws IOException {
+    ScalarHeadModel vm = cfg.valueModel() != null
+        ? ScalarHeadModel.load(ModelFiles.resolveModelDir(cfg.valueModel()), cfg.train().seed(), kernels.gemm(), true)
+        : ScalarHeadModel.fromTensors(ckpt.config(), RlvrTrainer.frozenCopy(policy).toTensors(), cfg.train().seed(),
+            kernels.gemm(), true, null);
+    return new ScalarHeadValueModel(vm, cfg.train().microBatch(), maxLen, cfg.saveDtype(), modelDir);
   }
 
   /**
@@ -96,12 +133,12 @@ public final class RlvrRecipe {
   private static List<RlvrPrompt> filter(RlvrConfig cfg, LlamaModel policy, List<RlvrPrompt> prompts, int maxLen,
       Set<Integer> eos, Tokenizer tok, PrintStream log) {
     List<RlvrPrompt> pool = new ArrayList<>(prompts);
-    Collections.shuffle(pool, new Random(cfg.seed()));
+    Collections.shuffle(pool, new Random(cfg.train().seed()));
     if (cfg.filterPool() > 0 && pool.size() > cfg.filterPool()) pool = pool.subList(0, cfg.filterPool());
     int slots = Math.max(cfg.filterSamples(), Math.min(cfg.rolloutSlots(), 64));
     Rollouts r = new Rollouts(policy, slots, maxLen, List.copyOf(eos), ids -> tok.decode(ids, true)).limitVocab(tok.vocabSize());
     DifficultyFilter.Result f = DifficultyFilter.select(r, pool, cfg.filterSamples(), cfg.temperature(),
-        cfg.responseLength(), cfg.seed(), 64, log);
+        cfg.responseLength(), cfg.train().seed(), 64, log);
     if (f.kept().isEmpty())
       throw new IllegalArgumentException(cfg.trainFile() + ": the difficulty filter kept no prompt (" + f.neverSolved()
           + " never and " + f.alwaysSolved() + " always solved in " + cfg.filterSamples() + " samples)");

@@ -4,7 +4,8 @@ import dev.tulu4j.config.Doc;
 import dev.tulu4j.io.DType;
 import dev.tulu4j.rlvr.PolicyLoss.KlEstimator;
 import dev.tulu4j.tensor.GemmBackend;
-import dev.tulu4j.train.LrSchedule;
+import dev.tulu4j.train.LossReduction;
+import dev.tulu4j.train.TrainConfig;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -15,7 +16,9 @@ import java.util.Map;
  * One RLVR run (Tülu 3 §6; GRPO as in Tülu 3.1 / Shao et al. 2024). Defaults are the Tülu 3 8B
  * RLVR values of Tülu 3 Table 15 where the paper gives them (β 0.05, lr 3e-7, linear schedule, no
  * warmup, 4 PPO epochs, ε 0.2, γ 1, λ 0.95, value coefficient 0.1, grad norm 1.0, temperature 1.0,
- * response length 2048, verify reward 10, non-EOS penalty −10).
+ * response length 2048, verify reward 10, non-EOS penalty −10). Steps, seed, checkpoints and the
+ * optimizer live in the nested {@link TrainConfig} {@code train}, as in every other stage; its
+ * RLVR defaults (lr 3e-7, no warmup, clip 1.0, 100 steps) are set on the component.
  */
 public record RlvrConfig(
     @Doc(value = "grpo (group-normalised advantages, no value model; Tülu 3.1) or ppo (value model + GAE; Tülu 3).",
@@ -67,13 +70,8 @@ public record RlvrConfig(
         int samplesPerPrompt,
     @Doc(value = "Minibatches per rollout batch; each epoch takes one optimizer step per minibatch.", def = "1")
         int minibatches,
-    @Doc(value = "Sequences per forward/backward call inside a minibatch (gradient accumulation; memory only).",
-        def = "4")
-        int microBatch,
     @Doc(value = "Optimisation epochs K over each rollout batch (Tülu 3: 4).", def = "4")
         int ppoEpochs,
-    @Doc(value = "Rollout→update cycles of the run.", def = "100")
-        int steps,
     @Doc(value = "KL coefficient β: GRPO adds β·KL to the per-token loss, PPO subtracts β·kl1 from every token's reward.",
         def = "0.05")
         double beta,
@@ -95,24 +93,10 @@ public record RlvrConfig(
         double vfCoef,
     @Doc(value = "PPO value clip range around the rollout-time values.", def = "0.2")
         double cliprangeValue,
-    @Doc(value = "Peak learning rate (Tülu 3 8B RLVR: 3e-7); 0 leaves the weights untouched.", def = "3e-7")
-        double lr,
-    @Doc(value = "PPO: peak learning rate of the value model (null = lr). A value model that lags behind the policy gives noisy advantages; OpenRLHF's critic lr is ~18x the actor's.", def = "null")
+    @Doc(value = "PPO: peak learning rate of the value model (null = train.optim.lr). A value model that lags behind the policy gives noisy advantages; OpenRLHF's critic lr is ~18x the actor's.", def = "null")
         Double valueLr,
     @Doc(value = "PPO: the first N steps train only the value model (rollouts, values and returns as usual; the policy and its optimizer state are untouched), so the advantages of the first policy updates do not come from an untrained critic (OpenRLHF: freezing_actor_steps). The policy's lr schedule starts after the warm-up (peak lr at its first update); the value model's spans the whole run.", def = "0")
         int valueWarmupSteps,
-    @Doc(value = "Learning-rate schedule over the optimizer steps: linear, cosine or constant.", def = "linear")
-        LrSchedule.Kind lrSchedule,
-    @Doc(value = "Warmup fraction of the optimizer steps (Tülu 3 RLVR: 0).", def = "0.0")
-        double warmupRatio,
-    @Doc(value = "AdamW decoupled weight decay.", def = "0.0")
-        double weightDecay,
-    @Doc(value = "Clip the global gradient L2 norm to this (Tülu 3: 1.0); <= 0 disables.", def = "1.0")
-        double maxGradNorm,
-    @Doc(value = "Seed of the prompt order and of the samplers.", def = "42")
-        long seed,
-    @Doc(value = "Compute threads; 0 = all available cores.", def = "0")
-        int threads,
     @Doc(value = "Matrix-multiply backend: auto, vector or openblas.", def = "auto", hashed = false)
         GemmBackend gemm,
     @Doc(value = "dtype of the safetensors in checkpoints: bf16 (as transformers saves), f16 or f32 "
@@ -121,21 +105,19 @@ public record RlvrConfig(
     @Doc(value = "Sequences generated concurrently (KV-cache slots of the continuous batcher).", def = "16",
         hashed = false)
         int rolloutSlots,
-    @Doc(value = "Run folder: checkpoints step-NNNNNN/, metrics.jsonl, samples.jsonl.", def = "runs/rlvr",
-        hashed = false)
-        Path outDir,
-    @Doc(value = "Save a checkpoint every this many steps; 0 = only at the end.", def = "0", hashed = false)
-        int saveEvery,
-    @Doc(value = "Keep only the newest K checkpoints.", def = "2", hashed = false)
-        int keepLast,
-    @Doc(value = "Continue from the newest complete checkpoint in out_dir.", def = "true", hashed = false)
-        boolean resume,
     @Doc(value = "Write this many sample rollouts per logging interval to samples.jsonl.", def = "4", hashed = false)
         int logSamples,
     @Doc(value = "Logging interval for samples.jsonl, in steps.", def = "1", hashed = false)
         int logEvery,
-    @Doc(value = "Progress bar on stderr (only when stderr is a terminal).", def = "true", hashed = false)
-        boolean progress) {
+    @Doc(value = "The shared training loop: train.max_steps rollout→update cycles (<= 0: train.epochs passes "
+        + "over the prompts, prompts_per_batch per step), train.micro_batch sequences per forward/backward "
+        + "call (memory only), train.seed (prompt order and samplers), threads, checkpoints (out_dir: "
+        + "step-NNNNNN/, value/step-NNNNNN/ for PPO, metrics.jsonl, samples.jsonl) and train.optim (AdamW "
+        + "of the policy and of the value model, lr schedule over the optimizer steps, gradient clipping). "
+        + "grad_accum must stay 1 and loss_reduction sum: minibatches sets the updates per rollout batch.",
+        def = "{max_steps: 100, micro_batch: 4, out_dir: runs/rlvr, "
+            + "optim: {lr: 3e-7, warmup_ratio: 0.0, max_grad_norm: 1.0}}")
+        TrainConfig train) {
 
   /** The RL algorithm. */
   public enum Algorithm {
@@ -147,7 +129,7 @@ public record RlvrConfig(
 
   /** The value model's peak learning rate: {@code value_lr}, or the policy's {@code lr} when unset. */
   public double valueLearningRate() {
-    return valueLr == null ? lr : valueLr;
+    return valueLr == null ? train.optim().lr() : valueLr;
   }
 
   public RlvrConfig {
@@ -165,7 +147,13 @@ public record RlvrConfig(
     if (algorithm == null) throw new IllegalArgumentException("algorithm is required (grpo or ppo)");
     if (klEstimator == null) throw new IllegalArgumentException("kl_estimator is required");
     if (gemm == null || saveDtype == null) throw new IllegalArgumentException("gemm and save_dtype are required");
-    if (lrSchedule == null) throw new IllegalArgumentException("lr_schedule is required");
+    if (train == null) throw new IllegalArgumentException("train section is required");
+    if (train.gradAccum() != 1)
+      throw new IllegalArgumentException("train.grad_accum must be 1 for rlvr (minibatches sets the optimizer steps "
+          + "per rollout batch), got " + train.gradAccum());
+    if (train.lossReduction() != LossReduction.SUM)
+      throw new IllegalArgumentException("train.loss_reduction does not apply to rlvr (the policy loss is a mean "
+          + "over each sequence's tokens); leave it at sum");
     if (valueLr != null && !(valueLr >= 0)) throw new IllegalArgumentException("value_lr must be >= 0, got " + valueLr);
     if (template == null || template.isBlank()) throw new IllegalArgumentException("template must be tulu or model");
     positive("max_prompt_length", maxPromptLength);
@@ -173,13 +161,11 @@ public record RlvrConfig(
     positive("prompts_per_batch", promptsPerBatch);
     positive("samples_per_prompt", samplesPerPrompt);
     positive("minibatches", minibatches);
-    positive("micro_batch", microBatch);
     positive("ppo_epochs", ppoEpochs);
-    positive("steps", steps);
-    if (valueWarmupSteps < 0 || valueWarmupSteps >= steps)
-      throw new IllegalArgumentException("value_warmup_steps must be in 0.." + (steps - 1) + ", got " + valueWarmupSteps);
+    if (valueWarmupSteps < 0 || (train.maxSteps() > 0 && valueWarmupSteps >= train.maxSteps()))
+      throw new IllegalArgumentException("value_warmup_steps must be in 0.." + (train.maxSteps() - 1)
+          + " (train.max_steps - 1), got " + valueWarmupSteps);
     positive("rollout_slots", rolloutSlots);
-    positive("keep_last", keepLast);
     positive("log_every", logEvery);
     if (filterSamples == 1 || filterSamples < 0)
       throw new IllegalArgumentException("filter_samples must be 0 (off) or >= 2, got " + filterSamples);
@@ -191,24 +177,17 @@ public record RlvrConfig(
     if (algorithm == Algorithm.GRPO && samplesPerPrompt < 2)
       throw new IllegalArgumentException("grpo needs samples_per_prompt >= 2 (a group), got " + samplesPerPrompt);
     nonNegative("beta", beta);
-    nonNegative("lr", lr);
-    nonNegative("weight_decay", weightDecay);
     nonNegative("verify_reward", verifyReward);
     nonNegative("vf_coef", vfCoef);
     if (!(clipEps > 0 && clipEps < 1)) throw new IllegalArgumentException("clip_eps must be in (0, 1), got " + clipEps);
     if (!(cliprangeValue > 0)) throw new IllegalArgumentException("cliprange_value must be > 0, got " + cliprangeValue);
     if (!(gamma >= 0 && gamma <= 1)) throw new IllegalArgumentException("gamma must be in [0, 1], got " + gamma);
     if (!(lambda >= 0 && lambda <= 1)) throw new IllegalArgumentException("lambda must be in [0, 1], got " + lambda);
-    if (!(warmupRatio >= 0 && warmupRatio <= 1))
-      throw new IllegalArgumentException("warmup_ratio must be in [0, 1], got " + warmupRatio);
     if (!Double.isFinite(rewardModelMultiplier))
       throw new IllegalArgumentException("reward_model_multiplier must be finite");
     if (rewardModelMultiplier != 0 && rewardModel == null)
       throw new IllegalArgumentException("reward_model_multiplier is " + rewardModelMultiplier + " but no reward_model is set");
     if (!Double.isFinite(nonEosPenalty)) throw new IllegalArgumentException("non_eos_penalty must be finite");
-    if (Double.isNaN(maxGradNorm)) throw new IllegalArgumentException("max_grad_norm is NaN");
-    if (threads < 0) throw new IllegalArgumentException("threads must be >= 0, got " + threads);
-    if (saveEvery < 0) throw new IllegalArgumentException("save_every must be >= 0, got " + saveEvery);
     if (logSamples < 0) throw new IllegalArgumentException("log_samples must be >= 0, got " + logSamples);
   }
 

@@ -31,7 +31,7 @@ public record LrSchedule(Kind kind, double peak, int warmupSteps, int totalSteps
 
   public LrSchedule {
     if (kind == null) throw new IllegalArgumentException("schedule kind is required");
-    if (!(peak > 0)) throw new IllegalArgumentException("peak lr must be > 0, got " + peak);
+    if (!(peak >= 0)) throw new IllegalArgumentException("peak lr must be >= 0, got " + peak);
     if (totalSteps < 1) throw new IllegalArgumentException("total steps must be >= 1, got " + totalSteps);
     if (warmupSteps < 0 || warmupSteps > totalSteps)
       throw new IllegalArgumentException("warmup steps " + warmupSteps + " not in [0, " + totalSteps + "]");

@@ -8,7 +8,8 @@ import java.util.List;
  * (Tülu 3 Table 8 / open-instruct {@code tulu3_8b_sft.yaml}) where the paper sets them.
  */
 public record OptimConfig(
-    @Doc(value = "Peak learning rate (Tülu 3 8B SFT: 5e-6; 8B DPO: 5e-7).", def = "5e-6")
+    @Doc(value = "Peak learning rate (Tülu 3 8B SFT: 5e-6; 8B DPO: 5e-7; 8B RLVR: 3e-7); 0 leaves the weights untouched.",
+        def = "5e-6")
         double lr,
     @Doc(value = "Learning-rate schedule after warmup: linear decay to 0 (Tülu 3), cosine, or constant.",
         def = "linear")
@@ -30,7 +31,7 @@ public record OptimConfig(
         List<String> noDecay) {
 
   public OptimConfig {
-    if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("optim.lr must be > 0, got " + lr);
+    if (!(lr >= 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("optim.lr must be >= 0, got " + lr);
     if (schedule == null) throw new IllegalArgumentException("optim.schedule is required");
     if (!(warmupRatio >= 0 && warmupRatio <= 1))
       throw new IllegalArgumentException("optim.warmup_ratio must be in [0, 1], got " + warmupRatio);

@@ -51,10 +51,10 @@ class RlvrCommandTest {
   }
 
   private static List<String> args(Path out, String... extra) {
-    List<String> a = new ArrayList<>(List.of("rlvr", "model=" + model, "train_file=" + data, "out_dir=" + out,
-        "steps=2", "prompts_per_batch=2", "samples_per_prompt=4", "response_length=3", "ppo_epochs=2",
-        "minibatches=2", "micro_batch=2", "lr=1e-3", "threads=1", "gemm=vector", "save_every=1", "keep_last=3",
-        "save_dtype=f32", "progress=false"));
+    List<String> a = new ArrayList<>(List.of("rlvr", "model=" + model, "train_file=" + data, "train.out_dir=" + out,
+        "train.max_steps=2", "prompts_per_batch=2", "samples_per_prompt=4", "response_length=3", "ppo_epochs=2",
+        "minibatches=2", "train.micro_batch=2", "train.optim.lr=1e-3", "train.threads=1", "gemm=vector", "train.save_every=1", "train.keep_last=3",
+        "save_dtype=f32", "train.progress=false"));
     a.addAll(List.of(extra));
     return a;
   }
@@ -104,7 +104,7 @@ class RlvrCommandTest {
   @Test
   void ppoRunsWithAValueModelFromThePolicy() throws Exception {
     Path p = dir.resolve("ppo");
-    assertThat(run(args(p, "algorithm=ppo", "steps=1", "ppo_epochs=1"))).isZero();
+    assertThat(run(args(p, "algorithm=ppo", "train.max_steps=1", "ppo_epochs=1"))).isZero();
     assertThat(p.resolve("value/step-000001/config.json")).exists();
     assertThat(Files.readString(p.resolve("value/step-000001/config.json"))).contains("ForSequenceClassification");
     var row = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Files.readAllLines(p.resolve("metrics.jsonl")).get(0));
@@ -143,7 +143,7 @@ class RlvrCommandTest {
         {"messages":[{"role":"user","content":"What is 4 * 4?"}],"ground_truth":"16","dataset":"gsm8k"}
         """);
     // the chess row has no verifier: the run only succeeds when the filter drops it before the lookup
-    List<String> a = args(dir.resolve("ds"), "steps=1", "datasets=[gsm8k]");
+    List<String> a = args(dir.resolve("ds"), "train.max_steps=1", "datasets=[gsm8k]");
     a.set(2, "train_file=" + mixed);
     assertThat(run(a)).isZero();
     var err = new ByteArrayOutputStream();

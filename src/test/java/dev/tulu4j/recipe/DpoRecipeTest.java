@@ -44,9 +44,9 @@ class DpoRecipeTest {
     Path model = TinyRun.model(dir, 3);
     Path data = TinyRun.preferences(dir.resolve("prefs.jsonl"), TinyRun.facts(8, 0));
     PrintStream log = new PrintStream(new ByteArrayOutputStream());
-    DpoRecipe.Result r = DpoRecipe.run(config(model, data, dir), log);
-    assertThat(r.pairs()).isEqualTo(8);
-    assertThat(r.referenceFromCache()).isFalse();
+    RunResult r = DpoRecipe.run(config(model, data, dir), log);
+    assertThat(r.number("pairs")).isEqualTo(8.0);
+    assertThat(r.details().get("reference_from_cache")).isEqualTo(false);
     List<JsonNode> m = metrics(dir.resolve("run"));
     assertThat(m).hasSize(12);
     // Step 1: policy == reference, so every implicit reward is 0 (up to fp32 rounding: the reference
@@ -68,15 +68,15 @@ class DpoRecipeTest {
     assertThat(out.tensors().get("model.norm.weight").data()).isNotEqualTo(in.tensors().get("model.norm.weight").data());
 
     // A second run on the same inputs reads the cache, and the cache equals fresh log-probs.
-    DpoRecipe.Result again = DpoRecipe.run(config(model, data, dir, "train.out_dir=" + dir.resolve("run2")), log);
-    assertThat(again.referenceFromCache()).isTrue();
-    assertThat(again.referenceFile()).isEqualTo(r.referenceFile());
+    RunResult again = DpoRecipe.run(config(model, data, dir, "train.out_dir=" + dir.resolve("run2")), log);
+    assertThat(again.details().get("reference_from_cache")).isEqualTo(true);
+    assertThat(again.details().get("reference_file")).isEqualTo(r.details().get("reference_file"));
     try (Tokenizer tok = Tokenizer.load(model)) {
       PreferenceData pd = PreferenceData.load(List.of(data), new ConversationEncoder(tok, ChatTemplate.tulu(), 64));
       LlamaModel fresh = LlamaModel.fromTensors(in.config(), in.tensors(), new NaiveGemm(), false);
       double[][] want = ReferenceLogps.compute(fresh, pd.pairs(), 3, 64, tok.padId());
       double[][] got = ReferenceLogps.loadOrCompute(dir.resolve("cache"),
-          r.referenceFile().getFileName().toString().replace(".bin", ""), pd.pairs().size(), () -> {
+          Path.of((String) r.details().get("reference_file")).getFileName().toString().replace(".bin", ""), pd.pairs().size(), () -> {
             throw new AssertionError("cache should be used");
           }).logps();
       for (int i = 0; i < want.length; i++) {
@@ -88,14 +88,14 @@ class DpoRecipeTest {
 
     // Changing the data invalidates it.
     TinyRun.preferences(data, TinyRun.facts(9, 0));
-    DpoRecipe.Result changed = DpoRecipe.run(config(model, data, dir, "train.out_dir=" + dir.resolve("run3"), "train.max_steps=1"), log);
-    assertThat(changed.referenceFromCache()).isFalse();
+    RunResult changed = DpoRecipe.run(config(model, data, dir, "train.out_dir=" + dir.resolve("run3"), "train.max_steps=1"), log);
+    assertThat(changed.details().get("reference_from_cache")).isEqualTo(false);
     // A run folder as model resolves to its latest checkpoint (the DPO output here): other weights, other key.
-    DpoRecipe.Result fromRun = DpoRecipe.run(config(dir.resolve("run"), data, dir, "train.out_dir=" + dir.resolve("run4"),
+    RunResult fromRun = DpoRecipe.run(config(dir.resolve("run"), data, dir, "train.out_dir=" + dir.resolve("run4"),
         "train.max_steps=1"), log);
-    assertThat(fromRun.referenceFromCache()).isFalse();
-    assertThat(fromRun.referenceFile()).isNotEqualTo(changed.referenceFile());
-    assertThat(changed.referenceFile()).isNotEqualTo(r.referenceFile());
+    assertThat(fromRun.details().get("reference_from_cache")).isEqualTo(false);
+    assertThat(fromRun.details().get("reference_file")).isNotEqualTo(changed.details().get("reference_file"));
+    assertThat(changed.details().get("reference_file")).isNotEqualTo(r.details().get("reference_file"));
   }
 
   @Test

@@ -32,17 +32,17 @@ class RewardRecipeTest {
         "max_length=64", "save_dtype=f32", "train.optim.lr=3e-3", "train.optim.warmup_ratio=0",
         "train.optim.schedule=constant", "train.micro_batch=4", "train.max_steps=15", "train.threads=1",
         "train.out_dir=" + dir.resolve("run"), "train.progress=false"), RewardConfig.class);
-    RewardRecipe.Result r = RewardRecipe.run(cfg, new PrintStream(new ByteArrayOutputStream()));
-    assertThat(r.trainPairs()).isEqualTo(20);
-    assertThat(r.evalPairs()).isEqualTo(6);
+    RunResult r = RewardRecipe.run(cfg, new PrintStream(new ByteArrayOutputStream()));
+    assertThat(r.number("train_pairs")).isEqualTo(20.0);
+    assertThat(r.number("eval_pairs")).isEqualTo(6.0);
     List<JsonNode> m = new ArrayList<>();
     for (String l : Files.readAllLines(dir.resolve("run/metrics.jsonl"))) m.add(TinyRun.JSON.readTree(l));
     double first = m.getFirst().path("loss").asDouble(), last = m.getLast().path("loss").asDouble();
     System.out.printf("reward micro run: loss %.4f -> %.4f, held-out accuracy %.3f -> %.3f%n", first, last,
-        r.evalAccuracyBefore(), r.evalAccuracyAfter());
+        r.number("eval_accuracy_before"), r.number("eval_accuracy_after"));
     assertThat(first).as("fresh head: rewards near 0, loss near log 2").isCloseTo(Math.log(2), Offset.offset(0.05));
     assertThat(last).isLessThan(0.2);
-    assertThat(r.evalAccuracyAfter()).isEqualTo(1.0);
+    assertThat(r.number("eval_accuracy_after")).isEqualTo(1.0);
     assertThat(m.getLast().has("accuracy")).isTrue();
     JsonNode ev = TinyRun.JSON.readTree(dir.resolve("run/reward_eval.json").toFile());
     assertThat(ev.path("accuracy_after").asDouble()).isEqualTo(1.0);

@@ -3,10 +3,12 @@ package dev.tulu4j.rlvr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tulu4j.config.ConfigDoc;
 import dev.tulu4j.config.ConfigException;
 import dev.tulu4j.config.ConfigLoader;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -25,7 +27,7 @@ class RlvrConfigTest {
     RlvrConfig c = ConfigLoader.load(Path.of("recipes/tulu3-8b-rlvr.yaml"), List.of(), RlvrConfig.class);
     assertThat(c.algorithm()).isEqualTo(RlvrConfig.Algorithm.PPO);
     assertThat(c.beta()).isEqualTo(0.05);
-    assertThat(c.lr()).isEqualTo(3e-7);
+    assertThat(c.train().optim().lr()).isEqualTo(3e-7);
     assertThat(c.rolloutBatch()).isEqualTo(224);
     assertThat(c.ppoEpochs()).isEqualTo(4);
     assertThat(c.responseLength()).isEqualTo(2048);
@@ -35,7 +37,7 @@ class RlvrConfigTest {
     assertThat(c.lambda()).isEqualTo(0.95);
     assertThat(c.vfCoef()).isEqualTo(0.1);
     assertThat(c.clipEps()).isEqualTo(0.2);
-    assertThat(c.maxGradNorm()).isEqualTo(1.0);
+    assertThat(c.train().optim().maxGradNorm()).isEqualTo(1.0);
   }
 
   @Test
@@ -43,7 +45,7 @@ class RlvrConfigTest {
     RlvrConfig d = ConfigLoader.fromOverrides(List.of("model=m", "train_file=t"), RlvrConfig.class);
     assertThat(d.algorithm()).isEqualTo(RlvrConfig.Algorithm.GRPO);
     assertThat(d.klEstimator()).isEqualTo(PolicyLoss.KlEstimator.KL3);
-    assertThat(d.lr()).isEqualTo(3e-7);
+    assertThat(d.train().optim().lr()).isEqualTo(3e-7);
     assertThatThrownBy(() -> ConfigLoader.fromOverrides(List.of("model=m", "train_file=t", "minibatches=3"), RlvrConfig.class))
         .isInstanceOf(ConfigException.class).hasMessageContaining("minibatches (3) must divide");
     assertThatThrownBy(() -> ConfigLoader.fromOverrides(List.of("model=m", "train_file=t", "samples_per_prompt=1"), RlvrConfig.class))
@@ -62,5 +64,59 @@ class RlvrConfigTest {
         RlvrConfig.class)).hasMessageContaining("dataset_weights.ifeval must be a finite number >= 0");
     assertThatThrownBy(() -> ConfigLoader.fromOverrides(List.of("model=m", "train_file=t", "datasets=[ifeval]",
         "dataset_weights={gsm8k: 2}"), RlvrConfig.class)).hasMessageContaining("'gsm8k', which datasets [ifeval] leaves out");
+  }
+
+  /** RLVR nests the shared TrainConfig with its own defaults; a partial train section keeps them. */
+  @Test
+  void trainSectionHasRlvrDefaultsUnderTheGivenKeys() {
+    RlvrConfig d = ConfigLoader.fromOverrides(List.of("model=m", "train_file=t"), RlvrConfig.class);
+    assertThat(d.train().maxSteps()).isEqualTo(100);
+    assertThat(d.train().microBatch()).isEqualTo(4);
+    assertThat(d.train().outDir()).isEqualTo(Path.of("runs/rlvr"));
+    assertThat(d.train().optim().warmupRatio()).isZero();
+    assertThat(d.train().optim().maxGradNorm()).isEqualTo(1.0);
+    assertThat(d.train().optim().betas()).containsExactly(0.9, 0.999); // AdamW, as before the nesting
+    assertThat(d.train().optim().eps()).isEqualTo(1e-8);
+    RlvrConfig p = ConfigLoader.fromOverrides(List.of("model=m", "train_file=t", "train.seed=3",
+        "train.optim.betas=[0.9, 0.95]"), RlvrConfig.class);
+    assertThat(p.train().seed()).isEqualTo(3);
+    assertThat(p.train().optim().lr()).as("RLVR's default lr survives a partial section").isEqualTo(3e-7);
+    assertThat(p.train().optim().beta2()).isEqualTo(0.95);
+    assertThat(p.train().maxSteps()).isEqualTo(100);
+    assertThat(ConfigLoader.fromOverrides(List.of("model=m", "train_file=t", "train.optim.lr=0"), RlvrConfig.class)
+        .train().optim().lr()).isZero();
+  }
+
+  @Test
+  void flatKeysOfTheOldLayoutAndLoopSettingsThatDoNotApplyAreErrors() {
+    assertThatThrownBy(() -> ConfigLoader.fromOverrides(List.of("model=m", "train_file=t", "steps=3"), RlvrConfig.class))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("unknown key 'steps'");
+    assertThatThrownBy(() -> ConfigLoader.fromOverrides(List.of("model=m", "train_file=t", "train.optim.lrr=1"),
+        RlvrConfig.class)).hasMessageContaining("unknown key 'train.optim.lrr'").hasMessageContaining("train.optim.lr");
+    assertThatThrownBy(() -> ConfigLoader.fromOverrides(List.of("model=m", "train_file=t", "train.grad_accum=2"),
+        RlvrConfig.class)).hasMessageContaining("train.grad_accum must be 1 for rlvr");
+    assertThatThrownBy(() -> ConfigLoader.fromOverrides(List.of("model=m", "train_file=t", "train.loss_reduction=mean"),
+        RlvrConfig.class)).hasMessageContaining("train.loss_reduction does not apply to rlvr");
+    assertThatThrownBy(() -> ConfigLoader.fromOverrides(List.of("model=m", "train_file=t", "train.max_steps=4",
+        "value_warmup_steps=4"), RlvrConfig.class)).hasMessageContaining("value_warmup_steps must be in 0..3");
+  }
+
+  /** {@code tulu4j config dev.tulu4j.rlvr.RlvrConfig} shows the defaults RLVR runs with, not SFT's. */
+  @Test
+  void keyTableShowsTheRlvrDefaultsOfTheTrainSection() {
+    Map<String, String> def = new java.util.HashMap<>();
+    for (var r : ConfigDoc.rows(RlvrConfig.class)) def.put(r.key(), r.def());
+    assertThat(def).containsEntry("train.max_steps", "100").containsEntry("train.optim.lr", "3e-7")
+        .containsEntry("train.optim.warmup_ratio", "0.0").containsEntry("train.optim.max_grad_norm", "1.0")
+        .containsEntry("train.micro_batch", "4").containsEntry("train.out_dir", "runs/rlvr")
+        .containsEntry("train.optim.betas", "[0.9, 0.999]").containsEntry("train.seed", "42");
+    assertThat(def).doesNotContainKeys("steps", "lr", "out_dir", "seed");
+  }
+
+  @Test
+  void docsHoldTheGeneratedKeyTable() throws Exception {
+    assertThat(java.nio.file.Files.readString(Path.of("docs/RLVR.md")))
+        .as("docs/RLVR.md is stale: paste `tulu4j config dev.tulu4j.rlvr.RlvrConfig --markdown` into it")
+        .contains(ConfigDoc.markdown(RlvrConfig.class));
   }
 }

@@ -42,7 +42,7 @@ class RlvrTrainerTest {
 
   @Test
   void grpoRaisesTheRewardOnAToyVerifiableTask() throws Exception {
-    RlvrConfig cfg = config(tmp.resolve("run"), "algorithm=grpo", "steps=14", "lr=2e-2", "lr_schedule=constant",
+    RlvrConfig cfg = config(tmp.resolve("run"), "algorithm=grpo", "train.max_steps=14", "train.optim.lr=2e-2", "train.optim.schedule=constant",
         "beta=0.01", "ppo_epochs=2", "minibatches=2");
     RlvrTrainer.Result r = trainer(cfg, ToyTask.model(3), null).run();
     var h = r.history();
@@ -58,7 +58,7 @@ class RlvrTrainerTest {
 
   @Test
   void mixedPromptSetsAlsoLogAccuracyPerDataset() throws Exception {
-    RlvrConfig cfg = config(tmp.resolve("mixed"), "algorithm=grpo", "steps=3", "lr=2e-2", "lr_schedule=constant");
+    RlvrConfig cfg = config(tmp.resolve("mixed"), "algorithm=grpo", "train.max_steps=3", "train.optim.lr=2e-2", "train.optim.schedule=constant");
     List<RlvrPrompt> ps = new java.util.ArrayList<>();
     List<RlvrPrompt> toy = ToyTask.prompts();
     for (int i = 0; i < toy.size(); i++) {
@@ -77,14 +77,14 @@ class RlvrTrainerTest {
     }
     assertThat(sawBoth).as("some batch holds prompts of both datasets").isTrue();
     // a single-dataset prompt set logs only the overall accuracy
-    var single = trainer(config(tmp.resolve("single"), "algorithm=grpo", "steps=1"), ToyTask.model(3), null).run().history();
+    var single = trainer(config(tmp.resolve("single"), "algorithm=grpo", "train.max_steps=1"), ToyTask.model(3), null).run().history();
     assertThat(single.get(0).keySet()).noneMatch(k -> k.startsWith("accuracy/"));
   }
 
   @Test
   void ppoRaisesTheRewardAndFitsTheValues() throws Exception {
-    RlvrConfig cfg = config(tmp.resolve("ppo"), "algorithm=ppo", "steps=14", "lr=2e-2", "lr_schedule=constant",
-        "beta=0.01", "ppo_epochs=2", "minibatches=2", "samples_per_prompt=4", "prompts_per_batch=4", "micro_batch=4");
+    RlvrConfig cfg = config(tmp.resolve("ppo"), "algorithm=ppo", "train.max_steps=14", "train.optim.lr=2e-2", "train.optim.schedule=constant",
+        "beta=0.01", "ppo_epochs=2", "minibatches=2", "samples_per_prompt=4", "prompts_per_batch=4", "train.micro_batch=4");
     PositionValueModel value = new PositionValueModel(3);
     var h = trainer(cfg, ToyTask.model(3), value).run().history();
     double first = mean(h, "accuracy", 0, 3);
@@ -104,8 +104,8 @@ class RlvrTrainerTest {
     for (Parameter p : policy.parameters()) before.add(p.data().clone());
     PositionValueModel value = new PositionValueModel(3);
     float v0 = value.table.data()[0];
-    RlvrConfig cfg = config(tmp.resolve("vlr"), "algorithm=ppo", "steps=4", "lr=0", "value_lr=5e-2",
-        "lr_schedule=constant", "samples_per_prompt=4", "prompts_per_batch=4", "micro_batch=4");
+    RlvrConfig cfg = config(tmp.resolve("vlr"), "algorithm=ppo", "train.max_steps=4", "train.optim.lr=0", "value_lr=5e-2",
+        "train.optim.schedule=constant", "samples_per_prompt=4", "prompts_per_batch=4", "train.micro_batch=4");
     trainer(cfg, policy, value).run();
     for (int i = 0; i < before.size(); i++)
       assertThat(policy.parameters().get(i).data()).as(policy.parameters().get(i).name()).isEqualTo(before.get(i));
@@ -113,19 +113,19 @@ class RlvrTrainerTest {
     // and value_lr 0 with a positive policy lr freezes the value model instead
     PositionValueModel frozen = new PositionValueModel(3);
     float[] f0 = frozen.table.data().clone();
-    trainer(config(tmp.resolve("vlr0"), "algorithm=ppo", "steps=2", "lr=2e-2", "value_lr=0",
-        "samples_per_prompt=4", "prompts_per_batch=4", "micro_batch=4"), ToyTask.model(3), frozen).run();
+    trainer(config(tmp.resolve("vlr0"), "algorithm=ppo", "train.max_steps=2", "train.optim.lr=2e-2", "value_lr=0",
+        "samples_per_prompt=4", "prompts_per_batch=4", "train.micro_batch=4"), ToyTask.model(3), frozen).run();
     assertThat(frozen.table.data()).isEqualTo(f0);
     assertThat(cfg.valueLearningRate()).isEqualTo(5e-2);
-    assertThat(config(tmp.resolve("x"), "lr=3e-5").valueLearningRate()).isEqualTo(3e-5);
+    assertThat(config(tmp.resolve("x"), "train.optim.lr=3e-5").valueLearningRate()).isEqualTo(3e-5);
   }
 
   @Test
   void valueWarmupStepsTrainOnlyTheValueModel() throws Exception {
     PositionValueModel value = new PositionValueModel(3);
     float v0 = value.table.data()[0];
-    RlvrConfig cfg = config(tmp.resolve("vw"), "algorithm=ppo", "steps=4", "value_warmup_steps=2", "lr=2e-2",
-        "lr_schedule=constant", "samples_per_prompt=4", "prompts_per_batch=4", "micro_batch=4");
+    RlvrConfig cfg = config(tmp.resolve("vw"), "algorithm=ppo", "train.max_steps=4", "value_warmup_steps=2", "train.optim.lr=2e-2",
+        "train.optim.schedule=constant", "samples_per_prompt=4", "prompts_per_batch=4", "train.micro_batch=4");
     var h = trainer(cfg, ToyTask.model(3), value).run().history();
     for (int s = 0; s < 2; s++) {
       assertThat(h.get(s).get("grad_norm")).as("warm-up step %d: no policy gradient", s + 1).isZero();
@@ -138,14 +138,14 @@ class RlvrTrainerTest {
     assertThat(value.table.data()[0]).isNotEqualTo(v0);
     // linear schedule: the policy's lr is laid out over its own steps, so it starts at the peak when
     // the warm-up ends (1 update per step here: 2 policy updates, factors 1 and 1/2)
-    var lin = trainer(config(tmp.resolve("vwl"), "algorithm=ppo", "steps=4", "value_warmup_steps=2", "lr=2e-2",
-        "lr_schedule=linear", "ppo_epochs=1", "minibatches=1", "samples_per_prompt=4", "prompts_per_batch=4", "micro_batch=4"),
+    var lin = trainer(config(tmp.resolve("vwl"), "algorithm=ppo", "train.max_steps=4", "value_warmup_steps=2", "train.optim.lr=2e-2",
+        "train.optim.schedule=linear", "ppo_epochs=1", "minibatches=1", "samples_per_prompt=4", "prompts_per_batch=4", "train.micro_batch=4"),
         ToyTask.model(3), new PositionValueModel(3)).run().history();
     assertThat(lin.get(0).get("lr")).as("policy frozen").isZero();
     assertThat(lin.get(1).get("lr")).isZero();
     assertThat(lin.get(2).get("lr")).as("first policy step at the peak").isEqualTo(2e-2);
     assertThat(lin.get(3).get("lr")).isCloseTo(1e-2, within(1e-12));
-    assertThatThrownBy(() -> config(tmp.resolve("bad"), "steps=4", "value_warmup_steps=4"))
+    assertThatThrownBy(() -> config(tmp.resolve("bad"), "train.max_steps=4", "value_warmup_steps=4"))
         .hasStackTraceContaining("value_warmup_steps must be in 0..3");
   }
 
@@ -154,7 +154,7 @@ class RlvrTrainerTest {
     LlamaModel policy = ToyTask.model(5);
     List<float[]> before = new ArrayList<>();
     for (Parameter p : policy.parameters()) before.add(p.data().clone());
-    RlvrConfig cfg = config(tmp.resolve("run"), "steps=3", "lr=0", "beta=100", "ppo_epochs=2");
+    RlvrConfig cfg = config(tmp.resolve("run"), "train.max_steps=3", "train.optim.lr=0", "beta=100", "ppo_epochs=2");
     var h = trainer(cfg, policy, null).run().history();
     for (int i = 0; i < before.size(); i++)
       assertThat(policy.parameters().get(i).data()).as(policy.parameters().get(i).name()).isEqualTo(before.get(i));
@@ -167,7 +167,7 @@ class RlvrTrainerTest {
 
   @Test
   void rewardModelScoreIsAddedTimesTheMultiplier() throws Exception {
-    RlvrConfig cfg = config(tmp.resolve("rm"), "steps=2", "lr=0", "reward_model=unused", "reward_model_multiplier=2.0");
+    RlvrConfig cfg = config(tmp.resolve("rm"), "train.max_steps=2", "train.optim.lr=0", "reward_model=unused", "reward_model_multiplier=2.0");
     SequenceScorer half = rs -> {
       double[] s = new double[rs.size()];
       java.util.Arrays.fill(s, 0.25);
@@ -217,7 +217,7 @@ class RlvrTrainerTest {
   @org.junit.jupiter.params.ParameterizedTest
   @org.junit.jupiter.params.provider.ValueSource(strings = {"grpo", "ppo"})
   void resumedRunEqualsUninterruptedRun(String algorithm) throws Exception {
-    String[] o = {"steps=3", "lr=1e-2", "save_every=1", "keep_last=5", "ppo_epochs=2", "minibatches=2",
+    String[] o = {"train.max_steps=3", "train.optim.lr=1e-2", "train.save_every=1", "train.keep_last=5", "ppo_epochs=2", "minibatches=2",
         "algorithm=" + algorithm};
     boolean ppo = algorithm.equals("ppo");
     trainer(config(tmp.resolve("warm"), o), ToyTask.model(9), ppo ? new PositionValueModel(3) : null).run();

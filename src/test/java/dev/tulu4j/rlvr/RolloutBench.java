@@ -62,9 +62,9 @@ public final class RolloutBench {
       throws java.io.IOException {
     java.nio.file.Path out = java.nio.file.Files.createTempDirectory("rlvr-bench");
     RlvrConfig cfg = dev.tulu4j.config.ConfigLoader.fromOverrides(List.of("model=unused", "train_file=unused",
-        "out_dir=" + out, "progress=false", "threads=" + threads, "response_length=" + response,
-        "prompts_per_batch=" + ps.size(), "samples_per_prompt=" + samples, "micro_batch=8", "ppo_epochs=1",
-        "minibatches=1", "steps=1", "rollout_slots=" + slots, "non_eos_penalty=0", "lr=1e-5"), RlvrConfig.class);
+        "train.out_dir=" + out, "train.progress=false", "train.threads=" + threads, "response_length=" + response,
+        "prompts_per_batch=" + ps.size(), "samples_per_prompt=" + samples, "train.micro_batch=8", "ppo_epochs=1",
+        "minibatches=1", "train.max_steps=1", "rollout_slots=" + slots, "non_eos_penalty=0", "train.optim.lr=1e-5"), RlvrConfig.class);
     var h = new RlvrTrainer(cfg, m, RlvrTrainer.frozenCopy(m), null, ps, List.of(m.config().vocabSize() + 1), null,
         dir -> {}, System.out).run().history().get(0);
     System.out.printf("GRPO step (%d×%d, response %d): rollout %.2f s, recompute + update %.2f s, %s of %d sequences trained%n",

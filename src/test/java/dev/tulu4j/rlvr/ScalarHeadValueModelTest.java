@@ -47,9 +47,9 @@ class ScalarHeadValueModelTest {
 
   @Test
   void ppoWithTheScalarHeadValueModelRaisesTheReward() throws Exception {
-    RlvrConfig cfg = RlvrTrainerTest.config(tmp.resolve("ppo"), "algorithm=ppo", "steps=12", "lr=2e-2",
-        "lr_schedule=constant", "beta=0.01", "ppo_epochs=2", "minibatches=2", "samples_per_prompt=4",
-        "micro_batch=4");
+    RlvrConfig cfg = RlvrTrainerTest.config(tmp.resolve("ppo"), "algorithm=ppo", "train.max_steps=12", "train.optim.lr=2e-2",
+        "train.optim.schedule=constant", "beta=0.01", "ppo_epochs=2", "minibatches=2", "samples_per_prompt=4",
+        "train.micro_batch=4");
     ScalarHeadValueModel value = new ScalarHeadValueModel(ScalarHeadModel.random(ToyTask.config(), 5, new NaiveGemm()),
         4, 16, DType.F32, null);
     var policy = ToyTask.model(3);

@@ -52,15 +52,15 @@ final class ToyTask {
     List<String> o = new ArrayList<>();
     o.add("model=unused");
     o.add("train_file=unused");
-    o.add("out_dir=" + out);
-    o.add("progress=false");
-    o.add("threads=1");
+    o.add("train.out_dir=" + out);
+    o.add("train.progress=false");
+    o.add("train.threads=1");
     o.add("response_length=3");
     o.add("verify_reward=1.0");
     o.add("non_eos_penalty=0");
     o.add("prompts_per_batch=4");
     o.add("samples_per_prompt=8");
-    o.add("micro_batch=8");
+    o.add("train.micro_batch=8");
     o.add("rollout_slots=32");
     return o;
   }

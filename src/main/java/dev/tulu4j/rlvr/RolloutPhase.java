@@ -1,0 +1,75 @@
+package dev.tulu4j.rlvr;
+
+import dev.tulu4j.model.LlamaModel;
+import dev.tulu4j.train.Rng;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The first half of an RLVR step (Tülu 3 §6): sample {@code samples_per_prompt} responses to each
+ * prompt of the batch with the current policy and score them with the verifier ({@link Rollouts}),
+ * add the optional reward-model term ({@link RewardShaping}), then recompute the rollout-time
+ * ("old") log-probs with a forward pass of the policy and those of the frozen reference policy.
+ */
+final class RolloutPhase {
+  /**
+   * One scored rollout batch.
+   *
+   * @param prompts the batch's prompts; rollout {@code i} answers {@code prompts.get(rollouts.get(i).prompt())}
+   * @param generated the sampler's batch (timing and token counts)
+   * @param rollouts the scored rollouts, group after group
+   * @param oldLogp the policy's log-probs of every response token at rollout time
+   * @param refLogp the reference policy's log-probs
+   * @param rmMean the mean reward-model score, or null when no reward model is used
+   * @param scoredAt {@link System#nanoTime()} when sampling ended (the update phase's clock starts there)
+   */
+  record Output(List<RlvrPrompt> prompts, Rollouts.Batch generated, List<Rollout> rollouts, double[][] oldLogp,
+      double[][] refLogp, Double rmMean, long scoredAt) {
+    RolloutStats stats() {
+      return RolloutStats.of(rollouts, oldLogp, refLogp);
+    }
+  }
+
+  private final RlvrConfig cfg;
+  private final LlamaModel policy;
+  private final LlamaModel reference;
+  private final Rollouts rollouts;
+  private final SequenceForward fwd;
+  private SequenceScorer rewardModel;
+
+  RolloutPhase(RlvrConfig cfg, LlamaModel policy, LlamaModel reference, Rollouts rollouts, SequenceForward fwd) {
+    this.cfg = cfg;
+    this.policy = policy;
+    this.reference = reference;
+    this.rollouts = rollouts;
+    this.fwd = fwd;
+  }
+
+  void rewardModel(SequenceScorer rm) {
+    this.rewardModel = rm;
+  }
+
+  /** Whether the reward-model term is on (a scorer is set and the multiplier is not 0). */
+  boolean usesRewardModel() {
+    return rewardModel != null && cfg.rewardModelMultiplier() != 0;
+  }
+
+  /** Rollouts of {@code batchPrompts} for 0-based step {@code step}; the sampler seed depends on the seed and step only. */
+  Output run(List<RlvrPrompt> batchPrompts, long step) {
+    Rollouts.Batch rb = rollouts.generate(batchPrompts, new Rollouts.Sampling(cfg.samplesPerPrompt(),
+        cfg.temperature(), cfg.responseLength(), cfg.verifyReward(), cfg.nonEosPenalty()),
+        Rng.mix(cfg.train().seed() + 31 * step));
+    long scoredAt = System.nanoTime();
+    List<Rollout> rs = rb.rollouts();
+    Double rmMean = null;
+    if (usesRewardModel()) {
+      RewardShaping.Shaped shaped = RewardShaping.addRewardModel(rs, rewardModel.scores(rs),
+          cfg.rewardModelMultiplier(), cfg.nonEosPenalty());
+      rs = shaped.rollouts();
+      rmMean = shaped.rmMean();
+    }
+    double[][] old = fwd.logProbs(policy, rs);
+    double[][] ref = fwd.logProbs(reference, rs);
+    return new Output(List.copyOf(batchPrompts), rb, new ArrayList<>(rs), old, ref, rmMean, scoredAt);
+  }
+}
