@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -18,6 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * J = Σ_t u_t·logp_t with u either cross-entropy (−1 per counted token) or arbitrary weights (the
  * DPO/PPO case), over batches with ignored targets and, in one case, packed rows.
  */
+@Tag("slow")
 class GradientCheckTest {
   /**
    * Denominator floor of the relative error: J is a sum of ~10 log-probs (|J| ≈ 30), so the

@@ -7,10 +7,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tulu4j.cli.Main;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The whole recipe end to end on recipes/micro.yaml (seconds): every stage runs, the report is complete, a rerun skips. */
+@Tag("slow")
 class PipelineMicroTest {
   @Test
   void microRecipeRunsEveryStageAndWritesTheReport(@TempDir Path out) throws Exception {
