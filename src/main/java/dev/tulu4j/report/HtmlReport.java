@@ -26,37 +26,7 @@ public final class HtmlReport {
     h.append("<h1>").append(esc(r.title())).append("</h1>");
     h.append("<p><code>").append(esc(r.command())).append("</code></p>");
 
-    // 1. the stage table
-    h.append("<h2>Stages</h2><table><tr><th>stage</th>");
-    for (String t : r.tasks()) h.append("<th>").append(esc(t)).append("</th>");
-    h.append("<th>time</th></tr>");
-    Report.Stage prev = null;
-    for (Report.Stage s : r.stages()) {
-      h.append("<tr><td>").append(esc(s.name())).append("</td>");
-      for (String t : r.tasks()) {
-        Report.Score sc = s.scores().get(t);
-        h.append("<td>");
-        if (sc != null) {
-          h.append(String.format("%.3f", sc.value()));
-          Report.Score before = prev == null ? null : prev.scores().get(t);
-          if (before != null) {
-            double d = sc.value() - before.value();
-            h.append(" <span class=\"").append(d > 0 ? "up" : d < 0 ? "down" : "")
-                .append("\">(").append(String.format("%+.3f", d)).append(")</span>");
-          }
-          h.append("<br><span class=\"ci\">[").append(String.format("%.3f, %.3f", sc.lo(), sc.hi()))
-              .append("] n=").append(sc.n());
-          if (sc.contamination() != null) h.append(String.format(", contam. %.1f%%", sc.contamination()));
-          h.append("</span>");
-        } else {
-          h.append("–");
-        }
-        h.append("</td>");
-      }
-      h.append("<td>").append(String.format("%.0f s", s.seconds())).append("</td></tr>");
-      prev = s;
-    }
-    h.append("</table>");
+    stageTable(h, r); // 1. the stage table, with deltas against the previous stage
     differences(h, r);
     for (String n : r.notes()) h.append("<p>").append(esc(n)).append("</p>");
 
@@ -105,6 +75,40 @@ public final class HtmlReport {
     }
     h.append("</body></html>\n");
     return h.toString();
+  }
+
+  /** The stage × task table: each score, its change from the previous stage, interval, n and contamination. */
+  private static void stageTable(StringBuilder h, Report r) {
+    h.append("<h2>Stages</h2><table><tr><th>stage</th>");
+    for (String t : r.tasks()) h.append("<th>").append(esc(t)).append("</th>");
+    h.append("<th>time</th></tr>");
+    Report.Stage prev = null;
+    for (Report.Stage s : r.stages()) {
+      h.append("<tr><td>").append(esc(s.name())).append("</td>");
+      for (String t : r.tasks()) {
+        Report.Score sc = s.scores().get(t);
+        h.append("<td>");
+        if (sc != null) {
+          h.append(String.format("%.3f", sc.value()));
+          Report.Score before = prev == null ? null : prev.scores().get(t);
+          if (before != null) {
+            double d = sc.value() - before.value();
+            h.append(" <span class=\"").append(d > 0 ? "up" : d < 0 ? "down" : "")
+                .append("\">(").append(String.format("%+.3f", d)).append(")</span>");
+          }
+          h.append("<br><span class=\"ci\">[").append(String.format("%.3f, %.3f", sc.lo(), sc.hi()))
+              .append("] n=").append(sc.n());
+          if (sc.contamination() != null) h.append(String.format(", contam. %.1f%%", sc.contamination()));
+          h.append("</span>");
+        } else {
+          h.append("–");
+        }
+        h.append("</td>");
+      }
+      h.append("<td>").append(String.format("%.0f s", s.seconds())).append("</td></tr>");
+      prev = s;
+    }
+    h.append("</table>");
   }
 
   /**

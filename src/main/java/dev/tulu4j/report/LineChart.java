@@ -81,30 +81,7 @@ final class LineChart {
     int pw = W - LEFT - RIGHT, ph = H - TOP - BOTTOM;
     Axis x = new Axis(tx, LEFT, pw, false), y = new Axis(ty, TOP + ph, ph, true);
 
-    // grid, ticks and their labels
-    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-    FontMetrics fm = g.getFontMetrics();
-    for (int k = 0; k < tx.count(); k++) {
-      double v = tx.lo() + k * tx.step();
-      int px = x.px(v);
-      g.setColor(new Color(0xe4e4e4));
-      g.drawLine(px, TOP, px, TOP + ph);
-      g.setColor(Color.DARK_GRAY);
-      g.drawLine(px, TOP + ph, px, TOP + ph + 4);
-      centered(g, HtmlReport.tickLabel(v), px, TOP + ph + 6 + fm.getAscent());
-    }
-    for (int k = 0; k < ty.count(); k++) {
-      double v = ty.lo() + k * ty.step();
-      int py = y.px(v);
-      g.setColor(new Color(0xe4e4e4));
-      g.drawLine(LEFT, py, LEFT + pw, py);
-      g.setColor(Color.DARK_GRAY);
-      g.drawLine(LEFT - 4, py, LEFT, py);
-      String label = HtmlReport.tickLabel(v);
-      g.drawString(label, LEFT - 7 - fm.stringWidth(label), py + fm.getAscent() / 2 - 1);
-    }
-    g.setColor(Color.DARK_GRAY);
-    g.drawRect(LEFT, TOP, pw, ph);
+    gridAndTicks(g, tx, ty, x, y, pw, ph);
 
     // axis titles
     g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
@@ -135,6 +112,33 @@ final class LineChart {
       g.draw(p);
     }
     legend(g, series, LEFT + pw, TOP);
+  }
+
+  /** Grid lines, tick marks and tick labels of both axes, and the plot's frame. */
+  private static void gridAndTicks(Graphics2D g, AxisTicks tx, AxisTicks ty, Axis x, Axis y, int pw, int ph) {
+    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+    FontMetrics fm = g.getFontMetrics();
+    for (int k = 0; k < tx.count(); k++) {
+      double v = tx.lo() + k * tx.step();
+      int px = x.px(v);
+      g.setColor(new Color(0xe4e4e4));
+      g.drawLine(px, TOP, px, TOP + ph);
+      g.setColor(Color.DARK_GRAY);
+      g.drawLine(px, TOP + ph, px, TOP + ph + 4);
+      centered(g, HtmlReport.tickLabel(v), px, TOP + ph + 6 + fm.getAscent());
+    }
+    for (int k = 0; k < ty.count(); k++) {
+      double v = ty.lo() + k * ty.step();
+      int py = y.px(v);
+      g.setColor(new Color(0xe4e4e4));
+      g.drawLine(LEFT, py, LEFT + pw, py);
+      g.setColor(Color.DARK_GRAY);
+      g.drawLine(LEFT - 4, py, LEFT, py);
+      String label = HtmlReport.tickLabel(v);
+      g.drawString(label, LEFT - 7 - fm.stringWidth(label), py + fm.getAscent() / 2 - 1);
+    }
+    g.setColor(Color.DARK_GRAY);
+    g.drawRect(LEFT, TOP, pw, ph);
   }
 
   private static void legend(Graphics2D g, List<Map.Entry<String, Report.Series>> series, int right, int top) {
