@@ -1,5 +1,6 @@
 package dev.tulu4j.cli;
 
+import dev.tulu4j.train.Progress;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,6 +37,11 @@ public final class Main implements Runnable {
   @Option(names = "--debug", description = "Print stack traces on errors.", scope = CommandLine.ScopeType.INHERIT)
   boolean debug;
 
+  @Option(names = "--progress", paramLabel = "auto|bar|lines|off", scope = CommandLine.ScopeType.INHERIT,
+      description = "Progress on stderr: a redrawn bar, a plain line every 5 s, or none; auto (default) "
+          + "draws the bar only when stderr is a terminal.")
+  String progress;
+
   @Override
   public void run() {
     new CommandLine(this).usage(System.out);
@@ -49,7 +55,26 @@ public final class Main implements Runnable {
   public static int execute(String... args) {
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler(new Errors());
+    cli.setExecutionStrategy(parsed -> {
+      Progress.resolve(progressStyle(parsed));
+      return new CommandLine.RunLast().execute(parsed);
+    });
     return cli.execute(args);
+  }
+
+  /** The {@code --progress} given on any (sub)command of the parsed line, else the detected style. */
+  static Progress.Style progressStyle(CommandLine.ParseResult parsed) {
+    String v = null;
+    for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand())
+      if (p.hasMatchedOption("--progress")) v = p.matchedOptionValue("--progress", null);
+    if (v == null || v.equalsIgnoreCase("auto")) return Progress.Style.detect();
+    return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+      case "bar" -> Progress.Style.BAR;
+      case "lines" -> Progress.Style.LINES;
+      case "off" -> Progress.Style.OFF;
+      default -> throw new CommandLine.ParameterException(parsed.commandSpec().commandLine(),
+          "--progress: expected auto, bar, lines or off, got '" + v + "'");
+    };
   }
 
   /** Prints the version from the jar manifest, or "dev" when run from classes. */

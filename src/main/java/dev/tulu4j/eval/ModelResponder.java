@@ -8,9 +8,11 @@ import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.runtime.ChatCodec;
 import dev.tulu4j.tokenizer.ChatTemplate;
 import dev.tulu4j.tokenizer.Tokenizer;
+import dev.tulu4j.train.Progress;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A {@link Responder} over a local model: renders each conversation with the chat template and the
@@ -26,6 +28,7 @@ public final class ModelResponder implements Responder {
   private final int maxSequenceLength;
   private final PrintStream progress;
 
+  /** {@code progress}: where generation progress goes ({@link Progress#to}), or null for none. */
   public ModelResponder(LlamaModel model, Tokenizer tokenizer, ChatTemplate template, int slots,
       int maxSequenceLength, PrintStream progress) {
     this.model = model;
@@ -69,13 +72,13 @@ public final class ModelResponder implements Responder {
     var gen = new Generator(step, tokenizer.eosIds(), ids -> tokenizer.decode(ids, true)).limitVocab(tokenizer.vocabSize());
     long t0 = System.nanoTime();
     int total = reqs.size() * sampling.samples(); // the listener counts finished samples
-    var outs = gen.generate(reqs, progress == null ? null : (done, toks) -> {
-      if (toks % 256 == 0) {
+    List<List<Generator.Output>> outs;
+    try (Progress bar = progress == null ? null : Progress.to(progress, "generate", "responses", 0, total)) {
+      outs = gen.generate(reqs, bar == null ? null : (done, toks) -> {
         double s = (System.nanoTime() - t0) / 1e9;
-        progress.printf("\r  %d/%d responses, %d tokens, %.0f tok/s   ", done, total, toks, toks / Math.max(s, 1e-9));
-      }
-    });
-    if (progress != null) progress.print("\r" + " ".repeat(60) + "\r");
+        bar.update(done, String.format(Locale.ROOT, "%d tokens, %.0f tok/s", toks, toks / Math.max(s, 1e-9)));
+      });
+    }
     List<List<String>> texts = new ArrayList<>();
     for (var o : outs) texts.add(o.stream().map(Generator.Output::text).toList());
     return texts;

@@ -18,7 +18,7 @@ import java.util.Map;
 /**
  * Assembles the pipeline's {@link Report} from what the stages left on disk and writes
  * {@code OUT/report.json} and {@code OUT/report.html}: the stage × task table, paired differences
- * between consecutive stages with 95% intervals, the training curves, the decontamination table,
+ * between consecutive stages with 95% intervals (a table in the HTML, one line per pair in text), the training curves, the decontamination table,
  * sample generations side by side and the exact configs.
  */
 public final class PipelineReport {
@@ -91,19 +91,21 @@ public final class PipelineReport {
     }
 
     // paired differences between consecutive stages on the same items
+    List<Report.Difference> differences = new ArrayList<>();
     for (int i = 1; i < stages.size(); i++) {
       String a = stages.get(i - 1).name();
       String b = stages.get(i).name();
-      StringBuilder line = new StringBuilder(b + " − " + a + " (paired, 95% CI):");
+      Map<String, Report.Score> byTask = new LinkedHashMap<>();
       for (String t : tasks) {
         if (t.equals(WIN_RATE)) continue;
         Path fa = evalDir.resolve(a).resolve(t + ".jsonl");
         Path fb = evalDir.resolve(b).resolve(t + ".jsonl");
         if (!Files.exists(fa) || !Files.exists(fb)) continue;
-        Stats.Estimate d = Stats.pairedDifference(ReportInputs.itemScores(fa), ReportInputs.itemScores(fb));
-        line.append(String.format("  %s %+.3f [%+.3f, %+.3f]", t, d.value(), d.lo(), d.hi()));
+        double[] sa = ReportInputs.itemScores(fa);
+        Stats.Estimate d = Stats.pairedDifference(sa, ReportInputs.itemScores(fb));
+        byTask.put(t, new Report.Score(d.value(), d.lo(), d.hi(), sa.length, null));
       }
-      notes.add(line.toString());
+      differences.add(new Report.Difference(b, a, byTask));
     }
     double total = seconds.values().stream().mapToDouble(Double::doubleValue).sum();
     notes.add(String.format("Stage times (s): %s; total %.0f s (skipped stages show their original time).", seconds.entrySet().stream()
@@ -140,7 +142,7 @@ public final class PipelineReport {
       }
     }
     return new Report("tulu4j pipeline: " + p.dir("").getFileName(), command, stages, tasks, curves, decon, samples,
-        configs, notes);
+        configs, notes, differences);
   }
 
   public static void write(Report r, Path out) throws IOException {
@@ -163,7 +165,15 @@ public final class PipelineReport {
       }
       b.append('\n');
     }
+    for (Report.Difference d : r.differences()) b.append(differenceLine(d)).append('\n');
     for (String n : r.notes()) b.append(n).append('\n');
     return b.toString();
+  }
+
+  /** {@code sft − base (paired, 95% CI):  task +0.588 [+0.538, +0.637] …} */
+  static String differenceLine(Report.Difference d) {
+    StringBuilder line = new StringBuilder(d.stage() + " − " + d.previous() + " (paired, 95% CI):");
+    d.byTask().forEach((t, e) -> line.append(String.format("  %s %+.3f [%+.3f, %+.3f]", t, e.value(), e.lo(), e.hi())));
+    return line.toString();
   }
 }

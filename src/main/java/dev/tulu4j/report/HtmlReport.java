@@ -1,19 +1,13 @@
 package dev.tulu4j.report;
 
-import java.awt.Color;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.util.Base64;
 import java.util.Map;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * Renders a {@link Report} as one self-contained HTML page: the stage table with deltas against the
- * previous stage and 95% intervals, the curves as embedded PNG images (XChart, no display needed),
- * the decontamination table, sample generations side by side, and the exact configs.
+ * previous stage and 95% intervals, the paired differences between stages as a table, the curves as
+ * embedded PNG images ({@link LineChart}, no display needed), the decontamination table, sample
+ * generations side by side, and the exact configs.
  */
 public final class HtmlReport {
   private HtmlReport() {}
@@ -32,37 +26,8 @@ public final class HtmlReport {
     h.append("<h1>").append(esc(r.title())).append("</h1>");
     h.append("<p><code>").append(esc(r.command())).append("</code></p>");
 
-    // 1. the stage table
-    h.append("<h2>Stages</h2><table><tr><th>stage</th>");
-    for (String t : r.tasks()) h.append("<th>").append(esc(t)).append("</th>");
-    h.append("<th>time</th></tr>");
-    Report.Stage prev = null;
-    for (Report.Stage s : r.stages()) {
-      h.append("<tr><td>").append(esc(s.name())).append("</td>");
-      for (String t : r.tasks()) {
-        Report.Score sc = s.scores().get(t);
-        h.append("<td>");
-        if (sc != null) {
-          h.append(String.format("%.3f", sc.value()));
-          Report.Score before = prev == null ? null : prev.scores().get(t);
-          if (before != null) {
-            double d = sc.value() - before.value();
-            h.append(" <span class=\"").append(d > 0 ? "up" : d < 0 ? "down" : "")
-                .append("\">(").append(String.format("%+.3f", d)).append(")</span>");
-          }
-          h.append("<br><span class=\"ci\">[").append(String.format("%.3f, %.3f", sc.lo(), sc.hi()))
-              .append("] n=").append(sc.n());
-          if (sc.contamination() != null) h.append(String.format(", contam. %.1f%%", sc.contamination()));
-          h.append("</span>");
-        } else {
-          h.append("–");
-        }
-        h.append("</td>");
-      }
-      h.append("<td>").append(String.format("%.0f s", s.seconds())).append("</td></tr>");
-      prev = s;
-    }
-    h.append("</table>");
+    stageTable(h, r); // 1. the stage table, with deltas against the previous stage
+    differences(h, r);
     for (String n : r.notes()) h.append("<p>").append(esc(n)).append("</p>");
 
     // 2. curves
@@ -112,25 +77,81 @@ public final class HtmlReport {
     return h.toString();
   }
 
-  /** Draws one curve family as a PNG. */
+  /** The stage × task table: each score, its change from the previous stage, interval, n and contamination. */
+  private static void stageTable(StringBuilder h, Report r) {
+    h.append("<h2>Stages</h2><table><tr><th>stage</th>");
+    for (String t : r.tasks()) h.append("<th>").append(esc(t)).append("</th>");
+    h.append("<th>time</th></tr>");
+    Report.Stage prev = null;
+    for (Report.Stage s : r.stages()) {
+      h.append("<tr><td>").append(esc(s.name())).append("</td>");
+      for (String t : r.tasks()) {
+        Report.Score sc = s.scores().get(t);
+        h.append("<td>");
+        if (sc != null) {
+          h.append(String.format("%.3f", sc.value()));
+          Report.Score before = prev == null ? null : prev.scores().get(t);
+          if (before != null) {
+            double d = sc.value() - before.value();
+            h.append(" <span class=\"").append(d > 0 ? "up" : d < 0 ? "down" : "")
+                .append("\">(").append(String.format("%+.3f", d)).append(")</span>");
+          }
+          h.append("<br><span class=\"ci\">[").append(String.format("%.3f, %.3f", sc.lo(), sc.hi()))
+              .append("] n=").append(sc.n());
+          if (sc.contamination() != null) h.append(String.format(", contam. %.1f%%", sc.contamination()));
+          h.append("</span>");
+        } else {
+          h.append("–");
+        }
+        h.append("</td>");
+      }
+      h.append("<td>").append(String.format("%.0f s", s.seconds())).append("</td></tr>");
+      prev = s;
+    }
+    h.append("</table>");
+  }
+
+  /**
+   * The paired differences between consecutive stages as a table: one row per stage pair, one
+   * column per task, each cell the mean difference (coloured when its 95% interval excludes 0) over
+   * its interval and the number of paired items.
+   */
+  private static void differences(StringBuilder h, Report r) {
+    if (r.differences().isEmpty()) return;
+    java.util.List<String> tasks = new java.util.ArrayList<>();
+    for (Report.Difference d : r.differences())
+      for (String t : d.byTask().keySet()) if (!tasks.contains(t)) tasks.add(t);
+    h.append("<h2>Paired differences</h2><p class=\"ci\">Each stage minus the previous one on the same items: ")
+        .append("mean difference, 95% interval, paired items.</p><table class=\"diffs\"><tr><th>stages</th>");
+    for (String t : tasks) h.append("<th>").append(esc(t)).append("</th>");
+    h.append("</tr>");
+    for (Report.Difference d : r.differences()) {
+      h.append("<tr><td>").append(esc(d.stage() + " − " + d.previous())).append("</td>");
+      for (String t : tasks) {
+        Report.Score e = d.byTask().get(t);
+        if (e == null) {
+          h.append("<td>–</td>");
+          continue;
+        }
+        String cls = e.lo() > 0 ? "up" : e.hi() < 0 ? "down" : "";
+        h.append("<td><span class=\"").append(cls).append("\">").append(String.format("%+.3f", e.value()))
+            .append("</span><br><span class=\"ci\">[").append(String.format("%+.3f, %+.3f", e.lo(), e.hi()))
+            .append("] n=").append(e.n()).append("</span></td>");
+      }
+      h.append("</tr>");
+    }
+    h.append("</table>");
+  }
+
+  /** Draws one curve family as a PNG ({@link LineChart}). */
   public static byte[] png(Report.Curve c) {
-    XYChart chart = new XYChartBuilder().width(560).height(340).title(c.title())
-        .xAxisTitle(c.xLabel()).yAxisTitle(c.yLabel()).build();
-    chart.getStyler().setChartBackgroundColor(Color.WHITE);
-    chart.getStyler().setPlotGridLinesColor(new Color(0xdddddd));
-    for (Map.Entry<String, Report.Series> e : c.series().entrySet()) {
-      Report.Series s = e.getValue();
-      if (s.x().length == 0) continue;
-      var series = chart.addSeries(e.getKey(), s.x(), s.y());
-      series.setMarker(SeriesMarkers.NONE);
-    }
-    try {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new IllegalStateException("could not draw chart " + c.title(), e);
-    }
+    return LineChart.png(c);
+  }
+
+  /** A tick label: integers with thousands separators ("1,500"), others with up to 3 decimals. */
+  static String tickLabel(double v) {
+    if (v == Math.rint(v) && Math.abs(v) < 1e15) return String.format(java.util.Locale.ROOT, "%,d", (long) v);
+    return new java.math.BigDecimal(String.format(java.util.Locale.ROOT, "%.3f", v)).stripTrailingZeros().toPlainString();
   }
 
   static String esc(String s) {

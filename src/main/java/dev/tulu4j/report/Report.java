@@ -16,6 +16,7 @@ import java.util.Map;
  * @param samples the same prompts answered by each stage
  * @param configs stage name → the exact config text it ran with
  * @param notes free text lines shown under the table (timings, sample sizes)
+ * @param differences paired differences between consecutive stages on the same items
  */
 public record Report(
     String title,
@@ -26,7 +27,8 @@ public record Report(
     List<DeconRow> decontamination,
     List<Sample> samples,
     Map<String, String> configs,
-    List<String> notes) {
+    List<String> notes,
+    List<Difference> differences) {
 
   /** One row of the stage table: the stage's score on each task. */
   public record Stage(String name, Map<String, Score> scores, double seconds) {}
@@ -40,6 +42,12 @@ public record Report(
   public record Series(double[] x, double[] y) {}
 
   public record DeconRow(String train, String eval, int contaminated, int evalSize, double percent, boolean flagged) {}
+
+  /**
+   * {@code stage} minus {@code previous} on the same eval items, per task: the mean paired
+   * difference with its 95% interval ({@link Score#n()} = paired items, no contamination).
+   */
+  public record Difference(String stage, String previous, Map<String, Score> byTask) {}
 
   /** One prompt and each stage's response to it. */
   public record Sample(String task, String prompt, Map<String, String> responses) {}

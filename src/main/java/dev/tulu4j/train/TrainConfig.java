@@ -38,7 +38,7 @@ public record TrainConfig(
     @Doc(value = "Continue from the newest complete checkpoint in out_dir if there is one; false "
         + "refuses to start over existing checkpoints.", def = "true", hashed = false)
         boolean resume,
-    @Doc(value = "Progress bar on stderr (only shown when stderr is a terminal).", def = "true",
+    @Doc(value = "Progress on stderr: a bar on a terminal, else a plain line every 5 s (tulu4j --progress).", def = "true",
         hashed = false)
         boolean progress) {
 

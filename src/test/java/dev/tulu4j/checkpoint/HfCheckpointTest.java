@@ -27,6 +27,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -271,6 +272,7 @@ class HfCheckpointTest {
    * Kills a child JVM (SIGKILL) at several moments while it saves checkpoints in a loop; after each
    * kill the target folder must load completely, with every tensor from one single save.
    */
+  @Tag("slow")
   @Test
   void killDuringSaveNeverLeavesAPartialCheckpoint() throws Exception {
     Path dir = tmp.resolve("ckpt");

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * rows: checkpoints are HF folders, and a run killed after step 1 resumes to the same weights as the
  * uninterrupted run (bit for bit).
  */
+@Tag("slow")
 class RlvrCommandTest {
   @TempDir static Path dir;
   static Path model;

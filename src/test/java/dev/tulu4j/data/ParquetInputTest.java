@@ -32,6 +32,7 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.LocalOutputFile;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -302,6 +303,7 @@ class ParquetInputTest {
     assertThat(bad).singleElement().extracting(DataFormatException::getMessage)
         .isEqualTo(p + ":2: field 'messages[0].content': missing");
   }
+  @Tag("slow")
   @Test
   void damageInsideTheFileNamesTheRow() throws IOException {
     List<Map<String, Object>> rows = new ArrayList<>();

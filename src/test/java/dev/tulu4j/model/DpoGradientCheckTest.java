@@ -7,6 +7,7 @@ import dev.tulu4j.dpo.DpoLossType;
 import dev.tulu4j.dpo.DpoStep;
 import dev.tulu4j.preference.EncodedPair;
 import dev.tulu4j.preference.SequencePack;
+import dev.tulu4j.testing.FiniteDifference;
 import dev.tulu4j.train.LossReduction;
 import dev.tulu4j.train.StepStats;
 import java.util.ArrayList;
@@ -104,35 +105,15 @@ class DpoGradientCheckTest {
 
     // (1) float64 analytic vs finite differences of J.
     Random pick = new Random(5);
-    double h = 1e-4, worst = 0;
-    String worstAt = "";
+    FiniteDifference.Worst worst = new FiniteDifference.Worst();
     for (Parameter p : m.parameters()) {
-      double[] w = ref.p.get(p.name());
       double[] an = g.get(p.name());
-      int argmax = 0;
-      for (int i = 0; i < an.length; i++) if (Math.abs(an[i]) > Math.abs(an[argmax])) argmax = i;
-      List<Integer> idx = new ArrayList<>(List.of(argmax));
-      for (int s = 0; s < 3; s++) idx.add(pick.nextInt(an.length));
-      for (int i : idx) {
-        double w0 = w[i];
-        double[] jj = new double[4];
-        double[] offs = {h, -h, 2 * h, -2 * h};
-        for (int q = 0; q < 4; q++) {
-          w[i] = w0 + offs[q];
-          jj[q] = objective(ref, pk, ps, type, alpha, null);
-        }
-        w[i] = w0;
-        double num = (8 * (jj[0] - jj[1]) - (jj[2] - jj[3])) / (12 * h);
-        double rel = Math.abs(num - an[i]) / Math.max(1e-4, Math.max(Math.abs(num), Math.abs(an[i])));
-        if (rel > worst) {
-          worst = rel;
-          worstAt = p.name() + "[" + i + "] analytic=" + an[i] + " numeric=" + num;
-        }
-      }
-      assertThat(Math.abs(an[argmax])).as("gradient of %s not trivially zero", p.name()).isGreaterThan(1e-5);
+      List<Integer> idx = FiniteDifference.probes(an, true, 3, pick);
+      worst.check(p.name(), ref.p.get(p.name()), an, idx, 1e-4, 1e-4, () -> objective(ref, pk, ps, type, alpha, null));
+      assertThat(Math.abs(an[idx.get(0)])).as("gradient of %s not trivially zero", p.name()).isGreaterThan(1e-5);
     }
-    System.out.printf("DPO %s rpo %.1f: float64 vs finite differences, max relative error %.3e at %s%n", type, alpha, worst, worstAt);
-    assertThat(worst).as("at %s", worstAt).isLessThan(1e-6);
+    System.out.printf("DPO %s rpo %.1f: float64 vs finite differences, max relative error %.3e at %s%n", type, alpha, worst.error(), worst.at());
+    assertThat(worst.error()).as("at %s", worst.at()).isLessThan(1e-6);
 
     // (2) DpoStep (fp32 engine) vs float64, with loss_reduction=sum (lossScale 1: gradient of the summed loss).
     DpoStep step = new DpoStep(m, ps, REF, new DpoStep.Settings(type, BETA, 0.3, alpha, 12, 0));
@@ -144,14 +125,9 @@ class DpoGradientCheckTest {
     assertThat(st.lossSum()).isCloseTo(j0, Offset.offset(1e-4 * (1 + Math.abs(j0))));
     double worstEngine = 0;
     for (Parameter p : m.parameters()) {
-      double[] want = g.get(p.name());
-      double maxRef = 0, maxErr = 0;
-      for (int i = 0; i < want.length; i++) {
-        maxRef = Math.max(maxRef, Math.abs(want[i]));
-        maxErr = Math.max(maxErr, Math.abs(want[i] - p.grad()[i]));
-      }
-      worstEngine = Math.max(worstEngine, maxErr / maxRef);
-      assertThat(maxErr / maxRef).as("%s: max |fp32 − f64| / max |f64|", p.name()).isLessThan(1e-4);
+      FiniteDifference.TensorError e = FiniteDifference.againstReference(g.get(p.name()), p.grad());
+      worstEngine = Math.max(worstEngine, e.ratio());
+      assertThat(e.ratio()).as("%s: max |fp32 − f64| / max |f64|", p.name()).isLessThan(1e-4);
     }
     System.out.printf("DPO %s rpo %.1f: DpoStep fp32 vs float64, worst gradient error %.3e%n", type, alpha, worstEngine);
   }

@@ -2,11 +2,12 @@ package dev.tulu4j.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.ArrayList;
+import dev.tulu4j.testing.FiniteDifference;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -18,6 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * J = Σ_t u_t·logp_t with u either cross-entropy (−1 per counted token) or arbitrary weights (the
  * DPO/PPO case), over batches with ignored targets and, in one case, packed rows.
  */
+@Tag("slow")
 class GradientCheckTest {
   /**
    * Denominator floor of the relative error: J is a sum of ~10 log-probs (|J| ≈ 30), so the
@@ -88,39 +90,15 @@ class GradientCheckTest {
     double[] u = upstream(k, b, 9);
     Map<String, double[]> g = ref.grads(b, u);
     Random pick = new Random(3);
-    double h = 1e-4;
-    double worst = 0;
-    String worstAt = "";
+    FiniteDifference.Worst worst = new FiniteDifference.Worst();
     for (Parameter p : m.parameters()) {
-      double[] w = ref.p.get(p.name());
       double[] an = g.get(p.name());
-      List<Integer> idx = new ArrayList<>();
-      int argmax = 0;
-      for (int i = 0; i < an.length; i++) if (Math.abs(an[i]) > Math.abs(an[argmax])) argmax = i;
-      idx.add(argmax);
-      for (int s = 0; s < Math.min(12, an.length); s++) idx.add(pick.nextInt(an.length));
-      for (int i : idx) {
-        double w0 = w[i];
-        w[i] = w0 + h;
-        double jp1 = objective(ref, b, u);
-        w[i] = w0 - h;
-        double jm1 = objective(ref, b, u);
-        w[i] = w0 + 2 * h;
-        double jp2 = objective(ref, b, u);
-        w[i] = w0 - 2 * h;
-        double jm2 = objective(ref, b, u);
-        w[i] = w0;
-        double num = (8 * (jp1 - jm1) - (jp2 - jm2)) / (12 * h);
-        double rel = Math.abs(num - an[i]) / Math.max(FLOOR, Math.max(Math.abs(num), Math.abs(an[i])));
-        if (rel > worst) {
-          worst = rel;
-          worstAt = p.name() + "[" + i + "] analytic=" + an[i] + " numeric=" + num;
-        }
-      }
-      assertThat(Math.abs(an[argmax])).as("gradient of %s is not trivially zero", p.name()).isGreaterThan(1e-4);
+      List<Integer> idx = FiniteDifference.probes(an, true, Math.min(12, an.length), pick);
+      worst.check(p.name(), ref.p.get(p.name()), an, idx, 1e-4, FLOOR, () -> objective(ref, b, u));
+      assertThat(Math.abs(an[idx.get(0)])).as("gradient of %s is not trivially zero", p.name()).isGreaterThan(1e-4);
     }
-    System.out.printf("%s: reference vs finite differences, max relative error %.3e at %s%n", k, worst, worstAt);
-    assertThat(worst).as("max relative error %s at %s", worst, worstAt).isLessThan(1e-6);
+    System.out.printf("%s: reference vs finite differences, max relative error %.3e at %s%n", k, worst.error(), worst.at());
+    assertThat(worst.error()).as("max relative error %s at %s", worst.error(), worst.at()).isLessThan(1e-6);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -151,14 +129,9 @@ class GradientCheckTest {
     Map<String, double[]> g = ref.grads(b, u);
     double worst = 0;
     for (Parameter p : m.parameters()) {
-      double[] want = g.get(p.name());
-      double maxRef = 0, maxErr = 0;
-      for (int i = 0; i < want.length; i++) {
-        maxRef = Math.max(maxRef, Math.abs(want[i]));
-        maxErr = Math.max(maxErr, Math.abs(want[i] - p.grad()[i]));
-      }
-      worst = Math.max(worst, maxErr / maxRef);
-      assertThat(maxErr / maxRef).as("%s: max |fp32 − f64| / max |f64| (max %s)", p.name(), maxRef).isLessThan(1e-4);
+      FiniteDifference.TensorError e = FiniteDifference.againstReference(g.get(p.name()), p.grad());
+      worst = Math.max(worst, e.ratio());
+      assertThat(e.ratio()).as("%s: max |fp32 − f64| / max |f64| (max %s)", p.name(), e.maxRef()).isLessThan(1e-4);
     }
     System.out.printf("%s: fp32 engine vs float64 reference, worst gradient error %.3e (relative to tensor max)%n", k, worst);
   }

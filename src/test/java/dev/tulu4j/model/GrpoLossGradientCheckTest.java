@@ -6,6 +6,7 @@ import dev.tulu4j.rlvr.PolicyLoss.KlEstimator;
 import dev.tulu4j.rlvr.PolicyObjective;
 import dev.tulu4j.rlvr.Rollout;
 import dev.tulu4j.rlvr.SequenceForward;
+import dev.tulu4j.testing.FiniteDifference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -108,33 +109,12 @@ class GrpoLossGradientCheckTest {
 
     // (1) float64 analytic vs 4-point central differences
     Random pick = new Random(3);
-    double h = 1e-4;
-    double worst = 0;
-    String worstAt = "";
+    FiniteDifference.Worst worst = new FiniteDifference.Worst();
     for (Parameter p : m.parameters()) {
-      double[] w = ref.p.get(p.name());
       double[] an = g.get(p.name());
-      for (int sample = 0; sample < 6; sample++) {
-        int i = pick.nextInt(an.length);
-        double w0 = w[i];
-        w[i] = w0 + h;
-        double jp1 = objective(ref, s);
-        w[i] = w0 - h;
-        double jm1 = objective(ref, s);
-        w[i] = w0 + 2 * h;
-        double jp2 = objective(ref, s);
-        w[i] = w0 - 2 * h;
-        double jm2 = objective(ref, s);
-        w[i] = w0;
-        double num = (8 * (jp1 - jm1) - (jp2 - jm2)) / (12 * h);
-        double rel = Math.abs(num - an[i]) / Math.max(1e-5, Math.max(Math.abs(num), Math.abs(an[i])));
-        if (rel > worst) {
-          worst = rel;
-          worstAt = p.name() + "[" + i + "] analytic=" + an[i] + " numeric=" + num;
-        }
-      }
+      worst.check(p.name(), ref.p.get(p.name()), an, FiniteDifference.probes(an, false, 6, pick), 1e-4, 1e-5, () -> objective(ref, s));
     }
-    assertThat(worst).as("max relative error %s at %s", worst, worstAt).isLessThan(1e-6);
+    assertThat(worst.error()).as("max relative error %s at %s", worst.error(), worst.at()).isLessThan(1e-6);
 
     // (2) fp32 engine through SequenceForward.backward, as the trainer drives it
     m.zeroGrad();
@@ -150,15 +130,9 @@ class GrpoLossGradientCheckTest {
       return d;
     });
     for (Parameter p : m.parameters()) {
-      double[] want = g.get(p.name());
-      double maxRef = 0;
-      double maxErr = 0;
-      for (int i = 0; i < want.length; i++) {
-        maxRef = Math.max(maxRef, Math.abs(want[i]));
-        maxErr = Math.max(maxErr, Math.abs(want[i] - p.grad()[i]));
-      }
-      assertThat(maxRef).as("%s gradient is not trivially zero", p.name()).isGreaterThan(1e-5);
-      assertThat(maxErr / maxRef).as("%s: max |fp32 − f64| / max |f64|", p.name()).isLessThan(1e-3);
+      FiniteDifference.TensorError e = FiniteDifference.againstReference(g.get(p.name()), p.grad());
+      assertThat(e.maxRef()).as("%s gradient is not trivially zero", p.name()).isGreaterThan(1e-5);
+      assertThat(e.ratio()).as("%s: max |fp32 − f64| / max |f64|", p.name()).isLessThan(1e-3);
     }
   }
 }

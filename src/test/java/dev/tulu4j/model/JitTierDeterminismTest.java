@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * <p>This failed before the kernels used {@code VectorMath.sum} and {@code VectorExp}: C2's
  * {@code reduceLanes(ADD)} and {@code lanewise(EXP)} differ from the fallback in the last bits.
  */
+@Tag("slow")
 class JitTierDeterminismTest {
   private static final List<String> KERNELS = List.of("VectorMath.dotOneChain", "VectorMath.softmax", "SwiGlu", "Gemm.fewRows",
       "Gemm.gemv", "GradOps.globalNorm", "LlamaModel.lossAndBackward");

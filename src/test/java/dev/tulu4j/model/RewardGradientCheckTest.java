@@ -6,9 +6,9 @@ import dev.tulu4j.preference.EncodedPair;
 import dev.tulu4j.preference.SequencePack;
 import dev.tulu4j.reward.RewardStep;
 import dev.tulu4j.reward.ScalarHeadModel;
+import dev.tulu4j.testing.FiniteDifference;
 import dev.tulu4j.train.LossReduction;
 import dev.tulu4j.train.StepStats;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -48,33 +48,14 @@ class RewardGradientCheckTest {
     double j0 = objective(ref, pk, ps.size(), up);
     Map<String, double[]> g = ref.grads(pk.batch(), up);
     Random pick = new Random(2);
-    double h = 1e-4, worst = 0;
-    String at = "";
+    FiniteDifference.Worst worst = new FiniteDifference.Worst();
     for (Parameter p : m.parameters()) {
-      double[] w = ref.p.get(p.name());
       double[] an = g.get(p.name());
-      int argmax = 0;
-      for (int i = 0; i < an.length; i++) if (Math.abs(an[i]) > Math.abs(an[argmax])) argmax = i;
-      List<Integer> idx = new ArrayList<>(List.of(argmax, pick.nextInt(an.length), pick.nextInt(an.length)));
-      for (int i : idx) {
-        double w0 = w[i];
-        double[] jj = new double[4];
-        double[] offs = {h, -h, 2 * h, -2 * h};
-        for (int q = 0; q < 4; q++) {
-          w[i] = w0 + offs[q];
-          jj[q] = objective(ref, pk, ps.size(), null);
-        }
-        w[i] = w0;
-        double num = (8 * (jj[0] - jj[1]) - (jj[2] - jj[3])) / (12 * h);
-        double rel = Math.abs(num - an[i]) / Math.max(1e-4, Math.max(Math.abs(num), Math.abs(an[i])));
-        if (rel > worst) {
-          worst = rel;
-          at = p.name() + "[" + i + "] analytic=" + an[i] + " numeric=" + num;
-        }
-      }
+      worst.check(p.name(), ref.p.get(p.name()), an, FiniteDifference.probes(an, true, 2, pick), 1e-4, 1e-4,
+          () -> objective(ref, pk, ps.size(), null));
     }
-    System.out.printf("Bradley-Terry: float64 vs finite differences, max relative error %.3e at %s%n", worst, at);
-    assertThat(worst).as("at %s", at).isLessThan(1e-6);
+    System.out.printf("Bradley-Terry: float64 vs finite differences, max relative error %.3e at %s%n", worst.error(), worst.at());
+    assertThat(worst.error()).as("at %s", worst.at()).isLessThan(1e-6);
 
     RewardStep step = new RewardStep(m, ps, 12, 0);
     m.zeroGrad();
@@ -82,14 +63,9 @@ class RewardGradientCheckTest {
     assertThat(st.lossSum()).isCloseTo(j0, Offset.offset(1e-4 * (1 + Math.abs(j0))));
     double worstEngine = 0;
     for (Parameter p : m.parameters()) {
-      double[] want = g.get(p.name());
-      double maxRef = 0, maxErr = 0;
-      for (int i = 0; i < want.length; i++) {
-        maxRef = Math.max(maxRef, Math.abs(want[i]));
-        maxErr = Math.max(maxErr, Math.abs(want[i] - p.grad()[i]));
-      }
-      worstEngine = Math.max(worstEngine, maxErr / maxRef);
-      assertThat(maxErr / maxRef).as("%s", p.name()).isLessThan(1e-4);
+      FiniteDifference.TensorError e = FiniteDifference.againstReference(g.get(p.name()), p.grad());
+      worstEngine = Math.max(worstEngine, e.ratio());
+      assertThat(e.ratio()).as("%s", p.name()).isLessThan(1e-4);
     }
     System.out.printf("Bradley-Terry: RewardStep fp32 vs float64, worst gradient error %.3e%n", worstEngine);
   }

@@ -8,9 +8,9 @@ import dev.tulu4j.io.DType;
 import dev.tulu4j.io.Tensor;
 import dev.tulu4j.reward.ScalarHeadModel;
 import dev.tulu4j.tensor.NaiveGemm;
+import dev.tulu4j.testing.FiniteDifference;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,38 +87,15 @@ class ScalarHeadGradientCheckTest {
     double[] u = upstream(b.rows());
     Map<String, double[]> g = ref.grads(b, u);
     Random pick = new Random(3);
-    double h = 1e-4, worst = 0;
-    String worstAt = "";
+    FiniteDifference.Worst worst = new FiniteDifference.Worst();
     for (Parameter p : m.parameters()) {
-      double[] w = ref.p.get(p.name());
       double[] an = g.get(p.name());
-      List<Integer> idx = new ArrayList<>();
-      int argmax = 0;
-      for (int i = 0; i < an.length; i++) if (Math.abs(an[i]) > Math.abs(an[argmax])) argmax = i;
-      idx.add(argmax);
-      for (int s = 0; s < Math.min(6, an.length); s++) idx.add(pick.nextInt(an.length));
-      for (int i : idx) {
-        double w0 = w[i];
-        w[i] = w0 + h;
-        double jp1 = objective(ref, b, u);
-        w[i] = w0 - h;
-        double jm1 = objective(ref, b, u);
-        w[i] = w0 + 2 * h;
-        double jp2 = objective(ref, b, u);
-        w[i] = w0 - 2 * h;
-        double jm2 = objective(ref, b, u);
-        w[i] = w0;
-        double num = (8 * (jp1 - jm1) - (jp2 - jm2)) / (12 * h);
-        double rel = Math.abs(num - an[i]) / Math.max(1e-4, Math.max(Math.abs(num), Math.abs(an[i])));
-        if (rel > worst) {
-          worst = rel;
-          worstAt = p.name() + "[" + i + "] analytic=" + an[i] + " numeric=" + num;
-        }
-      }
-      assertThat(Math.abs(an[argmax])).as("gradient of %s is not trivially zero", p.name()).isGreaterThan(1e-4);
+      List<Integer> idx = FiniteDifference.probes(an, true, Math.min(6, an.length), pick);
+      worst.check(p.name(), ref.p.get(p.name()), an, idx, 1e-4, 1e-4, () -> objective(ref, b, u));
+      assertThat(Math.abs(an[idx.get(0)])).as("gradient of %s is not trivially zero", p.name()).isGreaterThan(1e-4);
     }
-    System.out.printf("scalar head qwen=%s: reference vs finite differences, max relative error %.3e at %s%n", qwen, worst, worstAt);
-    assertThat(worst).as("max relative error at %s", worstAt).isLessThan(1e-6);
+    System.out.printf("scalar head qwen=%s: reference vs finite differences, max relative error %.3e at %s%n", qwen, worst.error(), worst.at());
+    assertThat(worst.error()).as("max relative error at %s", worst.at()).isLessThan(1e-6);
   }
 
   @ParameterizedTest(name = "qwen={0}")
@@ -141,14 +118,9 @@ class ScalarHeadGradientCheckTest {
     Map<String, double[]> g = ref.grads(b, u);
     double worst = 0;
     for (Parameter p : m.parameters()) {
-      double[] gr = g.get(p.name());
-      double maxRef = 0, maxErr = 0;
-      for (int i = 0; i < gr.length; i++) {
-        maxRef = Math.max(maxRef, Math.abs(gr[i]));
-        maxErr = Math.max(maxErr, Math.abs(gr[i] - p.grad()[i]));
-      }
-      worst = Math.max(worst, maxErr / maxRef);
-      assertThat(maxErr / maxRef).as("%s: max |fp32 − f64| / max |f64|", p.name()).isLessThan(1e-4);
+      FiniteDifference.TensorError e = FiniteDifference.againstReference(g.get(p.name()), p.grad());
+      worst = Math.max(worst, e.ratio());
+      assertThat(e.ratio()).as("%s: max |fp32 − f64| / max |f64|", p.name()).isLessThan(1e-4);
     }
     System.out.printf("scalar head qwen=%s: fp32 vs float64, worst gradient error %.3e%n", qwen, worst);
   }

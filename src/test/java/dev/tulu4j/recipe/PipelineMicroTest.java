@@ -7,10 +7,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tulu4j.cli.Main;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The whole recipe end to end on recipes/micro.yaml (seconds): every stage runs, the report is complete, a rerun skips. */
+@Tag("slow")
 class PipelineMicroTest {
   @Test
   void microRecipeRunsEveryStageAndWritesTheReport(@TempDir Path out) throws Exception {
@@ -54,6 +56,11 @@ class PipelineMicroTest {
     assertThat(r.get("samples").size()).isPositive();
     String html = Files.readString(out.resolve("report.html"));
     assertThat(html).contains("<h2>Stages</h2>").contains("data:image/png;base64,").contains("sft − base");
+    // paired differences between consecutive stages: structured in the JSON, a table in the HTML
+    assertThat(r.get("differences")).hasSize(3);
+    assertThat(r.at("/differences/0/stage").asText()).isEqualTo("sft");
+    assertThat(r.at("/differences/0/byTask/synth_gsm8k/n").asInt()).isEqualTo(4);
+    assertThat(html).contains("<h2>Paired differences</h2>").contains("<td>rlvr − dpo</td>");
     // the judge's held-out pair accuracy, as the reward stage measured it
     JsonNode rewardEval = new ObjectMapper().readTree(out.resolve("reward/reward_eval.json").toFile());
     String judgeNote = String.format(java.util.Locale.ROOT, "reward model: held-out pair accuracy %.3f on %d pairs",

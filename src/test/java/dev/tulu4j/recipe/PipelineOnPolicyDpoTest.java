@@ -9,6 +9,7 @@ import dev.tulu4j.config.ConfigLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the pairs built from the SFT model's samples and their stats land in the dpo folder, and DPO
  * trains on them (plus the static pairs with mix_static).
  */
+@Tag("slow")
 class PipelineOnPolicyDpoTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -12,10 +12,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A tiny Bradley–Terry run learns a feature that generalises to held-out pairs; scoring adds rewards per line. */
+@Tag("slow")
 class RewardRecipeTest {
   static List<String[]> refusals(int n, int offset) {
     List<String[]> out = new ArrayList<>();

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * kernel depends on the JIT tier (fixed-order horizontal sums {@code VectorMath.sum} and the
  * add/mul/fma-only {@code VectorExp}; issue #3, tested kernel by kernel in {@code JitTierDeterminismTest}).
  */
+@Tag("slow")
 class SftResumeAfterKillTest {
   @TempDir static Path in;
   @TempDir static Path ref;

@@ -3,6 +3,7 @@ package dev.tulu4j.tensor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -55,6 +56,7 @@ class VectorExpTest {
     return worst;
   }
 
+  @Tag("slow")
   @Test
   void denseSweepOfEveryBinadeIsWithinOneUlpAndVectorEqualsScalar() {
     // every 37th float bit pattern in [-104, 89]: all binades (subnormal x up to the overflow

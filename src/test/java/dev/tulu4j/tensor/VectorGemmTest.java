@@ -8,6 +8,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 class VectorGemmTest {
@@ -133,6 +134,7 @@ class VectorGemmTest {
    * same order: bit-identical C over row edges (m not a multiple of 6), narrow panels, several depth
    * blocks, every transpose combination.
    */
+  @Tag("slow")
   @Test
   void inPlaceAMatchesPackedABitForBit() {
     VectorGemm.Blocking small = new VectorGemm.Blocking(12, 40, GemmPack.NR);

@@ -37,7 +37,7 @@ class CheckpointerTest {
     }
     String out = buf.toString(StandardCharsets.UTF_8);
     assertThat(out).contains("train").contains("5/10").contains("loss 1.2500");
-    // without a terminal (as under surefire) the default constructor shows nothing and must not fail
+    // without a terminal (as under surefire) the default constructor prints plain lines and must not fail
     try (Progress p = new Progress(true, 0, 10)) {
       p.update(1, 1.0, 1.0);
     }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,6 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (tiered, C2) and the resumed run continues in this JVM, in whatever tier its code is by then: the
  * results do not depend on it (issue #3, {@code JitTierDeterminismTest}).
  */
+@Tag("slow")
 class ResumeAfterCrashTest {
   @TempDir Path dir;
   private String reference;
