@@ -65,6 +65,13 @@ INPUTS = {
     "position_ids": [[0, 1, 2, 3, 4, 5, 6, 7], [0, 1, 2, 0, 1, 2, 3, 4]],
     "labels": [[-100, -100, -100, 29, 11, 30, 2, 23], [-100, 19, 4, -100, 1, 26, 9, 31]],
 }
+# For the sliding-window families: longer rows; the window (4) is shorter than row 0 and than the first
+# sequence (6 tokens) packed in row 1.
+INPUTS_LONG = {
+    "input_ids": [[5, 17, 3, 29, 11, 30, 2, 23, 8, 14], [7, 19, 4, 13, 1, 26, 9, 31, 6, 22]],
+    "position_ids": [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [0, 1, 2, 3, 4, 5, 0, 1, 2, 3]],
+    "labels": [[-100, -100, 3, 29, 11, 30, 2, 23, 8, 14], [-100, 19, 4, 13, 1, 26, -100, 31, 6, 22]],
+}
 
 
 @dataclass
@@ -120,6 +127,64 @@ def qwen2_gqa_bias_tied() -> Case:
                       tie_word_embeddings=True, use_sliding_window=False,
                       rope_parameters={"rope_type": "default", "rope_theta": 1000000.0})
     return Case(Qwen2ForCausalLM, cfg)
+
+
+# ---- families the engine does not support yet: fixtures only, no Java test reads them ----
+
+SMALL = dict(vocab_size=32, hidden_size=16, intermediate_size=16, num_hidden_layers=2,
+             num_attention_heads=2, num_key_value_heads=1, head_dim=8,
+             max_position_embeddings=64, bos_token_id=1, eos_token_id=2, pad_token_id=None)
+
+
+@case
+def olmo2_untied() -> Case:
+    """OLMo 2: RMSNorm after attention and MLP (not before), RMSNorm over the full q and k
+    projections (q_norm, k_norm), untied."""
+    from transformers import Olmo2Config, Olmo2ForCausalLM
+
+    cfg = Olmo2Config(**SMALL, rms_norm_eps=1e-6, tie_word_embeddings=False,
+                      rope_parameters={"rope_type": "default", "rope_theta": 500000.0})
+    return Case(Olmo2ForCausalLM, cfg, consumed=False)
+
+
+@case
+def qwen3_tied() -> Case:
+    """Qwen3: per-head RMSNorm on q and k (q_norm, k_norm over head_dim), no q/k/v bias, tied."""
+    from transformers import Qwen3Config, Qwen3ForCausalLM
+
+    cfg = Qwen3Config(**SMALL, rms_norm_eps=1e-6, tie_word_embeddings=True, use_sliding_window=False,
+                      rope_parameters={"rope_type": "default", "rope_theta": 1000000.0})
+    return Case(Qwen3ForCausalLM, cfg, consumed=False)
+
+
+@case
+def mistral_sliding_window() -> Case:
+    """Mistral: sliding-window attention with a window (4) shorter than row 0 and than the first
+    sequence packed in row 1 of INPUTS_LONG, untied."""
+    from transformers import MistralConfig, MistralForCausalLM
+
+    cfg = MistralConfig(**SMALL, rms_norm_eps=1e-5, tie_word_embeddings=False, sliding_window=4,
+                        rope_parameters={"rope_type": "default", "rope_theta": 10000.0})
+    return Case(MistralForCausalLM, cfg, inputs=INPUTS_LONG, consumed=False,
+                notes="sliding_window=4: a query attends to itself and the 3 keys before it")
+
+
+@case
+def gemma2_softcap() -> Case:
+    """Gemma 2: (1 + w) RMSNorms before and after attention and MLP, GeGLU (gelu_pytorch_tanh),
+    embeddings scaled by sqrt(hidden), attention and final logit soft-capping, query scaling by
+    query_pre_attn_scalar (12, not head_dim), alternating sliding/full layers, tied. The soft caps
+    (4 on attention scores, 5 on logits; Gemma 2 ships 50 and 30) are small enough to bend these
+    tiny scores, so an implementation that skips them fails."""
+    from transformers import Gemma2Config, Gemma2ForCausalLM
+
+    cfg = Gemma2Config(**SMALL, rms_norm_eps=1e-6, tie_word_embeddings=True, sliding_window=4,
+                       query_pre_attn_scalar=12, attn_logit_softcapping=4.0,
+                       final_logit_softcapping=5.0, hidden_activation="gelu_pytorch_tanh",
+                       rope_parameters={"rope_type": "default", "rope_theta": 10000.0})
+    return Case(Gemma2ForCausalLM, cfg, inputs=INPUTS_LONG, consumed=False, attn_implementation="eager",
+                notes="layer 0 slides (window 4), layer 1 attends fully; eager attention (sdpa has no "
+                      "soft-capping), whose softmax runs in float32")
 
 
 # ---------------------------------------------------------------------------------------------
