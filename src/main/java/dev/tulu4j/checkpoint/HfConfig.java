@@ -26,7 +26,8 @@ import java.util.Optional;
  * <p>Read: {@code LlamaForCausalLM} (Llama 2/3/3.1/3.2, SmolLM, TinyLlama) and
  * {@code Qwen2ForCausalLM}. Absent optional fields take the defaults of transformers'
  * {@code LlamaConfig}/{@code Qwen2Config}: {@code num_key_value_heads} = heads, {@code head_dim} =
- * hidden / heads, {@code rms_norm_eps} 1e-6, {@code rope_theta} 10000, {@code max_position_embeddings}
+ * hidden / heads, {@code rms_norm_eps} 1e-6, {@code rope_theta} 10000 (read from
+ * {@code rope_parameters} in transformers 5 configs, with the scaling), {@code max_position_embeddings}
  * 2048 (Llama) or 32768 (Qwen2), {@code tie_word_embeddings} false, {@code attention_bias} false;
  * Llama's {@code bos_token_id}/{@code eos_token_id} default to 1/2, Qwen2's to none; an explicit
  * {@code null} means none. Qwen2 always has q/k/v biases ({@code Qwen2Attention} hard-codes
@@ -111,7 +112,7 @@ public final class HfConfig {
           f.optInt("num_key_value_heads", heads),
           headDim,
           f.optDouble("rms_norm_eps", 1e-6),
-          f.optDouble("rope_theta", 10000.0),
+          ropeTheta(f),
           ropeScaling(f),
           f.optInt("max_position_embeddings", arch == Architecture.QWEN2 ? 32768 : 2048),
           f.bool("tie_word_embeddings", false),
@@ -146,17 +147,37 @@ public final class HfConfig {
     return arch;
   }
 
+  /**
+   * Where the RoPE settings live: transformers 5 saves {@code rope_theta} and the scaling fields
+   * together as {@code rope_parameters} (with {@code rope_type "default"} when unscaled; see its
+   * {@code modeling_rope_utils.RopeParameters}); older configs have a top-level {@code rope_theta}
+   * and {@code rope_scaling}. The newer key wins when present.
+   */
+  private static String ropeKey(Fields f) {
+    JsonNode rp = f.root.get("rope_parameters");
+    return rp == null || rp.isNull() ? "rope_scaling" : "rope_parameters";
+  }
+
+  private static double ropeTheta(Fields f) {
+    double legacy = f.optDouble("rope_theta", 10000.0);
+    if (ropeKey(f).equals("rope_scaling")) return legacy;
+    JsonNode rp = f.root.get("rope_parameters");
+    if (!rp.isObject()) throw f.error("rope_parameters", "must be an object or null, got " + rp);
+    return new Fields(rp, f.source, "rope_parameters.").optDouble("rope_theta", legacy);
+  }
+
   private static RopeScaling ropeScaling(Fields f) {
-    JsonNode rs = f.root.get("rope_scaling");
+    String key = ropeKey(f);
+    JsonNode rs = f.root.get(key);
     if (rs == null || rs.isNull()) return null;
-    if (!rs.isObject()) throw f.error("rope_scaling", "must be an object or null, got " + rs);
+    if (!rs.isObject()) throw f.error(key, "must be an object or null, got " + rs);
     JsonNode type = rs.has("rope_type") ? rs.get("rope_type") : rs.get("type");
-    if (type == null || !type.isTextual()) throw f.error("rope_scaling.rope_type", "missing");
+    if (type == null || !type.isTextual()) throw f.error(key + ".rope_type", "missing");
     String t = type.asText();
     if (t.equals("default")) return null;
     if (!t.equals("llama3"))
-      throw f.error("rope_scaling.rope_type", "'" + t + "' is not supported (tulu4j supports llama3 or none)");
-    Fields s = new Fields(rs, f.source, "rope_scaling.");
+      throw f.error(key + ".rope_type", "'" + t + "' is not supported (tulu4j supports llama3 or none)");
+    Fields s = new Fields(rs, f.source, key + ".");
     try {
       return new RopeScaling(s.requiredDouble("factor"), s.requiredDouble("low_freq_factor"),
           s.requiredDouble("high_freq_factor"), s.requiredInt("original_max_position_embeddings"));

@@ -261,6 +261,31 @@ public class HfConfigTest {
         .contains("\"torch_dtype\": \"float32\"");
   }
 
+  /**
+   * transformers 5 saves RoPE as {@code rope_parameters} (theta and scaling together, no top-level
+   * {@code rope_theta}); the key set is what 5.18's {@code LlamaConfig.save_pretrained} wrote for the
+   * golden fixture {@code golden/llama_gqa_llama3_untied}. Reading only the old keys gave theta 10000
+   * and no scaling, silently.
+   */
+  @Test
+  void transformers5RopeParametersAreRead() throws IOException {
+    JsonNode n = SafetensorsFile.JSON.readTree("""
+        {"architectures": ["LlamaForCausalLM"], "hidden_size": 64, "intermediate_size": 128,
+         "num_attention_heads": 4, "num_hidden_layers": 2, "vocab_size": 100,
+         "rope_parameters": {"factor": 8.0, "high_freq_factor": 4.0, "low_freq_factor": 1.0,
+           "original_max_position_embeddings": 256, "rope_theta": 500000.0, "rope_type": "llama3"}}""");
+    LlamaConfig c = HfConfig.parse(n, "v5");
+    assertThat(c.ropeTheta()).isEqualTo(500000.0);
+    assertThat(c.ropeScaling()).isEqualTo(new RopeScaling(8.0, 1.0, 4.0, 256));
+    ObjectNode plain = (ObjectNode) n.deepCopy();
+    plain.putObject("rope_parameters").put("rope_theta", 1e6).put("rope_type", "default");
+    assertThat(HfConfig.parse(plain, "v5").ropeTheta()).isEqualTo(1e6);
+    assertThat(HfConfig.parse(plain, "v5").ropeScaling()).isNull();
+    plain.putObject("rope_parameters").put("rope_theta", 1e6).put("rope_type", "yarn");
+    assertThatThrownBy(() -> HfConfig.parse(plain, "v5")).isInstanceOf(CheckpointException.class)
+        .hasMessage("v5: field 'rope_parameters.rope_type' 'yarn' is not supported (tulu4j supports llama3 or none)");
+  }
+
   @Test
   void explicitHeadDimIsKept() {
     LlamaConfig q = new LlamaConfig(Architecture.QWEN2, 100, 64, 128, 2, 4, 2, 32, 1e-6, 1e6, null, 512, true, true,
