@@ -47,6 +47,8 @@ public final class JsonlReader<T> implements Iterator<T>, AutoCloseable {
   private long accepted;
   private long rejected;
   private T next;
+  private String nextRaw;
+  private String lastRaw;
   private boolean done;
 
   private JsonlReader(Path file, Function<JsonNode, T> parser, OnError onError, RejectSink rejects) {
@@ -106,6 +108,11 @@ public final class JsonlReader<T> implements Iterator<T>, AutoCloseable {
     return file;
   }
 
+  /** The raw text of the last returned record (its JSONL line, or its Parquet row as JSON), for a rejects file. */
+  public String lastRaw() {
+    return lastRaw;
+  }
+
   @Override
   public boolean hasNext() {
     while (next == null && !done) {
@@ -121,6 +128,7 @@ public final class JsonlReader<T> implements Iterator<T>, AutoCloseable {
     }
     T t = next;
     next = null;
+    lastRaw = nextRaw;
     return t;
   }
 
@@ -178,6 +186,7 @@ public final class JsonlReader<T> implements Iterator<T>, AutoCloseable {
     records++;
     try {
       next = parseLine(line, terminated);
+      nextRaw = line;
       accepted++;
     } catch (DataFormatException e) {
       if (onError == OnError.FAIL) {
@@ -198,6 +207,7 @@ public final class JsonlReader<T> implements Iterator<T>, AutoCloseable {
     records++;
     try {
       next = validate(row);
+      nextRaw = row.toString();
       accepted++;
     } catch (DataFormatException e) {
       if (onError == OnError.FAIL) {

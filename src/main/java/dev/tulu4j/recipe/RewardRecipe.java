@@ -2,6 +2,7 @@ package dev.tulu4j.recipe;
 
 import dev.tulu4j.sft.ModelFiles;
 
+import dev.tulu4j.data.RowErrors;
 import dev.tulu4j.dpo.EncodedPair;
 import dev.tulu4j.dpo.PreferenceData;
 import dev.tulu4j.reward.RewardStep;
@@ -38,10 +39,14 @@ public final class RewardRecipe {
     try (Tokenizer tok = Tokenizer.load(tokSrc);
         Parallel par = Parallel.create(cfg.train().resolvedThreads())) {
       ConversationEncoder enc = new ConversationEncoder(tok, TemplateChoice.parse(cfg.template()).resolve(tok), cfg.maxLength());
-      List<EncodedPair> train = new ArrayList<>(PreferenceData.load(cfg.data(), enc).pairs());
-      List<EncodedPair> eval;
-      if (!cfg.evalData().isEmpty()) eval = PreferenceData.load(cfg.evalData(), enc).pairs();
-      else {
+      List<EncodedPair> train;
+      List<EncodedPair> eval = null;
+      try (RowErrors errors = RowErrors.of(cfg.onError(), cfg.train().outDir().resolve(RowErrors.FILE_NAME))) {
+        train = new ArrayList<>(PreferenceData.load(cfg.data(), enc, errors).pairs());
+        if (!cfg.evalData().isEmpty()) eval = PreferenceData.load(cfg.evalData(), enc, errors).pairs();
+        if (errors.rejected() > 0) log.println("reward data" + errors.summary());
+      }
+      if (eval == null) {
         int held = (int) Math.floor(train.size() * cfg.evalFraction());
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < train.size(); i++) order.add(i);
