@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,8 @@ import java.util.function.Function;
  * Streams one JSONL file record by record (constant memory). Every line must be one JSON object
  * that the {@link DataFormat} accepts; blank lines are ignored. Errors name the file, the 1-based
  * line and the field. A last line without its newline that is not valid JSON is reported as a
- * truncated file. Under {@link OnError#SKIP} bad lines go to the {@link RejectSink} and are counted;
+ * truncated file. A file with no record at all, and bytes that are not UTF-8, are errors too (under
+ * SKIP as well: there is no row to skip to). A BOM and CRLF line endings are accepted. Under {@link OnError#SKIP} bad lines go to the {@link RejectSink} and are counted;
  * every valid line is still returned.
  *
  * <p>A file whose name ends in {@code .parquet} is read as Parquet instead ({@link ParquetRows}): each
@@ -166,8 +168,12 @@ public final class JsonlReader<T> implements Iterator<T>, AutoCloseable {
       }
       if (!any && buf.isEmpty()) {
         done = true;
+        if (records == 0) throw new DataFormatException(file, lineNo, "", "no records: the file is empty or holds only blank lines");
         return;
       }
+    } catch (CharacterCodingException e) {
+      long bad = Utf8Lines.firstInvalidLine(file);
+      throw new DataFormatException(file, bad > 0 ? bad : lineNo + 1, "", "not valid UTF-8 (re-encode the file as UTF-8)");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file + " at line " + (lineNo + 1) + ": " + e.getMessage(), e);
     }
@@ -201,6 +207,7 @@ public final class JsonlReader<T> implements Iterator<T>, AutoCloseable {
     JsonNode row = parquet.next();
     if (row == null) {
       done = true;
+      if (records == 0) throw new DataFormatException(file, 0, "", "no records: the Parquet file has no rows");
       return;
     }
     lineNo = parquet.row();
