@@ -48,6 +48,7 @@ public final class JsonlReader<T> implements Iterator<T>, AutoCloseable {
   private long records;
   private long accepted;
   private long rejected;
+  private boolean allowEmpty;
   private T next;
   private String nextRaw;
   private String lastRaw;
@@ -95,6 +96,15 @@ public final class JsonlReader<T> implements Iterator<T>, AutoCloseable {
     List<T> out = new ArrayList<>();
     read(file, format, OnError.FAIL, RejectSink.NONE, out::add);
     return out;
+  }
+
+  /**
+   * Lets a file with no record read as empty instead of failing: for loaders over several files
+   * that check the total themselves (a pipeline-built file may rightly be empty beside others).
+   */
+  public JsonlReader<T> allowEmpty() {
+    this.allowEmpty = true;
+    return this;
   }
 
   public Stats stats() {
@@ -168,7 +178,8 @@ public final class JsonlReader<T> implements Iterator<T>, AutoCloseable {
       }
       if (!any && buf.isEmpty()) {
         done = true;
-        if (records == 0) throw new DataFormatException(file, lineNo, "", "no records: the file is empty or holds only blank lines");
+        if (records == 0 && !allowEmpty)
+          throw new DataFormatException(file, lineNo, "", "no records: the file is empty or holds only blank lines");
         return;
       }
     } catch (CharacterCodingException e) {
@@ -207,7 +218,7 @@ public final class JsonlReader<T> implements Iterator<T>, AutoCloseable {
     JsonNode row = parquet.next();
     if (row == null) {
       done = true;
-      if (records == 0) throw new DataFormatException(file, 0, "", "no records: the Parquet file has no rows");
+      if (records == 0 && !allowEmpty) throw new DataFormatException(file, 0, "", "no records: the Parquet file has no rows");
       return;
     }
     lineNo = parquet.row();

@@ -37,7 +37,7 @@ public record PreferenceData(List<EncodedPair> pairs, int read, int droppedTrunc
     List<EncodedPair> out = new ArrayList<>();
     int read = 0, dropped = 0;
     for (Path f : files) {
-      try (JsonlReader<PreferenceExample> r = JsonlReader.open(f, DataFormat.PREFERENCE, errors.policy(), errors.sink())) {
+      try (JsonlReader<PreferenceExample> r = JsonlReader.open(f, DataFormat.PREFERENCE, errors.policy(), errors.sink()).allowEmpty()) {
         while (r.hasNext()) {
           PreferenceExample ex = r.next();
           read++;

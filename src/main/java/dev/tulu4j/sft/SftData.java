@@ -49,7 +49,7 @@ public record SftData(List<Packer.Example> examples, int conversations, int trun
     long trained = 0;
     long tokens = 0;
     for (Path f : files) {
-      try (JsonlReader<SftExample> r = JsonlReader.open(f, DataFormat.SFT, errors.policy(), errors.sink())) {
+      try (JsonlReader<SftExample> r = JsonlReader.open(f, DataFormat.SFT, errors.policy(), errors.sink()).allowEmpty()) {
         while (r.hasNext()) {
           SftExample ex = r.next();
           read++;

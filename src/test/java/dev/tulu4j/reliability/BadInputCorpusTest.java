@@ -60,13 +60,22 @@ class BadInputCorpusTest {
     misuseCases(cases, tok, ck);
 
     List<String> failures = new ArrayList<>();
+    Map<String, int[]> perCommand = new java.util.TreeMap<>(); // {tried, passed}
     int passed = 0;
     for (Case c : cases) {
       String why = check(c);
-      if (why == null) passed++;
-      else failures.add(c.name() + " [" + String.join(" ", c.args()) + "]: " + why);
+      int[] t = perCommand.computeIfAbsent(c.name().substring(0, c.name().indexOf(':') < 0 ? c.name().length() : c.name().indexOf(':')),
+          k -> new int[2]);
+      t[0]++;
+      if (why == null) {
+        passed++;
+        t[1]++;
+      } else {
+        failures.add(c.name() + " [" + String.join(" ", c.args()) + "]: " + why);
+      }
     }
     System.out.printf("bad-input corpus: %d cases tried, %d passed, %d failed%n", cases.size(), passed, failures.size());
+    perCommand.forEach((k, t) -> System.out.printf("  %-12s %3d tried, %3d passed%n", k, t[0], t[1]));
     failures.forEach(f -> System.out.println("  FAIL " + f));
     assertThat(failures).as("%d of %d cases failed", failures.size(), cases.size()).isEmpty();
   }
