@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Micro-benchmarks of the engine.",
     subcommands = {BenchCommand.GemmCommand.class, EngineBenchCommands.Train.class, EngineBenchCommands.Prefill.class,
-        EngineBenchCommands.Decode.class, EngineBenchCommands.All.class})
+        EngineBenchCommands.Decode.class, EngineBenchCommands.All.class, ServeBenchCommand.class})
 public final class BenchCommand implements Runnable {
 
   @Spec

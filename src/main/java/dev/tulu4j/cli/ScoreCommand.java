@@ -1,11 +1,13 @@
 package dev.tulu4j.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tulu4j.data.Message;
 import dev.tulu4j.io.FileOps;
+import dev.tulu4j.data.JsonlReader;
+import dev.tulu4j.data.OnError;
+import dev.tulu4j.data.RejectSink;
 import dev.tulu4j.runtime.ChatCodec;
 import dev.tulu4j.runtime.ModelBundle;
 import dev.tulu4j.runtime.Scorer;
@@ -57,37 +59,30 @@ public final class ScoreCommand implements Callable<Integer> {
       List<ObjectNode> rows = new ArrayList<>();
       List<int[]> prompts = new ArrayList<>();
       List<int[]> completions = new ArrayList<>();
-      List<String> lines = Files.readAllLines(in, StandardCharsets.UTF_8);
-      for (int ln = 0; ln < lines.size(); ln++) {
-        String line = lines.get(ln);
-        if (line.isBlank()) continue;
-        String where = in + ":" + (ln + 1) + ": ";
-        JsonNode node;
-        try {
-          node = JSON.readTree(line);
-        } catch (JsonProcessingException e) {
-          throw new IllegalArgumentException(where + "not valid JSON: " + e.getOriginalMessage());
-        }
-        if (!(node instanceof ObjectNode row)) throw new IllegalArgumentException(where + "expected a JSON object");
-        int[] p, c;
-        try {
-          if (row.has("messages")) {
-            ChatCodec.Split s = codec.splitLastMessage(messages(row.get("messages")));
-            p = s.promptIds();
-            c = s.completionIds();
-          } else {
-            p = codec.encodeText(text(row, "prompt"));
-            c = bundle.tokenizer().encode(text(row, "completion"), false);
+      try (JsonlReader<JsonNode> reader = JsonlReader.openObjects(in, OnError.FAIL, RejectSink.NONE)) {
+        while (reader.hasNext()) {
+          ObjectNode row = (ObjectNode) reader.next(); // the reader accepts only JSON objects
+          String where = in + ":" + reader.lineNumber() + ": ";
+          int[] p, c;
+          try {
+            if (row.has("messages")) {
+              ChatCodec.Split s = codec.splitLastMessage(messages(row.get("messages")));
+              p = s.promptIds();
+              c = s.completionIds();
+            } else {
+              p = codec.encodeText(text(row, "prompt"));
+              c = bundle.tokenizer().encode(text(row, "completion"), false);
+            }
+          } catch (RuntimeException e) {
+            throw new IllegalArgumentException(where + e.getMessage(), e);
           }
-        } catch (RuntimeException e) {
-          throw new IllegalArgumentException(where + e.getMessage(), e);
+          if (p.length == 0) throw new IllegalArgumentException(where + "field prompt: tokenises to no ids");
+          if (p.length + c.length > maxPos)
+            throw new IllegalArgumentException(where + (p.length + c.length) + " tokens exceed max_position_embeddings " + maxPos);
+          rows.add(row);
+          prompts.add(p);
+          completions.add(c);
         }
-        if (p.length == 0) throw new IllegalArgumentException(where + "field prompt: tokenises to no ids");
-        if (p.length + c.length > maxPos)
-          throw new IllegalArgumentException(where + (p.length + c.length) + " tokens exceed max_position_embeddings " + maxPos);
-        rows.add(row);
-        prompts.add(p);
-        completions.add(c);
       }
       List<double[]> lps = new Scorer(bundle.model(), batchTokens).score(prompts, completions);
       Path abs = out.toAbsolutePath();

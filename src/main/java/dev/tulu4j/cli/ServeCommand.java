@@ -4,6 +4,7 @@ import dev.tulu4j.runtime.ModelBundle;
 import dev.tulu4j.serve.OpenAiServer;
 import dev.tulu4j.serve.Serving;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -12,7 +13,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code tulu4j serve}: an OpenAI-compatible HTTP server over a checkpoint folder; blocks until killed. */
+/**
+ * {@code tulu4j serve}: an OpenAI-compatible HTTP server over a checkpoint folder. Runs until the
+ * process is stopped; on SIGTERM or Ctrl-C a JVM shutdown hook stops accepting connections, lets
+ * in-flight requests finish (up to {@code --drain-seconds}) and then lets the JVM exit.
+ */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Serve a checkpoint with an OpenAI-compatible API (/v1/models, /v1/completions, /v1/chat/completions).")
 public final class ServeCommand implements Callable<Integer> {
@@ -41,22 +46,42 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--default-max-tokens", defaultValue = "256", description = "max_tokens when a request gives none (default: ${DEFAULT-VALUE}).")
   int defaultMaxTokens;
 
+  @Option(names = "--request-timeout", defaultValue = "600",
+      description = "Seconds a completion request may take before it is cancelled (504) (default: ${DEFAULT-VALUE}).")
+  int requestTimeoutSeconds;
+
+  @Option(names = "--drain-seconds", defaultValue = "30",
+      description = "On SIGTERM, seconds to wait for in-flight requests before exiting (default: ${DEFAULT-VALUE}).")
+  int drainSeconds;
+
   @Override
   public Integer call() throws Exception {
+    if (drainSeconds < 0) throw new IllegalArgumentException("--drain-seconds must be >= 0, got " + drainSeconds);
     String key = null;
     if (apiKeyEnv != null) {
       key = System.getenv(apiKeyEnv);
       if (key == null || key.isEmpty())
         throw new IllegalArgumentException("--api-key-env: environment variable " + apiKeyEnv + " is not set or empty");
     }
-    var limits = new Serving.Limits(maxBatch, maxSeqLen, defaultMaxTokens, 16, 4 << 20);
+    var limits = new Serving.Limits(maxBatch, maxSeqLen, defaultMaxTokens, 16, 4 << 20, Duration.ofSeconds(requestTimeoutSeconds));
+    PrintWriter out = spec.commandLine().getOut();
     try (ModelBundle bundle = model.load(); OpenAiServer server = Serving.create(bundle, host, port, key, limits)) {
+      CountDownLatch stopped = new CountDownLatch(1);
+      Thread hook = new Thread(() -> {
+        out.println("stopping: no new connections; waiting up to " + drainSeconds + " s for "
+            + server.inFlight() + " request(s) in flight");
+        out.flush();
+        int left = server.drain(Duration.ofSeconds(drainSeconds));
+        out.println(left == 0 ? "stopped: every request finished" : "stopped: " + left + " request(s) cut off");
+        out.flush();
+        stopped.countDown();
+      }, "tulu4j-serve-drain");
+      Runtime.getRuntime().addShutdownHook(hook);
       server.start();
-      PrintWriter out = spec.commandLine().getOut();
       out.println("serving " + bundle.dir() + " (" + bundle.gemmReason() + ") at http://" + host + ":" + server.port()
           + "/v1" + (key != null ? " (API key required)" : ""));
       out.flush();
-      new CountDownLatch(1).await(); // until the process is killed
+      stopped.await(); // until SIGTERM/Ctrl-C runs the hook
     }
     return 0;
   }

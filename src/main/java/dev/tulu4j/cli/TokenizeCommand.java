@@ -1,18 +1,22 @@
 package dev.tulu4j.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tulu4j.data.AtomicOutput;
+import dev.tulu4j.data.DataFormatException;
+import dev.tulu4j.data.JsonlReader;
 import dev.tulu4j.data.Message;
+import dev.tulu4j.data.OnError;
+import dev.tulu4j.data.RejectSink;
 import dev.tulu4j.tokenizer.ChatTemplate;
 import dev.tulu4j.tokenizer.ConversationEncoder;
 import dev.tulu4j.tokenizer.EncodedConversation;
 import dev.tulu4j.tokenizer.TemplateChoice;
 import dev.tulu4j.tokenizer.Tokenizer;
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -80,29 +84,23 @@ final class TokenizeCommand implements Callable<Integer> {
     PrintWriter stderr = spec.commandLine().getErr();
     boolean color = System.console() != null && System.console().isTerminal();
     int total = 0, written = 0, truncated = 0;
-    List<Integer> dropped = new ArrayList<>();
+    List<Long> dropped = new ArrayList<>();
     try (Tokenizer tok = Tokenizer.load(source.dir())) {
       ChatTemplate chat = TemplateChoice.parse(template).resolve(tok);
       ConversationEncoder encoder = new ConversationEncoder(tok, chat, maxLength);
-      if (out.toAbsolutePath().getParent() != null) {
-        Files.createDirectories(out.toAbsolutePath().getParent());
-      }
-      try (BufferedReader r = Files.newBufferedReader(in, StandardCharsets.UTF_8);
-          BufferedWriter w = Files.newBufferedWriter(out, StandardCharsets.UTF_8)) {
-        String line;
-        int lineNo = 0;
-        while ((line = r.readLine()) != null) {
-          lineNo++;
-          if (line.isBlank()) {
-            continue;
-          }
+      try (JsonlReader<JsonNode> r = JsonlReader.openObjects(in, OnError.FAIL, RejectSink.NONE);
+          AtomicOutput ao = new AtomicOutput(out)) {
+        BufferedWriter w = new BufferedWriter(new OutputStreamWriter(ao.stream(), StandardCharsets.UTF_8));
+        while (r.hasNext()) {
+          JsonNode row = r.next();
+          long lineNo = r.lineNumber();
           total++;
-          List<Message> messages = parse(line, lineNo);
+          List<Message> messages = parse(row, lineNo);
           EncodedConversation e;
           try {
             e = encoder.encode(messages);
           } catch (IllegalArgumentException ex) {
-            throw new IllegalArgumentException(in + ":" + lineNo + ": field messages: " + ex.getMessage(), ex);
+            throw new DataFormatException(in, lineNo, "messages", ex.getMessage());
           }
           if (e.truncated()) {
             truncated++;
@@ -130,6 +128,8 @@ final class TokenizeCommand implements Callable<Integer> {
           w.write('\n');
           written++;
         }
+        w.flush();
+        ao.commit(); // only a complete output replaces the target
       }
     }
     stderr.printf("tokenize: %d conversations, %d written to %s, %d truncated to %d tokens, %d dropped with no trainable token%s%n",
@@ -139,14 +139,8 @@ final class TokenizeCommand implements Callable<Integer> {
     return 0;
   }
 
-  private List<Message> parse(String line, int lineNo) {
+  private List<Message> parse(JsonNode root, long lineNo) {
     String where = in + ":" + lineNo + ": ";
-    JsonNode root;
-    try {
-      root = JSON.readTree(line);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(where + "not valid JSON: " + e.getOriginalMessage());
-    }
     JsonNode msgs = root.path("messages");
     if (!msgs.isArray()) {
       throw new IllegalArgumentException(where + "field messages: expected an array of {role, content}");
@@ -194,7 +188,7 @@ final class TokenizeCommand implements Callable<Integer> {
     return sb.toString();
   }
 
-  private static String abbreviate(List<Integer> lines) {
+  private static String abbreviate(List<Long> lines) {
     List<String> s = lines.stream().limit(20).map(String::valueOf).toList();
     return String.join(", ", s) + (lines.size() > 20 ? ", ..." : "");
   }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,8 @@ import java.util.function.Function;
  * Streams one JSONL file record by record (constant memory). Every line must be one JSON object
  * that the {@link DataFormat} accepts; blank lines are ignored. Errors name the file, the 1-based
  * line and the field. A last line without its newline that is not valid JSON is reported as a
- * truncated file. Under {@link OnError#SKIP} bad lines go to the {@link RejectSink} and are counted;
+ * truncated file. A file with no record at all, and bytes that are not UTF-8, are errors too (under
+ * SKIP as well: there is no row to skip to). A BOM and CRLF line endings are accepted. Under {@link OnError#SKIP} bad lines go to the {@link RejectSink} and are counted;
  * every valid line is still returned.
  *
  * <p>A file whose name ends in {@code .parquet} is read as Parquet instead ({@link ParquetRows}): each
@@ -46,7 +48,10 @@ public final class JsonlReader<T> implements Iterator<T>, AutoCloseable {
   private long records;
   private long accepted;
   private long rejected;
+  private boolean allowEmpty;
   private T next;
+  private String nextRaw;
+  private String lastRaw;
   private boolean done;
 
   private JsonlReader(Path file, Function<JsonNode, T> parser, OnError onError, RejectSink rejects) {
@@ -93,6 +98,15 @@ public final class JsonlReader<T> implements Iterator<T>, AutoCloseable {
     return out;
   }
 
+  /**
+   * Lets a file with no record read as empty instead of failing: for loaders over several files
+   * that check the total themselves (a pipeline-built file may rightly be empty beside others).
+   */
+  public JsonlReader<T> allowEmpty() {
+    this.allowEmpty = true;
+    return this;
+  }
+
   public Stats stats() {
     return new Stats(records, accepted, rejected);
   }
@@ -104,6 +118,11 @@ public final class JsonlReader<T> implements Iterator<T>, AutoCloseable {
 
   public Path file() {
     return file;
+  }
+
+  /** The raw text of the last returned record (its JSONL line, or its Parquet row as JSON), for a rejects file. */
+  public String lastRaw() {
+    return lastRaw;
   }
 
   @Override
@@ -121,6 +140,7 @@ public final class JsonlReader<T> implements Iterator<T>, AutoCloseable {
     }
     T t = next;
     next = null;
+    lastRaw = nextRaw;
     return t;
   }
 
@@ -158,8 +178,13 @@ public final class JsonlReader<T> implements Iterator<T>, AutoCloseable {
       }
       if (!any && buf.isEmpty()) {
         done = true;
+        if (records == 0 && !allowEmpty)
+          throw new DataFormatException(file, lineNo, "", "no records: the file is empty or holds only blank lines");
         return;
       }
+    } catch (CharacterCodingException e) {
+      long bad = Utf8Lines.firstInvalidLine(file);
+      throw new DataFormatException(file, bad > 0 ? bad : lineNo + 1, "", "not valid UTF-8 (re-encode the file as UTF-8)");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file + " at line " + (lineNo + 1) + ": " + e.getMessage(), e);
     }
@@ -178,6 +203,7 @@ public final class JsonlReader<T> implements Iterator<T>, AutoCloseable {
     records++;
     try {
       next = parseLine(line, terminated);
+      nextRaw = line;
       accepted++;
     } catch (DataFormatException e) {
       if (onError == OnError.FAIL) {
@@ -192,12 +218,14 @@ public final class JsonlReader<T> implements Iterator<T>, AutoCloseable {
     JsonNode row = parquet.next();
     if (row == null) {
       done = true;
+      if (records == 0 && !allowEmpty) throw new DataFormatException(file, 0, "", "no records: the Parquet file has no rows");
       return;
     }
     lineNo = parquet.row();
     records++;
     try {
       next = validate(row);
+      nextRaw = row.toString();
       accepted++;
     } catch (DataFormatException e) {
       if (onError == OnError.FAIL) {

@@ -18,6 +18,8 @@ import java.util.function.Function;
  *
  * <p>Not thread-safe: one thread drives it, either through {@link #generate} (a fixed list) or by
  * {@link #submit} from any thread plus {@link #runUntilIdle} on the engine thread (the server).
+ * Cancelling a future that {@link #submit} returned (from any thread) drops that sequence before
+ * the next step: a queued one never starts, an active one frees its KV slot (a client that hung up).
  */
 public final class Generator {
   private final StepModel model;
@@ -163,6 +165,10 @@ public final class Generator {
           s = waiting.poll();
         }
         if (s == null) break;
+        if (s.done.isDone()) { // cancelled while queued
+          slot--;
+          continue;
+        }
         if (s.params.maxNewTokens() == 0) {
           finish(s, "length");
           finished++;
@@ -180,6 +186,9 @@ public final class Generator {
         }
       }
       int n = 0;
+      for (int slot = 0; slot < active.length; slot++) {
+        if (active[slot] != null && active[slot].done.isDone()) active[slot] = null; // cancelled: free the slot
+      }
       for (Seq s : active) {
         if (s != null) {
           slotIds[n] = s.slot;
@@ -204,6 +213,23 @@ public final class Generator {
       }
       if (listener != null) listener.onStep(finished, generated);
     }
+  }
+
+  /**
+   * Fails every queued and active sequence with {@code cause} and frees all slots: after the model
+   * threw mid-step, their futures would otherwise never complete. Call on the driving thread.
+   */
+  public void abortAll(Throwable cause) {
+    List<Seq> all = new ArrayList<>();
+    synchronized (waiting) {
+      all.addAll(waiting);
+      waiting.clear();
+    }
+    for (int slot = 0; slot < active.length; slot++) {
+      if (active[slot] != null) all.add(active[slot]);
+      active[slot] = null;
+    }
+    for (Seq s : all) s.done.completeExceptionally(cause);
   }
 
   /** Samples the next token into {@code s}; returns true when the sequence is finished. */

@@ -1,6 +1,7 @@
 package dev.tulu4j.recipe;
 
 import dev.tulu4j.config.Doc;
+import dev.tulu4j.data.OnError;
 import dev.tulu4j.dpo.DpoLossType;
 import dev.tulu4j.io.DType;
 import dev.tulu4j.tensor.GemmBackend;
@@ -20,6 +21,10 @@ public record DpoConfig(
         Path tokenizer,
     @Doc("Preference JSONL files (Tülu form: chosen/rejected conversations sharing the prompt turns).")
         List<Path> data,
+    @Doc(value = "Rows that cannot be read or encoded (bad JSON, wrong types, a conversation the chat template "
+        + "cannot mask): fail (stop, naming file, line and reason) or skip (write each with its reason to "
+        + "data.rejects.jsonl in the output folder, and count it).", def = "fail", hashed = false)
+        OnError onError,
     @Doc(value = "Chat template: tulu (built in) or model (the tokenizer's chat_template).", def = "tulu")
         String template,
     @Doc(value = "Max tokens per conversation (truncated on the right); also the packed row length.", def = "2048")
@@ -50,6 +55,7 @@ public record DpoConfig(
     if (!(beta > 0)) throw new IllegalArgumentException("beta must be > 0, got " + beta);
     if (!(rpoAlpha >= 0)) throw new IllegalArgumentException("rpo_alpha must be >= 0, got " + rpoAlpha);
     if (train == null) throw new IllegalArgumentException("train section is required");
+    if (onError == null) throw new IllegalArgumentException("on_error must be fail or skip");
     if (saveDtype == null) throw new IllegalArgumentException("save_dtype is required");
     data = List.copyOf(data);
   }

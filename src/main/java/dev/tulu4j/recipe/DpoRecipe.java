@@ -4,6 +4,8 @@ import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.checkpoint.ModelFiles;
 import dev.tulu4j.dpo.DpoStep;
 import dev.tulu4j.dpo.ReferenceLogps;
+import dev.tulu4j.data.RowErrors;
+import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.preference.PreferenceData;
 import dev.tulu4j.tensor.KernelConfig;
@@ -46,9 +48,12 @@ public final class DpoRecipe {
   private static RunResult run(DpoConfig cfg, Path modelDir, Path tokDir, Tokenizer tok, PrintStream log) throws IOException {
     ChatTemplate template = TemplateChoice.parse(cfg.template()).resolve(tok);
     ConversationEncoder enc = new ConversationEncoder(tok, template, cfg.maxLength());
-    PreferenceData data = PreferenceData.load(cfg.data(), enc);
-    log.printf("dpo: %d pairs (%d read, %d dropped: a response truncated away)%n",
-        data.pairs().size(), data.read(), data.droppedTruncated());
+    PreferenceData data;
+    try (RowErrors errors = RowErrors.of(cfg.onError(), cfg.train().outDir().resolve(RowErrors.FILE_NAME))) {
+      data = PreferenceData.load(cfg.data(), enc, errors);
+      log.printf("dpo: %d pairs (%d read, %d dropped: a response truncated away%s)%n",
+          data.pairs().size(), data.read(), data.droppedTruncated(), errors.summary());
+    }
     int padId = tok.padId() >= 0 ? tok.padId() : tok.eosIds().getFirst();
     try (Kernels kernels = Kernels.create(new KernelConfig(cfg.gemm(), cfg.train().resolvedThreads()))) {
       HfCheckpoint ck = HfCheckpoint.load(modelDir);

@@ -1,6 +1,7 @@
 package dev.tulu4j.recipe;
 
 import dev.tulu4j.config.Doc;
+import dev.tulu4j.data.OnError;
 import dev.tulu4j.io.DType;
 import dev.tulu4j.tensor.GemmBackend;
 import dev.tulu4j.train.TrainConfig;
@@ -14,6 +15,10 @@ public record RewardConfig(
     @Doc(value = "Tokenizer folder; null = the (resolved) model folder.", def = "null") Path tokenizer,
     @Doc("Preference JSONL files to train on (Tülu form).") List<Path> data,
     @Doc(value = "Held-out preference files; empty = hold out eval_fraction of data.", def = "[]") List<Path> evalData,
+    @Doc(value = "Rows that cannot be read or encoded (bad JSON, wrong types, a conversation the chat template "
+        + "cannot mask): fail (stop, naming file, line and reason) or skip (write each with its reason to "
+        + "data.rejects.jsonl in the output folder, and count it).", def = "fail", hashed = false)
+        OnError onError,
     @Doc(value = "Share of data held out for accuracy when eval_data is empty (seeded by train.seed).", def = "0.05")
         double evalFraction,
     @Doc(value = "Chat template: tulu or model.", def = "tulu") String template,
@@ -31,6 +36,7 @@ public record RewardConfig(
     if (!(evalFraction >= 0 && evalFraction < 1)) throw new IllegalArgumentException("eval_fraction must be in [0, 1), got " + evalFraction);
     if (maxLength < 2) throw new IllegalArgumentException("max_length must be >= 2, got " + maxLength);
     if (train == null) throw new IllegalArgumentException("train section is required");
+    if (onError == null) throw new IllegalArgumentException("on_error must be fail or skip");
     if (saveDtype == null) throw new IllegalArgumentException("save_dtype is required");
     data = List.copyOf(data);
   }

@@ -3,6 +3,7 @@ package dev.tulu4j.recipe;
 import dev.tulu4j.checkpoint.ModelFiles;
 import dev.tulu4j.preference.EncodedPair;
 import dev.tulu4j.preference.PreferenceData;
+import dev.tulu4j.data.RowErrors;
 import dev.tulu4j.reward.RewardStep;
 import dev.tulu4j.reward.ScalarHeadModel;
 import dev.tulu4j.tensor.KernelConfig;
@@ -41,10 +42,14 @@ public final class RewardRecipe {
     try (Tokenizer tok = Tokenizer.load(tokSrc);
         Kernels kernels = Kernels.create(new KernelConfig(cfg.gemm(), cfg.train().resolvedThreads()))) {
       ConversationEncoder enc = new ConversationEncoder(tok, TemplateChoice.parse(cfg.template()).resolve(tok), cfg.maxLength());
-      List<EncodedPair> train = new ArrayList<>(PreferenceData.load(cfg.data(), enc).pairs());
-      List<EncodedPair> eval;
-      if (!cfg.evalData().isEmpty()) eval = PreferenceData.load(cfg.evalData(), enc).pairs();
-      else {
+      List<EncodedPair> train;
+      List<EncodedPair> eval = null;
+      try (RowErrors errors = RowErrors.of(cfg.onError(), cfg.train().outDir().resolve(RowErrors.FILE_NAME))) {
+        train = new ArrayList<>(PreferenceData.load(cfg.data(), enc, errors).pairs());
+        if (!cfg.evalData().isEmpty()) eval = PreferenceData.load(cfg.evalData(), enc, errors).pairs();
+        if (errors.rejected() > 0) log.println("reward data" + errors.summary());
+      }
+      if (eval == null) {
         int held = (int) Math.floor(train.size() * cfg.evalFraction());
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < train.size(); i++) order.add(i);

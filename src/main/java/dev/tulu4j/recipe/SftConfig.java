@@ -2,6 +2,7 @@ package dev.tulu4j.recipe;
 
 import dev.tulu4j.checkpoint.ModelSpec;
 import dev.tulu4j.config.Doc;
+import dev.tulu4j.data.OnError;
 import dev.tulu4j.io.DType;
 import dev.tulu4j.tensor.GemmBackend;
 import dev.tulu4j.tokenizer.TemplateChoice;
@@ -17,6 +18,10 @@ public record SftConfig(
     @Doc("Starting model: a HF checkpoint folder or run folder (model.from), or 'tiny' for tests.") ModelSpec model,
     @Doc(value = "Tokenizer folder; 'auto' = the model folder's own tokenizer files.", def = "auto") String tokenizer,
     @Doc("SFT JSONL files ({\"messages\": [...]} per line), concatenated in order.") List<Path> data,
+    @Doc(value = "Rows that cannot be read or encoded (bad JSON, wrong types, a conversation the chat template "
+        + "cannot mask): fail (stop, naming file, line and reason) or skip (write each with its reason to "
+        + "data.rejects.jsonl in the output folder, and count it).", def = "fail", hashed = false)
+        OnError onError,
     @Doc(value = "Chat template: tulu (built-in Tülu 3 template) or model (the tokenizer's chat_template). "
         + "Checkpoints store the one used in tokenizer_config.json.", def = "tulu")
         TemplateChoice template,
@@ -44,6 +49,7 @@ public record SftConfig(
     if (gemm == null) throw new IllegalArgumentException("gemm is required");
     if (saveDtype == null) throw new IllegalArgumentException("save_dtype is required");
     if (train == null) throw new IllegalArgumentException("train section is required");
+    if (onError == null) throw new IllegalArgumentException("on_error must be fail or skip");
     if (model.isTiny() && "auto".equals(tokenizer))
       throw new IllegalArgumentException("model.from=tiny has no tokenizer files: set tokenizer to a folder");
   }

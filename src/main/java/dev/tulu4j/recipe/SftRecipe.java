@@ -2,6 +2,7 @@ package dev.tulu4j.recipe;
 
 import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.checkpoint.ModelFiles;
+import dev.tulu4j.data.RowErrors;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.sft.CausalLmStep;
 import dev.tulu4j.sft.Packer;
@@ -45,8 +46,12 @@ public final class SftRecipe {
         Kernels kernels = Kernels.create(new KernelConfig(cfg.gemm(), train.resolvedThreads()))) {
       // 1. data: chat template, assistant-only labels, truncation; examples with no target dropped
       ChatTemplate template = cfg.template().resolve(tok);
-      SftData data = SftData.load(cfg.data(), new ConversationEncoder(tok, template, cfg.maxSeqLength()));
-      String summary = data.summary(cfg.maxSeqLength());
+      SftData data;
+      String summary;
+      try (RowErrors errors = RowErrors.of(cfg.onError(), out.resolve(RowErrors.FILE_NAME))) {
+        data = SftData.load(cfg.data(), new ConversationEncoder(tok, template, cfg.maxSeqLength()), errors);
+        summary = data.summary(cfg.maxSeqLength()) + errors.summary();
+      }
       log.println(summary);
 
       // 2. model

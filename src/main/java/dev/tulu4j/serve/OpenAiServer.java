@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.tulu4j.data.Message;
 import dev.tulu4j.generate.Generator;
 import dev.tulu4j.generate.SamplingParams;
 import dev.tulu4j.runtime.TextCodec;
@@ -15,28 +14,55 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 
 /**
  * An OpenAI-compatible HTTP server ({@code /v1/models}, {@code /v1/completions},
- * {@code /v1/chat/completions}, with {@code stream: true} as server-sent events). Requests from
- * many connections are fed into one {@link Generator}, driven by a single engine thread, so
- * concurrent requests share a continuous batch. Errors use OpenAI's JSON shape with 4xx codes.
+ * {@code /v1/chat/completions}, with {@code stream: true} as server-sent events, and {@code /health}).
+ * Requests from many connections (one virtual thread each) are fed into one {@link Generator},
+ * driven by a single engine thread, so concurrent requests share a continuous batch.
+ *
+ * <p>Reliability: every client mistake is a 4xx with OpenAI's error body ({@link ApiError}); a
+ * request that outlives {@link Options#requestTimeout} is cancelled (504, or an error event when
+ * streaming); a streaming client that hangs up is noticed at the next write (a token or a one-second
+ * keep-alive comment) and its sequence is cancelled, which frees its KV slot before the next decode
+ * step; {@link #drain} stops accepting and lets in-flight requests finish (the SIGTERM path).
  */
 public final class OpenAiServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long KEEPALIVE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-  /** Server limits and identity. */
+  /**
+   * Server limits and identity.
+   *
+   * @param requestTimeout longest a completion request may take before it is cancelled
+   * @param maxConcurrentRequests completion requests admitted at once (queued or generating); more get 503
+   */
   public record Options(String host, int port, String modelName, String apiKey, int maxRequestBytes,
-      int maxTokensLimit, int maxN, int defaultMaxTokens) {
+      int maxTokensLimit, int maxN, int defaultMaxTokens, Duration requestTimeout, int maxConcurrentRequests) {
     public Options {
-      if (maxRequestBytes <= 0 || maxTokensLimit <= 0 || maxN <= 0) throw new IllegalArgumentException("limits must be positive");
+      if (maxRequestBytes <= 0 || maxTokensLimit <= 0 || maxN <= 0 || maxConcurrentRequests <= 0)
+        throw new IllegalArgumentException("limits must be positive");
+      if (requestTimeout.isNegative() || requestTimeout.isZero()) throw new IllegalArgumentException("request timeout must be positive");
+    }
+
+    /** Ten-minute request timeout, 1024 concurrent requests. */
+    public Options(String host, int port, String modelName, String apiKey, int maxRequestBytes, int maxTokensLimit,
+        int maxN, int defaultMaxTokens) {
+      this(host, port, modelName, apiKey, maxRequestBytes, maxTokensLimit, maxN, defaultMaxTokens, Duration.ofMinutes(10), 1024);
     }
   }
 
@@ -44,20 +70,21 @@ public final class OpenAiServer implements AutoCloseable {
   private final TextCodec codec;
   private final Generator generator;
   private final HttpServer http;
-  private final ExecutorService handlers = Executors.newFixedThreadPool(64, r -> {
-    Thread t = new Thread(r, "tulu4j-http");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tulu4j-http-", 0).factory());
   private final LinkedBlockingQueue<Boolean> wake = new LinkedBlockingQueue<>();
   private final Thread engine;
+  private final byte[] expectedAuth;
+  private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean running = true;
+  private volatile boolean draining;
+  private boolean stopped;
   private final long created = System.currentTimeMillis() / 1000;
 
   public OpenAiServer(Options options, TextCodec codec, Generator generator) throws IOException {
     this.options = options;
     this.codec = codec;
     this.generator = generator;
+    this.expectedAuth = options.apiKey() == null ? null : ("Bearer " + options.apiKey()).getBytes(StandardCharsets.UTF_8);
     this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
     http.setExecutor(handlers);
     http.createContext("/", this::handle);
@@ -74,10 +101,40 @@ public final class OpenAiServer implements AutoCloseable {
     return http.getAddress().getPort();
   }
 
+  /** The address the server listens on. */
+  public InetSocketAddress address() {
+    return http.getAddress();
+  }
+
+  /** Completion requests admitted and not yet answered. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  /**
+   * Graceful stop: closes the listening socket (new connections are refused), answers requests that
+   * arrive on open connections with 503, waits up to {@code grace} for in-flight requests to finish,
+   * then stops the engine. Returns the number of requests still in flight when the wait ended.
+   */
+  public synchronized int drain(Duration grace) {
+    draining = true;
+    if (!stopped) {
+      stopped = true;
+      http.stop((int) Math.max(1, Math.min(Integer.MAX_VALUE, grace.toSeconds()))); // returns once exchanges end
+    }
+    int left = inFlight.get();
+    close();
+    return left;
+  }
+
   @Override
-  public void close() {
+  public synchronized void close() {
     running = false;
-    http.stop(0);
+    draining = true;
+    if (!stopped) {
+      stopped = true;
+      http.stop(0);
+    }
     engine.interrupt();
     handlers.shutdownNow();
   }
@@ -92,32 +149,23 @@ public final class OpenAiServer implements AutoCloseable {
         return;
       } catch (RuntimeException e) {
         System.err.println("engine error: " + e);
+        generator.abortAll(e); // their requests answer 500 instead of waiting forever
       }
-    }
-  }
-
-  /** A client mistake: answered with {@code status} and OpenAI's error JSON. */
-  static final class ApiError extends RuntimeException {
-    final int status;
-    final String param;
-
-    ApiError(int status, String message, String param) {
-      super(message);
-      this.status = status;
-      this.param = param;
     }
   }
 
   private void handle(HttpExchange ex) throws IOException {
     try (ex) {
       try {
-        if (options.apiKey() != null) {
-          String auth = ex.getRequestHeaders().getFirst("Authorization");
-          if (auth == null || !auth.equals("Bearer " + options.apiKey()))
-            throw new ApiError(401, "invalid or missing API key", null);
-        }
         String path = ex.getRequestURI().getPath();
         String method = ex.getRequestMethod();
+        if (path.equals("/health") && method.equals("GET")) {
+          ObjectNode h = JSON.createObjectNode().put("status", draining ? "draining" : "ok").put("in_flight", inFlight.get());
+          send(ex, draining ? 503 : 200, h);
+          return;
+        }
+        authorize(ex);
+        if (draining) throw new ApiError(503, "the server is shutting down", null, "shutting_down");
         if (path.equals("/v1/models") && method.equals("GET")) {
           ObjectNode m = JSON.createObjectNode().put("id", options.modelName()).put("object", "model")
               .put("created", created).put("owned_by", "tulu4j");
@@ -125,170 +173,219 @@ public final class OpenAiServer implements AutoCloseable {
           body.putArray("data").add(m);
           send(ex, 200, body);
         } else if (path.equals("/v1/chat/completions") && method.equals("POST")) {
-          complete(ex, readBody(ex), true);
+          completion(ex, true);
         } else if (path.equals("/v1/completions") && method.equals("POST")) {
-          complete(ex, readBody(ex), false);
+          completion(ex, false);
         } else {
-          throw new ApiError(404, "no route " + method + " " + path, null);
+          throw new ApiError(404, "no route " + method + " " + path, null, "not_found");
         }
       } catch (ApiError e) {
-        sendError(ex, e.status, e.getMessage(), e.param);
+        sendError(ex, e);
       } catch (RuntimeException e) {
-        sendError(ex, 500, "internal error: " + e.getMessage(), null);
+        sendError(ex, new ApiError(500, "internal error: " + e.getMessage(), null));
       }
+    }
+  }
+
+  /** The key is compared in constant time (its timing depends only on the length the client sent). */
+  private void authorize(HttpExchange ex) {
+    if (expectedAuth == null) return;
+    String auth = ex.getRequestHeaders().getFirst("Authorization");
+    byte[] got = auth == null ? new byte[0] : auth.getBytes(StandardCharsets.UTF_8);
+    if (!MessageDigest.isEqual(got, expectedAuth)) throw new ApiError(401, "invalid or missing API key", null, "invalid_api_key");
+  }
+
+  private void completion(HttpExchange ex, boolean chat) throws IOException {
+    if (inFlight.incrementAndGet() > options.maxConcurrentRequests()) {
+      inFlight.decrementAndGet();
+      throw new ApiError(503, "the server is overloaded (" + options.maxConcurrentRequests() + " requests in flight); retry later",
+          null, "overloaded");
+    }
+    try {
+      CompletionRequest req = CompletionRequest.parse(readBody(ex), chat, options, codec);
+      String id = (chat ? "chatcmpl-" : "cmpl-") + Long.toHexString(System.nanoTime());
+      if (req.stream()) streamResponse(ex, req, id);
+      else respond(ex, req, id);
+    } finally {
+      inFlight.decrementAndGet();
     }
   }
 
   private JsonNode readBody(HttpExchange ex) throws IOException {
+    String declared = ex.getRequestHeaders().getFirst("Content-Length");
+    if (declared != null) {
+      try {
+        if (Long.parseLong(declared.trim()) > options.maxRequestBytes()) throw tooLarge();
+      } catch (NumberFormatException e) {
+        throw new ApiError(400, "Content-Length is not a number", null);
+      }
+    }
     InputStream in = ex.getRequestBody();
     byte[] body = in.readNBytes(options.maxRequestBytes() + 1);
-    if (body.length > options.maxRequestBytes())
-      throw new ApiError(413, "request body exceeds " + options.maxRequestBytes() + " bytes", null);
+    if (body.length > options.maxRequestBytes()) throw tooLarge();
+    JsonNode n;
     try {
-      JsonNode n = JSON.readTree(body);
-      if (n == null || !n.isObject()) throw new ApiError(400, "request body must be a JSON object", null);
-      return n;
+      n = JSON.readTree(body);
     } catch (IOException e) {
-      throw new ApiError(400, "request body is not valid JSON", null);
+      throw new ApiError(400, "request body is not valid JSON", null, "invalid_json");
     }
+    if (n == null || !n.isObject()) throw new ApiError(400, "request body must be a JSON object", null, "invalid_json");
+    return n;
   }
 
-  private void complete(HttpExchange ex, JsonNode req, boolean chat) throws IOException {
-    int[] prompt;
-    if (chat) {
-      JsonNode msgs = req.get("messages");
-      if (msgs == null || !msgs.isArray() || msgs.isEmpty()) throw new ApiError(400, "'messages' must be a non-empty array", "messages");
-      List<Message> messages = new ArrayList<>();
-      for (JsonNode m : msgs) {
-        JsonNode role = m.get("role");
-        JsonNode content = m.get("content");
-        if (role == null || !role.isTextual() || !List.of("system", "user", "assistant").contains(role.asText()))
-          throw new ApiError(400, "each message needs a 'role' of system, user or assistant", "messages");
-        if (content == null || !content.isTextual()) throw new ApiError(400, "each message needs a string 'content'", "messages");
-        messages.add(new Message(role.asText(), content.asText()));
-      }
-      prompt = codec.encodeChat(messages);
-    } else {
-      JsonNode p = req.get("prompt");
-      if (p == null || !p.isTextual()) throw new ApiError(400, "'prompt' must be a string", "prompt");
-      prompt = codec.encodeText(p.asText());
-    }
-    int maxTokens = intField(req, chat && req.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens",
-        options.defaultMaxTokens(), 0, options.maxTokensLimit());
-    int n = intField(req, "n", 1, 1, options.maxN());
-    double temperature = doubleField(req, "temperature", 1.0, 0, 2);
-    double topP = doubleField(req, "top_p", 1.0, 1e-9, 1);
-    long seed = req.has("seed") ? req.get("seed").asLong() : System.nanoTime();
-    List<String> stop = new ArrayList<>();
-    JsonNode st = req.get("stop");
-    if (st != null && st.isTextual()) stop.add(st.asText());
-    else if (st != null && st.isArray()) for (JsonNode s : st) stop.add(s.asText());
-    else if (st != null && !st.isNull()) throw new ApiError(400, "'stop' must be a string or an array of strings", "stop");
-    boolean logprobs = req.has("logprobs") && (req.get("logprobs").asBoolean() || req.get("logprobs").isInt());
-    boolean stream = req.path("stream").asBoolean(false);
-    SamplingParams params = new SamplingParams(temperature, 0, topP, maxTokens, stop, seed);
-    String id = (chat ? "chatcmpl-" : "cmpl-") + Long.toHexString(System.nanoTime());
-    if (stream) {
-      streamResponse(ex, prompt, params, n, chat, id);
-      return;
-    }
+  private ApiError tooLarge() {
+    return new ApiError(413, "request body exceeds " + options.maxRequestBytes() + " bytes", null, "request_too_large");
+  }
+
+  /** Queues the request's n samples; on a refusal the ones already queued are cancelled. */
+  private List<CompletableFuture<Generator.Output>> submit(CompletionRequest req, IntFunction<Generator.TokenSink> sinks) {
     List<CompletableFuture<Generator.Output>> futures = new ArrayList<>();
     try {
-      for (int i = 0; i < n; i++) futures.add(generator.submit(prompt, params, i, null));
+      for (int i = 0; i < req.n(); i++) futures.add(generator.submit(req.prompt(), req.params(), i, sinks.apply(i)));
     } catch (IllegalArgumentException e) {
-      throw new ApiError(400, e.getMessage(), chat ? "messages" : "prompt");
+      cancel(futures);
+      throw new ApiError(400, e.getMessage(), req.chat() ? "messages" : "prompt");
     }
     wake.offer(Boolean.TRUE);
+    return futures;
+  }
+
+  private static void cancel(List<CompletableFuture<Generator.Output>> futures) {
+    for (var f : futures) f.cancel(false);
+  }
+
+  private void respond(HttpExchange ex, CompletionRequest req, String id) throws IOException {
+    List<CompletableFuture<Generator.Output>> futures = submit(req, i -> null);
+    try {
+      CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+          .get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw timedOut();
+    } catch (ExecutionException e) {
+      throw new ApiError(500, "generation failed: " + e.getCause().getMessage(), null);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiError(503, "the server is shutting down", null, "shutting_down");
+    } finally {
+      cancel(futures); // no-op for finished ones; frees the slots of the others
+    }
+    boolean chat = req.chat();
     ObjectNode body = JSON.createObjectNode().put("id", id).put("object", chat ? "chat.completion" : "text_completion")
         .put("created", System.currentTimeMillis() / 1000).put("model", options.modelName());
     ArrayNode choices = body.putArray("choices");
     int completionTokens = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < req.n(); i++) {
       Generator.Output o = futures.get(i).join();
       completionTokens += o.ids().length;
       ObjectNode c = choices.addObject().put("index", i).put("finish_reason", o.finishReason());
       if (chat) c.putObject("message").put("role", "assistant").put("content", o.text());
       else c.put("text", o.text());
-      if (logprobs) {
-        ArrayNode lp = JSON.createArrayNode();
+      if (req.logprobs()) {
+        ArrayNode lp = c.putObject("logprobs").putArray("content");
         for (int t = 0; t < o.ids().length; t++) {
           lp.addObject().put("token", codec.decode(new int[] {o.ids()[t]})).put("logprob", o.logprobs()[t]);
         }
-        if (chat) c.putObject("logprobs").set("content", lp);
-        else c.putObject("logprobs").set("content", lp);
       } else {
         c.putNull("logprobs");
       }
     }
-    body.putObject("usage").put("prompt_tokens", prompt.length).put("completion_tokens", completionTokens)
-        .put("total_tokens", prompt.length + completionTokens);
+    int promptTokens = req.prompt().length;
+    body.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
+        .put("total_tokens", promptTokens + completionTokens);
     send(ex, 200, body);
   }
 
-  /** Server-sent events: one chunk per new piece of text, then {@code data: [DONE]}. */
-  private void streamResponse(HttpExchange ex, int[] prompt, SamplingParams params, int n, boolean chat, String id)
-      throws IOException {
+  private ApiError timedOut() {
+    return new ApiError(504, "the request did not finish within " + options.requestTimeout().toMillis() + " ms", null, "timeout");
+  }
+
+  /**
+   * Server-sent events: one chunk per new piece of text, then {@code data: [DONE]}. A write that
+   * fails (the client hung up) ends the handler, and the finally block cancels the sequences.
+   */
+  private void streamResponse(HttpExchange ex, CompletionRequest req, String id) throws IOException {
     LinkedBlockingQueue<int[]> events = new LinkedBlockingQueue<>(); // {choice, token} or {choice, -1} at the end
-    List<CompletableFuture<Generator.Output>> futures = new ArrayList<>();
+    List<CompletableFuture<Generator.Output>> futures = submit(req, i -> (tok, lp) -> events.add(new int[] {i, tok}));
     try {
-      for (int i = 0; i < n; i++) {
+      for (int i = 0; i < futures.size(); i++) {
         final int choice = i;
-        var f = generator.submit(prompt, params, i, (tok, lp) -> events.add(new int[] {choice, tok}));
-        f.whenComplete((o, e) -> events.add(new int[] {choice, -1}));
-        futures.add(f);
+        futures.get(i).whenComplete((o, e) -> events.add(new int[] {choice, -1}));
       }
-    } catch (IllegalArgumentException e) {
-      throw new ApiError(400, e.getMessage(), chat ? "messages" : "prompt");
-    }
-    wake.offer(Boolean.TRUE);
-    ex.getResponseHeaders().set("Content-Type", "text/event-stream");
-    ex.getResponseHeaders().set("Cache-Control", "no-cache");
-    ex.sendResponseHeaders(200, 0);
-    OutputStream out = ex.getResponseBody();
-    int[][] ids = new int[n][0];
-    String[] sent = new String[n];
-    Arrays.fill(sent, "");
-    int open = n;
-    try {
-      if (chat) {
-        for (int i = 0; i < n; i++) {
+      ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+      ex.getResponseHeaders().set("Cache-Control", "no-cache");
+      ex.sendResponseHeaders(200, 0);
+      OutputStream out = ex.getResponseBody();
+      if (req.chat()) {
+        for (int i = 0; i < req.n(); i++) {
           ObjectNode c = chunk(id, true);
           c.withArray("choices").addObject().put("index", i).putNull("finish_reason").putObject("delta").put("role", "assistant");
           writeEvent(out, c);
         }
       }
-      while (open > 0) {
-        int[] e = events.take();
-        int i = e[0];
-        ObjectNode c = chunk(id, chat);
-        ObjectNode choice = c.withArray("choices").addObject().put("index", i);
-        if (e[1] < 0) {
-          Generator.Output o = futures.get(i).join();
-          String rest = o.text().length() > sent[i].length() && o.text().startsWith(sent[i]) ? o.text().substring(sent[i].length()) : "";
-          if (chat) choice.putObject("delta").put("content", rest);
-          else choice.put("text", rest);
-          choice.put("finish_reason", o.finishReason());
-          open--;
-        } else {
-          ids[i] = Arrays.copyOf(ids[i], ids[i].length + 1);
-          ids[i][ids[i].length - 1] = e[1];
-          String text = codec.decode(ids[i]);
-          // hold back while the tail is an incomplete UTF-8 sequence, or could begin a stop string
-          if (text.endsWith("\uFFFD")) continue;
-          String visible = visiblePart(text, params.stopStrings());
-          if (visible == null || !visible.startsWith(sent[i]) || visible.length() == sent[i].length()) continue;
-          String delta = visible.substring(sent[i].length());
-          sent[i] = visible;
-          if (chat) choice.putObject("delta").put("content", delta);
-          else choice.put("text", delta);
-          choice.putNull("finish_reason");
-        }
-        writeEvent(out, c);
-      }
+      pumpEvents(out, events, futures, req, id);
       out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
       out.flush();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
+      cancel(futures);
+    }
+  }
+
+  /** Writes chunks until every choice has finished, or the deadline passes (then an error event). */
+  private void pumpEvents(OutputStream out, LinkedBlockingQueue<int[]> events, List<CompletableFuture<Generator.Output>> futures,
+      CompletionRequest req, String id) throws IOException, InterruptedException {
+    boolean chat = req.chat();
+    List<String> stops = req.params().stopStrings();
+    int n = req.n();
+    int[][] ids = new int[n][0];
+    String[] sent = new String[n];
+    Arrays.fill(sent, "");
+    int open = n;
+    long deadline = System.nanoTime() + options.requestTimeout().toNanos();
+    while (open > 0) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        ApiError t = timedOut();
+        writeEvent(out, errorBody(t));
+        return;
+      }
+      int[] e = events.poll(Math.min(left, KEEPALIVE_NANOS), TimeUnit.NANOSECONDS);
+      if (e == null) { // an SSE comment: keeps proxies open and finds a client that hung up while queued
+        out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        continue;
+      }
+      int i = e[0];
+      ObjectNode c = chunk(id, chat);
+      ObjectNode choice = c.withArray("choices").addObject().put("index", i);
+      if (e[1] < 0) {
+        CompletableFuture<Generator.Output> f = futures.get(i);
+        if (f.isCompletedExceptionally()) {
+          writeEvent(out, errorBody(new ApiError(500, "generation failed", null)));
+          return;
+        }
+        Generator.Output o = f.join();
+        String rest = o.text().length() > sent[i].length() && o.text().startsWith(sent[i]) ? o.text().substring(sent[i].length()) : "";
+        if (chat) choice.putObject("delta").put("content", rest);
+        else choice.put("text", rest);
+        choice.put("finish_reason", o.finishReason());
+        open--;
+      } else {
+        ids[i] = Arrays.copyOf(ids[i], ids[i].length + 1);
+        ids[i][ids[i].length - 1] = e[1];
+        String text = codec.decode(ids[i]);
+        // hold back while the tail is an incomplete UTF-8 sequence, or could begin a stop string
+        if (text.endsWith("\uFFFD")) continue;
+        String visible = visiblePart(text, stops);
+        if (visible == null || !visible.startsWith(sent[i]) || visible.length() == sent[i].length()) continue;
+        String delta = visible.substring(sent[i].length());
+        sent[i] = visible;
+        if (chat) choice.putObject("delta").put("content", delta);
+        else choice.put("text", delta);
+        choice.putNull("finish_reason");
+      }
+      writeEvent(out, c);
     }
   }
 
@@ -320,24 +417,6 @@ public final class OpenAiServer implements AutoCloseable {
     out.flush();
   }
 
-  private static int intField(JsonNode req, String name, int dflt, int min, int max) {
-    JsonNode v = req.get(name);
-    if (v == null || v.isNull()) return Math.min(dflt, max);
-    if (!v.isIntegralNumber()) throw new ApiError(400, "'" + name + "' must be an integer", name);
-    int x = v.asInt();
-    if (x < min || x > max) throw new ApiError(400, "'" + name + "' must be between " + min + " and " + max + ", got " + x, name);
-    return x;
-  }
-
-  private static double doubleField(JsonNode req, String name, double dflt, double min, double max) {
-    JsonNode v = req.get(name);
-    if (v == null || v.isNull()) return dflt;
-    if (!v.isNumber()) throw new ApiError(400, "'" + name + "' must be a number", name);
-    double x = v.asDouble();
-    if (!(x >= min && x <= max)) throw new ApiError(400, "'" + name + "' must be between " + min + " and " + max + ", got " + x, name);
-    return x;
-  }
-
   private static void send(HttpExchange ex, int status, JsonNode body) throws IOException {
     byte[] b = JSON.writeValueAsBytes(body);
     ex.getResponseHeaders().set("Content-Type", "application/json");
@@ -345,13 +424,17 @@ public final class OpenAiServer implements AutoCloseable {
     ex.getResponseBody().write(b);
   }
 
-  private static void sendError(HttpExchange ex, int status, String message, String param) throws IOException {
+  private static ObjectNode errorBody(ApiError e) {
     ObjectNode body = JSON.createObjectNode();
-    ObjectNode err = body.putObject("error").put("message", message)
-        .put("type", status >= 500 ? "server_error" : "invalid_request_error");
-    if (param == null) err.putNull("param");
-    else err.put("param", param);
-    err.putNull("code");
-    send(ex, status, body);
+    ObjectNode err = body.putObject("error").put("message", e.getMessage()).put("type", e.type);
+    if (e.param == null) err.putNull("param");
+    else err.put("param", e.param);
+    if (e.code == null) err.putNull("code");
+    else err.put("code", e.code);
+    return body;
+  }
+
+  private static void sendError(HttpExchange ex, ApiError e) throws IOException {
+    send(ex, e.status, errorBody(e));
   }
 }

@@ -6,17 +6,26 @@ import dev.tulu4j.runtime.ChatCodec;
 import dev.tulu4j.runtime.ModelBundle;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 
 /** Wires a loaded {@link ModelBundle} into the OpenAI-compatible server (continuous batching over its KV cache). */
 public final class Serving {
   private Serving() {}
 
   /** Server limits chosen at the CLI. */
-  public record Limits(int maxBatch, int maxSequenceLength, int defaultMaxTokens, int maxN, int maxRequestBytes) {
+  public record Limits(int maxBatch, int maxSequenceLength, int defaultMaxTokens, int maxN, int maxRequestBytes,
+      Duration requestTimeout) {
     public Limits {
       if (maxBatch < 1) throw new IllegalArgumentException("--max-batch must be >= 1, got " + maxBatch);
       if (maxSequenceLength < 2) throw new IllegalArgumentException("--max-seq-len must be >= 2, got " + maxSequenceLength);
       if (defaultMaxTokens < 1 || maxN < 1 || maxRequestBytes < 1) throw new IllegalArgumentException("server limits must be positive");
+      if (requestTimeout.isNegative() || requestTimeout.isZero())
+        throw new IllegalArgumentException("--request-timeout must be positive, got " + requestTimeout.toSeconds() + " s");
+    }
+
+    /** With a ten-minute request timeout. */
+    public Limits(int maxBatch, int maxSequenceLength, int defaultMaxTokens, int maxN, int maxRequestBytes) {
+      this(maxBatch, maxSequenceLength, defaultMaxTokens, maxN, maxRequestBytes, Duration.ofMinutes(10));
     }
   }
 
@@ -32,7 +41,7 @@ public final class Serving {
     Generator gen = new Generator(step, bundle.eosIds(), codec::decode).limitVocab(bundle.tokenizer().vocabSize());
     String name = bundle.dir().toAbsolutePath().normalize().getFileName().toString();
     var options = new OpenAiServer.Options(host, port, name, apiKey, limits.maxRequestBytes(), maxLen - 1, limits.maxN(),
-        Math.min(limits.defaultMaxTokens(), maxLen - 1));
+        Math.min(limits.defaultMaxTokens(), maxLen - 1), limits.requestTimeout(), 1024);
     try {
       return new OpenAiServer(options, codec, gen);
     } catch (IOException e) {

@@ -2,8 +2,7 @@ package dev.tulu4j.sft;
 
 import dev.tulu4j.data.DataFormat;
 import dev.tulu4j.data.JsonlReader;
-import dev.tulu4j.data.OnError;
-import dev.tulu4j.data.RejectSink;
+import dev.tulu4j.data.RowErrors;
 import dev.tulu4j.data.SftExample;
 import dev.tulu4j.tokenizer.ConversationEncoder;
 import dev.tulu4j.tokenizer.EncodedConversation;
@@ -23,15 +22,25 @@ import java.util.List;
  * @param dropped conversations dropped for having no trained target
  * @param trainedTokens trained targets over all kept examples (one epoch)
  * @param tokens tokens over all kept examples
+ * @param rejected rows skipped under {@code on_error: skip} (unreadable or not encodable), with their
+ *     reasons in the {@link RowErrors} rejects file
  */
 public record SftData(List<Packer.Example> examples, int conversations, int truncated, int dropped,
-    long trainedTokens, long tokens) {
+    long trainedTokens, long tokens, long rejected) {
   public SftData {
     examples = List.copyOf(examples);
   }
 
   /** Reads and encodes every file in order; a bad line fails with file, line and field. */
   public static SftData load(List<Path> files, ConversationEncoder encoder) {
+    return load(files, encoder, RowErrors.failFast());
+  }
+
+  /**
+   * Reads and encodes every file in order; a row that is not valid SFT JSON or that the template
+   * cannot encode is handled by {@code errors} (fail with file, line and field, or skip and record).
+   */
+  public static SftData load(List<Path> files, ConversationEncoder encoder, RowErrors errors) {
     if (files.isEmpty()) throw new IllegalArgumentException("no SFT data files given (key 'data')");
     List<Packer.Example> out = new ArrayList<>();
     int read = 0;
@@ -40,7 +49,7 @@ public record SftData(List<Packer.Example> examples, int conversations, int trun
     long trained = 0;
     long tokens = 0;
     for (Path f : files) {
-      try (JsonlReader<SftExample> r = JsonlReader.open(f, DataFormat.SFT, OnError.FAIL, RejectSink.NONE)) {
+      try (JsonlReader<SftExample> r = JsonlReader.open(f, DataFormat.SFT, errors.policy(), errors.sink()).allowEmpty()) {
         while (r.hasNext()) {
           SftExample ex = r.next();
           read++;
@@ -48,7 +57,8 @@ public record SftData(List<Packer.Example> examples, int conversations, int trun
           try {
             enc = encoder.encode(ex.messages());
           } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(f + ":" + r.lineNumber() + ": field messages: " + e.getMessage(), e);
+            errors.unusable(f, r.lineNumber(), "messages", e.getMessage(), r.lastRaw());
+            continue;
           }
           int targets = 0; // position 0 is never a target: the first token has nothing before it
           for (int i = 1; i < enc.labels().length; i++) if (enc.labels()[i] != EncodedConversation.IGNORE) targets++;
@@ -65,8 +75,8 @@ public record SftData(List<Packer.Example> examples, int conversations, int trun
     }
     if (out.isEmpty())
       throw new IllegalArgumentException("no SFT example with a trainable token in " + files + " (" + read + " read, "
-          + dropped + " dropped)");
-    return new SftData(out, read, truncated, dropped, trained, tokens);
+          + dropped + " dropped" + errors.summary() + ")");
+    return new SftData(out, read, truncated, dropped, trained, tokens, errors.rejected());
   }
 
   /** One line for logs: {@code sft data: 3000 conversations, 2990 kept, 12 truncated, 10 dropped ...}. */

@@ -73,12 +73,14 @@ public final class ChatTemplate {
 
   private final String source;
   private final Clock clock;
+  private final String origin; // where the source came from (a tokenizer_config.json), for error messages; may be null
 
   private final String jinjavaSource;
 
-  private ChatTemplate(String source, Clock clock) {
+  private ChatTemplate(String source, Clock clock, String origin) {
     this.source = Objects.requireNonNull(source, "source");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.origin = origin;
     this.jinjavaSource = bindNotOverIsTests(dropOneTrailingNewline(source));
   }
 
@@ -116,7 +118,7 @@ public final class ChatTemplate {
 
   /** A template from Jinja2 source (e.g. tokenizer_config.json's chat_template). */
   public static ChatTemplate of(String source) {
-    return new ChatTemplate(source, Clock.systemUTC());
+    return new ChatTemplate(source, Clock.systemUTC(), null);
   }
 
   /** The built-in Tülu 3 template ({@link #TULU_SOURCE}). */
@@ -126,7 +128,12 @@ public final class ChatTemplate {
 
   /** The same template with {@code strftime_now} reading {@code clock} (pin it for reproducibility). */
   public ChatTemplate withClock(Clock clock) {
-    return new ChatTemplate(source, clock);
+    return new ChatTemplate(source, clock, origin);
+  }
+
+  /** The same template, naming {@code origin} (e.g. the tokenizer_config.json it came from) in render errors. */
+  public ChatTemplate withOrigin(String origin) {
+    return new ChatTemplate(source, clock, origin);
   }
 
   public String source() {
@@ -173,8 +180,10 @@ public final class ChatTemplate {
       RENDER_CLOCK.remove();
     }
     for (TemplateError e : result.getErrors()) {
-      if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
-        throw new TemplateException("chat template failed: " + describe(e));
+      // an exception while rendering (a recursive macro call is one, reported by Jinjava only as a
+      // warning with an empty output) means the text is not what the template says: fail too
+      if (e.getSeverity() == TemplateError.ErrorType.FATAL || e.getReason() == TemplateError.ErrorReason.EXCEPTION) {
+        throw new TemplateException((origin == null ? "" : origin + ": ") + "chat template failed: " + describe(e));
       }
     }
     return result.getOutput();

@@ -45,7 +45,8 @@ public final class Tokenizer implements AutoCloseable {
       Map<String, Integer> tokenIds,
       int vocabSize,
       TokenizerConfigFile config,
-      List<Integer> generationEosIds) {
+      List<Integer> generationEosIds,
+      Path configFile) {
     this.hf = hf;
     this.specialIds = tokenIds;
     this.vocabSize = vocabSize;
@@ -65,7 +66,7 @@ public final class Tokenizer implements AutoCloseable {
       // masked out of the loss and attention, so the choice only has to be a valid id.
       this.padId = eosIds.isEmpty() ? 0 : eosIds.get(0);
     }
-    this.chatTemplate = config.chatTemplate() == null ? null : ChatTemplate.of(config.chatTemplate());
+    this.chatTemplate = config.chatTemplate() == null ? null : ChatTemplate.of(config.chatTemplate()).withOrigin(configFile.toString());
   }
 
   /**
@@ -90,7 +91,7 @@ public final class Tokenizer implements AutoCloseable {
               .optMaxLength(Integer.MAX_VALUE / 2)
               .optAddSpecialTokens(false)
               .build();
-      return new Tokenizer(hf, ids, maxId + 1, config, genEos);
+      return new Tokenizer(hf, ids, maxId + 1, config, genEos, dir.resolve("tokenizer_config.json"));
     } catch (IOException e) {
       throw new UncheckedIOException(json + ": " + e.getMessage(), e);
     }

@@ -1,11 +1,13 @@
 package dev.tulu4j.verify;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tulu4j.io.FileOps;
 import java.io.BufferedReader;
+import dev.tulu4j.data.JsonlReader;
+import dev.tulu4j.data.OnError;
+import dev.tulu4j.data.RejectSink;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -76,17 +78,11 @@ public final class VerifyJob {
     long nanos = 0;
     var threads = java.lang.management.ManagementFactory.getThreadMXBean();
     Map<String, int[]> per = new TreeMap<>();
-    try (BufferedReader r = Files.newBufferedReader(config.in(), StandardCharsets.UTF_8);
+    try (JsonlReader<JsonNode> r = JsonlReader.openObjects(config.in(), OnError.FAIL, RejectSink.NONE);
         BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-      String line;
-      int lineNo = 0;
-      while ((line = r.readLine()) != null) {
-        lineNo++;
-        if (line.isBlank()) {
-          continue;
-        }
-        String where = config.in() + ":" + lineNo;
-        ObjectNode row = parse(line, where);
+      while (r.hasNext()) {
+        ObjectNode row = (ObjectNode) r.next(); // the reader accepts only JSON objects
+        String where = config.in() + ":" + r.lineNumber();
         String prediction = prediction(row, where);
         JsonNode truth = row.get("ground_truth");
         if (truth == null || truth.isNull()) {
@@ -133,19 +129,6 @@ public final class VerifyJob {
     }
     FileOps.replace(tmp, out);
     return new Summary(n, correct, per, nanos);
-  }
-
-  private static ObjectNode parse(String line, String where) {
-    JsonNode node;
-    try {
-      node = JSON.readTree(line);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(where + ": not valid JSON: " + e.getOriginalMessage());
-    }
-    if (!(node instanceof ObjectNode o)) {
-      throw new IllegalArgumentException(where + ": expected a JSON object");
-    }
-    return o;
   }
 
   private static String text(ObjectNode row, String field, String where, boolean required) {

@@ -7,7 +7,7 @@ import dev.tulu4j.model.Batch;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.model.Parameter;
 import dev.tulu4j.sft.CausalLmStep;
-import dev.tulu4j.sft.ModelFiles;
+import dev.tulu4j.checkpoint.ModelFiles;
 import dev.tulu4j.sft.PackedBatch;
 import dev.tulu4j.tensor.GemmBackend;
 import dev.tulu4j.tensor.KernelConfig;

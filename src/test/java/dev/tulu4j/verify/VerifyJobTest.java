@@ -50,8 +50,8 @@ class VerifyJobTest {
 
   @ParameterizedTest(name = "[{index}] {1}")
   @CsvSource(delimiter = '|', textBlock = """
-      not json                                               | :1: not valid JSON
-      [1,2]                                                  | :1: expected a JSON object
+      not json                                               | :1: invalid JSON
+      [1,2]                                                  | :1: each line must be a JSON object
       {"ground_truth":"1","dataset":"gsm8k"}                 | :1: missing field "prediction"
       {"prediction":5,"ground_truth":"1","dataset":"gsm8k"}  | :1: field "prediction" must be a string
       {"prediction":"5","dataset":"gsm8k"}                   | :1: missing field "ground_truth"
@@ -65,7 +65,7 @@ class VerifyJobTest {
     Files.writeString(in, line + "\n");
     Path out = dir.resolve("out.jsonl");
     assertThatThrownBy(() -> VerifyJob.run(new VerifyJob.Config(in, out, "auto"), Verifiers.standard()))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(RuntimeException.class) // IllegalArgumentException, or the shared reader's DataFormatException
         .hasMessageContaining(in + message);
     assertThat(out).doesNotExist();
     try (var files = Files.list(dir)) {
