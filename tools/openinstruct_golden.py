@@ -179,6 +179,13 @@ CASES = [
     ("is_equiv", "\\frac{1}{0}", "\\frac{1}{0}", "zoo - zoo is nan"),
     ("is_equiv", "|x|", "x", "Abs"),
     ("is_equiv", "e^{i\\pi}", "-1", "e, i and pi are symbols"),
+    ("is_equiv", "0, 365", "365", "sympy.Number('0365') raises"),
+    ("is_equiv", "0365", "365", "leading zero: not a Python integer literal"),
+    ("is_equiv", "0,000", "0", "all zeros is fine"),
+    ("is_equiv", "1101_4\\%", "1101_4", "the parse stops at _ before the lexer meets \\%"),
+    ("is_equiv", "50\\%", "50", "the lexer meets \\% while the parse still looks"),
+    ("is_equiv", "(7x(x-1)(x-2))", "7x(x-1)(x-2)", "x(...) is the same undefined function on both sides"),
+    ("is_equiv", "f(1,2)", "f(1, 2)", "function of two arguments"),
     # hendrycks_is_equiv (strip_string) directly
     ("hendrycks", "\\frac{1}{2}", "0.5", "0.5 -> \\frac{1}{2}"),
     ("hendrycks", "5 \\text{ cm} \\text{ m}", "5 \\text{ cm} \\text{ m}", "two units: raises, raw strings equal"),

@@ -57,7 +57,8 @@ public final class SympyEquivalence {
         return floatSum(x.expr(), y.expr(), deadline);
       }
       return equal(x.expr(), y.expr(), deadline);
-    } catch (SympyLatexLexer.LexError | SympyLatexParser.Fail | Deadline.TimeLimit | StackOverflowError e) {
+    } catch (SympyLatexLexer.LexError | SympyLatexParser.Fail | SympyLatexParser.ConvertError
+        | Deadline.TimeLimit | StackOverflowError e) {
       return false;
     } catch (ArithmeticException | Undefined e) {
       return false;
@@ -65,11 +66,9 @@ public final class SympyEquivalence {
   }
 
   private static boolean sameTokens(String a, String b) {
-    try {
-      return SympyLatexLexer.lex(a).equals(SympyLatexLexer.lex(b)) && !SympyLatexLexer.lex(a).isEmpty();
-    } catch (SympyLatexLexer.LexError e) {
-      return false;
-    }
+    var ta = SympyLatexLexer.lex(a);
+    return !ta.isEmpty() && ta.equals(SympyLatexLexer.lex(b))
+        && ta.stream().noneMatch(t -> t.type() == SympyLatexLexer.T.ERROR);
   }
 
   /**

@@ -22,7 +22,9 @@ final class SympyLatexLexer {
     R_BRACKET, BAR, R_BAR, L_BAR, L_ANGLE, R_ANGLE, FUNC_LIM, LIM_APPROACH_SYM, FUNC_INT, FUNC_SUM, FUNC_PROD,
     FUNC_NORMAL, L_FLOOR, R_FLOOR, L_CEIL, R_CEIL, FUNC_SQRT, FUNC_OVERLINE, CMD_TIMES, CMD_CDOT, CMD_DIV,
     CMD_FRAC, CMD_BINOM, CMD_MATHIT, UNDERSCORE, CARET, COLON, DIFFERENTIAL, LETTER, DIGIT, EQUAL, NEQ, LT, LTE,
-    GT, GTE, BANG, SINGLE_QUOTES, SYMBOL, COMMA, DOT
+    GT, GTE, BANG, SINGLE_QUOTES, SYMBOL, COMMA, DOT,
+    /** Where no rule matches: lexing stops here, and the parse fails only if it looks this far. */
+    ERROR
   }
 
   /** One token; {@code text} as matched (for FUNC_NORMAL and SYMBOL the command name without '\'). */
@@ -58,9 +60,23 @@ final class SympyLatexLexer {
       Map.entry("leq", T.LTE), Map.entry("le", T.LTE), Map.entry("leqq", T.LTE), Map.entry("leqslant", T.LTE),
       Map.entry("geq", T.GTE), Map.entry("ge", T.GTE), Map.entry("geqq", T.GTE), Map.entry("geqslant", T.GTE));
 
-  /** The tokens of {@code s} (skipped tokens left out). */
+  /**
+   * The tokens of {@code s} (skipped tokens left out), ending with an {@link T#ERROR} token where no rule
+   * matches. ANTLR's token stream lexes lazily, one token past the last one the parser consumed or
+   * predicted over, so sympy raises only when the parse reaches that point: {@code 50\%} fails, while
+   * {@code 1101_4\%} reads as 1101 because the parse stops at {@code _}.
+   */
   static List<Tok> lex(String s) {
     List<Tok> out = new ArrayList<>();
+    try {
+      lexInto(s, out);
+    } catch (LexError e) {
+      out.add(new Tok(T.ERROR, e.getMessage()));
+    }
+    return out;
+  }
+
+  private static void lexInto(String s, List<Tok> out) {
     int n = s.length();
     int i = 0;
     while (i < n) {
@@ -97,7 +113,6 @@ final class SympyLatexLexer {
         i++;
       }
     }
-    return out;
   }
 
   private static T single(char c) {

@@ -19,9 +19,12 @@ import java.util.List;
  * has no {@code EOF}, so a top-level operator loop that cannot continue stops and the rest of the input
  * is ignored ({@code 1,2} reads as 1, {@code 3+} and {@code 3)} as 3), while an unclosed group fails;
  * {@code number} is {@code DIGIT+ (',' DIGIT DIGIT DIGIT)* ('.' DIGIT+)?} (so {@code 1,000} is 1000 and
- * {@code 5.} fails). Constructs outside the subset (a letter applied as a function {@code f(x)},
- * {@code \lim}, {@code \int}, sums, binomials, floors, bra-kets, {@code \mathit}, {@code \overline},
- * derivatives, subscripted function names, hyperbolic functions) are reported as
+ * {@code 5.} fails); an integer literal with a leading zero ({@code 0365}) fails in sympy's
+ * {@code Number()}; lexer errors count only where the parse looks ({@link SympyLatexLexer#lex}). A letter
+ * applied to arguments ({@code f(x)}, {@code x(x+1)}) is sympy's undefined function: an opaque value named
+ * by its text. Binomials, floors, ceilings and {@code \overline} of constants are evaluated; other
+ * constructs ({@code \lim}, {@code \int}, sums, products, bra-kets, {@code \mathit}, derivatives,
+ * {@code \overline} of symbols, subscripted function names, hyperbolic functions) are reported as
  * {@link Unsupported}; the caller then decides without evaluating.
  */
 final class SympyLatexParser {
@@ -29,6 +32,16 @@ final class SympyLatexParser {
   /** What sympy's grammar rejects (it raises LaTeXParsingError). */
   static final class Fail extends RuntimeException {
     Fail(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /**
+   * sympy's conversion of a finished parse raises (e.g. {@code sympy.Number("0365")}: a leading zero is not
+   * a Python integer literal); unlike {@link Fail} no operator loop can step back from it.
+   */
+  static final class ConvertError extends RuntimeException {
+    ConvertError(String message) {
       super(message, null, false, false);
     }
   }
@@ -74,7 +87,7 @@ final class SympyLatexParser {
       throw new Unsupported("longer than 2000 characters");
     }
     SympyLatexParser p = new SympyLatexParser(SympyLatexLexer.lex(s), deadline);
-    if (p.toks.isEmpty()) {
+    if (p.type(0) == null) {
       throw new Fail("empty input");
     }
     Expr e = p.expr();
@@ -193,7 +206,7 @@ final class SympyLatexParser {
         pos++;
         e = new Expr.Fn("fact", e);
       } else if (at(T.BAR) && pos + 1 < toks.size()
-          && (toks.get(pos + 1).type() == T.CARET || toks.get(pos + 1).type() == T.UNDERSCORE)) {
+          && (type(pos + 1) == T.CARET || type(pos + 1) == T.UNDERSCORE)) {
         throw new Unsupported("eval_at");
       } else {
         return e;
@@ -234,7 +247,7 @@ final class SympyLatexParser {
   }
 
   private Expr comp() {
-    if (pos >= toks.size()) {
+    if (type(pos) == null) {
       throw new Fail("unexpected end");
     }
     Tok t = toks.get(pos);
@@ -275,8 +288,8 @@ final class SympyLatexParser {
             : new Expr.Bin(Expr.Op.ROOT, index, radicand);
       }
       case LETTER, SYMBOL -> {
-        if (pos + 1 < toks.size() && toks.get(pos + 1).type() == T.L_PAREN) {
-          throw new Unsupported("function application " + t.text() + "(...)");
+        if (type(pos + 1) == T.L_PAREN) {
+          return application();
         }
         return atom();
       }
@@ -302,6 +315,26 @@ final class SympyLatexParser {
         return atom();
       }
     }
+  }
+
+  /**
+   * {@code (LETTER | SYMBOL) L_PAREN args R_PAREN}: sympy's undefined function applied ({@code x(x+1)} is
+   * not a product), an opaque value named after its text, so equal only to the same application.
+   */
+  private Expr application() {
+    int from = pos;
+    pos += 2;
+    expr();
+    while (at(T.COMMA)) {
+      pos++;
+      expr();
+    }
+    expect(T.R_PAREN);
+    StringBuilder name = new StringBuilder();
+    for (int k = from; k < pos; k++) {
+      name.append(toks.get(k).text()).append(' ');
+    }
+    return new Expr.Var(name.toString());
   }
 
   private Expr group(T close) {
@@ -369,7 +402,7 @@ final class SympyLatexParser {
 
   /** {@code atom}: a symbol (with subscript and primes in its name), a number, or a fraction. */
   private Expr atom() {
-    if (pos >= toks.size()) {
+    if (type(pos) == null) {
       throw new Fail("unexpected end");
     }
     Tok t = toks.get(pos);
@@ -479,6 +512,9 @@ final class SympyLatexParser {
   }
 
   private Expr literal(StringBuilder b) {
+    if (b.indexOf(".") < 0 && b.length() > 1 && b.charAt(0) == '0' && !b.chars().allMatch(c -> c == '0')) {
+      throw new ConvertError("sympy.Number('" + b + "'): not a Python integer literal");
+    }
     if (b.length() > 400) {
       throw new Unsupported("a literal over 400 digits");
     }
@@ -494,11 +530,11 @@ final class SympyLatexParser {
   }
 
   private boolean at(int k, T type) {
-    return k < toks.size() && toks.get(k).type() == type;
+    return type(k) == type;
   }
 
   private boolean digitAt(int k) {
-    return k < toks.size() && toks.get(k).type() == T.DIGIT;
+    return type(k) == T.DIGIT;
   }
 
   /**
@@ -508,8 +544,8 @@ final class SympyLatexParser {
   private Expr frac() {
     pos++;
     Expr upper = fracPart();
-    if (at(T.L_BRACE) && pos + 1 < toks.size() && (toks.get(pos + 1).type() == T.DIFFERENTIAL
-        || (toks.get(pos + 1).type() == T.SYMBOL && toks.get(pos + 1).text().equals("partial")))) {
+    if (at(T.L_BRACE) && pos + 1 < toks.size() && (type(pos + 1) == T.DIFFERENTIAL
+        || (type(pos + 1) == T.SYMBOL && toks.get(pos + 1).text().equals("partial")))) {
       throw new Unsupported("derivative");
     }
     Expr lower = fracPart();
@@ -533,11 +569,23 @@ final class SympyLatexParser {
     pos++;
   }
 
+  /** The type of token {@code k} (null past the end); reaching the lexer's error point raises, as in sympy. */
+  private T type(int k) {
+    if (k >= toks.size()) {
+      return null;
+    }
+    Tok t = toks.get(k);
+    if (t.type() == T.ERROR) {
+      throw new SympyLatexLexer.LexError(t.text());
+    }
+    return t.type();
+  }
+
   private boolean at(T... types) {
-    if (pos >= toks.size()) {
+    T t = type(pos);
+    if (t == null) {
       return false;
     }
-    T t = toks.get(pos).type();
     for (T x : types) {
       if (t == x) {
         return true;
