@@ -1,6 +1,7 @@
 package dev.tulu4j.cli;
 
 import dev.tulu4j.verify.MathVerifier;
+import dev.tulu4j.verify.VerifierRules;
 import dev.tulu4j.verify.VerifyJob;
 import dev.tulu4j.verify.Verifiers;
 import java.nio.file.Path;
@@ -28,6 +29,11 @@ final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--math-mode", defaultValue = "flex", description = "flex | strict, default ${DEFAULT-VALUE}")
   String mathMode;
 
+  @Option(names = "--rules", defaultValue = "tulu4j",
+      description = "tulu4j | open-instruct (GSM8K and MATH scored exactly as open-instruct's Tülu 3 reward "
+          + "functions, quirks included; docs/VERIFIERS.md), default ${DEFAULT-VALUE}")
+  String rules;
+
   @Option(names = "--math-timeout-ms", defaultValue = "5000",
       description = "Per-item limit for MATH equivalence checks, default ${DEFAULT-VALUE}")
   long mathTimeoutMs;
@@ -41,7 +47,7 @@ final class VerifyCommand implements Callable<Integer> {
       case "strict" -> MathVerifier.Mode.STRICT;
       default -> throw new IllegalArgumentException("--math-mode must be flex or strict, got " + mathMode);
     };
-    Verifiers registry = Verifiers.standard(mode, mathTimeoutMs);
+    Verifiers registry = Verifiers.standard(VerifierRules.parse(rules), mode, mathTimeoutMs);
     VerifyJob.Summary s = VerifyJob.run(new VerifyJob.Config(in, out, task), registry);
     spec.commandLine().getOut().println(s.describe());
     spec.commandLine().getOut().println("wrote " + out);

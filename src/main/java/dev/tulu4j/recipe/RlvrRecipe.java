@@ -75,7 +75,7 @@ public final class RlvrRecipe {
     // 2. prompts: chat template + generation prompt, verifier per dataset, optional filter and weights
     ConversationEncoder enc = new ConversationEncoder(tok, TemplateChoice.parse(cfg.template()).resolve(tok),
         cfg.maxPromptLength());
-    List<RlvrPrompt> prompts = prompts(cfg, enc, Verifiers.standard(), log);
+    List<RlvrPrompt> prompts = prompts(cfg, enc, cfg.verifierRules().registry(), log);
     Set<Integer> eos = new LinkedHashSet<>(ckpt.config().eosIds());
     eos.addAll(tok.eosIds());
     int maxLen = cfg.responseLength();

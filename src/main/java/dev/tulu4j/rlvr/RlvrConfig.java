@@ -6,6 +6,7 @@ import dev.tulu4j.rlvr.PolicyLoss.KlEstimator;
 import dev.tulu4j.tensor.GemmBackend;
 import dev.tulu4j.train.LossReduction;
 import dev.tulu4j.train.TrainConfig;
+import dev.tulu4j.verify.VerifierRules;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -85,6 +86,11 @@ public record RlvrConfig(
     @Doc(value = "Score that replaces the verifier score of a response that ended without EOS (Tülu 3: -10); 0 = off.",
         def = "-10.0")
         double nonEosPenalty,
+    // --- issue 21 part 3 (branch fid-rules): which reward rules score GSM8K and MATH ---
+    @Doc(value = "Reward rules for GSM8K and MATH: tulu4j (numeric comparison, answer markers; docs/VERIFIERS.md) or "
+        + "open-instruct (verify_gsm8k_sample / verify_math_sample exactly as Tülu 3 trained on, quirks included).",
+        def = "tulu4j")
+        VerifierRules verifierRules,
     @Doc(value = "PPO discount γ.", def = "1.0")
         double gamma,
     @Doc(value = "PPO GAE λ.", def = "0.95")
@@ -145,6 +151,7 @@ public record RlvrConfig(
         throw new IllegalArgumentException("dataset_weights names '" + e.getKey() + "', which datasets " + datasets + " leaves out");
     }
     if (algorithm == null) throw new IllegalArgumentException("algorithm is required (grpo or ppo)");
+    if (verifierRules == null) throw new IllegalArgumentException("verifier_rules must be tulu4j or open-instruct");
     if (klEstimator == null) throw new IllegalArgumentException("kl_estimator is required");
     if (gemm == null || saveDtype == null) throw new IllegalArgumentException("gemm and save_dtype are required");
     if (train == null) throw new IllegalArgumentException("train section is required");

@@ -39,11 +39,12 @@ public final class Verifiers {
 
   /** GSM8K and MATH with the given MATH scoring mode and per-item time limit. */
   public static Verifiers standard(MathVerifier.Mode mathMode, long mathTimeoutMillis) {
-    Map<String, Verifier> m = new LinkedHashMap<>();
-    m.put("gsm8k", new Gsm8kVerifier());
-    m.put("math", new MathVerifier(mathMode, mathTimeoutMillis));
-    m.put("ifeval", new dev.tulu4j.verify.IfEvalVerifier());
-    return new Verifiers(m);
+    return VerifierRules.TULU4J.registry(mathMode, mathTimeoutMillis);
+  }
+
+  /** GSM8K, MATH and IFEval under the given rule set (tulu4j's, or open-instruct's as released for Tülu 3). */
+  public static Verifiers standard(VerifierRules rules, MathVerifier.Mode mathMode, long mathTimeoutMillis) {
+    return rules.registry(mathMode, mathTimeoutMillis);
   }
 
   /** This registry plus one more entry (e.g. {@code ifeval}). */

@@ -59,7 +59,7 @@ sealed interface Expr {
     }
   }
 
-  /** A unary function: neg, abs, fact, sin, cos, tan, sec, csc, cot, ln, log, exp, arcsin, arccos, arctan. */
+  /** A unary function: neg, abs, fact, sin, cos, tan, sec, csc, cot, ln, log, exp, arcsin, arccos, arctan, floor, ceil. */
   record Fn(String name, Expr arg) implements Expr {
     /** n! is computed exactly only up to this n (5000! has about 54,000 bits, under Rational.MAX_BITS). */
     static final int MAX_FACTORIAL = 5000;
@@ -85,8 +85,23 @@ sealed interface Expr {
         case "ln" -> positive(v, Math.log(v));
         case "log" -> positive(v, Math.log10(v));
         case "exp" -> Num.approx(Math.exp(v));
+        case "floor", "ceil" -> rounded(x, name.equals("floor"));
         default -> throw new Undefined("unknown function " + name);
       };
+    }
+
+    /** floor / ceiling, exact for exact values (sympy's {@code floor}, {@code ceiling}). */
+    private static Num rounded(Num x, boolean floor) {
+      Rational r = x.exact();
+      if (r == null) {
+        return Num.approx(floor ? Math.floor(x.approx()) : Math.ceil(x.approx()));
+      }
+      BigInteger[] qr = r.num().divideAndRemainder(r.den());
+      BigInteger q = qr[0];
+      if (qr[1].signum() != 0 && (qr[1].signum() < 0) == floor) {
+        q = q.add(BigInteger.valueOf(floor ? -1 : 1));
+      }
+      return Num.of(new Rational(q, BigInteger.ONE));
     }
 
     private static Num real(double r) {

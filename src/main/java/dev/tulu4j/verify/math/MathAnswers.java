@@ -62,6 +62,15 @@ public final class MathAnswers {
    * if the first marker on a line has no ending, no later marker on that line has one.
    */
   public static String minervaRaw(String text) {
+    String g = minervaGroup(text);
+    return g == null ? null : g.strip();
+  }
+
+  /**
+   * The reference regex's {@code match.group(1)} before {@code .strip()} (open-instruct strips with
+   * Python's whitespace set, which differs from Java's for a few characters), or null.
+   */
+  public static String minervaGroup(String text) {
     String t = text + "I hope it is correct.";
     int p = t.indexOf(MINERVA_START);
     while (p >= 0) {
@@ -72,7 +81,7 @@ public final class MathAnswers {
       int from = p + MINERVA_START.length();
       int h = t.indexOf(MINERVA_END, from + 1);
       if (h >= 0 && h + MINERVA_END.length() < lineEnd) {
-        return t.substring(from, h - 1).strip();
+        return t.substring(from, h - 1);
       }
       if (lineEnd == t.length()) {
         return null;
