@@ -30,14 +30,23 @@ import picocli.CommandLine.Option;
         + "or score existing responses (eval ifeval).",
     subcommands = {EvalIfEvalCommand.class})
 final class EvalCommand implements Callable<Integer> {
+  /** The Tülu 3 suite's task names for the help text (kept equal to {@code Tulu3Tasks.names()} by EvalCommandTest). */
+  static final String SUITE = "drop";
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--model", description = "Hugging Face checkpoint folder.")
   Path model;
 
-  @Option(names = "--tasks", split = ",", description = "Tasks: gsm8k, math, math500, ifeval, synth_gsm8k, synth_ifeval, synth_popqa, "
-      + "and mc:FILE.jsonl for multiple-choice questions scored by log-likelihood.")
+  @Option(names = "--tasks", split = ",", arity = "0..1", paramLabel = "TASK[,TASK...]",
+      description = "Tasks: gsm8k, math, math500, ifeval; the Tülu 3 suite: " + SUITE + "; synth_gsm8k, synth_ifeval, "
+      + "synth_popqa; and mc:FILE.jsonl for multiple-choice questions scored by log-likelihood. "
+      + "'eval --tasks' alone lists every task with its shots, metric and data layout.")
   List<String> tasks;
+
+  @Option(names = "--task-data", paramLabel = "TASK=DIR", description = "Dataset folder of one Tülu 3 suite task "
+      + "(default: <data-dir>/<task>), in the layout its Hugging Face repository ships, e.g. --task-data drop=/data/EleutherAI-drop.")
+  java.util.Map<String, Path> taskData = new java.util.LinkedHashMap<>();
 
   @Option(names = "--out", description = "Output folder: <task>.jsonl per task and summary.json.")
   Path out;
@@ -72,6 +81,10 @@ final class EvalCommand implements Callable<Integer> {
       spec.commandLine().usage(spec.commandLine().getOut());
       return 0;
     }
+    if (tasks != null && tasks.stream().allMatch(String::isBlank)) {
+      printTaskList(spec.commandLine().getOut());
+      return 0;
+    }
     if (model == null || tasks == null || out == null)
       throw new IllegalArgumentException("eval needs --model, --tasks and --out (or a subcommand such as 'eval ifeval')");
     if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1");
@@ -83,7 +96,7 @@ final class EvalCommand implements Callable<Integer> {
         mc.add(t);
         MultipleChoice.load(Path.of(t.substring(3)), limit); // fail on a bad file before loading the model
       } else {
-        loaded.add(Tasks.load(t, data, synthDir, limit));
+        loaded.add(Tasks.load(t, data, synthDir, limit, taskData));
       }
     }
     KernelConfig kc = new KernelConfig(dev.tulu4j.tensor.GemmBackend.parse(gemm),
@@ -121,5 +134,20 @@ final class EvalCommand implements Callable<Integer> {
       w.flush();
     }
     return 0;
+  }
+
+  /** {@code eval --tasks} with no value: every task with its shots, metric and data. */
+  private static void printTaskList(java.io.PrintWriter w) {
+    w.println("Tülu 3 benchmarks (data from --data-dir, default: the install's data/):");
+    w.println("  gsm8k          GSM8K, 8-shot CoT, exact match on the last number; data/gsm8k/test.jsonl");
+    w.println("  math           MATH, 4-shot Minerva, flex match, macro over subjects; data/math/test.jsonl");
+    w.println("  math500        MATH-500, as math; data/math500/test.jsonl");
+    w.println("  ifeval         IFEval, 0-shot, prompt-level loose accuracy; data/ifeval/input_data.jsonl");
+    w.println("Tülu 3 suite, OLMES ::tulu configurations (data from <data-dir>/<task>/ or --task-data TASK=DIR):");
+    dev.tulu4j.eval.Tulu3Tasks.DESCRIPTIONS.forEach((k, v) -> w.printf("  %-14s %s%n", k, v));
+    w.println("Built-in synthetic world (--synth-dir): synth_gsm8k, synth_ifeval, synth_popqa");
+    w.println("Any task with @tTEMPxK (e.g. gsm8k@t0.7x4): K samples per item at temperature TEMP (avg@K).");
+    w.println("mc:FILE.jsonl: multiple-choice questions scored by log-likelihood.");
+    w.flush();
   }
 }

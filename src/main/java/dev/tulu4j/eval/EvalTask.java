@@ -56,7 +56,9 @@ public record EvalTask(String name, List<EvalItem> items, Scorer scorer, int max
   public enum Aggregation {
     MEAN,
     /** Mean of per-subject means, as Tülu 3 reports MATH. */
-    MACRO_SUBJECT
+    MACRO_SUBJECT,
+    /** Mean of fractional item scores (DROP F1), with the normal 95% interval of {@link Stats#mean}. */
+    MEAN_SCORE
   }
 
   /** Scores one response; {@code details} go to the per-item output. */

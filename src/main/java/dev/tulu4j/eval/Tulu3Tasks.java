@@ -1,0 +1,48 @@
+package dev.tulu4j.eval;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The generative tasks of Tülu 3's development suite beyond GSM8K, MATH and IFEval, each as OLMES
+ * defines it for Tülu 3 (the {@code tulu_3_dev} suite of {@code oe_eval/configs/task_suites.py}), each
+ * reading the public dataset's own files from a folder: {@code <data-dir>/<task>/} unless the user
+ * names the folder ({@code --task-data TASK=DIR}). Nothing is downloaded.
+ *
+ * <p>TruthfulQA (log-likelihood) and HumanEval (code execution) are not plain generative tasks and
+ * are run by {@code eval} through their own classes; they are listed here so {@code --tasks} knows them.
+ */
+public final class Tulu3Tasks {
+  /** Task name → what it is, in the order {@code eval --help} lists them. */
+  public static final Map<String, String> DESCRIPTIONS = descriptions();
+
+  private Tulu3Tasks() {}
+
+  private static Map<String, String> descriptions() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("drop", "DROP, 3-shot, F1 (OLMES drop::llama3); EleutherAI/drop train + validation");
+    return java.util.Collections.unmodifiableMap(m);
+  }
+
+  public static List<String> names() {
+    return List.copyOf(DESCRIPTIONS.keySet());
+  }
+
+  /** The folder a task reads: the user's {@code --task-data} entry, else {@code dataDir/<task>}. */
+  public static Path dir(String task, Path dataDir, Map<String, Path> taskData) {
+    Path p = taskData == null ? null : taskData.get(task);
+    if (p != null) return p;
+    if (dataDir == null) throw new IllegalArgumentException("task '" + task + "' needs --data-dir or --task-data " + task + "=DIR");
+    return dataDir.resolve(task);
+  }
+
+  /** Loads a generative task of the suite, or returns null when {@code name} is not one. */
+  public static EvalTask load(String name, Path dataDir, Map<String, Path> taskData, int limit) {
+    return switch (name) {
+      case "drop" -> DropTask.load(name, dir(name, dataDir, taskData), limit);
+      default -> null;
+    };
+  }
+}
