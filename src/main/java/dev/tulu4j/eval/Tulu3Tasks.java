@@ -23,6 +23,8 @@ public final class Tulu3Tasks {
   private static Map<String, String> descriptions() {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("drop", "DROP, 3-shot, F1 (OLMES drop::llama3); EleutherAI/drop train + validation");
+    m.put("mmlu", "MMLU, 0-shot CoT 'summarize', exact match, macro over subjects (OLMES mmlu:cot::summarize); "
+        + "cais/mmlu all/test");
     return java.util.Collections.unmodifiableMap(m);
   }
 
@@ -42,6 +44,7 @@ public final class Tulu3Tasks {
   public static EvalTask load(String name, Path dataDir, Map<String, Path> taskData, int limit) {
     return switch (name) {
       case "drop" -> DropTask.load(name, dir(name, dataDir, taskData), limit);
+      case "mmlu" -> MmluCotTask.load(name, dir(name, dataDir, taskData), limit);
       default -> null;
     };
   }
