@@ -16,7 +16,8 @@ import java.util.stream.Stream;
 
 /**
  * One split of a Hugging Face dataset as its repository ships it, read from a local folder: the
- * rows of {@code <split>.parquet}, {@code <split>.jsonl}, or the Parquet shards
+ * rows of {@code <split>.parquet}, {@code <split>.jsonl}, {@code <split>.tsv} (a header row, then
+ * tab-separated values, all read as strings; see {@link Tsv}), or the Parquet shards
  * {@code <split>-NNNNN-of-NNNNN.parquet} (also under {@code data/}), in shard order. Parquet rows become
  * the JSON objects a {@code datasets} {@code to_json} export of the same split would hold
  * ({@link DataFiles#openJsonLines}), so one loader serves both. Nothing is downloaded.
@@ -29,7 +30,7 @@ public final class HfSplit {
   /** The files holding {@code split} in {@code dir}, or an error naming what was looked for. */
   public static List<Path> files(Path dir, String split) {
     if (!Files.isDirectory(dir)) throw new IllegalArgumentException("dataset folder missing: " + dir);
-    for (String single : List.of(split + ".parquet", split + ".jsonl")) {
+    for (String single : List.of(split + ".parquet", split + ".jsonl", split + ".tsv")) {
       if (Files.isRegularFile(dir.resolve(single))) return List.of(dir.resolve(single));
     }
     for (Path d : List.of(dir, dir.resolve("data"))) {
@@ -53,6 +54,10 @@ public final class HfSplit {
   public static List<Row> read(Path dir, String split, int limit) {
     List<Row> rows = new ArrayList<>();
     for (Path f : files(dir, split)) {
+      if (f.getFileName().toString().endsWith(".tsv")) {
+        rows.addAll(Tsv.read(f, limit <= 0 ? 0 : limit - rows.size()));
+        continue;
+      }
       try (BufferedReader r = new BufferedReader(new InputStreamReader(DataFiles.openJsonLines(f), StandardCharsets.UTF_8))) {
         String s;
         int line = 0;

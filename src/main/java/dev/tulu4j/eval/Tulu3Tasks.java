@@ -25,6 +25,7 @@ public final class Tulu3Tasks {
     m.put("drop", "DROP, 3-shot, F1 (OLMES drop::llama3); EleutherAI/drop train + validation");
     m.put("mmlu", "MMLU, 0-shot CoT 'summarize', exact match, macro over subjects (OLMES mmlu:cot::summarize); "
         + "cais/mmlu all/test");
+    m.put("popqa", "PopQA, 15-shot as chat turns, answer-in-response match (OLMES popqa::tulu); akariasai/PopQA test");
     return java.util.Collections.unmodifiableMap(m);
   }
 
@@ -45,6 +46,7 @@ public final class Tulu3Tasks {
     return switch (name) {
       case "drop" -> DropTask.load(name, dir(name, dataDir, taskData), limit);
       case "mmlu" -> MmluCotTask.load(name, dir(name, dataDir, taskData), limit);
+      case "popqa" -> PopQaTask.load(name, dir(name, dataDir, taskData), limit);
       default -> null;
     };
   }
