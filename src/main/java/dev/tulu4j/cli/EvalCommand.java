@@ -1,11 +1,14 @@
 package dev.tulu4j.cli;
 
+import dev.tulu4j.data.Message;
 import dev.tulu4j.decon.EvalSets;
 import dev.tulu4j.eval.EvalRunner;
 import dev.tulu4j.eval.EvalTask;
 import dev.tulu4j.eval.ModelResponder;
 import dev.tulu4j.eval.MultipleChoice;
 import dev.tulu4j.eval.Tasks;
+import dev.tulu4j.eval.TruthfulQaTask;
+import dev.tulu4j.eval.Tulu3Tasks;
 import dev.tulu4j.runtime.ModelBundle;
 import dev.tulu4j.tensor.KernelConfig;
 import dev.tulu4j.tokenizer.ChatTemplate;
@@ -31,7 +34,7 @@ import picocli.CommandLine.Option;
     subcommands = {EvalIfEvalCommand.class})
 final class EvalCommand implements Callable<Integer> {
   /** The Tülu 3 suite's task names for the help text (kept equal to {@code Tulu3Tasks.names()} by EvalCommandTest). */
-  static final String SUITE = "drop, mmlu, popqa";
+  static final String SUITE = "drop, mmlu, popqa, truthfulqa";
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -91,10 +94,14 @@ final class EvalCommand implements Callable<Integer> {
     Path data = dataDir != null ? dataDir : EvalSets.findDataDir();
     List<EvalTask> loaded = new ArrayList<>();
     List<String> mc = new ArrayList<>();
+    List<TruthfulQaTask.Doc> truthfulQa = null;
     for (String t : tasks) {
       if (t.startsWith("mc:")) {
         mc.add(t);
         MultipleChoice.load(Path.of(t.substring(3)), limit); // fail on a bad file before loading the model
+      } else if (t.equals("truthfulqa")) {
+        mc.add(t);
+        truthfulQa = TruthfulQaTask.load(Tulu3Tasks.dir(t, data, taskData), limit);
       } else {
         loaded.add(Tasks.load(t, data, synthDir, limit, taskData));
       }
@@ -112,10 +119,18 @@ final class EvalCommand implements Callable<Integer> {
         var summary = (com.fasterxml.jackson.databind.node.ObjectNode)
             new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("summary.json").toFile());
         for (String t : mc) {
-          Path file = Path.of(t.substring(3));
-          String name = "mc_" + file.getFileName().toString().replaceFirst("\\.jsonl$", "");
-          var r = MultipleChoice.run(name, MultipleChoice.load(file, limit), scorer::score,
-              s -> tok.encode(s, true), s -> tok.encode(s, false), out.resolve(name + ".jsonl"));
+          String name;
+          EvalRunner.TaskResult r;
+          if (t.equals("truthfulqa")) { // context: the user turn through the chat template, as OLMES
+            name = t;
+            r = TruthfulQaTask.run(name, truthfulQa, scorer::score, s -> responder.encode(List.of(Message.user(s))),
+                s -> tok.encode(s, false), Math.min(maxLength, bundle.model().config().maxPositions()), out.resolve(name + ".jsonl"));
+          } else {
+            Path file = Path.of(t.substring(3));
+            name = "mc_" + file.getFileName().toString().replaceFirst("\\.jsonl$", "");
+            r = MultipleChoice.run(name, MultipleChoice.load(file, limit), scorer::score,
+                s -> tok.encode(s, true), s -> tok.encode(s, false), out.resolve(name + ".jsonl"));
+          }
           results.add(r);
           var node = summary.putObject(name).put("score", r.headline().value()).put("ci_low", r.headline().lo())
               .put("ci_high", r.headline().hi()).put("n", r.headline().n());

@@ -26,6 +26,8 @@ public final class Tulu3Tasks {
     m.put("mmlu", "MMLU, 0-shot CoT 'summarize', exact match, macro over subjects (OLMES mmlu:cot::summarize); "
         + "cais/mmlu all/test");
     m.put("popqa", "PopQA, 15-shot as chat turns, answer-in-response match (OLMES popqa::tulu); akariasai/PopQA test");
+    m.put("truthfulqa", "TruthfulQA, 6-shot, MC2 by log-likelihood (OLMES truthfulqa::tulu); "
+        + "truthfulqa/truthful_qa multiple_choice/validation");
     return java.util.Collections.unmodifiableMap(m);
   }
 

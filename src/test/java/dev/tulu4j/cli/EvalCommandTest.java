@@ -2,8 +2,13 @@ package dev.tulu4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tulu4j.eval.Tulu3Tasks;
+import dev.tulu4j.io.DType;
+import dev.tulu4j.runtime.TinyCheckpoint;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class EvalCommandTest {
   @Test
@@ -25,5 +30,23 @@ class EvalCommandTest {
     CliRun r = CliRun.of("eval", "--model", "m", "--tasks", "nope", "--out", "o");
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("unknown eval task 'nope'").contains("drop");
+  }
+
+  @Test
+  void suiteRunsEndToEndOnATinyCheckpoint(@TempDir Path dir) throws Exception {
+    Path ck = TinyCheckpoint.write(dir, "ck", false, DType.F32, false);
+    Path out = dir.resolve("out");
+    // every suite task with its fixture folder from src/test/resources/eval/<task>/
+    CliRun r = CliRun.of("eval", "--model", ck.toString(), "--gemm", "vector", "--tasks", "drop,mmlu,popqa,truthfulqa",
+        "--data-dir", "src/test/resources/eval", "--limit", "2", "--max-length", "256", "--out", out.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    var summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+    for (String t : new String[] {"drop", "mmlu", "popqa", "truthfulqa"}) {
+      assertThat(summary.has(t)).as(t).isTrue();
+      assertThat(summary.get(t).get("n").asInt()).as(t).isEqualTo(2);
+      assertThat(summary.get(t).get("score").asDouble()).as(t).isBetween(0.0, 1.0);
+    }
+    assertThat(summary.get("truthfulqa").has("mc2")).isTrue();
+    assertThat(summary.get("drop").has("exact_match")).isTrue();
   }
 }
