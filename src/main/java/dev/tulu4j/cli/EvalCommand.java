@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
     subcommands = {EvalIfEvalCommand.class})
 final class EvalCommand implements Callable<Integer> {
   /** The Tülu 3 suite's task names for the help text (kept equal to {@code Tulu3Tasks.names()} by EvalCommandTest). */
-  static final String SUITE = "drop, mmlu, popqa, truthfulqa";
+  static final String SUITE = "drop, mmlu, popqa, bbh, truthfulqa";
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -26,6 +26,8 @@ public final class Tulu3Tasks {
     m.put("mmlu", "MMLU, 0-shot CoT 'summarize', exact match, macro over subjects (OLMES mmlu:cot::summarize); "
         + "cais/mmlu all/test");
     m.put("popqa", "PopQA, 15-shot as chat turns, answer-in-response match (OLMES popqa::tulu); akariasai/PopQA test");
+    m.put("bbh", "BBH, 27 tasks, 3-shot CoT as chat turns, per-task answer regex, exact match, 512 tokens, micro average "
+        + "(OLMES bbh:cot-v1::tulu); lukaemon/bbh <task>/test; bbh_<task> runs one task");
     m.put("truthfulqa", "TruthfulQA, 6-shot, MC2 by log-likelihood (OLMES truthfulqa::tulu); "
         + "truthfulqa/truthful_qa multiple_choice/validation");
     return java.util.Collections.unmodifiableMap(m);
@@ -49,7 +51,10 @@ public final class Tulu3Tasks {
       case "drop" -> DropTask.load(name, dir(name, dataDir, taskData), limit);
       case "mmlu" -> MmluCotTask.load(name, dir(name, dataDir, taskData), limit);
       case "popqa" -> PopQaTask.load(name, dir(name, dataDir, taskData), limit);
-      default -> null;
+      case "bbh" -> BbhTask.load(name, dir(name, dataDir, taskData), limit);
+      default -> name.startsWith("bbh_") && BbhTask.ANSWER_REGEX.containsKey(name.substring(4))
+          ? BbhTask.loadOne(name, name.substring(4), dir("bbh", dataDir, taskData).resolve(name.substring(4)), limit)
+          : null;
     };
   }
 }

@@ -37,11 +37,11 @@ class EvalCommandTest {
     Path ck = TinyCheckpoint.write(dir, "ck", false, DType.F32, false);
     Path out = dir.resolve("out");
     // every suite task with its fixture folder from src/test/resources/eval/<task>/
-    CliRun r = CliRun.of("eval", "--model", ck.toString(), "--gemm", "vector", "--tasks", "drop,mmlu,popqa,truthfulqa",
+    CliRun r = CliRun.of("eval", "--model", ck.toString(), "--gemm", "vector", "--tasks", "drop,mmlu,popqa,truthfulqa,bbh_date_understanding",
         "--data-dir", "src/test/resources/eval", "--limit", "2", "--max-length", "256", "--out", out.toString());
     assertThat(r.code()).as(r.err()).isZero();
     var summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
-    for (String t : new String[] {"drop", "mmlu", "popqa", "truthfulqa"}) {
+    for (String t : new String[] {"drop", "mmlu", "popqa", "truthfulqa", "bbh_date_understanding"}) {
       assertThat(summary.has(t)).as(t).isTrue();
       assertThat(summary.get(t).get("n").asInt()).as(t).isEqualTo(2);
       assertThat(summary.get(t).get("score").asDouble()).as(t).isBetween(0.0, 1.0);
