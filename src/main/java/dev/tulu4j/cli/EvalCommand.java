@@ -2,8 +2,10 @@ package dev.tulu4j.cli;
 
 import dev.tulu4j.data.Message;
 import dev.tulu4j.decon.EvalSets;
+import dev.tulu4j.eval.CodeSandbox;
 import dev.tulu4j.eval.EvalRunner;
 import dev.tulu4j.eval.EvalTask;
+import dev.tulu4j.eval.HumanEvalTask;
 import dev.tulu4j.eval.ModelResponder;
 import dev.tulu4j.eval.MultipleChoice;
 import dev.tulu4j.eval.Tasks;
@@ -34,7 +36,7 @@ import picocli.CommandLine.Option;
     subcommands = {EvalIfEvalCommand.class})
 final class EvalCommand implements Callable<Integer> {
   /** The Tülu 3 suite's task names for the help text (kept equal to {@code Tulu3Tasks.names()} by EvalCommandTest). */
-  static final String SUITE = "drop, mmlu, popqa, bbh, truthfulqa";
+  static final String SUITE = "drop, mmlu, popqa, bbh, truthfulqa, humaneval, humanevalplus";
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -72,6 +74,14 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--synth-dir", description = "A 'tulu4j data synth' folder, for the synth_* tasks.")
   Path synthDir;
 
+  @Option(names = "--allow-code-execution", description = "Run model-written Python for humaneval/humanevalplus: each "
+      + "program in its own python3 process with a time limit, a 1 GiB memory limit and no network (unshare -rn when "
+      + "available, and socket functions disabled). Untrusted code: use a machine you can afford to lose.")
+  boolean allowCodeExecution;
+
+  @Option(names = "--python", defaultValue = "python3", description = "Interpreter for --allow-code-execution.")
+  String python;
+
   @Option(names = "--threads", description = "Kernel threads (default: all processors).")
   Integer threads;
 
@@ -95,10 +105,16 @@ final class EvalCommand implements Callable<Integer> {
     List<EvalTask> loaded = new ArrayList<>();
     List<String> mc = new ArrayList<>();
     List<TruthfulQaTask.Doc> truthfulQa = null;
+    java.util.Map<String, List<HumanEvalTask.Problem>> codeTasks = new java.util.LinkedHashMap<>();
     for (String t : tasks) {
       if (t.startsWith("mc:")) {
         mc.add(t);
         MultipleChoice.load(Path.of(t.substring(3)), limit); // fail on a bad file before loading the model
+      } else if (t.equals("humaneval") || t.equals("humanevalplus")) {
+        if (!allowCodeExecution)
+          throw new IllegalArgumentException("task '" + t + "' executes model-written Python; pass --allow-code-execution "
+              + "to run it (each program in a separate python3 process with time, memory and network limits)");
+        codeTasks.put(t, HumanEvalTask.load(Tulu3Tasks.dir(t, data, taskData), limit));
       } else if (t.equals("truthfulqa")) {
         mc.add(t);
         truthfulQa = TruthfulQaTask.load(Tulu3Tasks.dir(t, data, taskData), limit);
@@ -114,6 +130,7 @@ final class EvalCommand implements Callable<Integer> {
       ChatTemplate tpl = choice == TemplateChoice.MODEL && tok.chatTemplate() == null ? ChatTemplate.tulu() : bundle.template();
       var responder = new ModelResponder(bundle.model(), tok, tpl, batch, maxLength, System.err);
       var results = new ArrayList<>(EvalRunner.run(loaded, responder, out));
+      if (!codeTasks.isEmpty()) results.addAll(runCode(codeTasks, responder, out));
       if (!mc.isEmpty()) {
         var scorer = new dev.tulu4j.runtime.Scorer(bundle.model(), 8192);
         var summary = (com.fasterxml.jackson.databind.node.ObjectNode)
@@ -149,6 +166,29 @@ final class EvalCommand implements Callable<Integer> {
       w.flush();
     }
     return 0;
+  }
+
+  /** HumanEval(+): samples, executes in the sandbox, and adds each task to summary.json. */
+  private List<EvalRunner.TaskResult> runCode(java.util.Map<String, List<HumanEvalTask.Problem>> codeTasks,
+      ModelResponder responder, Path out) throws java.io.IOException {
+    boolean unshare = CodeSandbox.probeUnshare();
+    List<EvalRunner.TaskResult> results = new ArrayList<>();
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    var summary = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(out.resolve("summary.json").toFile());
+    for (var e : codeTasks.entrySet()) {
+      var box = new CodeSandbox(python, unshare, HumanEvalTask.timeoutSeconds(e.getKey()), 1L << 30);
+      System.err.println(e.getKey() + ": executing code with " + box.networkIsolation());
+      var r = HumanEvalTask.run(e.getKey(), e.getValue(), responder, box, Runtime.getRuntime().availableProcessors(),
+          out.resolve(e.getKey() + ".jsonl"));
+      results.add(r);
+      var node = summary.putObject(e.getKey()).put("score", r.headline().value()).put("ci_low", r.headline().lo())
+          .put("ci_high", r.headline().hi()).put("n", r.headline().n());
+      r.metrics().forEach(node::put);
+    }
+    java.nio.file.Files.write(out.resolve("summary.json.tmp"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
+    java.nio.file.Files.move(out.resolve("summary.json.tmp"), out.resolve("summary.json"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    return results;
   }
 
   /** {@code eval --tasks} with no value: every task with its shots, metric and data. */

@@ -30,6 +30,10 @@ public final class Tulu3Tasks {
         + "(OLMES bbh:cot-v1::tulu); lukaemon/bbh <task>/test; bbh_<task> runs one task");
     m.put("truthfulqa", "TruthfulQA, 6-shot, MC2 by log-likelihood (OLMES truthfulqa::tulu); "
         + "truthfulqa/truthful_qa multiple_choice/validation");
+    m.put("humaneval", "HumanEval, pass@10 of 20 samples at T 0.8, top-p 0.95, needs --allow-code-execution "
+        + "(OLMES codex_humaneval::tulu); openai/openai_humaneval openai_humaneval/test");
+    m.put("humanevalplus", "HumanEval+, as humaneval with its extra tests, 20 s per program "
+        + "(OLMES codex_humanevalplus::tulu); evalplus/humanevalplus test");
     return java.util.Collections.unmodifiableMap(m);
   }
 
