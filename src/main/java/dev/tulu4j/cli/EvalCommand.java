@@ -1,12 +1,17 @@
 package dev.tulu4j.cli;
 
+import dev.tulu4j.data.Message;
 import dev.tulu4j.decon.EvalSets;
+import dev.tulu4j.eval.CodeSandbox;
 import dev.tulu4j.eval.EvalRunner;
 import dev.tulu4j.eval.EvalTask;
+import dev.tulu4j.eval.HumanEvalTask;
 import dev.tulu4j.eval.ModelResponder;
 import dev.tulu4j.eval.MultipleChoice;
 import dev.tulu4j.eval.Tasks;
 import dev.tulu4j.io.FileOps;
+import dev.tulu4j.eval.TruthfulQaTask;
+import dev.tulu4j.eval.Tulu3Tasks;
 import dev.tulu4j.runtime.ModelBundle;
 import dev.tulu4j.tensor.KernelConfig;
 import dev.tulu4j.tokenizer.ChatTemplate;
@@ -31,14 +36,23 @@ import picocli.CommandLine.Option;
         + "or score existing responses (eval ifeval).",
     subcommands = {EvalIfEvalCommand.class})
 final class EvalCommand implements Callable<Integer> {
+  /** The Tülu 3 suite's task names for the help text (kept equal to {@code Tulu3Tasks.names()} by EvalCommandTest). */
+  static final String SUITE = "drop, mmlu, popqa, bbh, truthfulqa, humaneval, humanevalplus";
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--model", description = "Hugging Face checkpoint folder.")
   Path model;
 
-  @Option(names = "--tasks", split = ",", description = "Tasks: gsm8k, math, math500, ifeval, synth_gsm8k, synth_ifeval, synth_popqa, "
-      + "and mc:FILE.jsonl for multiple-choice questions scored by log-likelihood.")
+  @Option(names = "--tasks", split = ",", arity = "0..1", paramLabel = "TASK[,TASK...]",
+      description = "Tasks: gsm8k, math, math500, ifeval; the Tülu 3 suite: " + SUITE + "; synth_gsm8k, synth_ifeval, "
+      + "synth_popqa; and mc:FILE.jsonl for multiple-choice questions scored by log-likelihood. "
+      + "'eval --tasks' alone lists every task with its shots, metric and data layout.")
   List<String> tasks;
+
+  @Option(names = "--task-data", paramLabel = "TASK=DIR", description = "Dataset folder of one Tülu 3 suite task "
+      + "(default: <data-dir>/<task>), in the layout its Hugging Face repository ships, e.g. --task-data drop=/data/EleutherAI-drop.")
+  java.util.Map<String, Path> taskData = new java.util.LinkedHashMap<>();
 
   @Option(names = "--out", description = "Output folder: <task>.jsonl per task and summary.json.")
   Path out;
@@ -61,6 +75,14 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--synth-dir", description = "A 'tulu4j data synth' folder, for the synth_* tasks.")
   Path synthDir;
 
+  @Option(names = "--allow-code-execution", description = "Run model-written Python for humaneval/humanevalplus: each "
+      + "program in its own python3 process with a time limit, a 1 GiB memory limit and no network (unshare -rn when "
+      + "available, and socket functions disabled). Untrusted code: use a machine you can afford to lose.")
+  boolean allowCodeExecution;
+
+  @Option(names = "--python", defaultValue = "python3", description = "Interpreter for --allow-code-execution.")
+  String python;
+
   @Option(names = "--threads", description = "Kernel threads (default: all processors).")
   Integer threads;
 
@@ -73,18 +95,32 @@ final class EvalCommand implements Callable<Integer> {
       spec.commandLine().usage(spec.commandLine().getOut());
       return 0;
     }
+    if (tasks != null && tasks.stream().allMatch(String::isBlank)) {
+      printTaskList(spec.commandLine().getOut());
+      return 0;
+    }
     if (model == null || tasks == null || out == null)
       throw new IllegalArgumentException("eval needs --model, --tasks and --out (or a subcommand such as 'eval ifeval')");
     if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1");
     Path data = dataDir != null ? dataDir : EvalSets.findDataDir();
     List<EvalTask> loaded = new ArrayList<>();
     List<String> mc = new ArrayList<>();
+    List<TruthfulQaTask.Doc> truthfulQa = null;
+    java.util.Map<String, List<HumanEvalTask.Problem>> codeTasks = new java.util.LinkedHashMap<>();
     for (String t : tasks) {
       if (t.startsWith("mc:")) {
         mc.add(t);
         MultipleChoice.load(Path.of(t.substring(3)), limit); // fail on a bad file before loading the model
+      } else if (t.equals("humaneval") || t.equals("humanevalplus")) {
+        if (!allowCodeExecution)
+          throw new IllegalArgumentException("task '" + t + "' executes model-written Python; pass --allow-code-execution "
+              + "to run it (each program in a separate python3 process with time, memory and network limits)");
+        codeTasks.put(t, HumanEvalTask.load(Tulu3Tasks.dir(t, data, taskData), limit));
+      } else if (t.equals("truthfulqa")) {
+        mc.add(t);
+        truthfulQa = TruthfulQaTask.load(Tulu3Tasks.dir(t, data, taskData), limit);
       } else {
-        loaded.add(Tasks.load(t, data, synthDir, limit));
+        loaded.add(Tasks.load(t, data, synthDir, limit, taskData));
       }
     }
     KernelConfig kc = new KernelConfig(dev.tulu4j.tensor.GemmBackend.parse(gemm),
@@ -95,15 +131,24 @@ final class EvalCommand implements Callable<Integer> {
       ChatTemplate tpl = choice == TemplateChoice.MODEL && tok.chatTemplate() == null ? ChatTemplate.tulu() : bundle.template();
       var responder = new ModelResponder(bundle.model(), tok, tpl, batch, maxLength, System.err);
       var results = new ArrayList<>(EvalRunner.run(loaded, responder, out));
+      if (!codeTasks.isEmpty()) results.addAll(runCode(codeTasks, responder, out));
       if (!mc.isEmpty()) {
         var scorer = new dev.tulu4j.runtime.Scorer(bundle.model(), 8192);
         var summary = (com.fasterxml.jackson.databind.node.ObjectNode)
             new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("summary.json").toFile());
         for (String t : mc) {
-          Path file = Path.of(t.substring(3));
-          String name = "mc_" + file.getFileName().toString().replaceFirst("\\.jsonl$", "");
-          var r = MultipleChoice.run(name, MultipleChoice.load(file, limit), scorer::score,
-              s -> tok.encode(s, true), s -> tok.encode(s, false), out.resolve(name + ".jsonl"));
+          String name;
+          EvalRunner.TaskResult r;
+          if (t.equals("truthfulqa")) { // context: the user turn through the chat template, as OLMES
+            name = t;
+            r = TruthfulQaTask.run(name, truthfulQa, scorer::score, s -> responder.encode(List.of(Message.user(s))),
+                s -> tok.encode(s, false), Math.min(maxLength, bundle.model().config().maxPositions()), out.resolve(name + ".jsonl"));
+          } else {
+            Path file = Path.of(t.substring(3));
+            name = "mc_" + file.getFileName().toString().replaceFirst("\\.jsonl$", "");
+            r = MultipleChoice.run(name, MultipleChoice.load(file, limit), scorer::score,
+                s -> tok.encode(s, true), s -> tok.encode(s, false), out.resolve(name + ".jsonl"));
+          }
           results.add(r);
           var node = summary.putObject(name).put("score", r.headline().value()).put("ci_low", r.headline().lo())
               .put("ci_high", r.headline().hi()).put("n", r.headline().n());
@@ -122,5 +167,43 @@ final class EvalCommand implements Callable<Integer> {
       w.flush();
     }
     return 0;
+  }
+
+  /** HumanEval(+): samples, executes in the sandbox, and adds each task to summary.json. */
+  private List<EvalRunner.TaskResult> runCode(java.util.Map<String, List<HumanEvalTask.Problem>> codeTasks,
+      ModelResponder responder, Path out) throws java.io.IOException {
+    boolean unshare = CodeSandbox.probeUnshare();
+    List<EvalRunner.TaskResult> results = new ArrayList<>();
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    var summary = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(out.resolve("summary.json").toFile());
+    for (var e : codeTasks.entrySet()) {
+      var box = new CodeSandbox(python, unshare, HumanEvalTask.timeoutSeconds(e.getKey()), 1L << 30);
+      System.err.println(e.getKey() + ": executing code with " + box.networkIsolation());
+      var r = HumanEvalTask.run(e.getKey(), e.getValue(), responder, box, Runtime.getRuntime().availableProcessors(),
+          out.resolve(e.getKey() + ".jsonl"));
+      results.add(r);
+      var node = summary.putObject(e.getKey()).put("score", r.headline().value()).put("ci_low", r.headline().lo())
+          .put("ci_high", r.headline().hi()).put("n", r.headline().n());
+      r.metrics().forEach(node::put);
+    }
+    java.nio.file.Files.write(out.resolve("summary.json.tmp"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
+    java.nio.file.Files.move(out.resolve("summary.json.tmp"), out.resolve("summary.json"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    return results;
+  }
+
+  /** {@code eval --tasks} with no value: every task with its shots, metric and data. */
+  private static void printTaskList(java.io.PrintWriter w) {
+    w.println("Tülu 3 benchmarks (data from --data-dir, default: the install's data/):");
+    w.println("  gsm8k          GSM8K, 8-shot CoT, exact match on the last number; data/gsm8k/test.jsonl");
+    w.println("  math           MATH, 4-shot Minerva, flex match, macro over subjects; data/math/test.jsonl");
+    w.println("  math500        MATH-500, as math; data/math500/test.jsonl");
+    w.println("  ifeval         IFEval, 0-shot, prompt-level loose accuracy; data/ifeval/input_data.jsonl");
+    w.println("Tülu 3 suite, OLMES ::tulu configurations (data from <data-dir>/<task>/ or --task-data TASK=DIR):");
+    dev.tulu4j.eval.Tulu3Tasks.DESCRIPTIONS.forEach((k, v) -> w.printf("  %-14s %s%n", k, v));
+    w.println("Built-in synthetic world (--synth-dir): synth_gsm8k, synth_ifeval, synth_popqa");
+    w.println("Any task with @tTEMPxK (e.g. gsm8k@t0.7x4): K samples per item at temperature TEMP (avg@K).");
+    w.println("mc:FILE.jsonl: multiple-choice questions scored by log-likelihood.");
+    w.flush();
   }
 }

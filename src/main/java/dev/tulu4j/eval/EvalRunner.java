@@ -67,6 +67,7 @@ public final class EvalRunner {
     double[] scores = new double[n];
     Map<String, List<Double>> bySubject = new TreeMap<>();
     long promptStrict = 0, instTotal = 0, instStrict = 0, instLoose = 0;
+    Map<String, Double> submetrics = new LinkedHashMap<>(); // summed item metrics a task reports (DROP's f1, exact_match)
     Path tmp = FileOps.tmpSibling(itemsOut);
     try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
       for (int i = 0; i < n; i++) {
@@ -75,6 +76,9 @@ public final class EvalRunner {
         EvalTask.ItemScore s = task.scorer().score(item, resp);
         scores[i] = s.score();
         if (item.subject() != null) bySubject.computeIfAbsent(item.subject(), k -> new ArrayList<>()).add(s.score());
+        if (s.details() != null && s.details().has("submetrics")) {
+          s.details().get("submetrics").properties().forEach(e -> submetrics.merge(e.getKey(), e.getValue().asDouble(), Double::sum));
+        }
         if (s.details() != null && s.details().has("inst_total")) {
           promptStrict += s.details().get("prompt_strict").asBoolean() ? 1 : 0;
           instTotal += s.details().get("inst_total").asLong();
@@ -97,9 +101,13 @@ public final class EvalRunner {
     Stats.Estimate headline;
     if (task.aggregation() == EvalTask.Aggregation.MACRO_SUBJECT && !bySubject.isEmpty()) {
       headline = macroOverSubjects(bySubject, Stats.mean(scores), metrics);
+    } else if (task.aggregation() == EvalTask.Aggregation.MEAN_SCORE) {
+      Stats.Estimate m = Stats.mean(scores);
+      headline = new Stats.Estimate(m.value(), Math.max(0, m.lo()), Math.min(1, m.hi()), n);
     } else {
       headline = Stats.wilson(correct, n);
     }
+    submetrics.forEach((k, v) -> metrics.put(k, v / n));
     if (instTotal > 0) {
       metrics.put("prompt_level_loose_acc", (double) correct / n);
       metrics.put("prompt_level_strict_acc", (double) promptStrict / n);

@@ -36,12 +36,19 @@ public record EvalTask(String name, List<EvalItem> items, Scorer scorer, int max
 
   /**
    * How responses are drawn: {@code temperature} 0 and one sample is greedy decoding; otherwise
-   * {@code samples} independent responses per item (sample i of item j seeded {@code seed + 1000·j + i}).
+   * {@code samples} independent responses per item (sample i of item j seeded {@code seed + 1000·j + i}),
+   * drawn from the top-{@code topP} nucleus.
    */
-  public record Sampling(double temperature, int samples, long seed) {
+  public record Sampling(double temperature, int samples, long seed, double topP) {
     public static final Sampling GREEDY = new Sampling(0, 1, 0);
 
+    /** Without nucleus truncation (top-p 1). */
+    public Sampling(double temperature, int samples, long seed) {
+      this(temperature, samples, seed, 1.0);
+    }
+
     public Sampling {
+      if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top-p must be in (0, 1], got " + topP);
       if (!(temperature >= 0)) throw new IllegalArgumentException("sampling temperature must be >= 0, got " + temperature);
       if (samples < 1) throw new IllegalArgumentException("samples per item must be >= 1, got " + samples);
       if (temperature == 0 && samples > 1)
@@ -56,7 +63,9 @@ public record EvalTask(String name, List<EvalItem> items, Scorer scorer, int max
   public enum Aggregation {
     MEAN,
     /** Mean of per-subject means, as Tülu 3 reports MATH. */
-    MACRO_SUBJECT
+    MACRO_SUBJECT,
+    /** Mean of fractional item scores (DROP F1), with the normal 95% interval of {@link Stats#mean}. */
+    MEAN_SCORE
   }
 
   /** Scores one response; {@code details} go to the per-item output. */

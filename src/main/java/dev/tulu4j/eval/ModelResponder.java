@@ -39,9 +39,20 @@ public final class ModelResponder implements Responder {
     this.progress = progress;
   }
 
-  /** The prompt ids of a conversation as this responder feeds them (template + generation prompt, one BOS). */
+  /**
+   * The prompt ids of a conversation as this responder feeds them (template + generation prompt, one
+   * BOS). A conversation ending with an assistant turn is an assistant prefix (OLMES'
+   * {@code assistant_prefix}, e.g. HumanEval's): the turns before it get the generation prompt and the
+   * prefix's text follows, so the model continues it.
+   */
   public int[] encode(List<Message> conversation) {
-    return codec.encodeChat(conversation);
+    Message last = conversation.isEmpty() ? null : conversation.get(conversation.size() - 1);
+    if (last == null || !"assistant".equals(last.role())) return codec.encodeChat(conversation);
+    int[] head = codec.encodeChat(conversation.subList(0, conversation.size() - 1));
+    int[] prefix = tokenizer.encode(last.content(), false);
+    int[] ids = java.util.Arrays.copyOf(head, head.length + prefix.length);
+    System.arraycopy(prefix, 0, ids, head.length, prefix.length);
+    return ids;
   }
 
   @Override
@@ -65,7 +76,7 @@ public final class ModelResponder implements Responder {
       int[] ids = encode(prompts.get(j));
       int keep = maxSequenceLength - budget;
       if (ids.length > keep) ids = java.util.Arrays.copyOfRange(ids, ids.length - keep, ids.length);
-      SamplingParams params = new SamplingParams(sampling.temperature(), 0, 1, budget, stop, sampling.seed() + 1000L * j);
+      SamplingParams params = new SamplingParams(sampling.temperature(), 0, sampling.topP(), budget, stop, sampling.seed() + 1000L * j);
       reqs.add(new Generator.Request(ids, sampling.samples(), params));
     }
     var step = new LlamaStepModel(model, Math.max(1, Math.min(slots, reqs.size() * sampling.samples())), maxSequenceLength);

@@ -47,6 +47,14 @@ public final class Tasks {
    * @param limit at most this many items per task (≤ 0: all)
    */
   public static EvalTask load(String name, Path dataDir, Path synthDir, int limit) {
+    return load(name, dataDir, synthDir, limit, java.util.Map.of());
+  }
+
+  /**
+   * As {@link #load(String, Path, Path, int)}, with per-task dataset folders for the Tülu 3 suite
+   * ({@link Tulu3Tasks}: {@code drop}, ...) that override {@code dataDir/<task>}.
+   */
+  public static EvalTask load(String name, Path dataDir, Path synthDir, int limit, java.util.Map<String, Path> taskData) {
     String n = name.toLowerCase(Locale.ROOT).trim();
     int at = n.indexOf('@');
     if (at >= 0) {
@@ -58,7 +66,7 @@ public final class Tasks {
       int samples = Integer.parseInt(m.group(2));
       if (!(temperature > 0) || samples < 1)
         throw new IllegalArgumentException("eval task '" + name + "': sampling needs a temperature > 0 and at least 1 sample");
-      return load(n.substring(0, at), dataDir, synthDir, limit).withSampling(n, new EvalTask.Sampling(temperature, samples, 0));
+      return load(n.substring(0, at), dataDir, synthDir, limit, taskData).withSampling(n, new EvalTask.Sampling(temperature, samples, 0));
     }
     return switch (n) {
       case "gsm8k" -> new EvalTask(n, BenchmarkPrompts.gsm8k(need(dataDir, "gsm8k/test.jsonl"), limit),
@@ -73,8 +81,13 @@ public final class Tasks {
           Tasks::ifevalScore, 96, List.of(), EvalTask.Aggregation.MEAN);
       case "synth_popqa" -> new EvalTask(n, popqa(needSynth(synthDir, "popqa.jsonl"), limit),
           Tasks::popqaScore, 32, List.of(), EvalTask.Aggregation.MEAN);
-      default -> throw new IllegalArgumentException("unknown eval task '" + name + "' (known: "
-          + String.join(", ", BENCHMARKS) + ", " + String.join(", ", SYNTHETIC) + ")");
+      default -> {
+        EvalTask t = Tulu3Tasks.load(n, dataDir, taskData, limit);
+        if (t == null) throw new IllegalArgumentException("unknown eval task '" + name + "' (known: "
+            + String.join(", ", BENCHMARKS) + ", " + String.join(", ", Tulu3Tasks.names()) + ", "
+            + String.join(", ", SYNTHETIC) + ")");
+        yield t;
+      }
     };
   }
 
