@@ -1,17 +1,23 @@
 package dev.tulu4j.cli;
 
+import dev.tulu4j.checkpoint.ModelFiles;
+import dev.tulu4j.client.OpenAiClient;
 import dev.tulu4j.data.Message;
 import dev.tulu4j.decon.EvalSets;
 import dev.tulu4j.eval.CodeSandbox;
+import dev.tulu4j.eval.EndpointLogProbs;
+import dev.tulu4j.eval.EndpointResponder;
 import dev.tulu4j.eval.EvalRunner;
 import dev.tulu4j.eval.EvalTask;
 import dev.tulu4j.eval.HumanEvalTask;
 import dev.tulu4j.eval.ModelResponder;
 import dev.tulu4j.eval.MultipleChoice;
 import dev.tulu4j.eval.Tasks;
-import dev.tulu4j.io.FileOps;
+import dev.tulu4j.eval.Responder;
 import dev.tulu4j.eval.TruthfulQaTask;
 import dev.tulu4j.eval.Tulu3Tasks;
+import dev.tulu4j.io.FileOps;
+import dev.tulu4j.runtime.ChatCodec;
 import dev.tulu4j.runtime.ModelBundle;
 import dev.tulu4j.tensor.KernelConfig;
 import dev.tulu4j.tokenizer.ChatTemplate;
@@ -27,7 +33,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code tulu4j eval --model DIR --tasks gsm8k,math500,ifeval --out DIR}: generates with a local
- * checkpoint and scores every task; {@code tulu4j eval ifeval ...} scores an existing response file.
+ * checkpoint (or, with {@code --endpoint URL}, on OpenAI-compatible servers) and scores every task; {@code tulu4j eval ifeval ...} scores an existing response file.
  */
 @Command(
     name = "eval",
@@ -89,9 +95,20 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--gemm", defaultValue = "vector", description = "GEMM backend: vector, openblas or auto.")
   String gemm;
 
+  @CommandLine.Mixin EndpointArgs endpoint;
+
+  @Option(names = "--api", defaultValue = "chat", description = "With --endpoint: chat (/v1/chat/completions; the server "
+      + "applies its chat template) or completions (the template is rendered here from --model's tokenizer files and "
+      + "the token ids go to /v1/completions). Requests are cached in OUT/requests.jsonl: a re-run after a kill "
+      + "re-sends nothing it already has.")
+  String api;
+
+  private List<TruthfulQaTask.Doc> truthfulQa;
+  private final java.util.Map<String, List<HumanEvalTask.Problem>> codeTasks = new java.util.LinkedHashMap<>();
+
   @Override
   public Integer call() throws Exception {
-    if (model == null && tasks == null && out == null) {
+    if (model == null && !endpoint.given() && tasks == null && out == null) {
       spec.commandLine().usage(spec.commandLine().getOut());
       return 0;
     }
@@ -99,14 +116,12 @@ final class EvalCommand implements Callable<Integer> {
       printTaskList(spec.commandLine().getOut());
       return 0;
     }
-    if (model == null || tasks == null || out == null)
-      throw new IllegalArgumentException("eval needs --model, --tasks and --out (or a subcommand such as 'eval ifeval')");
+    if ((model == null && !endpoint.given()) || tasks == null || out == null)
+      throw new IllegalArgumentException("eval needs --model or --endpoint, --tasks and --out (or a subcommand such as 'eval ifeval')");
     if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1");
     Path data = dataDir != null ? dataDir : EvalSets.findDataDir();
     List<EvalTask> loaded = new ArrayList<>();
     List<String> mc = new ArrayList<>();
-    List<TruthfulQaTask.Doc> truthfulQa = null;
-    java.util.Map<String, List<HumanEvalTask.Problem>> codeTasks = new java.util.LinkedHashMap<>();
     for (String t : tasks) {
       if (t.startsWith("mc:")) {
         mc.add(t);
@@ -123,6 +138,19 @@ final class EvalCommand implements Callable<Integer> {
         loaded.add(Tasks.load(t, data, synthDir, limit, taskData));
       }
     }
+    List<EvalRunner.TaskResult> results = endpoint.given() ? onEndpoint(loaded, mc) : onLocalModel(loaded, mc);
+    var w = spec.commandLine().getOut();
+    w.printf("%-14s %8s  %-17s %6s%n", "task", "score", "95% CI", "n");
+    for (var r : results) {
+      w.printf("%-14s %8.4f  [%.4f, %.4f] %6d%n", r.task(), r.headline().value(), r.headline().lo(), r.headline().hi(), r.headline().n());
+      r.metrics().forEach((k, v) -> { if (!k.startsWith("subject/")) w.printf("  %-28s %.4f%n", k, v); });
+    }
+    w.println("wrote " + out.resolve("summary.json"));
+    w.flush();
+    return 0;
+  }
+
+  private List<EvalRunner.TaskResult> onLocalModel(List<EvalTask> loaded, List<String> mc) throws Exception {
     KernelConfig kc = new KernelConfig(dev.tulu4j.tensor.GemmBackend.parse(gemm),
         threads == null ? KernelConfig.defaults().threads() : threads);
     TemplateChoice choice = TemplateChoice.parse(template);
@@ -132,46 +160,73 @@ final class EvalCommand implements Callable<Integer> {
       var responder = new ModelResponder(bundle.model(), tok, tpl, batch, maxLength, System.err);
       var results = new ArrayList<>(EvalRunner.run(loaded, responder, out));
       if (!codeTasks.isEmpty()) results.addAll(runCode(codeTasks, responder, out));
-      if (!mc.isEmpty()) {
-        var scorer = new dev.tulu4j.runtime.Scorer(bundle.model(), 8192);
-        var summary = (com.fasterxml.jackson.databind.node.ObjectNode)
-            new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("summary.json").toFile());
-        for (String t : mc) {
-          String name;
-          EvalRunner.TaskResult r;
-          if (t.equals("truthfulqa")) { // context: the user turn through the chat template, as OLMES
-            name = t;
-            r = TruthfulQaTask.run(name, truthfulQa, scorer::score, s -> responder.encode(List.of(Message.user(s))),
-                s -> tok.encode(s, false), Math.min(maxLength, bundle.model().config().maxPositions()), out.resolve(name + ".jsonl"));
-          } else {
-            Path file = Path.of(t.substring(3));
-            name = "mc_" + file.getFileName().toString().replaceFirst("\\.jsonl$", "");
-            r = MultipleChoice.run(name, MultipleChoice.load(file, limit), scorer::score,
-                s -> tok.encode(s, true), s -> tok.encode(s, false), out.resolve(name + ".jsonl"));
-          }
-          results.add(r);
-          var node = summary.putObject(name).put("score", r.headline().value()).put("ci_low", r.headline().lo())
-              .put("ci_high", r.headline().hi()).put("n", r.headline().n());
-          r.metrics().forEach(node::put);
-        }
-        FileOps.writeAtomically(out.resolve("summary.json"),
-            new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
-      }
-      var w = spec.commandLine().getOut();
-      w.printf("%-14s %8s  %-17s %6s%n", "task", "score", "95% CI", "n");
-      for (var r : results) {
-        w.printf("%-14s %8.4f  [%.4f, %.4f] %6d%n", r.task(), r.headline().value(), r.headline().lo(), r.headline().hi(), r.headline().n());
-        r.metrics().forEach((k, v) -> { if (!k.startsWith("subject/")) w.printf("  %-28s %.4f%n", k, v); });
-      }
-      w.println("wrote " + out.resolve("summary.json"));
-      w.flush();
+      var scorer = new dev.tulu4j.runtime.Scorer(bundle.model(), 8192);
+      int maxLen = Math.min(maxLength, bundle.model().config().maxPositions());
+      multipleChoice(mc, scorer::score, tok, responder::encode, maxLen, results);
+      return results;
     }
-    return 0;
+  }
+
+  /** Generates on the endpoint; a local tokenizer (from --model) only for --api completions and mc: tasks. */
+  private List<EvalRunner.TaskResult> onEndpoint(List<EvalTask> loaded, List<String> mc) throws Exception {
+    var mode = EndpointResponder.Api.parse(api);
+    if (model == null && (mode == EndpointResponder.Api.COMPLETIONS || !mc.isEmpty()))
+      throw new IllegalArgumentException("--api completions and mc: tasks need --model DIR for the tokenizer and chat template "
+          + "(no weights are loaded with --endpoint)");
+    var options = endpoint.options(out.resolve("requests.jsonl"));
+    java.nio.file.Files.createDirectories(out);
+    try (OpenAiClient client = OpenAiClient.open(options);
+        Tokenizer tok = model == null ? null : Tokenizer.load(ModelFiles.resolveModelDir(model))) {
+      ChatCodec codec = null;
+      if (tok != null) {
+        TemplateChoice choice = TemplateChoice.parse(template);
+        codec = new ChatCodec(tok, choice == TemplateChoice.MODEL && tok.chatTemplate() == null ? ChatTemplate.tulu() : choice.resolve(tok));
+      }
+      System.err.println("eval: generating on " + options.baseUrls() + " (model " + client.model() + ", " + mode.name().toLowerCase()
+          + " API, " + options.maxInFlight() + " in flight per server)");
+      var responder = new EndpointResponder(client, mode, codec, System.err);
+      var results = new ArrayList<>(EvalRunner.run(loaded, responder, out));
+      if (!codeTasks.isEmpty()) results.addAll(runCode(codeTasks, responder, out));
+      multipleChoice(mc, new EndpointLogProbs(client), tok, codec == null ? null : codec::encodeChat, maxLength, results);
+      System.err.println("eval: " + client.usage());
+      return results;
+    }
+  }
+
+  /**
+   * mc: files and TruthfulQA, scored by log-likelihood; {@code chat} renders a conversation with the
+   * chat template (TruthfulQA's context goes through it, as in OLMES).
+   */
+  private void multipleChoice(List<String> mc, MultipleChoice.LogProbs scorer, Tokenizer tok,
+      java.util.function.Function<List<Message>, int[]> chat, int maxLen, List<EvalRunner.TaskResult> results)
+      throws java.io.IOException {
+    if (mc.isEmpty()) return;
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    var summary = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(out.resolve("summary.json").toFile());
+    for (String t : mc) {
+      String name;
+      EvalRunner.TaskResult r;
+      if (t.equals("truthfulqa")) {
+        name = t;
+        r = TruthfulQaTask.run(name, truthfulQa, scorer, s -> chat.apply(List.of(Message.user(s))),
+            s -> tok.encode(s, false), maxLen, out.resolve(name + ".jsonl"));
+      } else {
+        Path file = Path.of(t.substring(3));
+        name = "mc_" + file.getFileName().toString().replaceFirst("\\.jsonl$", "");
+        r = MultipleChoice.run(name, MultipleChoice.load(file, limit), scorer,
+            s -> tok.encode(s, true), s -> tok.encode(s, false), out.resolve(name + ".jsonl"));
+      }
+      results.add(r);
+      var node = summary.putObject(name).put("score", r.headline().value()).put("ci_low", r.headline().lo())
+          .put("ci_high", r.headline().hi()).put("n", r.headline().n());
+      r.metrics().forEach(node::put);
+    }
+    FileOps.writeAtomically(out.resolve("summary.json"), mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
   }
 
   /** HumanEval(+): samples, executes in the sandbox, and adds each task to summary.json. */
   private List<EvalRunner.TaskResult> runCode(java.util.Map<String, List<HumanEvalTask.Problem>> codeTasks,
-      ModelResponder responder, Path out) throws java.io.IOException {
+      Responder responder, Path out) throws java.io.IOException {
     boolean unshare = CodeSandbox.probeUnshare();
     List<EvalRunner.TaskResult> results = new ArrayList<>();
     var json = new com.fasterxml.jackson.databind.ObjectMapper();
