@@ -59,6 +59,7 @@ class ArchitectureTest {
       .layer("Data").definedBy("dev.tulu4j.data..")
       .layer("Config").definedBy("dev.tulu4j.config..")
       .layer("Io").definedBy("dev.tulu4j.io..")
+      .layer("Client").definedBy("dev.tulu4j.client..")
       // the main chain: each layer is reached only from above
       .whereLayer("Cli").mayNotBeAccessedByAnyLayer()
       .whereLayer("Recipe").mayOnlyBeAccessedByLayers("Cli")
@@ -77,7 +78,9 @@ class ArchitectureTest {
       .whereLayer("Verify").mayOnlyAccessLayers("Data", "Config", "Io")
       .whereLayer("Data").mayOnlyAccessLayers("Config", "Io")
       .whereLayer("Config").mayOnlyAccessLayers("Io")
-      .whereLayer("Io").mayNotAccessAnyLayer();
+      .whereLayer("Io").mayNotAccessAnyLayer()
+      // the OpenAI-compatible client: used by the stages that generate, itself on Jackson and the JDK only
+      .whereLayer("Client").mayNotAccessAnyLayer();
 
   private static String[] with(String[] layers, String... more) {
     String[] out = java.util.Arrays.copyOf(layers, layers.length + more.length);
