@@ -19,16 +19,21 @@ public final class GroundTruths {
    *     strings and numbers, or when there is no answer at all
    */
   public static List<String> answers(JsonNode groundTruth) {
+    return answers(groundTruth, GroundTruths::scalar);
+  }
+
+  /** As {@link #answers(JsonNode)}, with {@code scalar} turning each string or number into its answer text. */
+  static List<String> answers(JsonNode groundTruth, java.util.function.Function<JsonNode, String> scalar) {
     if (groundTruth == null || groundTruth.isNull() || groundTruth.isMissingNode()) {
       throw new IllegalArgumentException("ground_truth is missing");
     }
     List<String> out = new ArrayList<>();
     if (groundTruth.isArray()) {
       for (JsonNode e : groundTruth) {
-        out.add(scalar(e));
+        out.add(scalar.apply(e));
       }
     } else {
-      out.add(scalar(groundTruth));
+      out.add(scalar.apply(groundTruth));
     }
     if (out.isEmpty()) {
       throw new IllegalArgumentException("ground_truth is an empty list");

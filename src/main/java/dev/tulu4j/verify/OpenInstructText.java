@@ -47,19 +47,7 @@ final class OpenInstructText {
    * tulu4j's "any element matches").
    */
   static List<String> groundTruths(JsonNode groundTruth) {
-    if (groundTruth == null || groundTruth.isNull() || groundTruth.isMissingNode()) {
-      throw new IllegalArgumentException("ground_truth is missing");
-    }
-    List<String> out = new ArrayList<>();
-    if (groundTruth.isArray()) {
-      groundTruth.forEach(e -> out.add(scalar(e)));
-    } else {
-      out.add(scalar(groundTruth));
-    }
-    if (out.isEmpty()) {
-      throw new IllegalArgumentException("ground_truth is an empty list");
-    }
-    return out;
+    return GroundTruths.answers(groundTruth, OpenInstructText::scalar);
   }
 
   private static String scalar(JsonNode n) {
