@@ -38,6 +38,43 @@ public final class PipelineReport {
     // decontamination rows, and each eval's highest contamination over the training files
     List<Report.DeconRow> decon = new ArrayList<>();
     Map<String, Double> contamination = new LinkedHashMap<>();
+    collectDecon(outcomes, decon, contamination);
+
+    // the stage table: one row per model stage that was evaluated
+    List<Report.Stage> stages = stageRows(p, evalDir, contamination, seconds);
+    List<String> tasks = cfg.eval().tasks();
+
+    List<String> notes = new ArrayList<>();
+    // win rates over the previous stage, judged by the reward model (a column of the table)
+    Path winFile = evalDir.resolve("win_rate.json");
+    if (Files.exists(winFile) && !stages.isEmpty()) {
+      tasks = new ArrayList<>(tasks);
+      tasks.add(WIN_RATE);
+      stages = withWinRates(stages, JSON.readTree(winFile.toFile()));
+      notes.add("win rate vs prev: each stage's responses against the previous stage's on every eval prompt, "
+          + "judged by the reward model of the reward stage (1 win, ½ tie, 0 loss; 0.5 = no change).");
+    }
+    // the judge's own quality: held-out pair accuracy of the reward stage's model
+    addRewardNote(p, cfg, notes);
+
+    // paired differences between consecutive stages on the same items
+    List<Report.Difference> differences = differences(evalDir, stages, tasks);
+    double total = seconds.values().stream().mapToDouble(Double::doubleValue).sum();
+    notes.add(String.format("Stage times (s): %s; total %.0f s (skipped stages show their original time).", seconds.entrySet().stream()
+        .map(e -> String.format("%s %.0f", e.getKey(), e.getValue())).toList(), total));
+
+    // curves
+    List<Report.Curve> curves = curves(p, cfg);
+
+    // samples: the first prompts of each task, every stage's answer
+    List<Report.Sample> samples = samples(evalDir, stages, tasks);
+    return new Report("tulu4j pipeline: " + p.dir("").getFileName(), command, stages, tasks, curves, decon, samples,
+        configs, notes, differences);
+  }
+
+  /** Adds the decontamination stage's rows to {@code decon} and each eval's highest percent to {@code contamination}. */
+  private static void collectDecon(List<StageRunner.Outcome> outcomes, List<Report.DeconRow> decon,
+      Map<String, Double> contamination) {
     for (var o : outcomes) {
       if (!o.name().equals("decontaminate")) continue;
       for (JsonNode r : o.summary().path("rows")) {
@@ -46,42 +83,40 @@ public final class PipelineReport {
         contamination.merge(r.path("eval").asText(), r.path("percent").asDouble(), Math::max);
       }
     }
+  }
 
-    // the stage table: one row per model stage that was evaluated
+  /** One row per model stage that has an eval summary, with its training stage's time. */
+  private static List<Report.Stage> stageRows(Pipeline p, Path evalDir, Map<String, Double> contamination,
+      Map<String, Double> seconds) throws IOException {
     List<Report.Stage> stages = new ArrayList<>();
-    List<String> tasks = cfg.eval().tasks();
-    String trainingStageOf = null;
     for (String ms : p.modelStages()) {
       Path summary = evalDir.resolve(ms).resolve("summary.json");
       if (!Files.exists(summary)) continue;
       String trainStage = ms.equals("base") ? "pretrain" : ms;
       stages.add(new Report.Stage(ms, ReportInputs.scores(summary, contamination), seconds.getOrDefault(trainStage, 0.0)));
     }
+    return stages;
+  }
 
-    List<String> notes = new ArrayList<>();
-    // win rates over the previous stage, judged by the reward model (a column of the table)
-    Path winFile = evalDir.resolve("win_rate.json");
-    if (Files.exists(winFile) && !stages.isEmpty()) {
-      JsonNode w = JSON.readTree(winFile.toFile());
-      tasks = new ArrayList<>(tasks);
-      tasks.add(WIN_RATE);
-      List<Report.Stage> withWin = new ArrayList<>();
-      for (Report.Stage st : stages) {
-        JsonNode all = w.path(st.name()).path("all");
-        if (all.isMissingNode()) {
-          withWin.add(st);
-          continue;
-        }
-        Map<String, Report.Score> scores = new LinkedHashMap<>(st.scores());
-        scores.put(WIN_RATE, new Report.Score(all.path("score").asDouble(), all.path("ci_low").asDouble(),
-            all.path("ci_high").asDouble(), all.path("n").asInt(), null));
-        withWin.add(new Report.Stage(st.name(), scores, st.seconds()));
+  /** The stages with a {@link #WIN_RATE} score added wherever {@code win_rate.json} has one. */
+  private static List<Report.Stage> withWinRates(List<Report.Stage> stages, JsonNode w) {
+    List<Report.Stage> withWin = new ArrayList<>();
+    for (Report.Stage st : stages) {
+      JsonNode all = w.path(st.name()).path("all");
+      if (all.isMissingNode()) {
+        withWin.add(st);
+        continue;
       }
-      stages = withWin;
-      notes.add("win rate vs prev: each stage's responses against the previous stage's on every eval prompt, "
-          + "judged by the reward model of the reward stage (1 win, ½ tie, 0 loss; 0.5 = no change).");
+      Map<String, Report.Score> scores = new LinkedHashMap<>(st.scores());
+      scores.put(WIN_RATE, new Report.Score(all.path("score").asDouble(), all.path("ci_low").asDouble(),
+          all.path("ci_high").asDouble(), all.path("n").asInt(), null));
+      withWin.add(new Report.Stage(st.name(), scores, st.seconds()));
     }
-    // the judge's own quality: held-out pair accuracy of the reward stage's model
+    return withWin;
+  }
+
+  /** Notes the reward stage's held-out pair accuracy, when that stage ran and left its eval. */
+  private static void addRewardNote(Pipeline p, PipelineConfig cfg, List<String> notes) throws IOException {
     Path rewardEval = cfg.has("reward") ? p.dir("reward").resolve("reward_eval.json") : null;
     if (rewardEval != null && Files.exists(rewardEval)) {
       JsonNode r = JSON.readTree(rewardEval.toFile());
@@ -89,8 +124,11 @@ public final class PipelineReport {
           "reward model: held-out pair accuracy %.3f on %d pairs (%.3f before training)",
           r.path("accuracy_after").asDouble(), r.path("eval_pairs").asInt(), r.path("accuracy_before").asDouble()));
     }
+  }
 
-    // paired differences between consecutive stages on the same items
+  /** Paired differences between each stage and the one before it, per task, on the items both answered. */
+  private static List<Report.Difference> differences(Path evalDir, List<Report.Stage> stages, List<String> tasks)
+      throws IOException {
     List<Report.Difference> differences = new ArrayList<>();
     for (int i = 1; i < stages.size(); i++) {
       String a = stages.get(i - 1).name();
@@ -107,11 +145,11 @@ public final class PipelineReport {
       }
       differences.add(new Report.Difference(b, a, byTask));
     }
-    double total = seconds.values().stream().mapToDouble(Double::doubleValue).sum();
-    notes.add(String.format("Stage times (s): %s; total %.0f s (skipped stages show their original time).", seconds.entrySet().stream()
-        .map(e -> String.format("%s %.0f", e.getKey(), e.getValue())).toList(), total));
+    return differences;
+  }
 
-    // curves
+  /** The training curves of the stages the config runs; curves with no series are dropped. */
+  private static List<Report.Curve> curves(Pipeline p, PipelineConfig cfg) throws IOException {
     List<Report.Curve> curves = new ArrayList<>();
     if (cfg.has("pretrain"))
       curves.add(ReportInputs.curve(p.dir("pretrain").resolve("metrics.jsonl"), "Pretraining loss", "step", List.of("loss")));
@@ -128,8 +166,12 @@ public final class PipelineReport {
       curves.add(ReportInputs.curve(p.dir("rlvr").resolve("metrics.jsonl"), "RLVR KL to the reference", "step", List.of("kl1", "kl3")));
     }
     curves.removeIf(c -> c.series().isEmpty());
+    return curves;
+  }
 
-    // samples: the first prompts of each task, every stage's answer
+  /** The first prompts of each task with every stage's answer side by side. */
+  private static List<Report.Sample> samples(Path evalDir, List<Report.Stage> stages, List<String> tasks)
+      throws IOException {
     List<Report.Sample> samples = new ArrayList<>();
     for (String t : tasks) {
       Map<String, Map<String, String>> byStage = new LinkedHashMap<>();
@@ -141,8 +183,7 @@ public final class PipelineReport {
         samples.add(new Report.Sample(t, prompt, responses));
       }
     }
-    return new Report("tulu4j pipeline: " + p.dir("").getFileName(), command, stages, tasks, curves, decon, samples,
-        configs, notes, differences);
+    return samples;
   }
 
   public static void write(Report r, Path out) throws IOException {
