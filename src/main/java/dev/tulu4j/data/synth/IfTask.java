@@ -70,6 +70,23 @@ public record IfTask(String prompt, String response, String violatingResponse,
     }
     List<String> instr = new ArrayList<>();
     // 1. body: bullets or a paragraph
+    String body = body(facts, ids, kwargs);
+    // instructions in id order, drawing any values they need
+    String text = instruct(rnd, subject, facts, ids, kwargs, instr, body);
+    // 2. transforms in an order that keeps every constraint true
+    text = transform(text, ids, kwargs);
+    // 3. length constraint last: its number depends on the finished response
+    if (ids.contains("length_constraints:number_words")) {
+      addLengthConstraint(rnd, text, ids, kwargs, instr);
+    }
+    String prompt = task + " " + String.join(" ", instr);
+    // split by the task sentence alone: a train prompt then never contains a test prompt
+    String key = task;
+    return new IfTask(prompt, text, violate(text, ids, kwargs), List.copyOf(ids), List.copyOf(kwargs), key);
+  }
+
+  /** The response body: a bullet list of the facts when bullets are asked for, else one paragraph. */
+  private static String body(List<String> facts, List<String> ids, List<Map<String, Object>> kwargs) {
     String body;
     if (ids.contains("detectable_format:number_bullet_lists")) {
       StringBuilder sb = new StringBuilder();
@@ -83,6 +100,12 @@ public record IfTask(String prompt, String response, String violatingResponse,
       String head = String.join(" ", facts.subList(0, facts.size() - 1));
       body = head.substring(0, head.length() - 1) + ", and " + lowerFirst(facts.getLast());
     }
+    return body;
+  }
+
+  /** Adds each constraint's instruction and kwargs (drawing values from {@code rnd} in id order); returns the text with any title. */
+  private static String instruct(Random rnd, String subject, List<String> facts, List<String> ids,
+      List<Map<String, Object>> kwargs, List<String> instr, String body) {
     String text = body;
     for (String id : ids) {
       switch (id) {
@@ -134,7 +157,11 @@ public record IfTask(String prompt, String response, String violatingResponse,
         default -> throw new IllegalStateException(id);
       }
     }
-    // 2. transforms in an order that keeps every constraint true
+    return text;
+  }
+
+  /** Applies the text transforms of the constraints, in an order that keeps every constraint true. */
+  private static String transform(String text, List<String> ids, List<Map<String, Object>> kwargs) {
     if (ids.contains("punctuation:no_comma")) {
       text = text.replace(",", "");
     }
@@ -153,21 +180,21 @@ public record IfTask(String prompt, String response, String violatingResponse,
     if (ids.contains("startend:quotation")) {
       text = "\"" + text + "\"";
     }
-    if (ids.contains("length_constraints:number_words")) {
-      int n = IfChecks.wordCount(text);
-      boolean atLeast = rnd.nextBoolean();
-      int target = atLeast ? Math.max(1, n - rnd.nextInt(5)) : n + 1 + rnd.nextInt(10);
-      String rel = atLeast ? "at least" : "less than";
-      instr.add("Answer with " + rel + " " + target + " words.");
-      Map<String, Object> kw = new LinkedHashMap<>();
-      kw.put("relation", rel);
-      kw.put("num_words", target);
-      set(kwargs, ids, "length_constraints:number_words", kw);
-    }
-    String prompt = task + " " + String.join(" ", instr);
-    // split by the task sentence alone: a train prompt then never contains a test prompt
-    String key = task;
-    return new IfTask(prompt, text, violate(text, ids, kwargs), List.copyOf(ids), List.copyOf(kwargs), key);
+    return text;
+  }
+
+  /** Draws a word-count bound the finished text satisfies and adds its instruction and kwargs. */
+  private static void addLengthConstraint(Random rnd, String text, List<String> ids, List<Map<String, Object>> kwargs,
+      List<String> instr) {
+    int n = IfChecks.wordCount(text);
+    boolean atLeast = rnd.nextBoolean();
+    int target = atLeast ? Math.max(1, n - rnd.nextInt(5)) : n + 1 + rnd.nextInt(10);
+    String rel = atLeast ? "at least" : "less than";
+    instr.add("Answer with " + rel + " " + target + " words.");
+    Map<String, Object> kw = new LinkedHashMap<>();
+    kw.put("relation", rel);
+    kw.put("num_words", target);
+    set(kwargs, ids, "length_constraints:number_words", kw);
   }
 
   /** A response breaking the first constraint (for the rejected side of preference pairs). */
