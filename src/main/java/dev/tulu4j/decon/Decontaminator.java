@@ -53,18 +53,8 @@ public final class Decontaminator {
    */
   public FileResult scan(Path train, Path cleanOut, RejectSink rejects) {
     long t0 = System.nanoTime();
-    int count = index.instanceCount();
-    boolean[] contaminated = new boolean[count];
-    List<FileResult.Match> matches = new ArrayList<>();
-    long instances = 0;
-    long removed = 0;
-    long rejected = 0;
-    long bytes = 0;
-    ExecutorService pool = config.threads() > 1 ? Executors.newFixedThreadPool(config.threads(), r -> {
-      Thread th = new Thread(r, "decon-worker");
-      th.setDaemon(true);
-      return th;
-    }) : null;
+    Tally tally = new Tally(index.instanceCount());
+    ExecutorService pool = newPool();
     ThreadLocal<OverlapMatcher> matchers = ThreadLocal.withInitial(() -> new OverlapMatcher(index, config.threshold()));
     ThreadLocal<PromptExtractor> extractors = ThreadLocal.withInitial(PromptExtractor::new);
     AtomicOutput out = cleanOut == null ? null : new AtomicOutput(cleanOut);
@@ -74,9 +64,10 @@ public final class Decontaminator {
       BatchReader reader = new BatchReader(in);
       Batch b;
       while (true) {
+        // read the next batch and score it (inline with one thread, else on the pool)
         b = reader.next();
         if (b != null) {
-          bytes += b.data().length;
+          tally.bytes += b.data().length;
           Batch fb = b;
           if (pool == null) {
             List<LineResult> rs = score(fb, matchers.get(), extractors.get(), train);
@@ -87,36 +78,11 @@ public final class Decontaminator {
             inFlight.add(pool.submit(() -> score(fb, matchers.get(), extractors.get(), train)));
           }
         }
+        // drain finished batches in file order once enough are in flight (all of them at the end)
         while (!inFlight.isEmpty() && (b == null || inFlight.size() > 2 * config.threads())) {
           Batch done = batches.poll();
           List<LineResult> rs = inFlight.poll().get();
-          OutputStream os = out == null ? null : out.stream();
-          for (LineResult r : rs) {
-            if (r.blank()) {
-              continue;
-            }
-            if (r.error() != null) {
-              if (config.onError() == OnError.FAIL) {
-                throw r.error();
-              }
-              rejected++;
-              rejects.reject(r.error(), new String(done.data(), r.start(), r.end() - r.start(), StandardCharsets.UTF_8));
-              continue;
-            }
-            instances++;
-            if (!r.hits().isEmpty()) {
-              removed++;
-              long line = r.error() == null ? lineOf(done, r) : 0;
-              for (OverlapMatcher.Hit h : r.hits()) {
-                contaminated[h.g()] = true;
-                matches.add(new FileResult.Match(index.sets().get(index.setOf(h.g())).name(),
-                    index.idOf(h.g()), line, r.id(), h.overlap()));
-              }
-            } else if (os != null) {
-              os.write(done.data(), r.start(), r.end() - r.start());
-              os.write('\n');
-            }
-          }
+          consume(done, rs, out == null ? null : out.stream(), rejects, tally);
         }
         if (b == null) {
           break;
@@ -140,6 +106,71 @@ public final class Decontaminator {
         pool.shutdownNow();
       }
     }
+    List<FileResult.PerEval> perEval = perEval(tally.contaminated);
+    double secs = (System.nanoTime() - t0) / 1e9;
+    return new FileResult(train, cleanOut, tally.instances, tally.removed, tally.rejected, tally.bytes, secs, perEval,
+        tally.matches);
+  }
+
+  /** Running counts of one scan. */
+  private static final class Tally {
+    final boolean[] contaminated;
+    final List<FileResult.Match> matches = new ArrayList<>();
+    long instances;
+    long removed;
+    long rejected;
+    long bytes;
+
+    Tally(int instanceCount) {
+      contaminated = new boolean[instanceCount];
+    }
+  }
+
+  /** The scoring workers, daemon threads; null when one thread scores inline. */
+  private ExecutorService newPool() {
+    return config.threads() > 1 ? Executors.newFixedThreadPool(config.threads(), r -> {
+      Thread th = new Thread(r, "decon-worker");
+      th.setDaemon(true);
+      return th;
+    }) : null;
+  }
+
+  /**
+   * Applies one scored batch: malformed lines fail or go to {@code rejects}, contaminating lines are
+   * recorded as matches, clean lines are copied to {@code os} (null: report only).
+   */
+  private void consume(Batch done, List<LineResult> rs, OutputStream os, RejectSink rejects, Tally t)
+      throws IOException {
+    for (LineResult r : rs) {
+      if (r.blank()) {
+        continue;
+      }
+      if (r.error() != null) {
+        if (config.onError() == OnError.FAIL) {
+          throw r.error();
+        }
+        t.rejected++;
+        rejects.reject(r.error(), new String(done.data(), r.start(), r.end() - r.start(), StandardCharsets.UTF_8));
+        continue;
+      }
+      t.instances++;
+      if (!r.hits().isEmpty()) {
+        t.removed++;
+        long line = r.error() == null ? lineOf(done, r) : 0;
+        for (OverlapMatcher.Hit h : r.hits()) {
+          t.contaminated[h.g()] = true;
+          t.matches.add(new FileResult.Match(index.sets().get(index.setOf(h.g())).name(),
+              index.idOf(h.g()), line, r.id(), h.overlap()));
+        }
+      } else if (os != null) {
+        os.write(done.data(), r.start(), r.end() - r.start());
+        os.write('\n');
+      }
+    }
+  }
+
+  /** Per eval set: how many of its instances some training line contaminates, flagged above the threshold. */
+  private List<FileResult.PerEval> perEval(boolean[] contaminated) {
     List<FileResult.PerEval> perEval = new ArrayList<>();
     int g = 0;
     for (EvalSet set : index.sets()) {
@@ -152,8 +183,7 @@ public final class Decontaminator {
       double pct = 100.0 * c / set.instances().size();
       perEval.add(new FileResult.PerEval(set.name(), set.instances().size(), c, pct, pct > config.flagPercent()));
     }
-    double secs = (System.nanoTime() - t0) / 1e9;
-    return new FileResult(train, cleanOut, instances, removed, rejected, bytes, secs, perEval, matches);
+    return perEval;
   }
 
   private static long lineOf(Batch b, LineResult r) {
