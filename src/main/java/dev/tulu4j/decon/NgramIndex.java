@@ -53,29 +53,21 @@ public final class NgramIndex {
       pp *= P;
     }
     this.pPowNMinus1 = pp;
+    // per eval instance: owning set, id, word hashes and coverage-bitmap offset
     int count = sets.stream().mapToInt(s -> s.instances().size()).sum();
     setOf = new int[count];
     idOf = new String[count];
     words = new long[count][];
     bitOffset = new int[count];
-    int g = 0;
+    totalWords = fillInstances();
     long grams = 0;
-    int bits = 0;
-    for (int s = 0; s < sets.size(); s++) {
-      for (EvalSet.Instance inst : sets.get(s).instances()) {
-        setOf[g] = s;
-        idOf[g] = inst.id();
-        words[g] = WordTokenizer.hashes(inst.text());
-        bitOffset[g] = bits;
-        bits += (words[g].length + 63) & ~63; // word-aligned so clearing is per long
-        grams += Math.max(0, words[g].length - n + 1);
-        g++;
-      }
+    for (long[] w : words) {
+      grams += Math.max(0, w.length - n + 1);
     }
-    totalWords = bits;
     if (grams > Integer.MAX_VALUE / 4) {
       throw new IllegalArgumentException("eval sets too large for one index: " + grams + " n-grams");
     }
+    // hash table and postings, one posting per n-gram occurrence
     int cap = Integer.highestOneBit((int) Math.max(16, grams * 2 + 1)) << 1;
     keys = new long[cap];
     heads = new int[cap];
@@ -84,9 +76,36 @@ public final class NgramIndex {
     postEval = new int[(int) grams];
     postPos = new int[(int) grams];
     postNext = new int[(int) grams];
+    distinct = fillPostings();
+    // prefilter over the distinct keys
+    int filterBits = Math.clamp(64L - Long.numberOfLeadingZeros(Math.max(1, (long) distinct * 16 - 1)), 12, 30);
+    filterShift = 64 - filterBits;
+    filter = new long[Math.max(1, (1 << filterBits) >>> 6)];
+    fillFilter();
+  }
+
+  /** Fills the per-instance arrays from the eval sets; returns the total (word-aligned) bitmap bits. */
+  private int fillInstances() {
+    int g = 0;
+    int bits = 0;
+    for (int s = 0; s < sets.size(); s++) {
+      for (EvalSet.Instance inst : sets.get(s).instances()) {
+        setOf[g] = s;
+        idOf[g] = inst.id();
+        words[g] = WordTokenizer.hashes(inst.text());
+        bitOffset[g] = bits;
+        bits += (words[g].length + 63) & ~63; // word-aligned so clearing is per long
+        g++;
+      }
+    }
+    return bits;
+  }
+
+  /** Inserts every n-gram of every instance (rolling hash) into the table; returns the distinct count. */
+  private int fillPostings() {
     int p = 0;
     int d = 0;
-    for (g = 0; g < count; g++) {
+    for (int g = 0; g < words.length; g++) {
       long[] w = words[g];
       if (w.length < n) {
         continue;
@@ -116,11 +135,12 @@ public final class NgramIndex {
         h = (h - w[i] * pPowNMinus1) * P + w[i + n];
       }
     }
-    distinct = d;
-    int filterBits = Math.clamp(64L - Long.numberOfLeadingZeros(Math.max(1, (long) d * 16 - 1)), 12, 30);
-    filterShift = 64 - filterBits;
-    filter = new long[Math.max(1, (1 << filterBits) >>> 6)];
-    for (int slot = 0; slot < cap; slot++) {
+    return d;
+  }
+
+  /** Sets the prefilter bit of every occupied slot's key. */
+  private void fillFilter() {
+    for (int slot = 0; slot < keys.length; slot++) {
       if (heads[slot] != -1) {
         int b = (int) (keys[slot] >>> filterShift);
         filter[b >>> 6] |= 1L << (b & 63);
