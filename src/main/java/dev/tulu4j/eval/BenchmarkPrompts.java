@@ -141,7 +141,8 @@ public final class BenchmarkPrompts {
     return rows;
   }
 
-  private static List<JsonNode> resource(String name) {
+  /** The JSON lines of classpath resource {@code /eval/NAME} (few-shot exemplars shipped in the jar). */
+  static List<JsonNode> resource(String name) {
     try (InputStream in = BenchmarkPrompts.class.getResourceAsStream("/eval/" + name)) {
       if (in == null) throw new IllegalStateException("missing resource /eval/" + name);
       List<JsonNode> rows = new ArrayList<>();

@@ -6,9 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tulu4j.data.Message;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,16 +100,8 @@ public final class PopQaTask {
     return new EvalTask.ItemScore(ok ? 1 : 0, null, d);
   }
 
+  /** The JSON lines of classpath resource {@code /eval/olmes/NAME} (OLMES' exemplars). */
   static List<JsonNode> resource(String name) {
-    try (InputStream in = PopQaTask.class.getResourceAsStream("/eval/olmes/" + name)) {
-      if (in == null) throw new IllegalStateException("missing resource /eval/olmes/" + name);
-      List<JsonNode> rows = new ArrayList<>();
-      for (String s : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-        if (!s.isBlank()) rows.add(JSON.readTree(s));
-      }
-      return rows;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return BenchmarkPrompts.resource("olmes/" + name);
   }
 }
