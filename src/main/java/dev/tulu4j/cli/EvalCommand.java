@@ -2,21 +2,12 @@ package dev.tulu4j.cli;
 
 import dev.tulu4j.checkpoint.ModelFiles;
 import dev.tulu4j.client.OpenAiClient;
-import dev.tulu4j.data.Message;
 import dev.tulu4j.decon.EvalSets;
-import dev.tulu4j.eval.CodeSandbox;
 import dev.tulu4j.eval.EndpointLogProbs;
 import dev.tulu4j.eval.EndpointResponder;
 import dev.tulu4j.eval.EvalRunner;
-import dev.tulu4j.eval.EvalTask;
-import dev.tulu4j.eval.HumanEvalTask;
+import dev.tulu4j.eval.EvalSuite;
 import dev.tulu4j.eval.ModelResponder;
-import dev.tulu4j.eval.MultipleChoice;
-import dev.tulu4j.eval.Tasks;
-import dev.tulu4j.eval.Responder;
-import dev.tulu4j.eval.TruthfulQaTask;
-import dev.tulu4j.eval.Tulu3Tasks;
-import dev.tulu4j.io.FileOps;
 import dev.tulu4j.runtime.ChatCodec;
 import dev.tulu4j.runtime.ModelBundle;
 import dev.tulu4j.tensor.KernelConfig;
@@ -24,7 +15,6 @@ import dev.tulu4j.tokenizer.ChatTemplate;
 import dev.tulu4j.tokenizer.TemplateChoice;
 import dev.tulu4j.tokenizer.Tokenizer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -103,8 +93,7 @@ final class EvalCommand implements Callable<Integer> {
       + "re-sends nothing it already has.")
   String api;
 
-  private List<TruthfulQaTask.Doc> truthfulQa;
-  private final java.util.Map<String, List<HumanEvalTask.Problem>> codeTasks = new java.util.LinkedHashMap<>();
+  private EvalSuite suite;
 
   @Override
   public Integer call() throws Exception {
@@ -120,25 +109,8 @@ final class EvalCommand implements Callable<Integer> {
       throw new IllegalArgumentException("eval needs --model or --endpoint, --tasks and --out (or a subcommand such as 'eval ifeval')");
     if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1");
     Path data = dataDir != null ? dataDir : EvalSets.findDataDir();
-    List<EvalTask> loaded = new ArrayList<>();
-    List<String> mc = new ArrayList<>();
-    for (String t : tasks) {
-      if (t.startsWith("mc:")) {
-        mc.add(t);
-        MultipleChoice.load(Path.of(t.substring(3)), limit); // fail on a bad file before loading the model
-      } else if (t.equals("humaneval") || t.equals("humanevalplus")) {
-        if (!allowCodeExecution)
-          throw new IllegalArgumentException("task '" + t + "' executes model-written Python; pass --allow-code-execution "
-              + "to run it (each program in a separate python3 process with time, memory and network limits)");
-        codeTasks.put(t, HumanEvalTask.load(Tulu3Tasks.dir(t, data, taskData), limit));
-      } else if (t.equals("truthfulqa")) {
-        mc.add(t);
-        truthfulQa = TruthfulQaTask.load(Tulu3Tasks.dir(t, data, taskData), limit);
-      } else {
-        loaded.add(Tasks.load(t, data, synthDir, limit, taskData));
-      }
-    }
-    List<EvalRunner.TaskResult> results = endpoint.given() ? onEndpoint(loaded, mc) : onLocalModel(loaded, mc);
+    suite = EvalSuite.load(tasks, new EvalSuite.Sources(data, synthDir, taskData, limit, allowCodeExecution, python));
+    List<EvalRunner.TaskResult> results = endpoint.given() ? onEndpoint() : onLocalModel();
     var w = spec.commandLine().getOut();
     w.printf("%-14s %8s  %-17s %6s%n", "task", "score", "95% CI", "n");
     for (var r : results) {
@@ -150,7 +122,7 @@ final class EvalCommand implements Callable<Integer> {
     return 0;
   }
 
-  private List<EvalRunner.TaskResult> onLocalModel(List<EvalTask> loaded, List<String> mc) throws Exception {
+  private List<EvalRunner.TaskResult> onLocalModel() throws Exception {
     KernelConfig kc = new KernelConfig(dev.tulu4j.tensor.GemmBackend.parse(gemm),
         threads == null ? KernelConfig.defaults().threads() : threads);
     TemplateChoice choice = TemplateChoice.parse(template);
@@ -158,19 +130,16 @@ final class EvalCommand implements Callable<Integer> {
       Tokenizer tok = bundle.tokenizer();
       ChatTemplate tpl = choice == TemplateChoice.MODEL && tok.chatTemplate() == null ? ChatTemplate.tulu() : bundle.template();
       var responder = new ModelResponder(bundle.model(), tok, tpl, batch, maxLength, System.err);
-      var results = new ArrayList<>(EvalRunner.run(loaded, responder, out));
-      if (!codeTasks.isEmpty()) results.addAll(runCode(codeTasks, responder, out));
       var scorer = new dev.tulu4j.runtime.Scorer(bundle.model(), 8192);
       int maxLen = Math.min(maxLength, bundle.model().config().maxPositions());
-      multipleChoice(mc, scorer::score, tok, responder::encode, maxLen, results);
-      return results;
+      return suite.run(responder, scorer::score, tok::encode, responder::encode, maxLen, out, System.err);
     }
   }
 
   /** Generates on the endpoint; a local tokenizer (from --model) only for --api completions and mc: tasks. */
-  private List<EvalRunner.TaskResult> onEndpoint(List<EvalTask> loaded, List<String> mc) throws Exception {
+  private List<EvalRunner.TaskResult> onEndpoint() throws Exception {
     var mode = EndpointResponder.Api.parse(api);
-    if (model == null && (mode == EndpointResponder.Api.COMPLETIONS || !mc.isEmpty()))
+    if (model == null && (mode == EndpointResponder.Api.COMPLETIONS || suite.needsLogProbs()))
       throw new IllegalArgumentException("--api completions and mc: tasks need --model DIR for the tokenizer and chat template "
           + "(no weights are loaded with --endpoint)");
     var options = endpoint.options(out.resolve("requests.jsonl"));
@@ -185,66 +154,11 @@ final class EvalCommand implements Callable<Integer> {
       System.err.println("eval: generating on " + options.baseUrls() + " (model " + client.model() + ", " + mode.name().toLowerCase()
           + " API, " + options.maxInFlight() + " in flight per server)");
       var responder = new EndpointResponder(client, mode, codec, System.err);
-      var results = new ArrayList<>(EvalRunner.run(loaded, responder, out));
-      if (!codeTasks.isEmpty()) results.addAll(runCode(codeTasks, responder, out));
-      multipleChoice(mc, new EndpointLogProbs(client), tok, codec == null ? null : codec::encodeChat, maxLength, results);
+      var results = suite.run(responder, new EndpointLogProbs(client), tok == null ? null : tok::encode,
+          codec == null ? null : codec::encodeChat, maxLength, out, System.err);
       System.err.println("eval: " + client.usage());
       return results;
     }
-  }
-
-  /**
-   * mc: files and TruthfulQA, scored by log-likelihood; {@code chat} renders a conversation with the
-   * chat template (TruthfulQA's context goes through it, as in OLMES).
-   */
-  private void multipleChoice(List<String> mc, MultipleChoice.LogProbs scorer, Tokenizer tok,
-      java.util.function.Function<List<Message>, int[]> chat, int maxLen, List<EvalRunner.TaskResult> results)
-      throws java.io.IOException {
-    if (mc.isEmpty()) return;
-    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
-    var summary = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(out.resolve("summary.json").toFile());
-    for (String t : mc) {
-      String name;
-      EvalRunner.TaskResult r;
-      if (t.equals("truthfulqa")) {
-        name = t;
-        r = TruthfulQaTask.run(name, truthfulQa, scorer, s -> chat.apply(List.of(Message.user(s))),
-            s -> tok.encode(s, false), maxLen, out.resolve(name + ".jsonl"));
-      } else {
-        Path file = Path.of(t.substring(3));
-        name = "mc_" + file.getFileName().toString().replaceFirst("\\.jsonl$", "");
-        r = MultipleChoice.run(name, MultipleChoice.load(file, limit), scorer,
-            s -> tok.encode(s, true), s -> tok.encode(s, false), out.resolve(name + ".jsonl"));
-      }
-      results.add(r);
-      var node = summary.putObject(name).put("score", r.headline().value()).put("ci_low", r.headline().lo())
-          .put("ci_high", r.headline().hi()).put("n", r.headline().n());
-      r.metrics().forEach(node::put);
-    }
-    FileOps.writeAtomically(out.resolve("summary.json"), mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
-  }
-
-  /** HumanEval(+): samples, executes in the sandbox, and adds each task to summary.json. */
-  private List<EvalRunner.TaskResult> runCode(java.util.Map<String, List<HumanEvalTask.Problem>> codeTasks,
-      Responder responder, Path out) throws java.io.IOException {
-    boolean unshare = CodeSandbox.probeUnshare();
-    List<EvalRunner.TaskResult> results = new ArrayList<>();
-    var json = new com.fasterxml.jackson.databind.ObjectMapper();
-    var summary = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(out.resolve("summary.json").toFile());
-    for (var e : codeTasks.entrySet()) {
-      var box = new CodeSandbox(python, unshare, HumanEvalTask.timeoutSeconds(e.getKey()), 1L << 30);
-      System.err.println(e.getKey() + ": executing code with " + box.networkIsolation());
-      var r = HumanEvalTask.run(e.getKey(), e.getValue(), responder, box, Runtime.getRuntime().availableProcessors(),
-          out.resolve(e.getKey() + ".jsonl"));
-      results.add(r);
-      var node = summary.putObject(e.getKey()).put("score", r.headline().value()).put("ci_low", r.headline().lo())
-          .put("ci_high", r.headline().hi()).put("n", r.headline().n());
-      r.metrics().forEach(node::put);
-    }
-    java.nio.file.Files.write(out.resolve("summary.json.tmp"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(summary));
-    java.nio.file.Files.move(out.resolve("summary.json.tmp"), out.resolve("summary.json"),
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    return results;
   }
 
   /** {@code eval --tasks} with no value: every task with its shots, metric and data. */
