@@ -17,10 +17,8 @@ import dev.tulu4j.decon.EvalSets;
 import dev.tulu4j.decon.FileResult;
 import dev.tulu4j.dpo.PreferenceBuildConfig;
 import dev.tulu4j.dpo.PreferenceBuilder;
-import dev.tulu4j.eval.EvalRunner;
-import dev.tulu4j.eval.EvalTask;
+import dev.tulu4j.eval.EvalSuite;
 import dev.tulu4j.eval.ModelResponder;
-import dev.tulu4j.eval.Tasks;
 import dev.tulu4j.io.FileOps;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.rlvr.RlvrConfig;
@@ -102,7 +100,8 @@ public final class Pipeline {
   private StageRunner.Stage stage(String name, List<String> before) {
     return switch (name) {
       case "data" -> new Step(name, JSON.valueToTree(cfg.data()).toString(), before, (d, r) -> runData(d));
-      case "decontaminate" -> new Step(name, JSON.valueToTree(cfg.decontaminate()).toString(), before, (d, r) -> runDecon(d));
+      case "decontaminate" -> new Step(name, JSON.valueToTree(cfg.decontaminate()) + (cfg.has("data") ? "" : "\n" + realTrainingFiles()),
+          before, (d, r) -> runDecon(d));
       case "pretrain" -> new Step(name, stageText(cfg.pretrain(), pretrainOverrides()), before,
           (d, resume) -> summary(PretrainRecipe.run(load(cfg.pretrain(), pretrainOverrides(), "train.resume", resume, PretrainConfig.class), log)));
       case "sft" -> new Step(name, stageText(cfg.sft(), sftOverrides()), before,
@@ -214,8 +213,21 @@ public final class Pipeline {
     return st;
   }
 
+  /**
+   * RLVR's paths. When its config names a PPO value model and the recipe trains a reward model, the
+   * value model starts from the reward stage's output (Tülu 3 §6.1: the value model is initialised
+   * from the reward model), wherever the stage config's own default points.
+   */
   private List<String> rlvrOverrides() {
-    return withData(List.of("model=" + inputModel("rlvr"), "train.out_dir=" + dir("rlvr")), "train_file", "rlvr_train.jsonl");
+    List<String> base = withData(List.of("model=" + inputModel("rlvr"), "train.out_dir=" + dir("rlvr")), "train_file", "rlvr_train.jsonl");
+    if (!cfg.has("reward")) return base;
+    List<String> probe = new ArrayList<>(base);
+    probe.addAll(cfg.rlvr().overrides());
+    RlvrConfig rc = ConfigLoader.load(cfg.rlvr().config(), probe, RlvrConfig.class);
+    if (rc.valueModel() == null || rc.algorithm() != RlvrConfig.Algorithm.PPO) return base;
+    List<String> all = new ArrayList<>(base);
+    all.add("value_model=" + dir("reward"));
+    return all;
   }
 
   /**
@@ -233,15 +245,54 @@ public final class Pipeline {
       boolean resume, Class<R> type) {
     List<String> all = new ArrayList<>(pathOverrides);
     all.addAll(ref.overrides());
+    all.addAll(cleanData(ref, pathOverrides));
     all.add(resumeKey + "=" + resume);
     return ConfigLoader.load(ref.config(), all, type);
+  }
+
+  /**
+   * A recipe on real datasets with a decontaminate stage: the stage reads the cleaned copies of the
+   * files its config names (applied after the recipe's own overrides, so a data path set there is
+   * cleaned too). Empty otherwise.
+   */
+  private List<String> cleanData(PipelineConfig.StageRef ref, List<String> pathOverrides) {
+    if (cfg.has("data") || !cfg.has("decontaminate")) return List.of();
+    StageData sd = stageData(ref, pathOverrides);
+    if (sd == null) return List.of();
+    Path clean = dir("decontaminate").resolve("clean");
+    List<String> copies = sd.files().stream().map(f -> clean.resolve(dev.tulu4j.data.DataFiles.jsonlName(f)).toString()).toList();
+    return List.of(sd.key() + "=" + (sd.key().equals("train_file") ? copies.get(0) : "[" + String.join(", ", copies) + "]"));
+  }
+
+  /** The data key of a training stage's config and the files it names there (after the recipe's overrides). */
+  private record StageData(String key, List<Path> files) {}
+
+  private StageData stageData(PipelineConfig.StageRef ref, List<String> pathOverrides) {
+    List<String> all = new ArrayList<>(pathOverrides);
+    all.addAll(ref.overrides());
+    if (ref == cfg.sft()) return new StageData("data", ConfigLoader.load(ref.config(), all, SftConfig.class).data());
+    if (ref == cfg.reward()) return new StageData("data", ConfigLoader.load(ref.config(), all, RewardConfig.class).data());
+    if (ref == cfg.dpo() && cfg.dpoPreferences().enabled()) return null; // built on-policy in the dpo stage
+    if (ref == cfg.dpo()) return new StageData("data", ConfigLoader.load(ref.config(), all, DpoConfig.class).data());
+    if (ref == cfg.rlvr()) return new StageData("train_file", List.of(ConfigLoader.load(ref.config(), all, RlvrConfig.class).trainFile()));
+    return null;
+  }
+
+  /** Every file the training stages of a real-data recipe read, each once, in stage order (for the decontaminate stage). */
+  private List<Path> realTrainingFiles() {
+    java.util.LinkedHashSet<Path> files = new java.util.LinkedHashSet<>();
+    if (cfg.has("sft")) files.addAll(stageData(cfg.sft(), sftOverrides()).files());
+    if (cfg.has("reward")) files.addAll(stageData(cfg.reward(), rewardOverrides()).files());
+    if (cfg.has("dpo") && stageData(cfg.dpo(), dpoOverrides()) != null) files.addAll(stageData(cfg.dpo(), dpoOverrides()).files());
+    if (cfg.has("rlvr")) files.addAll(stageData(cfg.rlvr(), rlvrOverrides()).files());
+    return List.copyOf(files);
   }
 
   /** A training stage's fingerprint: its config file's text and every override. */
   private String stageText(PipelineConfig.StageRef ref, List<String> pathOverrides) {
     if (ref.config() == null) throw new IllegalArgumentException("the recipe runs a stage with no 'config' file set");
     try {
-      return Files.readString(ref.config()) + "\n" + pathOverrides + "\n" + ref.overrides();
+      return Files.readString(ref.config()) + "\n" + pathOverrides + "\n" + ref.overrides() + "\n" + cleanData(ref, pathOverrides);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read stage config " + ref.config() + ": " + e.getMessage());
     }
@@ -266,9 +317,17 @@ public final class Pipeline {
     List<EvalSet> evals = new ArrayList<>();
     for (String e : dc.evals()) evals.add(EvalSets.load(e, dataDir, null));
     List<Path> train = new ArrayList<>();
-    for (String f : List.of("sft_train.jsonl", "preference_train.jsonl", "rlvr_train.jsonl")) {
-      Path p = dir("data").resolve(f);
-      if (Files.exists(p)) train.add(p);
+    if (cfg.has("data")) {
+      for (String f : List.of("sft_train.jsonl", "preference_train.jsonl", "rlvr_train.jsonl")) {
+        Path p = dir("data").resolve(f);
+        if (Files.exists(p)) train.add(p);
+      }
+    } else {
+      train.addAll(realTrainingFiles());
+      for (Path p : train) {
+        if (!Files.isRegularFile(p))
+          throw new IllegalArgumentException("decontaminate: training file " + p + " (named by a stage config) does not exist");
+      }
     }
     var outcome = Decontamination.run(train, evals, d.resolve("clean"),
         new DeconConfig(dc.ngram(), dc.threshold(), dc.flagPercent(), 1, OnError.FAIL));
@@ -287,8 +346,8 @@ public final class Pipeline {
   private JsonNode runEval(Path d) throws IOException {
     var ec = cfg.eval();
     Path synth = dir("data");
-    List<EvalTask> tasks = new ArrayList<>();
-    for (String t : ec.tasks()) tasks.add(Tasks.load(t, dataDir, Files.isDirectory(synth) ? synth : null, ec.limit()));
+    var suite = EvalSuite.load(ec.tasks(), new EvalSuite.Sources(dataDir, Files.isDirectory(synth) ? synth : null,
+        ec.taskData(), ec.limit(), ec.allowCodeExecution(), ec.python()));
     ObjectNode s = JSON.createObjectNode();
     try (Kernels k = Kernels.create(new KernelConfig(ec.gemm(), KernelConfig.defaults().threads()))) {
       for (String stage : modelStages()) {
@@ -298,7 +357,9 @@ public final class Pipeline {
         try (Tokenizer tok = Tokenizer.load(modelDir)) {
           var tpl = TemplateChoice.parse(ec.template()).resolve(tok);
           var responder = new ModelResponder(m, tok, tpl, ec.batch(), ec.maxLength(), log);
-          var results = EvalRunner.run(tasks, responder, d.resolve(stage));
+          var scorer = suite.needsLogProbs() ? new dev.tulu4j.runtime.Scorer(m, 8192) : null;
+          var results = suite.run(responder, scorer == null ? null : scorer::score, tok::encode, responder::encode,
+              Math.min(ec.maxLength(), m.config().maxPositions()), d.resolve(stage), log);
           ObjectNode st = s.putObject(stage);
           for (var r : results) st.put(r.task(), r.headline().value());
         }
@@ -325,7 +386,7 @@ public final class Pipeline {
         pair.put("versus", stages.get(i - 1));
         List<Double> pooled = new ArrayList<>();
         for (String t : cfg.eval().tasks()) {
-          if (t.contains("@")) continue; // sampled variants repeat the greedy task's prompts
+          if (!EvalSuite.isGreedyGenerative(t)) continue; // sampled variants repeat the greedy prompts; mc/code have no single response
           var a = ReportInputs.responses(evalDir.resolve(stages.get(i - 1)).resolve(t + ".jsonl"), Integer.MAX_VALUE);
           var b = ReportInputs.responses(evalDir.resolve(stages.get(i)).resolve(t + ".jsonl"), Integer.MAX_VALUE);
           List<String> prompts = new ArrayList<>(a.keySet());

@@ -22,7 +22,9 @@ public record PipelineConfig(
     @Doc(value = "Starting checkpoint when the recipe has no pretrain stage (a HF folder).", def = "null")
         Path baseModel,
     @Doc("The synthetic world (stage data).") DataStage data,
-    @Doc("8-gram decontamination of the training data against the eval sets (stage decontaminate).")
+    @Doc("8-gram decontamination of the training data against the eval sets (stage decontaminate): the data "
+        + "stage's files, or without a data stage every file the training stages' configs name (their data / "
+        + "train_file); each stage then reads the cleaned copy in decontaminate/clean/.")
         DeconStage decontaminate,
     @Doc("Base-model pretraining (stage pretrain).") StageRef pretrain,
     @Doc("Supervised fine-tuning (stage sft).") StageRef sft,
@@ -46,9 +48,6 @@ public record PipelineConfig(
         throw new IllegalArgumentException("stages must be in recipe order " + ORDER + ", got " + stages);
     }
     if (Set.copyOf(stages).size() != stages.size()) throw new IllegalArgumentException("stages: a stage is listed twice");
-    if (stages.contains("decontaminate") && !stages.contains("data"))
-      throw new IllegalArgumentException("stages: decontaminate scans the data stage's files; for your own datasets run "
-          + "'tulu4j data decontaminate' and point the stage configs at the cleaned copies");
     boolean trains = stages.contains("sft") || stages.contains("dpo") || stages.contains("rlvr");
     if (trains && !stages.contains("pretrain") && baseModel == null)
       throw new IllegalArgumentException("base_model is required when the recipe has no pretrain stage");
@@ -97,7 +96,17 @@ public record PipelineConfig(
       @Doc(value = "Context length for prompt + response.", def = "512") int maxLength,
       @Doc(value = "Chat template for evaluation: tulu or model.", def = "tulu") String template,
       @Doc(value = "GEMM backend for evaluation: vector, openblas or auto (auto measures a 1024² GEMM, "
-          + "which does not predict decode's skinny shapes).", def = "vector") dev.tulu4j.tensor.GemmBackend gemm) {}
+          + "which does not predict decode's skinny shapes).", def = "vector") dev.tulu4j.tensor.GemmBackend gemm,
+      @Doc(value = "Dataset folder per Tülu 3 suite task (drop, mmlu, popqa, bbh, truthfulqa, humaneval, humanevalplus), "
+          + "in the layout its Hugging Face repository ships; unlisted tasks read <data-dir>/<task>.", def = "{}")
+          java.util.Map<String, Path> taskData,
+      @Doc(value = "Run model-written Python for humaneval/humanevalplus (sandboxed python3 processes; see tulu4j eval "
+          + "--allow-code-execution); without it those tasks are refused.", def = "false") boolean allowCodeExecution,
+      @Doc(value = "Interpreter for allow_code_execution.", def = "python3") String python) {
+    public EvalStage {
+      taskData = taskData == null ? java.util.Map.of() : java.util.Map.copyOf(taskData);
+    }
+  }
 
   /**
    * Tülu 3 §4.1 on-policy preference data for the dpo stage: {@code prompts} RLVR prompts (with

@@ -10,7 +10,7 @@ import java.util.List;
 
 /** {@code tulu4j reward train} settings: a Bradley–Terry reward model on preference pairs. */
 public record RewardConfig(
-    @Doc("Starting checkpoint (an HF folder, or a run folder: its latest checkpoint): a causal-LM folder (the SFT model; the score head is initialised N(0, 0.02²)) "
+    @Doc("Starting checkpoint (an HF folder, or a run folder: its latest checkpoint): a causal-LM folder (the SFT model; the score head is initialised per head_init) "
         + "or a sequence-classification folder.") Path model,
     @Doc(value = "Tokenizer folder; null = the (resolved) model folder.", def = "null") Path tokenizer,
     @Doc("Preference JSONL files to train on (Tülu form).") List<Path> data,
@@ -24,6 +24,9 @@ public record RewardConfig(
     @Doc(value = "Chat template: tulu or model.", def = "tulu") String template,
     @Doc(value = "Max tokens per conversation; also the packed row length.", def = "2048") int maxLength,
     @Doc(value = "Seed of the score head's initialisation.", def = "0") long headSeed,
+    @Doc(value = "Distribution of a fresh score head: hf (N(0, 0.02²), transformers' initializer_range) or "
+        + "open_instruct (N(0, 1/(hidden+1)), open-instruct reward_modeling.py, as Tülu 3's 8B reward model).", def = "hf")
+        dev.tulu4j.reward.ScalarHeadModel.HeadInit headInit,
     @Doc(value = "GEMM backend: vector, openblas or auto.", def = "vector", hashed = false) GemmBackend gemm,
     @Doc(value = "Weight dtype of the HF checkpoints written (f32 or bf16).", def = "bf16", hashed = false)
         DType saveDtype,
@@ -38,6 +41,7 @@ public record RewardConfig(
     if (train == null) throw new IllegalArgumentException("train section is required");
     if (onError == null) throw new IllegalArgumentException("on_error must be fail or skip");
     if (saveDtype == null) throw new IllegalArgumentException("save_dtype is required");
+    if (headInit == null) throw new IllegalArgumentException("head_init must be hf or open_instruct");
     data = List.copyOf(data);
   }
 }

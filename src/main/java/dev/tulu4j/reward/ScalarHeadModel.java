@@ -79,11 +79,31 @@ public final class ScalarHeadModel {
         c.attentionBias(), c.bosId(), c.eosIds());
   }
 
-  /** HF {@code _init_weights}: the score head ~ N(0, 0.02²) ({@code initializer_range}). */
+  /**
+   * How a fresh score head is drawn: {@link #HF} as transformers' {@code _init_weights} (N(0, 0.02²),
+   * {@code initializer_range}), or {@link #OPEN_INSTRUCT} as open-instruct's {@code reward_modeling.py}
+   * ({@code layer_init(model.score, std=1/sqrt(hidden_size + 1))}, after Stiennon et al. 2020 p. 11),
+   * which trained Tülu 3's 8B reward model.
+   */
+  public enum HeadInit {
+    HF, OPEN_INSTRUCT;
+
+    /** Standard deviation of the head's entries for a backbone of width {@code hidden}. */
+    public double std(int hidden) {
+      return this == HF ? 0.02 : 1.0 / Math.sqrt(hidden + 1.0);
+    }
+  }
+
+  /** A fresh score head ~ N(0, std²) from {@code seed}. */
   private static Parameter newScore(int hidden, long seed, boolean trainable) {
+    return newScore(hidden, seed, HeadInit.HF, trainable);
+  }
+
+  private static Parameter newScore(int hidden, long seed, HeadInit init, boolean trainable) {
     Random r = new Random(seed ^ 0x5C03EL);
     float[] w = new float[hidden];
-    for (int i = 0; i < hidden; i++) w[i] = (float) (0.02 * r.nextGaussian());
+    double std = init.std(hidden);
+    for (int i = 0; i < hidden; i++) w[i] = (float) (std * r.nextGaussian());
     return new Parameter(SCORE, new int[] {1, hidden}, w, trainable ? new float[hidden] : null, true);
   }
 
@@ -100,12 +120,18 @@ public final class ScalarHeadModel {
    */
   public static ScalarHeadModel fromTensors(LlamaConfig cfg, Map<String, Tensor> tensors, long seed, Gemm gemm,
       boolean trainable, Integer padTokenId) {
+    return fromTensors(cfg, tensors, seed, HeadInit.HF, gemm, trainable, padTokenId);
+  }
+
+  /** As {@link #fromTensors(LlamaConfig, Map, long, Gemm, boolean, Integer)}, drawing a missing head with {@code init}. */
+  public static ScalarHeadModel fromTensors(LlamaConfig cfg, Map<String, Tensor> tensors, long seed, HeadInit init, Gemm gemm,
+      boolean trainable, Integer padTokenId) {
     Map<String, Tensor> body = new LinkedHashMap<>(tensors);
     Tensor s = body.remove(SCORE);
     body.remove(HfNames.LM_HEAD);
     LlamaModel m = LlamaModel.fromTensors(headless(cfg), body, gemm, trainable);
     Parameter sp;
-    if (s == null) sp = newScore(cfg.hidden(), seed, trainable);
+    if (s == null) sp = newScore(cfg.hidden(), seed, init, trainable);
     else {
       if (!Arrays.equals(s.shape(), new int[] {1, cfg.hidden()}))
         throw new IllegalArgumentException("tensor " + SCORE + " has shape " + Arrays.toString(s.shape())
@@ -120,6 +146,11 @@ public final class ScalarHeadModel {
    * causal-LM checkpoint, whose LM head is dropped and whose score head is initialised from {@code seed}.
    */
   public static ScalarHeadModel load(Path dir, long seed, Gemm gemm, boolean trainable) {
+    return load(dir, seed, HeadInit.HF, gemm, trainable);
+  }
+
+  /** As {@link #load(Path, long, Gemm, boolean)}, drawing a missing score head with {@code init}. */
+  public static ScalarHeadModel load(Path dir, long seed, HeadInit init, Gemm gemm, boolean trainable) {
     Path cfgFile = dir.resolve(HfCheckpoint.CONFIG);
     if (!Files.isRegularFile(cfgFile)) throw new CheckpointException(dir + ": no " + HfCheckpoint.CONFIG + " in this folder");
     JsonNode root;
@@ -142,7 +173,7 @@ public final class ScalarHeadModel {
     JsonNode pad = o.get("pad_token_id");
     Integer padId = pad != null && pad.isIntegralNumber() ? pad.asInt() : null;
     try (Safetensors st = Safetensors.open(dir)) {
-      return fromTensors(cfg, st.loadAll(), seed, gemm, trainable, padId);
+      return fromTensors(cfg, st.loadAll(), seed, init, gemm, trainable, padId);
     } catch (IllegalArgumentException e) {
       throw new CheckpointException(dir + ": " + e.getMessage(), e);
     }

@@ -32,7 +32,7 @@ public final class DifficultyFilter {
     int never = 0, always = 0;
     double seconds = 0;
     // correctness only: the non-EOS penalty does not change which samples the verifier accepts
-    Rollouts.Sampling s = new Rollouts.Sampling(samples, temperature, maxNewTokens, 1.0, 0.0);
+    Rollouts.Sampling s = new Rollouts.Sampling(samples, temperature, maxNewTokens, 1.0, Double.NaN);
     for (int from = 0; from < pool.size(); from += chunk) {
       List<RlvrPrompt> part = pool.subList(from, Math.min(pool.size(), from + chunk));
       Rollouts.Batch b = rollouts.generate(part, s, seed ^ (0x5DEECE66DL * (from + 1)));

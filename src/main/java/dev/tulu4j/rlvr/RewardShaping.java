@@ -17,7 +17,7 @@ public final class RewardShaping {
 
   /**
    * @param rm the reward model's score of each rollout
-   * @param nonEosPenalty the run's non-EOS penalty (0 = off: every response gets the term)
+   * @param nonEosPenalty the run's non-EOS penalty (NaN = off: every response gets the term)
    */
   public static Shaped addRewardModel(List<Rollout> rs, double[] rm, double multiplier, double nonEosPenalty) {
     if (rm.length != rs.size()) throw new IllegalArgumentException(rm.length + " scores for " + rs.size() + " rollouts");
@@ -26,7 +26,7 @@ public final class RewardShaping {
     for (int i = 0; i < rs.size(); i++) {
       Rollout r = rs.get(i);
       rmMean += rm[i] / rs.size();
-      boolean penalised = !r.endedWithEos() && nonEosPenalty != 0;
+      boolean penalised = !r.endedWithEos() && !Double.isNaN(nonEosPenalty);
       double score = penalised ? r.score() : r.score() + multiplier * rm[i];
       scored.add(new Rollout(r.prompt(), r.promptIds(), r.response(), r.samplerLogp(), r.text(), r.endedWithEos(),
           r.correct(), score));

@@ -83,9 +83,13 @@ public record RlvrConfig(
         double clipEps,
     @Doc(value = "Reward when the verifier accepts the response (Tülu 3: 10).", def = "10.0")
         double verifyReward,
-    @Doc(value = "Score that replaces the verifier score of a response that ended without EOS (Tülu 3: -10); 0 = off.",
-        def = "-10.0")
+    @Doc(value = "Score that replaces the verifier score of a response that ended without EOS (Tülu 3: -10); 0 = off "
+        + "unless non_stop_penalty is true.", def = "-10.0")
         double nonEosPenalty,
+    @Doc(value = "Whether a response that ended without EOS scores non_eos_penalty instead of its verifier score "
+        + "(open-instruct --non_stop_penalty, with --penalty_reward_value as non_eos_penalty); null = on when "
+        + "non_eos_penalty is non-zero. Tülu 3.1's GRPO: true with non_eos_penalty 0.", def = "null")
+        Boolean nonStopPenalty,
     // --- issue 21 part 3 (branch fid-rules): which reward rules score GSM8K and MATH ---
     @Doc(value = "Reward rules for GSM8K and MATH: tulu4j (numeric comparison, answer markers; docs/VERIFIERS.md) or "
         + "open-instruct (verify_gsm8k_sample / verify_math_sample exactly as Tülu 3 trained on, quirks included).",
@@ -196,6 +200,12 @@ public record RlvrConfig(
       throw new IllegalArgumentException("reward_model_multiplier is " + rewardModelMultiplier + " but no reward_model is set");
     if (!Double.isFinite(nonEosPenalty)) throw new IllegalArgumentException("non_eos_penalty must be finite");
     if (logSamples < 0) throw new IllegalArgumentException("log_samples must be >= 0, got " + logSamples);
+  }
+
+  /** The score a response without EOS gets instead of its verifier score, or NaN when it keeps that score. */
+  public double nonEosScore() {
+    boolean on = nonStopPenalty != null ? nonStopPenalty : nonEosPenalty != 0;
+    return on ? nonEosPenalty : Double.NaN;
   }
 
   /** Sequences per rollout batch (Tülu's "batch size"): prompts × samples per prompt. */

@@ -57,14 +57,14 @@ final class RolloutPhase {
   /** Rollouts of {@code batchPrompts} for 0-based step {@code step}; the sampler seed depends on the seed and step only. */
   Output run(List<RlvrPrompt> batchPrompts, long step) {
     Rollouts.Batch rb = rollouts.generate(batchPrompts, new Rollouts.Sampling(cfg.samplesPerPrompt(),
-        cfg.temperature(), cfg.responseLength(), cfg.verifyReward(), cfg.nonEosPenalty()),
+        cfg.temperature(), cfg.responseLength(), cfg.verifyReward(), cfg.nonEosScore()),
         Rng.mix(cfg.train().seed() + 31 * step));
     long scoredAt = System.nanoTime();
     List<Rollout> rs = rb.rollouts();
     Double rmMean = null;
     if (usesRewardModel()) {
       RewardShaping.Shaped shaped = RewardShaping.addRewardModel(rs, rewardModel.scores(rs),
-          cfg.rewardModelMultiplier(), cfg.nonEosPenalty());
+          cfg.rewardModelMultiplier(), cfg.nonEosScore());
       rs = shaped.rollouts();
       rmMean = shaped.rmMean();
     }

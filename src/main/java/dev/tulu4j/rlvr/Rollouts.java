@@ -90,11 +90,11 @@ public final class Rollouts {
 
   /**
    * The sequence score: {@code verifyReward} if correct else 0 ({@link Rewards#reward}); a response
-   * that ran out of length without EOS scores {@code nonEosPenalty} instead when that is non-zero
-   * (open-instruct replaces the score, it does not add to it).
+   * that ran out of length without EOS scores {@code nonEosPenalty} instead unless that is NaN (off;
+   * {@link RlvrConfig#nonEosScore}); open-instruct replaces the score, it does not add to it.
    */
   public static double score(VerificationResult v, boolean endedWithEos, double verifyReward, double nonEosPenalty) {
-    if (!endedWithEos && nonEosPenalty != 0) return nonEosPenalty;
+    if (!endedWithEos && !Double.isNaN(nonEosPenalty)) return nonEosPenalty;
     return Rewards.reward(v, verifyReward);
   }
 }

@@ -15,13 +15,17 @@ class PipelineRecipesTest {
     var tiny = ConfigLoader.load(Path.of("recipes/tiny.yaml"), List.of(), PipelineConfig.class);
     assertThat(tiny.stages()).containsExactlyElementsOf(PipelineConfig.ORDER);
     var big = ConfigLoader.load(Path.of("recipes/tulu3-8b.yaml"), List.of(), PipelineConfig.class);
-    assertThat(big.stages()).containsExactly("sft", "reward", "dpo", "rlvr", "eval");
+    assertThat(big.stages()).containsExactly("decontaminate", "sft", "reward", "dpo", "rlvr", "eval");
     for (var ref : List.of(big.sft(), big.reward(), big.dpo(), big.rlvr())) {
       assertThat(ref.config()).exists();
       assertThat(RecipeFilesTest.configType(ref.config())).isNotEqualTo(PipelineConfig.class);
       ConfigLoader.load(ref.config(), ref.overrides(), RecipeFilesTest.configType(ref.config()));
     }
-    assertThat(big.eval().tasks()).containsExactly("gsm8k", "math", "ifeval");
+    // the Tülu 3 development suite (AlpacaEval 2 aside), each suite task with its data folder
+    assertThat(big.eval().tasks()).containsExactly("gsm8k", "math", "ifeval", "mmlu", "popqa", "truthfulqa", "bbh", "drop",
+        "humaneval", "humanevalplus");
+    assertThat(big.eval().taskData().keySet()).containsExactlyInAnyOrderElementsOf(dev.tulu4j.eval.Tulu3Tasks.names());
+    assertThat(big.eval().allowCodeExecution()).isTrue();
   }
 
   @Test
@@ -31,8 +35,6 @@ class PipelineRecipesTest {
         .hasMessageContaining("recipe order");
     assertThatThrownBy(() -> ConfigLoader.load(tiny, List.of("stages=[sft,dpo]"), PipelineConfig.class))
         .hasMessageContaining("base_model is required");
-    assertThatThrownBy(() -> ConfigLoader.load(tiny, List.of("stages=[decontaminate,eval]"), PipelineConfig.class))
-        .hasMessageContaining("decontaminate scans the data stage");
     assertThatThrownBy(() -> ConfigLoader.load(tiny, List.of("stages=[data,finetune]"), PipelineConfig.class))
         .hasMessageContaining("unknown stage 'finetune'");
   }

@@ -57,5 +57,33 @@ class RecipeFilesTest {
     assertThat(c.train().effectiveBatch()).isEqualTo(128);
     assertThat(c.maxSeqLength()).isEqualTo(4096);
     assertThat(c.train().lossReduction()).isEqualTo(LossReduction.SUM);
+    assertThat(c.train().seed()).isEqualTo(123); // open-instruct docs/tulu3.md: --seed 123
+  }
+
+  @Test
+  void tulu3EightBRewardModelHasOpenInstructsSettings() {
+    // open-instruct docs/tulu3.md "Llama-3.1-Tulu-3-8B-RM Reproduction" and reward_modeling.py's defaults
+    RewardConfig c = ConfigLoader.load(RECIPES.resolve("tulu3-8b-reward.yaml"), List.of(), RewardConfig.class);
+    assertThat(c.train().optim().lr()).isEqualTo(3e-6);
+    assertThat(c.train().optim().schedule()).isEqualTo(LrSchedule.Kind.LINEAR);
+    assertThat(c.train().optim().warmupRatio()).isEqualTo(0.0);
+    assertThat(c.train().optim().eps()).isEqualTo(1e-5);
+    assertThat(c.train().optim().maxGradNorm()).isEqualTo(1.0);
+    assertThat(c.train().effectiveBatch()).isEqualTo(256);
+    assertThat(c.train().epochs()).isEqualTo(1);
+    assertThat(c.train().seed()).isEqualTo(1);
+    assertThat(c.maxLength()).isEqualTo(2048);
+    assertThat(c.headInit()).isEqualTo(dev.tulu4j.reward.ScalarHeadModel.HeadInit.OPEN_INSTRUCT);
+    assertThat(c.headInit().std(4096)).isEqualTo(1 / Math.sqrt(4097));
+  }
+
+  @Test
+  void tulu3EightBDpoHasTheCommandsSettings() {
+    DpoConfig c = ConfigLoader.load(RECIPES.resolve("tulu3-8b-dpo.yaml"), List.of(), DpoConfig.class);
+    assertThat(c.beta()).isEqualTo(5.0);
+    assertThat(c.train().optim().lr()).isEqualTo(5e-7);
+    assertThat(c.train().optim().warmupRatio()).isEqualTo(0.1);
+    assertThat(c.train().effectiveBatch()).isEqualTo(128);
+    assertThat(c.train().seed()).isEqualTo(42); // dpo_tune.py's default: the command sets no seed
   }
 }

@@ -38,6 +38,64 @@ class RlvrConfigTest {
     assertThat(c.vfCoef()).isEqualTo(0.1);
     assertThat(c.clipEps()).isEqualTo(0.2);
     assertThat(c.train().optim().maxGradNorm()).isEqualTo(1.0);
+    // docs/tulu3.md: 7 actor GPUs x local_rollout_batch_size 32 prompts, one sample each; seed 3; per-device batch 2
+    assertThat(c.promptsPerBatch()).isEqualTo(224);
+    assertThat(c.samplesPerPrompt()).isEqualTo(1);
+    assertThat(c.minibatches()).isEqualTo(1);
+    assertThat(c.train().seed()).isEqualTo(3);
+    assertThat(c.train().microBatch()).isEqualTo(2);
+    assertThat(c.nonEosScore()).isEqualTo(-10.0);
+    // the value model starts from the reward model where the reward recipe writes it
+    RecipeOut rm = RecipeOut.of("recipes/tulu3-8b-reward.yaml");
+    assertThat(c.valueModel()).isEqualTo(rm.outDir());
+  }
+
+  /** The reward recipe's out_dir, read as the reward stage reads it. */
+  private record RecipeOut(Path outDir) {
+    static RecipeOut of(String file) {
+      return new RecipeOut(ConfigLoader.load(Path.of(file), List.of(), dev.tulu4j.recipe.RewardConfig.class).train().outDir());
+    }
+  }
+
+  @Test
+  void tulu31GrpoRecipeHasThePublishedSettings() {
+    // open-instruct docs/tulu3.md, "(NEW) Llama-3.1-Tulu-3.1-8B Reproduction"
+    RlvrConfig c = ConfigLoader.load(Path.of("recipes/tulu31-8b-grpo.yaml"), List.of(), RlvrConfig.class);
+    assertThat(c.algorithm()).isEqualTo(RlvrConfig.Algorithm.GRPO);
+    assertThat(c.beta()).isEqualTo(0.01);
+    assertThat(c.klEstimator()).isEqualTo(PolicyLoss.KlEstimator.KL3);
+    assertThat(c.samplesPerPrompt()).isEqualTo(16);
+    assertThat(c.promptsPerBatch()).isEqualTo(48);
+    assertThat(c.minibatches()).isEqualTo(2);
+    assertThat(c.ppoEpochs()).isEqualTo(1);
+    assertThat(c.train().optim().lr()).isEqualTo(5e-7);
+    assertThat(c.train().optim().schedule()).isEqualTo(dev.tulu4j.train.LrSchedule.Kind.CONSTANT);
+    assertThat(c.train().seed()).isEqualTo(1);
+    // --non_stop_penalty with --penalty_reward_value 0.0: a response without EOS scores 0, verified or not
+    assertThat(c.nonEosScore()).isEqualTo(0.0);
+  }
+
+  @Test
+  void nonStopPenaltyFollowsOpenInstructsFlag() {
+    List<String> base = List.of("model=m", "train_file=t");
+    RlvrConfig off = ConfigLoader.fromOverrides(concat(base, "non_eos_penalty=0"), RlvrConfig.class);
+    assertThat(off.nonEosScore()).isNaN();
+    var right = new dev.tulu4j.verify.VerificationResult(true, "4", null);
+    // off: a verified response without EOS keeps its reward; on with 0: it scores 0 (open-instruct replaces the score)
+    assertThat(Rollouts.score(right, false, 10, off.nonEosScore())).isEqualTo(10.0);
+    RlvrConfig zero = ConfigLoader.fromOverrides(concat(base, "non_eos_penalty=0", "non_stop_penalty=true"), RlvrConfig.class);
+    assertThat(zero.nonEosScore()).isEqualTo(0.0);
+    assertThat(Rollouts.score(right, false, 10, zero.nonEosScore())).isEqualTo(0.0);
+    assertThat(Rollouts.score(right, true, 10, zero.nonEosScore())).isEqualTo(10.0);
+    RlvrConfig disabled = ConfigLoader.fromOverrides(concat(base, "non_stop_penalty=false"), RlvrConfig.class);
+    assertThat(disabled.nonEosScore()).isNaN();
+    assertThat(ConfigLoader.fromOverrides(base, RlvrConfig.class).nonEosScore()).isEqualTo(-10.0);
+  }
+
+  private static List<String> concat(List<String> a, String... more) {
+    List<String> all = new java.util.ArrayList<>(a);
+    all.addAll(List.of(more));
+    return all;
   }
 
   @Test

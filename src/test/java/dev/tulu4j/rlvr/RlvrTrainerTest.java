@@ -193,7 +193,7 @@ class RlvrTrainerTest {
   void samplerLogProbsAgreeWithTheForwardPass(double temperature) {
     LlamaModel policy = ToyTask.model(7);
     Rollouts ro = new Rollouts(policy, 4, 16, List.of(ToyTask.EOS), ToyTask.DECODER);
-    var batch = ro.generate(ToyTask.prompts(), new Rollouts.Sampling(5, temperature, 6, 1.0, 0), 11);
+    var batch = ro.generate(ToyTask.prompts(), new Rollouts.Sampling(5, temperature, 6, 1.0, Double.NaN), 11);
     SequenceForward fwd = new SequenceForward(policy, 3, 16, temperature);
     double[][] lp = fwd.logProbs(policy, batch.rollouts());
     double maxErr = 0;

@@ -40,7 +40,7 @@ public final class RolloutBench {
     }
     // EOS id outside the vocabulary: every response runs to full length
     Rollouts ro = new Rollouts(m, slots, promptLen + response, List.of(c.vocabSize() + 1), null);
-    Rollouts.Sampling s = new Rollouts.Sampling(samples, 1.0, response, 10, 0);
+    Rollouts.Sampling s = new Rollouts.Sampling(samples, 1.0, response, 10, Double.NaN);
     ro.generate(ps, s, 0); // warm-up
     for (int rep = 0; rep < 2; rep++) {
       Rollouts.Batch b = ro.generate(ps, s, rep + 1);
