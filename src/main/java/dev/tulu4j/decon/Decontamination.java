@@ -20,21 +20,28 @@ public final class Decontamination {
   public record Outcome(List<FileResult> results, NgramIndex index) {}
 
   public static Outcome run(List<Path> trainFiles, List<EvalSet> evals, Path outDir, DeconConfig config) {
+    return run(trainFiles, trainFiles.stream().map(DataFiles::jsonlName).toList(), evals, outDir, config);
+  }
+
+  /** As {@link #run(List, List, Path, DeconConfig)}, with the clean copy of {@code trainFiles[i]} named {@code cleanNames[i]}. */
+  public static Outcome run(List<Path> trainFiles, List<String> cleanNames, List<EvalSet> evals, Path outDir, DeconConfig config) {
     if (trainFiles.isEmpty()) {
       throw new IllegalArgumentException("no training files given");
     }
+    if (cleanNames.size() != trainFiles.size()) throw new IllegalArgumentException("one clean name per training file");
     Set<String> names = new HashSet<>();
-    for (Path p : trainFiles) {
-      if (!names.add(DataFiles.jsonlName(p))) {
-        throw new IllegalArgumentException("two training files would both be copied to " + DataFiles.jsonlName(p)
+    for (String n : cleanNames) {
+      if (!names.add(n)) {
+        throw new IllegalArgumentException("two training files would both be copied to " + n
             + "; their decontaminated copies would collide in " + outDir);
       }
     }
     NgramIndex index = new NgramIndex(evals, config.ngram());
     Decontaminator d = new Decontaminator(index, config);
     List<FileResult> results = new ArrayList<>();
-    for (Path train : trainFiles) {
-      Path clean = outDir.resolve(DataFiles.jsonlName(train)); // x.parquet -> x.jsonl
+    for (int i = 0; i < trainFiles.size(); i++) {
+      Path train = trainFiles.get(i);
+      Path clean = outDir.resolve(cleanNames.get(i)); // x.parquet -> x.jsonl
       if (clean.toAbsolutePath().normalize().equals(train.toAbsolutePath().normalize())) {
         throw new IllegalArgumentException("--out " + outDir + " would overwrite the input " + train);
       }

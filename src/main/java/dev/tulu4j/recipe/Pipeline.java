@@ -33,6 +33,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The Tülu 3 recipe end to end: synthetic data → decontamination → base pretraining → SFT →
@@ -260,7 +261,8 @@ public final class Pipeline {
     StageData sd = stageData(ref, pathOverrides);
     if (sd == null) return List.of();
     Path clean = dir("decontaminate").resolve("clean");
-    List<String> copies = sd.files().stream().map(f -> clean.resolve(dev.tulu4j.data.DataFiles.jsonlName(f)).toString()).toList();
+    Map<Path, String> names = cleanNames(realTrainingFiles());
+    List<String> copies = sd.files().stream().map(f -> clean.resolve(names.get(f)).toString()).toList();
     return List.of(sd.key() + "=" + (sd.key().equals("train_file") ? copies.get(0) : "[" + String.join(", ", copies) + "]"));
   }
 
@@ -286,6 +288,46 @@ public final class Pipeline {
     if (cfg.has("dpo") && stageData(cfg.dpo(), dpoOverrides()) != null) files.addAll(stageData(cfg.dpo(), dpoOverrides()).files());
     if (cfg.has("rlvr")) files.addAll(stageData(cfg.rlvr(), rlvrOverrides()).files());
     return List.copyOf(files);
+  }
+
+  /**
+   * The name of each file's cleaned copy: its own name (x.parquet → x.jsonl), qualified by its parent
+   * folders where two files share a name (HF repositories all call their shards
+   * data/train-00000-of-00001.parquet): {@code <repo>__data__train-00000-of-00001.jsonl}.
+   */
+  static Map<Path, String> cleanNames(List<Path> files) {
+    Map<Path, String> out = new java.util.LinkedHashMap<>();
+    for (Path f : files) {
+      String name = dev.tulu4j.data.DataFiles.jsonlName(f);
+      Path dir = f.toAbsolutePath().normalize().getParent();
+      for (int up = 0; clashes(files, f, name, up) && dir != null && dir.getFileName() != null; up++, dir = dir.getParent())
+        name = dir.getFileName() + "__" + name;
+      out.put(f, name);
+    }
+    return out;
+  }
+
+  /** Whether another file has the same last {@code up + 1} path components as {@code f} (so the name would clash). */
+  private static boolean clashes(List<Path> files, Path f, String name, int up) {
+    String mine = dev.tulu4j.data.DataFiles.jsonlName(f);
+    Path a = f.toAbsolutePath().normalize();
+    for (Path g : files) {
+      if (g.equals(f)) continue;
+      Path b = g.toAbsolutePath().normalize();
+      if (!dev.tulu4j.data.DataFiles.jsonlName(g).equals(mine)) continue;
+      boolean same = true;
+      Path pa = a.getParent(), pb = b.getParent();
+      for (int k = 0; k < up && same; k++) {
+        if (pa == null || pb == null || pa.getFileName() == null || pb.getFileName() == null
+            || !pa.getFileName().equals(pb.getFileName())) same = false;
+        else {
+          pa = pa.getParent();
+          pb = pb.getParent();
+        }
+      }
+      if (same) return true;
+    }
+    return false;
   }
 
   /** A training stage's fingerprint: its config file's text and every override. */
@@ -329,7 +371,9 @@ public final class Pipeline {
           throw new IllegalArgumentException("decontaminate: training file " + p + " (named by a stage config) does not exist");
       }
     }
-    var outcome = Decontamination.run(train, evals, d.resolve("clean"),
+    List<String> cleanNames = cfg.has("data") ? train.stream().map(dev.tulu4j.data.DataFiles::jsonlName).toList()
+        : train.stream().map(cleanNames(train)::get).toList();
+    var outcome = Decontamination.run(train, cleanNames, evals, d.resolve("clean"),
         new DeconConfig(dc.ngram(), dc.threshold(), dc.flagPercent(), 1, OnError.FAIL));
     ObjectNode s = JSON.createObjectNode();
     var rows = s.putArray("rows");
