@@ -1,7 +1,10 @@
 package dev.tulu4j.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tulu4j.client.EndpointOptions;
+import dev.tulu4j.client.OpenAiClient;
 import dev.tulu4j.data.Message;
 import dev.tulu4j.data.persona.ChatClient;
 import dev.tulu4j.dpo.Judge;
@@ -24,7 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 class ClientsAgainstServerTest {
   static final String ANSWER =
-      "{\"helpfulness\": 4, \"instruction_following\": 5, \"honesty\": 3, \"truthfulness\": 4}";
+      "#### Output for Text 1\nRating: 4\nRationale: clear.\n\n#### Output for Text 2\nRating: 2\nRationale: off topic.";
   static final int EOS = 128;
 
   static final class Scripted implements StepModel {
@@ -90,15 +93,20 @@ class ClientsAgainstServerTest {
     var client = new ChatClient(base, "scripted", "sekret", 2, 10, Duration.ofSeconds(30));
     assertThat(client.complete("Write a math problem for a baker.", 0.0, 200)).isEqualTo(ANSWER);
 
-    Judge judge = Judge.llm(client, 1, 200);
+    // Tülu 3's judge: four aspect requests, each rating both responses (the script rates the first shown 4, the second 2)
+    var options = EndpointOptions.of(List.of(base), null, "sekret"); // model: the first id /v1/models lists
     var prompt = new PromptSource("p1", "test", List.of(Message.user("Say hi in lowercase.")), null, null);
-    assertThat(judge.rate(prompt, "hi")).isEqualTo(4.0); // mean of 4, 5, 3, 4
-    assertThat(judge.failures()).isZero();
+    try (Judge judge = Judge.llm(OpenAiClient.open(options), 1, 200, 42, null)) {
+      double[] r = judge.rateAll(prompt, List.of("hi", "HELLO THERE"));
+      Arrays.sort(r);
+      assertThat(r).containsExactly(2.0, 4.0); // each the mean of four equal aspect ratings
+      assertThat(judge.failures()).isZero();
+      assertThat(judge.missingRatings()).isZero();
+    }
 
-    // a wrong key is refused by the server: the client reports it, the judge counts a failure instead of guessing
-    var wrongKey = new ChatClient(base, "scripted", "nope", 0, 10, Duration.ofSeconds(30));
-    Judge bad = Judge.llm(wrongKey, 0, 200);
-    assertThat(bad.rate(prompt, "hi")).isNaN();
-    assertThat(bad.failures()).isEqualTo(1);
+    // a wrong key is refused by the server: the judge stops with the server's message instead of guessing
+    try (Judge bad = Judge.llm(OpenAiClient.open(EndpointOptions.of(List.of(base), "scripted", "nope")), 0, 200, 42, null)) {
+      assertThatThrownBy(() -> bad.rateAll(prompt, List.of("hi", "ho"))).hasMessageContaining("judge").hasMessageContaining("401");
+    }
   }
 }
