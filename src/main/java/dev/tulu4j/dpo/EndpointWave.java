@@ -55,7 +55,8 @@ final class EndpointWave {
   /**
    * Posts every body to {@code /chat/completions} concurrently; returns each answer's {@code
    * choices[0].message.content} in order (null: failed after retries, or no content). {@code what}
-   * names the wave in the progress lines written to {@code log} (at most one per 10% of the requests).
+   * names the wave in the lines written to {@code log}: progress (requests, rate, ETA) every 10% of a
+   * wave of 50 or more, then a summary with the client's counts so far.
    */
   static List<String> chat(OpenAiClient client, List<ObjectNode> bodies, String what, PrintStream log) {
     int total = bodies.size();
@@ -80,7 +81,7 @@ final class EndpointWave {
           }
           if (content == null) failed.incrementAndGet();
           int n = done.incrementAndGet();
-          if (log != null && (n % step == 0 || n == total)) progress(log, what, n, total, t0);
+          if (log != null && total >= 50 && n % step == 0) progress(log, what, n, total, t0);
           return content;
         }));
       }
@@ -95,7 +96,7 @@ final class EndpointWave {
       throw new IllegalStateException("interrupted during " + what, e);
     }
     if (log != null) {
-      log.printf("preferences: %s: %d requests (%s)%n", what, total, client.usage());
+      log.printf("preferences: %s: %d requests (client so far: %s)%n", what, total, client.usage());
       if (failed.get() > 0) log.printf("preferences: %s: %d requests failed; first: %s%n", what, failed.get(), firstFailure.get());
     }
     return out;
