@@ -92,7 +92,7 @@ final class UltraFeedbackJudge implements Judge {
       List<String> s = new ArrayList<>(rs.size());
       for (int i : orders[p]) s.add(rs.get(i));
       shown.add(s);
-      if (rs.size() < 2) continue; // nothing to compare: not judged
+      if (rs.isEmpty()) continue;
       for (int a = 0; a < aspects.length; a++) todo.add(new int[] {p, a});
     }
     for (int attempt = 0; attempt <= retries && !todo.isEmpty(); attempt++) {
@@ -120,7 +120,7 @@ final class UltraFeedbackJudge implements Judge {
       int k = responses.get(p).size();
       out[p] = new double[k];
       java.util.Arrays.fill(out[p], Double.NaN);
-      if (k < 2) continue;
+      if (k == 0) continue;
       for (int[] a : ratings[p]) for (int v : a) if (v == UltraFeedback.MISSING) missing++;
       for (int s = 0; s < k; s++) {
         double m = UltraFeedback.mean(ratings[p], s);

@@ -100,6 +100,7 @@ class ClientsAgainstServerTest {
       double[] r = judge.rateAll(prompt, List.of("hi", "HELLO THERE"));
       Arrays.sort(r);
       assertThat(r).containsExactly(2.0, 4.0); // each the mean of four equal aspect ratings
+      assertThat(judge.rate(prompt, "hi")).isEqualTo(4.0); // one response: the script's Text 1
       assertThat(judge.failures()).isZero();
       assertThat(judge.missingRatings()).isZero();
     }
