@@ -6,14 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tulu4j.client.EndpointOptions;
 import dev.tulu4j.client.OpenAiClient;
 import dev.tulu4j.data.Message;
-import dev.tulu4j.data.persona.ChatClient;
 import dev.tulu4j.dpo.Judge;
 import dev.tulu4j.dpo.PromptSource;
 import dev.tulu4j.generate.Generator;
 import dev.tulu4j.generate.StepModel;
 import dev.tulu4j.runtime.TextCodec;
 import java.net.URI;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -21,7 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The data package's OpenAI client (persona synthesis) and the DPO stage's LLM judge, talking to
+ * The OpenAI client (as persona synthesis uses it) and the DPO stage's LLM judge, talking to
  * tulu4j's own server over HTTP on 127.0.0.1. The served model is scripted: whatever it is asked,
  * it writes a fixed judge answer, one ASCII character per token, then EOS.
  */
@@ -90,8 +88,12 @@ class ClientsAgainstServerTest {
   @Test
   void personaClientAndLlmJudgeWorkAgainstTheServer() throws Exception {
     URI base = URI.create("http://127.0.0.1:" + server.port() + "/v1");
-    var client = new ChatClient(base, "scripted", "sekret", 2, 10, Duration.ofSeconds(30));
-    assertThat(client.complete("Write a math problem for a baker.", 0.0, 200)).isEqualTo(ANSWER);
+    try (var client = OpenAiClient.open(EndpointOptions.of(List.of(base), "scripted", "sekret"))) { // persona synthesis's client
+      var body = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+      body.putArray("messages").addObject().put("role", "user").put("content", "Write a math problem for a baker.");
+      body.put("temperature", 0.0).put("max_tokens", 200);
+      assertThat(client.post("/chat/completions", body).at("/choices/0/message/content").asText()).isEqualTo(ANSWER);
+    }
 
     // Tülu 3's judge: four aspect requests, each rating both responses (the script rates the first shown 4, the second 2)
     var options = EndpointOptions.of(List.of(base), null, "sekret"); // model: the first id /v1/models lists
