@@ -76,7 +76,7 @@ class ArchitectureTest {
       // the foundation: below every user, ordered among itself
       .whereLayer("Tokenizer").mayOnlyAccessLayers("Data", "Config", "Io")
       .whereLayer("Verify").mayOnlyAccessLayers("Data", "Config", "Io")
-      .whereLayer("Data").mayOnlyAccessLayers("Config", "Io")
+      .whereLayer("Data").mayOnlyAccessLayers("Config", "Io", "Client") // Client: persona synthesis's requests
       .whereLayer("Config").mayOnlyAccessLayers("Io")
       .whereLayer("Io").mayNotAccessAnyLayer()
       // the OpenAI-compatible client: used by the stages that generate, itself on Jackson and the JDK only

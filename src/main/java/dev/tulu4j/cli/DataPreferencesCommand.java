@@ -14,7 +14,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code tulu4j data preferences --config FILE [key=value ...]}: build preference pairs (sample, judge, select). */
 @Command(name = "preferences", mixinStandardHelpOptions = true,
-    description = "Build Tülu preference pairs: sample K responses per prompt, rate them with a judge (verifier, llm, reward_model), keep best vs a worse one.")
+    description = "Build Tülu preference pairs: sample K responses per prompt from local models or OpenAI-compatible "
+        + "endpoints, rate them with a judge (verifier, llm: Tülu 3's four-aspect UltraFeedback judge, reward_model), "
+        + "keep best vs a worse one. Endpoint requests are cached in OUT.requests/: a killed run re-sends nothing answered.")
 final class DataPreferencesCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -30,8 +32,9 @@ final class DataPreferencesCommand implements Callable<Integer> {
     PreferenceBuilder.Stats s = PreferenceBuilder.run(cfg, System.err);
     PrintWriter w = spec.commandLine().getOut();
     w.printf("wrote %d pairs to %s from %d prompts (%d responses; ties skipped %d, too few rated %d, judge failures %d, "
-        + "generation failures %d); stats in %s%n", s.pairs(), cfg.out(), s.prompts(), s.responses(), s.tiesSkipped(),
-        s.tooFewRated(), s.judgeFailures(), s.generationFailures(), PreferenceBuilder.statsFile(cfg.out()));
+        + "unreadable aspect ratings %d, generation failures %d); stats in %s%n", s.pairs(), cfg.out(), s.prompts(),
+        s.responses(), s.tiesSkipped(), s.tooFewRated(), s.judgeFailures(), s.missingRatings(), s.generationFailures(),
+        PreferenceBuilder.statsFile(cfg.out()));
     w.flush();
     return 0;
   }

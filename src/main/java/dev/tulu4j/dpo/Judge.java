@@ -2,7 +2,6 @@ package dev.tulu4j.dpo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tulu4j.data.Message;
-import dev.tulu4j.data.persona.ChatClient;
 import dev.tulu4j.model.Activations;
 import dev.tulu4j.model.Batch;
 import dev.tulu4j.reward.ScalarHeadModel;
@@ -12,14 +11,9 @@ import dev.tulu4j.tokenizer.ConversationEncoder;
 import dev.tulu4j.tokenizer.Tokenizer;
 import dev.tulu4j.verify.Verifier;
 import dev.tulu4j.verify.Verifiers;
-import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 /**
  * Rates one response to one prompt; higher is better. {@code NaN} means "no usable rating" (the
@@ -36,6 +30,21 @@ public interface Judge extends AutoCloseable {
     double[] out = new double[responses.size()];
     for (int k = 0; k < out.length; k++) out[k] = rate(prompt, responses.get(k));
     return out;
+  }
+
+  /**
+   * Ratings of every prompt's responses ({@code [prompt][response]}). The default rates prompt by
+   * prompt; a judge on an endpoint overrides it to send all its requests as one concurrent wave.
+   */
+  default double[][] rateEvery(List<PromptSource> prompts, List<List<String>> responses) {
+    double[][] out = new double[prompts.size()][];
+    for (int p = 0; p < out.length; p++) out[p] = rateAll(prompts.get(p), responses.get(p));
+    return out;
+  }
+
+  /** Parts of ratings this judge could not read (an LLM judge's aspect ratings); 0 for other judges. */
+  default long missingRatings() {
+    return 0;
   }
 
   /** Responses this judge could not rate. */
@@ -65,47 +74,18 @@ public interface Judge extends AutoCloseable {
   }
 
   /**
-   * An LLM judge over an OpenAI-compatible endpoint: the {@link JudgeRatings} prompt, answer parsed
-   * strictly; a malformed answer is asked again up to {@code retries} more times, then the response
-   * is a judge failure (NaN). Endpoint errors (after the client's own retries) are failures too.
+   * Tülu 3's LLM judge on an OpenAI-compatible endpoint ({@link UltraFeedbackJudge}: four aspect
+   * requests per prompt, one wave for the whole run, resumable through the request cache at {@code
+   * cacheFile}).
    */
-  static Judge llm(ChatClient client, int retries, int maxTokens) {
-    return new Judge() {
-      long failed;
-
-      @Override
-      public synchronized double rate(PromptSource p, String response) {
-        for (int attempt = 0; attempt <= retries; attempt++) {
-          String answer;
-          try {
-            answer = client.complete(JudgeRatings.prompt(p.requestText(), response), 0.0, maxTokens);
-          } catch (IOException e) {
-            break;
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while judging", e);
-          }
-          Optional<Map<JudgeRatings.Aspect, Integer>> r = JudgeRatings.parse(answer);
-          if (r.isPresent()) return JudgeRatings.mean(r.get());
-        }
-        failed++;
-        return Double.NaN;
-      }
-
-      @Override
-      public synchronized long failures() {
-        return failed;
-      }
-    };
+  static Judge llm(PreferenceBuildConfig.JudgeSpec j, java.nio.file.Path cacheFile, long seed, java.io.PrintStream log) {
+    var client = EndpointWave.open(j.endpoint(), j.modelName(), j.apiKeyEnv(), j.maxInFlight(), cacheFile);
+    return llm(client, j.retries(), j.maxTokens(), seed, log);
   }
 
-  static ChatClient client(String endpoint, String modelName, String apiKeyEnv) {
-    String key = null;
-    if (apiKeyEnv != null) {
-      key = System.getenv(apiKeyEnv);
-      if (key == null || key.isBlank()) throw new IllegalArgumentException("environment variable " + apiKeyEnv + " is not set");
-    }
-    return new ChatClient(URI.create(endpoint.replaceAll("/+$", "")), modelName, key, 3, 500, Duration.ofSeconds(300));
+  /** Tülu 3's LLM judge through {@code client} (closed with the judge); see {@link UltraFeedbackJudge}. */
+  static Judge llm(dev.tulu4j.client.OpenAiClient client, int retries, int maxTokens, long seed, java.io.PrintStream log) {
+    return new UltraFeedbackJudge(client, retries, maxTokens, seed, log);
   }
 
   /**

@@ -22,8 +22,12 @@ import java.util.SplittableRandom;
 
 /**
  * Builds Tülu preference data (Tülu 3 §4.1, "on-policy" when a generator is the SFT model itself):
- * for each prompt, every generator samples its responses; the judge rates each; {@link
- * PairSelection} picks (best, a random strictly worse one) or skips the prompt on a tie. Each pair
+ * for each prompt, every generator samples its responses (a local checkpoint in process, or an
+ * OpenAI-compatible endpoint: one concurrent wave of requests per generator); the judge rates each
+ * (the LLM judge: one wave for all prompts); {@link PairSelection} picks (best, a random strictly
+ * worse one) or skips the prompt on a tie. Endpoint requests are cached under {@link
+ * PreferenceBuildConfig#requestsDir}, so a killed run started again re-sends only what was not
+ * answered. Each pair
  * is a preference row ({@code chosen}/{@code rejected} = prompt turns + response) with its ratings
  * and the generators that wrote them; {@code OUT.stats.json} records the counts.
  */
@@ -35,11 +39,12 @@ public final class PreferenceBuilder {
    * @param responses responses produced (failed generations excluded)
    * @param generationFailures responses an endpoint failed to produce
    * @param judgeFailures responses the judge could not rate (malformed after retries, or endpoint errors)
+   * @param missingRatings aspect ratings the LLM judge could not read after its re-asks (0 for other judges)
    * @param pairs pairs written
    * @param tiesSkipped prompts whose rated responses all tied at the best rating
    * @param tooFewRated prompts with fewer than two rated responses
    */
-  public record Stats(int prompts, long responses, long generationFailures, long judgeFailures, int pairs,
+  public record Stats(int prompts, long responses, long generationFailures, long judgeFailures, long missingRatings, int pairs,
       int tiesSkipped, int tooFewRated) {}
 
   public static Stats run(PreferenceBuildConfig cfg, PrintStream log) throws IOException {
@@ -53,7 +58,8 @@ public final class PreferenceBuilder {
       for (int i = 0; i < prompts.size(); i++) responses.add(new ArrayList<>());
       long genFailures = 0;
       for (PreferenceBuildConfig.GeneratorSpec g : cfg.generators()) {
-        try (ResponseSource src = ResponseSource.create(g, gemm, template, cfg.seed())) {
+        Path cache = PreferenceBuildConfig.requestsDir(cfg.out()).resolve(g.cacheName());
+        try (ResponseSource src = ResponseSource.create(g, gemm, template, cfg.seed(), cache, log)) {
           List<List<String>> got = src.generate(prompts);
           for (int i = 0; i < prompts.size(); i++)
             for (String t : got.get(i)) if (t != null) responses.get(i).add(new String[] {g.name(), t});
@@ -63,16 +69,17 @@ public final class PreferenceBuilder {
       }
       SplittableRandom rng = new SplittableRandom(cfg.seed());
       int pairs = 0, ties = 0, few = 0;
-      long total = 0, judgeFailures;
-      try (Judge judge = judge(cfg, gemm, template);
+      long total = 0, judgeFailures, missingRatings;
+      try (Judge judge = judge(cfg, gemm, template, log);
           JsonlWriter<com.fasterxml.jackson.databind.JsonNode> w = JsonlWriter.openObjects(cfg.out())) {
+        List<List<String>> texts = new ArrayList<>(prompts.size());
+        for (List<String[]> rs : responses) texts.add(rs.stream().map(r -> r[1]).toList());
+        double[][] all = judge.rateEvery(prompts, texts);
         for (int i = 0; i < prompts.size(); i++) {
           PromptSource p = prompts.get(i);
           List<String[]> rs = responses.get(i);
           total += rs.size();
-          List<String> texts = new ArrayList<>(rs.size());
-          for (String[] r : rs) texts.add(r[1]);
-          double[] ratings = judge.rateAll(p, texts);
+          double[] ratings = all[i];
           int rated = 0;
           for (double r : ratings) if (!Double.isNaN(r)) rated++;
           PairSelection.Pair pair = PairSelection.select(ratings, rng);
@@ -95,8 +102,9 @@ public final class PreferenceBuilder {
         }
         w.commit();
         judgeFailures = judge.failures();
+        missingRatings = judge.missingRatings();
       }
-      Stats s = new Stats(prompts.size(), total, genFailures, judgeFailures, pairs, ties, few);
+      Stats s = new Stats(prompts.size(), total, genFailures, judgeFailures, missingRatings, pairs, ties, few);
       Files.writeString(statsFile(cfg.out()), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(s) + "\n");
       return s;
     }
@@ -106,11 +114,11 @@ public final class PreferenceBuilder {
     return out.resolveSibling(out.getFileName() + ".stats.json");
   }
 
-  private static Judge judge(PreferenceBuildConfig cfg, Gemm gemm, TemplateChoice template) {
+  private static Judge judge(PreferenceBuildConfig cfg, Gemm gemm, TemplateChoice template, PrintStream log) {
     PreferenceBuildConfig.JudgeSpec j = cfg.judge();
     return switch (j.kind()) {
       case VERIFIER -> Judge.verifier(Verifiers.standard());
-      case LLM -> Judge.llm(Judge.client(j.endpoint(), j.modelName(), j.apiKeyEnv()), j.retries(), j.maxTokens());
+      case LLM -> Judge.llm(j, PreferenceBuildConfig.requestsDir(cfg.out()).resolve("judge.jsonl"), cfg.seed(), log);
       case REWARD_MODEL -> Judge.rewardModel(j.model(), gemm, template, j.maxLength());
       case VERIFIER_REWARD_MODEL ->
           Judge.verifierThenRewardModel(Judge.verifier(Verifiers.standard()), Judge.rewardModel(j.model(), gemm, template, j.maxLength()));

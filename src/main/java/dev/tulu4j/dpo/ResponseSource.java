@@ -1,7 +1,11 @@
 package dev.tulu4j.dpo;
 
 import dev.tulu4j.checkpoint.HfCheckpoint;
-import dev.tulu4j.data.persona.ChatClient;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tulu4j.client.OpenAiClient;
+import dev.tulu4j.data.Json;
+import dev.tulu4j.data.Message;
 import dev.tulu4j.generate.Generator;
 import dev.tulu4j.generate.LlamaStepModel;
 import dev.tulu4j.generate.SamplingParams;
@@ -11,14 +15,17 @@ import dev.tulu4j.tokenizer.ConversationEncoder;
 import dev.tulu4j.tokenizer.TemplateChoice;
 import dev.tulu4j.tokenizer.Tokenizer;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Samples responses to prompts: a local checkpoint through the continuous-batching
- * {@link Generator}, or an OpenAI-compatible endpoint ({@link ChatClient}, one user message per
- * request: endpoint generators take single-turn prompts only). A response the endpoint failed to
- * produce (after the client's retries) is null and counted.
+ * {@link Generator} (the in-process policy: on-policy samples), or an OpenAI-compatible endpoint
+ * through {@link OpenAiClient} (the whole conversation per request, many in flight, cached on disk). A
+ * response the endpoint failed to produce (after the client's retries) is null and counted.
  */
 public interface ResponseSource extends AutoCloseable {
   /** {@code [prompt][sample]} response texts (null = failed). */
@@ -29,8 +36,10 @@ public interface ResponseSource extends AutoCloseable {
   @Override
   default void close() {}
 
-  static ResponseSource create(PreferenceBuildConfig.GeneratorSpec g, Gemm gemm, TemplateChoice template, long seed) {
-    return g.model() != null ? local(g, gemm, template, seed) : endpoint(g, seed);
+  /** {@code cacheFile}: the request cache of an endpoint generator. */
+  static ResponseSource create(PreferenceBuildConfig.GeneratorSpec g, Gemm gemm, TemplateChoice template, long seed,
+      Path cacheFile, PrintStream log) {
+    return g.model() != null ? local(g, gemm, template, seed) : endpoint(g, seed, cacheFile, log);
   }
 
   private static ResponseSource local(PreferenceBuildConfig.GeneratorSpec g, Gemm gemm, TemplateChoice template, long seed) {
@@ -69,30 +78,37 @@ public interface ResponseSource extends AutoCloseable {
     };
   }
 
-  private static ResponseSource endpoint(PreferenceBuildConfig.GeneratorSpec g, long seed) {
-    ChatClient client = Judge.client(g.endpoint(), g.modelName(), g.apiKeyEnv());
+  /**
+   * An endpoint generator: one chat request per (prompt, sample), all in one wave through an {@link
+   * OpenAiClient} with its request cache at {@code cacheFile}. Sample {@code s} of prompt {@code i}
+   * carries {@code "seed": seed + 1000·i + s} (vLLM, SGLang, OpenAI and {@code tulu4j serve} take a
+   * per-request seed): the samples differ, are reproducible, and each is its own cache entry.
+   */
+  private static ResponseSource endpoint(PreferenceBuildConfig.GeneratorSpec g, long seed, Path cacheFile, PrintStream log) {
+    OpenAiClient client = EndpointWave.open(g.endpoint(), g.modelName(), g.apiKeyEnv(), g.maxInFlight(), cacheFile);
     return new ResponseSource() {
       long failed;
 
       @Override
       public List<List<String>> generate(List<PromptSource> prompts) {
-        List<List<String>> out = new ArrayList<>();
-        for (PromptSource p : prompts) {
-          if (p.messages().size() != 1)
-            throw new IllegalArgumentException(p.where() + ": generator '" + g.name()
-                + "' (endpoint) takes single-turn prompts only; this one has " + p.messages().size() + " messages");
-          List<String> rs = new ArrayList<>();
+        List<ObjectNode> bodies = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
           for (int s = 0; s < g.samples(); s++) {
-            try {
-              rs.add(client.complete(p.lastUser(), g.temperature(), g.maxNewTokens()));
-            } catch (IOException e) {
-              failed++;
-              rs.add(null);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-              throw new IllegalStateException("interrupted while generating", e);
-            }
+            ObjectNode b = Json.MAPPER.createObjectNode();
+            ArrayNode ms = b.putArray("messages");
+            for (Message m : prompts.get(i).messages()) ms.addObject().put("role", m.role()).put("content", m.content());
+            b.put("temperature", g.temperature());
+            b.put("top_p", g.topP());
+            b.put("max_tokens", g.maxNewTokens());
+            b.put("seed", seed + 1000L * i + s);
+            bodies.add(b);
           }
+        }
+        List<String> got = EndpointWave.chat(client, bodies, "generator " + g.name(), log);
+        List<List<String>> out = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+          List<String> rs = new ArrayList<>(got.subList(i * g.samples(), (i + 1) * g.samples()));
+          for (String r : rs) if (r == null) failed++;
           out.add(rs);
         }
         return out;
@@ -101,6 +117,15 @@ public interface ResponseSource extends AutoCloseable {
       @Override
       public long failures() {
         return failed;
+      }
+
+      @Override
+      public void close() {
+        try {
+          client.close();
+        } catch (IOException e) {
+          throw new UncheckedIOException("closing generator " + g.name() + "'s request cache: " + e.getMessage(), e);
+        }
       }
     };
   }

@@ -159,7 +159,9 @@ public final class Pipeline {
   }
 
   /**
-   * Tülu 3 §4.1 on-policy preferences, judged by the verifier: the first {@code prompts} RLVR
+   * Tülu 3 §4.1 on-policy preferences, judged by the verifier (or the verifier then the reward
+   * model, or Tülu 3's LLM judge on an endpoint, whose requests are cached in {@code
+   * onpolicy_prefs.jsonl.requests/} so a killed stage resumes them): the first {@code prompts} RLVR
    * prompts (of the chosen datasets) go to {@code OUT/dpo/onpolicy_prompts.jsonl}; {@link
    * PreferenceBuilder} samples {@code samples} responses to each from the stage's input model and
    * keeps (verified, failed) pairs ({@link dev.tulu4j.dpo.PairSelection}) in {@code
@@ -193,14 +195,15 @@ public final class Pipeline {
       }
       if (n == 0) throw new IllegalArgumentException(src + ": no prompt of datasets " + pc.datasets() + " for dpo_preferences");
       var gen = new PreferenceBuildConfig.GeneratorSpec("sft", ModelFiles.resolveModelDir(inputModel("dpo")), null,
-          "default", null, pc.samples(), pc.temperature(), pc.topP(), pc.maxNewTokens(), pc.maxLength(), pc.slots());
+          null, null, pc.samples(), pc.temperature(), pc.topP(), pc.maxNewTokens(), pc.maxLength(), pc.slots(), 1);
       Path rm = null;
       if (pc.judge() == PreferenceBuildConfig.JudgeKind.VERIFIER_REWARD_MODEL) {
         if (!cfg.has("reward"))
           throw new IllegalArgumentException("dpo_preferences.judge verifier_reward_model needs the reward stage in stages");
         rm = ModelFiles.resolveModelDir(dir("reward"));
       }
-      var judge = new PreferenceBuildConfig.JudgeSpec(pc.judge(), null, "default", null, 0, 0, rm, pc.maxLength());
+      var judge = new PreferenceBuildConfig.JudgeSpec(pc.judge(), pc.judgeEndpoint(), pc.judgeModel(), pc.judgeApiKeyEnv(),
+          2, 1024, rm, pc.maxLength(), pc.judgeMaxInFlight());
       var bc = new PreferenceBuildConfig(List.of(prompts), prefs, List.of(gen), judge, template, -1, pc.seed(), GemmBackend.VECTOR, 0);
       log.printf("[dpo] on-policy preferences: %d prompts x %d samples from %s%n", n, pc.samples(), gen.model());
       PreferenceBuilder.run(bc, log);

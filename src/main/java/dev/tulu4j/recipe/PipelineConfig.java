@@ -111,7 +111,8 @@ public record PipelineConfig(
   /**
    * Tülu 3 §4.1 on-policy preference data for the dpo stage: {@code prompts} RLVR prompts (with
    * ground truth) × {@code samples} responses sampled from the stage's input (SFT) model, rated by the
-   * verifier judge (5 verified / 1 not), paired by {@code PairSelection} (best vs a random strictly
+   * verifier judge (5 verified / 1 not), the verifier then the reward model, or Tülu 3's LLM judge on an
+   * endpoint, paired by {@code PairSelection} (best vs a random strictly
    * worse one; ties skipped). {@code prompts: 0} turns it off: DPO then trains on the static pairs.
    */
   public record DpoPreferences(
@@ -128,16 +129,24 @@ public record PipelineConfig(
       @Doc(value = "Seed of the sampling and of the rejected-response draw.", def = "42") long seed,
       @Doc(value = "Also train on the static preference_train.jsonl pairs (appended after the on-policy ones).",
           def = "false") boolean mixStatic,
-      @Doc(value = "Judge of the sampled responses: verifier (5 verified / 1 not; equal verdicts tie) or "
+      @Doc(value = "Judge of the sampled responses: verifier (5 verified / 1 not; equal verdicts tie), "
           + "verifier_reward_model (the verdict first, then the reward stage's model orders responses with the "
-          + "same verdict; needs the reward stage before dpo).", def = "verifier")
-          dev.tulu4j.dpo.PreferenceBuildConfig.JudgeKind judge) {
+          + "same verdict; needs the reward stage before dpo) or llm (Tülu 3's four-aspect UltraFeedback judge on "
+          + "judge_endpoint).", def = "verifier")
+          dev.tulu4j.dpo.PreferenceBuildConfig.JudgeKind judge,
+      @Doc(value = "judge llm: the judge's OpenAI-compatible base URL(s), comma-separated.", def = "null") String judgeEndpoint,
+      @Doc(value = "judge llm: the served model's name; null = the first id /v1/models lists.", def = "null") String judgeModel,
+      @Doc(value = "judge llm: environment variable holding the API key; null = none.", def = "null") String judgeApiKeyEnv,
+      @Doc(value = "judge llm: requests in flight per server.", def = "8") int judgeMaxInFlight) {
     public DpoPreferences {
       if (judge == null) judge = dev.tulu4j.dpo.PreferenceBuildConfig.JudgeKind.VERIFIER;
-      if (judge != dev.tulu4j.dpo.PreferenceBuildConfig.JudgeKind.VERIFIER
-          && judge != dev.tulu4j.dpo.PreferenceBuildConfig.JudgeKind.VERIFIER_REWARD_MODEL)
-        throw new IllegalArgumentException("dpo_preferences.judge must be verifier or verifier_reward_model, got "
-            + judge.name().toLowerCase(java.util.Locale.ROOT));
+      if (judge == dev.tulu4j.dpo.PreferenceBuildConfig.JudgeKind.REWARD_MODEL)
+        throw new IllegalArgumentException("dpo_preferences.judge must be verifier, verifier_reward_model or llm, got "
+            + "reward_model (use verifier_reward_model: it orders by the reward stage's model after the verdict)");
+      if (judge == dev.tulu4j.dpo.PreferenceBuildConfig.JudgeKind.LLM && (judgeEndpoint == null || judgeEndpoint.isBlank()))
+        throw new IllegalArgumentException("dpo_preferences.judge llm needs dpo_preferences.judge_endpoint (the judge's "
+            + "OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1)");
+      if (judgeMaxInFlight < 1) throw new IllegalArgumentException("dpo_preferences.judge_max_in_flight must be >= 1");
       datasets = List.copyOf(datasets);
       if (prompts < 0) throw new IllegalArgumentException("dpo_preferences.prompts must be >= 0");
       if (samples < 2) throw new IllegalArgumentException("dpo_preferences.samples must be >= 2 (a pair needs two responses)");

@@ -44,8 +44,38 @@ class PipelineOnPolicyDpoTest {
     assertThat(done.toString()).contains("\"preferences\"").contains("pairs");
   }
 
+  /**
+   * {@code dpo_preferences.judge: llm}: the SFT model's samples (in process) rated by Tülu 3's judge on
+   * an endpoint (a scripted one): 6 prompts × 4 aspect requests, cached in the stage folder.
+   */
+  @Test
+  void dpoStageJudgesOnPolicySamplesWithTheLlmJudgeOnAnEndpoint(@TempDir Path out) throws Exception {
+    try (PreferenceStub stub = new PreferenceStub()) {
+      stub.rate = (aspect, text, body) -> String.valueOf(1 + Math.floorMod(text.length(), 5));
+      assertThat(Main.execute("pipeline", "recipes/micro.yaml", "--out", out.toString(),
+          "stages=[data, pretrain, sft, dpo]", "dpo_preferences.datasets=[ifeval]", "dpo_preferences.judge=llm",
+          "dpo_preferences.judge_endpoint=" + stub.base, "dpo_preferences.judge_model=judge")).isZero();
+      Path dpo = out.resolve("dpo");
+      JsonNode stats = JSON.readTree(dpo.resolve("onpolicy_prefs.jsonl.stats.json").toFile());
+      assertThat(stats.get("prompts").asInt()).isEqualTo(6);
+      assertThat(stats.get("judgeFailures").asInt()).isZero();
+      assertThat(stub.judgeAnswered.get()).isEqualTo(6 * 4);
+      assertThat(Files.readAllLines(dpo.resolve("onpolicy_prefs.jsonl.requests/judge.jsonl"))).hasSize(6 * 4);
+      for (String line : Files.readAllLines(dpo.resolve("onpolicy_prefs.jsonl"))) {
+        JsonNode r = JSON.readTree(line);
+        assertThat(r.get("chosen_rating").asDouble()).isGreaterThan(r.get("rejected_rating").asDouble());
+      }
+    }
+  }
+
   @Test
   void sectionIsOffByDefaultAndValidated() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConfigLoader.fromOverrides(
+            List.of("stages=[data]", "dpo_preferences.judge=llm"), PipelineConfig.class))
+        .hasMessageContaining("dpo_preferences.judge_endpoint");
+    var llm = ConfigLoader.fromOverrides(List.of("stages=[data]", "dpo_preferences.judge=llm",
+        "dpo_preferences.judge_endpoint=http://127.0.0.1:8000/v1"), PipelineConfig.class).dpoPreferences();
+    assertThat(llm.judgeEndpoint()).isEqualTo("http://127.0.0.1:8000/v1");
     var off = ConfigLoader.fromOverrides(List.of("stages=[data]"), PipelineConfig.class);
     assertThat(off.dpoPreferences().enabled()).isFalse();
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConfigLoader.fromOverrides(

@@ -1,16 +1,17 @@
 package dev.tulu4j.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tulu4j.client.EndpointOptions;
+import dev.tulu4j.client.OpenAiClient;
 import dev.tulu4j.data.Message;
-import dev.tulu4j.data.persona.ChatClient;
 import dev.tulu4j.dpo.Judge;
 import dev.tulu4j.dpo.PromptSource;
 import dev.tulu4j.generate.Generator;
 import dev.tulu4j.generate.StepModel;
 import dev.tulu4j.runtime.TextCodec;
 import java.net.URI;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -18,13 +19,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The data package's OpenAI client (persona synthesis) and the DPO stage's LLM judge, talking to
+ * The OpenAI client (as persona synthesis uses it) and the DPO stage's LLM judge, talking to
  * tulu4j's own server over HTTP on 127.0.0.1. The served model is scripted: whatever it is asked,
  * it writes a fixed judge answer, one ASCII character per token, then EOS.
  */
 class ClientsAgainstServerTest {
   static final String ANSWER =
-      "{\"helpfulness\": 4, \"instruction_following\": 5, \"honesty\": 3, \"truthfulness\": 4}";
+      "#### Output for Text 1\nRating: 4\nRationale: clear.\n\n#### Output for Text 2\nRating: 2\nRationale: off topic.";
   static final int EOS = 128;
 
   static final class Scripted implements StepModel {
@@ -87,18 +88,28 @@ class ClientsAgainstServerTest {
   @Test
   void personaClientAndLlmJudgeWorkAgainstTheServer() throws Exception {
     URI base = URI.create("http://127.0.0.1:" + server.port() + "/v1");
-    var client = new ChatClient(base, "scripted", "sekret", 2, 10, Duration.ofSeconds(30));
-    assertThat(client.complete("Write a math problem for a baker.", 0.0, 200)).isEqualTo(ANSWER);
+    try (var client = OpenAiClient.open(EndpointOptions.of(List.of(base), "scripted", "sekret"))) { // persona synthesis's client
+      var body = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+      body.putArray("messages").addObject().put("role", "user").put("content", "Write a math problem for a baker.");
+      body.put("temperature", 0.0).put("max_tokens", 200);
+      assertThat(client.post("/chat/completions", body).at("/choices/0/message/content").asText()).isEqualTo(ANSWER);
+    }
 
-    Judge judge = Judge.llm(client, 1, 200);
+    // Tülu 3's judge: four aspect requests, each rating both responses (the script rates the first shown 4, the second 2)
+    var options = EndpointOptions.of(List.of(base), null, "sekret"); // model: the first id /v1/models lists
     var prompt = new PromptSource("p1", "test", List.of(Message.user("Say hi in lowercase.")), null, null);
-    assertThat(judge.rate(prompt, "hi")).isEqualTo(4.0); // mean of 4, 5, 3, 4
-    assertThat(judge.failures()).isZero();
+    try (Judge judge = Judge.llm(OpenAiClient.open(options), 1, 200, 42, null)) {
+      double[] r = judge.rateAll(prompt, List.of("hi", "HELLO THERE"));
+      Arrays.sort(r);
+      assertThat(r).containsExactly(2.0, 4.0); // each the mean of four equal aspect ratings
+      assertThat(judge.rate(prompt, "hi")).isEqualTo(4.0); // one response: the script's Text 1
+      assertThat(judge.failures()).isZero();
+      assertThat(judge.missingRatings()).isZero();
+    }
 
-    // a wrong key is refused by the server: the client reports it, the judge counts a failure instead of guessing
-    var wrongKey = new ChatClient(base, "scripted", "nope", 0, 10, Duration.ofSeconds(30));
-    Judge bad = Judge.llm(wrongKey, 0, 200);
-    assertThat(bad.rate(prompt, "hi")).isNaN();
-    assertThat(bad.failures()).isEqualTo(1);
+    // a wrong key is refused by the server: the judge stops with the server's message instead of guessing
+    try (Judge bad = Judge.llm(OpenAiClient.open(EndpointOptions.of(List.of(base), "scripted", "nope")), 0, 200, 42, null)) {
+      assertThatThrownBy(() -> bad.rateAll(prompt, List.of("hi", "ho"))).hasMessageContaining("judge").hasMessageContaining("401");
+    }
   }
 }

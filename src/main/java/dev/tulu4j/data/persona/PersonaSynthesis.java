@@ -2,6 +2,8 @@ package dev.tulu4j.data.persona;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tulu4j.client.EndpointOptions;
+import dev.tulu4j.client.OpenAiClient;
 import dev.tulu4j.data.DataFormatException;
 import dev.tulu4j.data.Json;
 import dev.tulu4j.data.JsonlReader;
@@ -28,7 +30,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Persona-driven prompt synthesis (Tülu 3 §3.1.1): for each persona and task kind, ask a chat model to write a
  * prompt of the configured kind (math problem, precisely verifiable instruction, or general request)
- * in that persona's voice. Rows are appended to the output as they finish, so an interrupted run is
+ * in that persona's voice. Requests go through {@link OpenAiClient} ({@code concurrency} in flight,
+ * retries with backoff and jitter on 429/5xx/time-outs honouring {@code Retry-After}; other 4xx fail
+ * the row at once). Rows are appended to the output as they finish, so an interrupted run is
  * resumed by running it again: ids already present are skipped (a truncated last line from a crash
  * is cut off first).
  */
@@ -57,8 +61,17 @@ public final class PersonaSynthesis {
       personas = personas.subList(0, cfg.limit());
     }
     Set<String> done = finishedIds(cfg.out());
-    ChatClient client = new ChatClient(cfg.baseUrl(), cfg.model(), apiKey, cfg.maxRetries(), cfg.initialBackoffMs(),
-        Duration.ofSeconds(cfg.timeoutSeconds()));
+    EndpointOptions options = new EndpointOptions(List.of(cfg.baseUrl()), cfg.model(), apiKey, cfg.concurrency(),
+        cfg.maxRetries(), Duration.ofMillis(cfg.initialBackoffMs()), Duration.ofSeconds(cfg.timeoutSeconds()), null);
+    OpenAiClient client;
+    try {
+      client = OpenAiClient.open(options); // the model is named in the config: no request is made here
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open a client for " + cfg.baseUrl() + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
     Map<String, String> failures = new java.util.concurrent.ConcurrentSkipListMap<>();
     int[] counts = new int[2];
     try {
@@ -91,14 +104,25 @@ public final class PersonaSynthesis {
       throw new IllegalStateException("interrupted", e);
     } finally {
       pool.shutdownNow();
+      try {
+        client.close();
+      } catch (IOException ignored) {
+        // no request cache: nothing to flush
+      }
     }
-    return new Result(counts[0], counts[1], Map.copyOf(failures), client.retries());
+    return new Result(counts[0], counts[1], Map.copyOf(failures), client.usage().retries());
   }
 
-  private static void generate(PersonaConfig cfg, ChatClient client, Persona p, String task, String id,
+  private static void generate(PersonaConfig cfg, OpenAiClient client, Persona p, String task, String id,
       BufferedWriter w, int[] counts, Map<String, String> failures) {
     try {
-      String prompt = client.complete(TEMPLATES.get(task).formatted(p.text()), cfg.temperature(), cfg.maxTokens());
+      ObjectNode body = Json.MAPPER.createObjectNode();
+      body.putArray("messages").addObject().put("role", "user").put("content", TEMPLATES.get(task).formatted(p.text()));
+      body.put("temperature", cfg.temperature());
+      body.put("max_tokens", cfg.maxTokens());
+      JsonNode content = client.post("/chat/completions", body).path("choices").path(0).path("message").path("content");
+      if (!content.isTextual()) throw new IOException(cfg.baseUrl() + ": the answer has no choices[0].message.content");
+      String prompt = content.asText();
       ObjectNode row = Json.MAPPER.createObjectNode().put("id", id).put("task", task)
           .put("persona", p.text()).put("prompt", prompt.strip()).put("model", cfg.model());
       String line = row + "\n";

@@ -156,7 +156,7 @@ class PersonaSynthesisTest {
     Path c = config("personas.txt", 0, 1);
     Files.writeString(c, Files.readString(c).replace("max_retries: 3", "max_retries: 1"));
     PersonaSynthesis.Result r = PersonaSynthesis.run(PersonaConfig.load(c), null);
-    assertThat(r.failures().get("math-p1")).contains("failed after 2 attempts").contains("HTTP 500");
+    assertThat(r.failures().get("math-p1")).contains("failed after 2 attempt").contains("HTTP 500");
     // the CLI resolves the key from the env var NAMED in the config
     assertThat(Main.execute("data", "personas", "--config", c.toString())).isEqualTo(1);
     assertThatThrownBy(() -> PersonaConfig.load(dir.resolve("nope.yaml"))).hasMessageContaining("nope.yaml");
