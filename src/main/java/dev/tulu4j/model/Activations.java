@@ -35,6 +35,7 @@ public final class Activations {
   final float[] headLse;   // (N): log-sum-exp of the LM-head logits
   final float[] logp;      // (N): log-prob of each target
   final float[] headScratch; // (chunk, V)
+  FamilyActivations family; // OLMo 2 / Qwen3 / Mistral / Gemma 2 extras, created by FamilyTrunk
   Batch forwarded;         // the batch of the last forward with the LM head (what a backward may follow)
   // backward scratch, allocated lazily
   float[] dres, dln, dq, dk, dv, datt, dgate, dup, dh; // (N, ·)

@@ -76,7 +76,7 @@ public final class ScalarHeadModel {
   static LlamaConfig headless(LlamaConfig c) {
     return new LlamaConfig(c.architecture(), c.vocabSize(), c.hidden(), c.intermediate(), c.layers(), c.heads(),
         c.kvHeads(), c.headDim(), c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(), c.maxPositions(), true,
-        c.attentionBias(), c.bosId(), c.eosIds());
+        c.attentionBias(), c.bosId(), c.eosIds(), c.family());
   }
 
   /** HF {@code _init_weights}: the score head ~ N(0, 0.02²) ({@code initializer_range}). */
