@@ -92,7 +92,7 @@ public final class HfConfig {
     if (arch == Architecture.QWEN2) {
       attentionBias = true;
       if (f.bool("use_sliding_window", false))
-        throw f.error("use_sliding_window", "true is not supported for Qwen2ForCausalLM (tulu4j uses full attention)");
+        throw f.error("use_sliding_window", "true is not supported (tulu4j uses full attention)");
     } else {
       attentionBias = f.bool("attention_bias", false);
       if (attentionBias)
@@ -103,7 +103,6 @@ public final class HfConfig {
     int heads = f.requiredInt("num_attention_heads");
     if (heads <= 0) throw f.error("num_attention_heads", "must be > 0");
     int layers = f.requiredInt("num_hidden_layers");
-    if (layers <= 0) throw f.error("num_hidden_layers", "must be > 0");
     // transformers' defaults: Qwen3Config head_dim 128, Gemma2Config 256, the others hidden / heads
     int headDim = f.optInt("head_dim", switch (arch) {
       case QWEN3 -> 128;
@@ -219,7 +218,7 @@ public final class HfConfig {
   /** {@code layer_types} as "is this layer sliding", or null when absent. */
   private static List<Boolean> layerTypes(Fields f, int layers) {
     JsonNode lt = f.root.get("layer_types");
-    if (lt == null || lt.isNull()) return null;
+    if (lt == null || lt.isNull() || layers <= 0) return null; // layers <= 0: LlamaConfig names it
     if (!lt.isArray() || lt.size() != layers)
       throw f.error("layer_types", "must be a list of " + layers + " entries (one per layer), got " + lt);
     List<Boolean> out = new ArrayList<>();

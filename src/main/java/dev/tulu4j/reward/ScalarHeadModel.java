@@ -150,7 +150,7 @@ public final class ScalarHeadModel {
 
   /** HF class name of the classification model of this family. */
   public static String classificationClass(LlamaConfig.Architecture a) {
-    return a == LlamaConfig.Architecture.QWEN2 ? "Qwen2ForSequenceClassification" : "LlamaForSequenceClassification";
+    return a.hfClass.replace("ForCausalLM", "ForSequenceClassification"); // e.g. Gemma2ForSequenceClassification
   }
 
   /** config.json text: the causal-LM config with the classification class, one label and the pad id. */
