@@ -41,6 +41,18 @@ final class FamilyActivations {
     return a.family;
   }
 
+  /** Bytes these buffers take for {@code tokens} tokens (0 for Llama and Qwen2, which never allocate them). */
+  static long bytes(LlamaConfig c, int tokens, boolean training) {
+    Family f = c.family();
+    if (f.isPlain()) return 0;
+    long perLayer = 0;
+    if (f.qkNorm() != Family.QkNorm.NONE)
+      perLayer += c.qDim() + c.kvDim() + (f.qkNorm() == Family.QkNorm.PER_HEAD ? c.heads() + c.kvHeads() : 2);
+    if (f.norms() != Family.Norms.PRE) perLayer += 2L * c.hidden() + 2;
+    long back = training ? c.hidden() + (long) c.qDim() + c.kvDim() : 0;
+    return 4L * tokens * ((training ? c.layers() : 1) * perLayer + 1 + back);
+  }
+
   void ensureBackwardScratch() {
     if (dtmp != null) return;
     dtmp = new float[n * c.hidden()];
