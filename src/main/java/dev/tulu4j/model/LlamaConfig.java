@@ -172,4 +172,27 @@ public record LlamaConfig(
     return new LlamaConfig(Architecture.QWEN2, 151936, 896, 4864, 24, 14, 2, 64, 1e-6, 1000000.0, null, 32768,
         true, true, 151643, List.of(151643));
   }
+
+  /** OLMo-2-0425-1B (its config.json): C2048, L16, H16 (Hkv 16), F8192, V100352, untied, q/k norms, post-norms. */
+  public static LlamaConfig olmo2_1b() {
+    return new LlamaConfig(Architecture.OLMO2, 100352, 2048, 8192, 16, 16, 16, 128, 1e-6, 500000.0, null, 4096,
+        false, false, -1, List.of(100257), Family.olmo2());
+  }
+
+  /** Qwen3-0.6B: C1024, L28, H16 (Hkv 8), D128, F3072, V151936, tied, per-head q/k norms. */
+  public static LlamaConfig qwen3_06b() {
+    return new LlamaConfig(Architecture.QWEN3, 151936, 1024, 3072, 28, 16, 8, 128, 1e-6, 1000000.0, null, 40960,
+        true, false, 151643, List.of(151645), Family.qwen3());
+  }
+
+  /**
+   * Gemma-2-2B: C2304, L26, H8 (Hkv 4), D256, F9216, V256000, tied, soft-caps 50 / 30,
+   * query_pre_attn_scalar 256, window 4096 on the even layers.
+   */
+  public static LlamaConfig gemma2_2b() {
+    List<Boolean> sliding = new java.util.ArrayList<>();
+    for (int i = 0; i < 26; i++) sliding.add(i % 2 == 0);
+    return new LlamaConfig(Architecture.GEMMA2, 256000, 2304, 9216, 26, 8, 4, 256, 1e-6, 10000.0, null, 8192,
+        true, false, 2, List.of(1, 107), Family.gemma2(256, 50.0, 30.0, 4096, sliding));
+  }
 }

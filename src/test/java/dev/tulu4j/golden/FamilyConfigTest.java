@@ -113,4 +113,12 @@ class FamilyConfigTest {
     q.remove("head_dim");
     assertThat(HfConfig.parse(q, "q").headDim()).isEqualTo(128);
   }
+
+  @Test
+  void publicShapesRoundTripThroughConfigJson() throws IOException {
+    for (LlamaConfig c : List.of(LlamaConfig.olmo2_1b(), LlamaConfig.qwen3_06b(), LlamaConfig.gemma2_2b())) {
+      String json = HfConfig.toJson(c, dev.tulu4j.io.DType.BF16);
+      assertThat(HfConfig.parse(SafetensorsFile.JSON.readTree(json), "x")).as(c.architecture().toString()).isEqualTo(c);
+    }
+  }
 }
