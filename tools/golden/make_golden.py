@@ -144,7 +144,7 @@ def olmo2_untied() -> Case:
 
     cfg = Olmo2Config(**SMALL, rms_norm_eps=1e-6, tie_word_embeddings=False,
                       rope_parameters={"rope_type": "default", "rope_theta": 500000.0})
-    return Case(Olmo2ForCausalLM, cfg, consumed=False)
+    return Case(Olmo2ForCausalLM, cfg)
 
 
 @case
@@ -154,7 +154,7 @@ def qwen3_tied() -> Case:
 
     cfg = Qwen3Config(**SMALL, rms_norm_eps=1e-6, tie_word_embeddings=True, use_sliding_window=False,
                       rope_parameters={"rope_type": "default", "rope_theta": 1000000.0})
-    return Case(Qwen3ForCausalLM, cfg, consumed=False)
+    return Case(Qwen3ForCausalLM, cfg)
 
 
 @case
@@ -165,7 +165,7 @@ def mistral_sliding_window() -> Case:
 
     cfg = MistralConfig(**SMALL, rms_norm_eps=1e-5, tie_word_embeddings=False, sliding_window=4,
                         rope_parameters={"rope_type": "default", "rope_theta": 10000.0})
-    return Case(MistralForCausalLM, cfg, inputs=INPUTS_LONG, consumed=False,
+    return Case(MistralForCausalLM, cfg, inputs=INPUTS_LONG,
                 notes="sliding_window=4: a query attends to itself and the 3 keys before it")
 
 
@@ -182,7 +182,7 @@ def gemma2_softcap() -> Case:
                        query_pre_attn_scalar=12, attn_logit_softcapping=4.0,
                        final_logit_softcapping=5.0, hidden_activation="gelu_pytorch_tanh",
                        rope_parameters={"rope_type": "default", "rope_theta": 10000.0})
-    return Case(Gemma2ForCausalLM, cfg, inputs=INPUTS_LONG, consumed=False, attn_implementation="eager",
+    return Case(Gemma2ForCausalLM, cfg, inputs=INPUTS_LONG, attn_implementation="eager",
                 notes="layer 0 slides (window 4), layer 1 attends fully; eager attention (sdpa has no "
                       "soft-capping), whose softmax runs in float32")
 

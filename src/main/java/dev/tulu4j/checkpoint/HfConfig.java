@@ -9,6 +9,7 @@ import dev.tulu4j.io.DType;
 import dev.tulu4j.io.PythonJson;
 import dev.tulu4j.io.SafetensorsFile;
 import dev.tulu4j.io.SafetensorsWriter;
+import dev.tulu4j.model.Family;
 import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaConfig.Architecture;
 import dev.tulu4j.model.LlamaConfig.RopeScaling;
@@ -75,8 +76,17 @@ public final class HfConfig {
   public static LlamaConfig parse(JsonNode root, String source) {
     Fields f = new Fields(root, source);
     Architecture arch = architecture(f);
-    String act = f.string("hidden_act", "silu");
-    if (!act.equals("silu")) throw f.error("hidden_act", "'" + act + "' is not supported (tulu4j implements silu / SwiGLU)");
+    if (arch == Architecture.GEMMA2) {
+      // Gemma2Config reads hidden_activation (its hidden_act, if any, is ignored by the modeling code)
+      String act = f.string("hidden_activation", "gelu_pytorch_tanh");
+      if (!act.equals("gelu_pytorch_tanh"))
+        throw f.error("hidden_activation", "'" + act + "' is not supported (tulu4j implements gelu_pytorch_tanh for Gemma 2)");
+      if (f.bool("use_bidirectional_attention", false))
+        throw f.error("use_bidirectional_attention", "true is not supported (tulu4j's attention is causal)");
+    } else {
+      String act = f.string("hidden_act", "silu");
+      if (!act.equals("silu")) throw f.error("hidden_act", "'" + act + "' is not supported (tulu4j implements silu / SwiGLU)");
+    }
     if (f.bool("mlp_bias", false)) throw f.error("mlp_bias", "true is not supported (tulu4j's MLP has no biases)");
     boolean attentionBias;
     if (arch == Architecture.QWEN2) {
@@ -86,44 +96,157 @@ public final class HfConfig {
     } else {
       attentionBias = f.bool("attention_bias", false);
       if (attentionBias)
-        throw f.error("attention_bias", "true is not supported for LlamaForCausalLM (it also biases o_proj)");
+        throw f.error("attention_bias", "true is not supported for " + arch.hfClass
+            + (arch == Architecture.LLAMA ? " (it also biases o_proj)" : " (tulu4j models it without biases)"));
     }
     int hidden = f.requiredInt("hidden_size");
     int heads = f.requiredInt("num_attention_heads");
     if (heads <= 0) throw f.error("num_attention_heads", "must be > 0");
-    int headDim = f.optInt("head_dim", hidden / heads);
+    int layers = f.requiredInt("num_hidden_layers");
+    // transformers' defaults: Qwen3Config head_dim 128, Gemma2Config 256, the others hidden / heads
+    int headDim = f.optInt("head_dim", switch (arch) {
+      case QWEN3 -> 128;
+      case GEMMA2 -> 256;
+      default -> hidden / heads;
+    });
     int bos;
     List<Integer> eos;
-    if (arch == Architecture.LLAMA) {
-      bos = f.has("bos_token_id") ? f.tokenId("bos_token_id") : 1;
-      eos = f.has("eos_token_id") ? f.tokenIds("eos_token_id") : List.of(2);
-    } else {
-      bos = f.tokenId("bos_token_id");
-      eos = f.tokenIds("eos_token_id");
+    switch (arch) {
+      case LLAMA, MISTRAL -> {
+        bos = f.has("bos_token_id") ? f.tokenId("bos_token_id") : 1;
+        eos = f.has("eos_token_id") ? f.tokenIds("eos_token_id") : List.of(2);
+      }
+      case GEMMA2 -> {
+        bos = f.has("bos_token_id") ? f.tokenId("bos_token_id") : 2;
+        eos = f.has("eos_token_id") ? f.tokenIds("eos_token_id") : List.of(1);
+      }
+      case OLMO2 -> {
+        bos = f.tokenId("bos_token_id");
+        eos = f.has("eos_token_id") ? f.tokenIds("eos_token_id") : List.of(50279);
+      }
+      default -> {
+        bos = f.tokenId("bos_token_id");
+        eos = f.tokenIds("eos_token_id");
+      }
     }
+    int maxPositions = f.optInt("max_position_embeddings", switch (arch) {
+      case QWEN2, QWEN3 -> 32768;
+      case MISTRAL -> 4096 * 32;
+      case GEMMA2 -> 8192;
+      default -> 2048;
+    });
     try {
       return new LlamaConfig(
           arch,
           f.requiredInt("vocab_size"),
           hidden,
           f.requiredInt("intermediate_size"),
-          f.requiredInt("num_hidden_layers"),
+          layers,
           heads,
           f.optInt("num_key_value_heads", heads),
           headDim,
-          f.optDouble("rms_norm_eps", 1e-6),
+          f.optDouble("rms_norm_eps", arch == Architecture.OLMO2 ? 1e-5 : 1e-6),
           ropeTheta(f),
           ropeScaling(f),
-          f.optInt("max_position_embeddings", arch == Architecture.QWEN2 ? 32768 : 2048),
-          f.bool("tie_word_embeddings", false),
+          maxPositions,
+          f.bool("tie_word_embeddings", arch == Architecture.GEMMA2),
           attentionBias,
           bos,
-          eos);
+          eos,
+          family(f, arch, layers));
     } catch (CheckpointException e) {
       throw e;
     } catch (IllegalArgumentException e) { // LlamaConfig's own validation
       throw new CheckpointException(source + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The family switches of {@code arch} from its own config keys (defaults: its transformers config class). */
+  private static Family family(Fields f, Architecture arch, int layers) {
+    List<Boolean> types = layerTypes(f, layers);
+    switch (arch) {
+      case LLAMA, QWEN2 -> {
+        if (types != null && types.contains(true))
+          throw f.error("layer_types", "sliding_attention layers are not supported for " + arch.hfClass);
+        return Family.plain();
+      }
+      case OLMO2 -> {
+        if (types != null && types.contains(true))
+          throw f.error("layer_types", "sliding_attention layers are not supported for " + arch.hfClass);
+        return Family.olmo2();
+      }
+      case QWEN3 -> {
+        // Qwen3Config: sliding_window applies only with use_sliding_window, on layers >= max_window_layers
+        if (!f.bool("use_sliding_window", false)) {
+          if (types != null && types.contains(true))
+            throw f.error("layer_types", "has sliding_attention layers but use_sliding_window is false");
+          return Family.qwen3();
+        }
+        int w = window(f, 4096);
+        if (w == 0) return Family.qwen3();
+        if (types == null) {
+          int from = f.optInt("max_window_layers", 28);
+          List<Boolean> t = new ArrayList<>();
+          for (int i = 0; i < layers; i++) t.add(i >= from);
+          types = t;
+        }
+        return Family.qwen3().withWindow(w, types);
+      }
+      case MISTRAL -> {
+        if (types != null)
+          throw f.error("layer_types", "is not supported for MistralForCausalLM (transformers ignores it; use Ministral)");
+        return Family.mistral(window(f, 4096), layers);
+      }
+      case GEMMA2 -> {
+        int w = window(f, 4096);
+        if (types == null) {
+          List<Boolean> t = new ArrayList<>();
+          for (int i = 0; i < layers; i++) t.add((i + 1) % 2 == 1); // Gemma2Config: even layers slide
+          types = t;
+        }
+        if (w == 0 && types.contains(true)) throw f.error("sliding_window", "is null but layer_types has sliding_attention layers");
+        double qpas = f.optDouble("query_pre_attn_scalar", 256);
+        if (!(qpas > 0)) throw f.error("query_pre_attn_scalar", "must be > 0, got " + qpas);
+        double attnCap = softcap(f, "attn_logit_softcapping", 50.0);
+        double finalCap = softcap(f, "final_logit_softcapping", 30.0);
+        return Family.gemma2(qpas, attnCap, finalCap, w, types);
+      }
+    }
+    throw new IllegalStateException(arch.toString());
+  }
+
+  /** {@code layer_types} as "is this layer sliding", or null when absent. */
+  private static List<Boolean> layerTypes(Fields f, int layers) {
+    JsonNode lt = f.root.get("layer_types");
+    if (lt == null || lt.isNull() || layers <= 0) return null; // layers <= 0: LlamaConfig names it
+    if (!lt.isArray() || lt.size() != layers)
+      throw f.error("layer_types", "must be a list of " + layers + " entries (one per layer), got " + lt);
+    List<Boolean> out = new ArrayList<>();
+    for (JsonNode t : lt) {
+      String s = t.isTextual() ? t.asText() : "";
+      if (s.equals("sliding_attention")) out.add(true);
+      else if (s.equals("full_attention")) out.add(false);
+      else throw f.error("layer_types", "entry " + t + " is not supported (tulu4j knows full_attention and sliding_attention)");
+    }
+    return out;
+  }
+
+  /** {@code sliding_window}: absent → the class default, null → none (0). */
+  private static int window(Fields f, int dflt) {
+    if (!f.has("sliding_window")) return dflt;
+    int w = f.optInt("sliding_window", 0);
+    if (f.root.get("sliding_window").isNull()) return 0;
+    if (w <= 0) throw f.error("sliding_window", "must be > 0 or null, got " + w);
+    return w;
+  }
+
+  /** A soft-cap: absent → the class default, null → none (0). */
+  private static double softcap(Fields f, String key, double dflt) {
+    if (!f.has(key)) return dflt;
+    if (f.root.get(key).isNull()) return 0;
+    double v = f.requiredDouble(key);
+    if (!(v > 0)) throw f.error(key, "must be > 0 or null, got " + v);
+    return v;
   }
 
   private static Architecture architecture(Fields f) {
@@ -136,15 +259,21 @@ public final class HfConfig {
       String cls = archs.get(0).asText();
       for (Architecture a : Architecture.values()) if (a.hfClass.equals(cls)) arch = a;
       if (arch == null)
-        throw f.error("architectures", "'" + cls + "' is not supported (tulu4j reads LlamaForCausalLM and Qwen2ForCausalLM)");
+        throw f.error("architectures", "'" + cls + "' is not supported (tulu4j reads " + supported(true) + ")");
       if (modelType != null && !modelType.equals(arch.modelType))
         throw f.error("model_type", "'" + modelType + "' does not match architectures " + cls);
     } else {
       if (modelType == null) throw f.error("architectures", "missing (and no model_type either)");
       for (Architecture a : Architecture.values()) if (a.modelType.equals(modelType)) arch = a;
-      if (arch == null) throw f.error("model_type", "'" + modelType + "' is not supported (tulu4j reads llama and qwen2)");
+      if (arch == null) throw f.error("model_type", "'" + modelType + "' is not supported (tulu4j reads " + supported(false) + ")");
     }
     return arch;
+  }
+
+  private static String supported(boolean classes) {
+    List<String> names = new ArrayList<>();
+    for (Architecture a : Architecture.values()) names.add(classes ? a.hfClass : a.modelType);
+    return String.join(", ", names);
   }
 
   /**
@@ -195,7 +324,7 @@ public final class HfConfig {
     o.put("attention_dropout", 0.0);
     putBos(o, c);
     putEos(o, c);
-    o.put("hidden_act", "silu");
+    if (c.architecture() != Architecture.GEMMA2) o.put("hidden_act", "silu");
     o.put("hidden_size", c.hidden());
     o.put("initializer_range", 0.02);
     o.put("intermediate_size", c.intermediate());
@@ -221,7 +350,30 @@ public final class HfConfig {
     o.put("transformers_version", TRANSFORMERS_VERSION);
     o.put("use_cache", true);
     o.put("vocab_size", c.vocabSize());
-    if (c.architecture() == Architecture.LLAMA) {
+    Family fam = c.family();
+    if (c.architecture() != Architecture.LLAMA && c.architecture() != Architecture.QWEN2) {
+      if (c.attentionBias()) throw new IllegalArgumentException(c.architecture().hfClass + " has no attention biases in tulu4j");
+      o.put("head_dim", c.headDim());
+      if (c.architecture() != Architecture.MISTRAL) o.put("attention_bias", false);
+      if (fam.slidingWindow() > 0) o.put("sliding_window", fam.slidingWindow());
+      else o.putNull("sliding_window");
+      if (c.architecture() == Architecture.QWEN3) {
+        o.put("use_sliding_window", fam.slidingWindow() > 0);
+        o.put("max_window_layers", firstSliding(c));
+      }
+      if (c.architecture() == Architecture.GEMMA2) {
+        o.put("hidden_activation", "gelu_pytorch_tanh");
+        putNumber(o, "query_pre_attn_scalar", fam.queryPreAttnScalar());
+        if (fam.attnSoftcap() > 0) o.put("attn_logit_softcapping", fam.attnSoftcap());
+        else o.putNull("attn_logit_softcapping");
+        if (fam.finalSoftcap() > 0) o.put("final_logit_softcapping", fam.finalSoftcap());
+        else o.putNull("final_logit_softcapping");
+      }
+      if (c.architecture() == Architecture.QWEN3 || c.architecture() == Architecture.GEMMA2) {
+        ArrayNode t = o.putArray("layer_types");
+        for (int i = 0; i < c.layers(); i++) t.add(fam.window(i) > 0 ? "sliding_attention" : "full_attention");
+      }
+    } else if (c.architecture() == Architecture.LLAMA) {
       if (c.attentionBias())
         throw new IllegalArgumentException("LlamaForCausalLM cannot express q/k/v-only biases (attention_bias also biases o_proj)");
       o.put("attention_bias", false);
@@ -237,6 +389,18 @@ public final class HfConfig {
       o.put("use_sliding_window", false);
     }
     return PythonJson.dumps(o) + "\n";
+  }
+
+  /** Qwen3's max_window_layers: the first sliding layer (all layers when none slides). */
+  private static int firstSliding(LlamaConfig c) {
+    for (int i = 0; i < c.layers(); i++) if (c.family().window(i) > 0) return i;
+    return c.layers();
+  }
+
+  /** An integral value as a JSON int (transformers' query_pre_attn_scalar is an int), else a float. */
+  private static void putNumber(ObjectNode o, String k, double v) {
+    if (v == Math.rint(v) && Math.abs(v) < 1e9) o.put(k, (long) v);
+    else o.put(k, v);
   }
 
   /** The generation_config.json text: bos/eos ids as transformers derives them from the model config. */

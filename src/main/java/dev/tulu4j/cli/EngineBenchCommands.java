@@ -43,7 +43,11 @@ final class EngineBenchCommands {
       return switch (name.toLowerCase(Locale.ROOT)) {
         case "tiny" -> new Shape("tiny", LlamaConfig.tiny(), 16, 256);
         case "smollm2-135m", "135m" -> new Shape("smollm2-135m", LlamaConfig.smollm2_135m(), 8, 512);
-        default -> throw new IllegalArgumentException("--shape must be tiny, smollm2-135m or both, got '" + name + "'");
+        case "olmo2-1b" -> new Shape("olmo2-1b", LlamaConfig.olmo2_1b(), 4, 512);
+        case "qwen3-0.6b" -> new Shape("qwen3-0.6b", LlamaConfig.qwen3_06b(), 4, 512);
+        case "gemma2-2b" -> new Shape("gemma2-2b", LlamaConfig.gemma2_2b(), 2, 512);
+        default -> throw new IllegalArgumentException(
+            "--shape must be tiny, smollm2-135m, olmo2-1b, qwen3-0.6b, gemma2-2b or both, got '" + name + "'");
       };
     }
 
@@ -54,7 +58,8 @@ final class EngineBenchCommands {
 
   /** Options every engine benchmark takes. */
   static final class Common {
-    @Option(names = "--shape", description = "tiny, smollm2-135m or both (default: both; decode: smollm2-135m).")
+    @Option(names = "--shape", description = "tiny, smollm2-135m, olmo2-1b, qwen3-0.6b, gemma2-2b or both (tiny and "
+        + "smollm2-135m; default: both; decode: smollm2-135m).")
     String shape;
 
     @Option(names = "--batch", description = "Override the batch (train/prefill: rows; default 16 tiny, 8 for 135M).")

@@ -35,6 +35,7 @@ public final class Activations {
   final float[] headLse;   // (N): log-sum-exp of the LM-head logits
   final float[] logp;      // (N): log-prob of each target
   final float[] headScratch; // (chunk, V)
+  FamilyActivations family; // OLMo 2 / Qwen3 / Mistral / Gemma 2 extras, created by FamilyTrunk
   Batch forwarded;         // the batch of the last forward with the LM head (what a backward may follow)
   // backward scratch, allocated lazily
   float[] dres, dln, dq, dk, dv, datt, dgate, dup, dh; // (N, ·)
@@ -154,13 +155,13 @@ public final class Activations {
    * the layers ({@code L} of them, or one for inference), per-token extras
    * shared by all layers (final — for inference the alternate — residual C, ln1/ln2 2C, silu·up F, final norm C+1, RoPE tables D,
    * start/lse/logp 3), the LM-head chunk scratch and — training only — the backward scratch
-   * {@code 4·(2C + 2·H·D + 2·Hkv·D + 3F)} per token.
+   * {@code 4·(2C + 2·H·D + 2·Hkv·D + 3F)} per token; plus the family buffers of {@link FamilyActivations} (none for Llama/Qwen2).
    */
   public static long bytes(LlamaConfig c, int tokens, boolean training) {
     long layers = (training ? c.layers() : 1) * bytesPerTokenPerLayer(c);
     long shared = 4L * (4L * c.hidden() + c.intermediate() + 1 + c.headDim() + 3);
     long head = 4L * LogSoftmaxHead.chunkRows(tokens, c.vocabSize()) * c.vocabSize();
     long back = training ? 4L * (2L * c.hidden() + 2L * c.qDim() + 2L * c.kvDim() + 3L * c.intermediate()) : 0;
-    return tokens * (layers + shared + back) + head;
+    return tokens * (layers + shared + back) + head + FamilyActivations.bytes(c, tokens, training);
   }
 }

@@ -28,6 +28,10 @@ final class CachedForward {
   static void append(LlamaModel m, KvCache cache, int[] slots, int[][] tokens, int count, float[] out) {
     int n = newRows(cache, slots, tokens, count);
     if (n == 0) return;
+    if (!m.config().family().isPlain()) { // OLMo 2, Qwen3, Mistral, Gemma 2
+      FamilyCached.append(m, cache, slots, tokens, count, n, out);
+      return;
+    }
     if (DecodeStep.applies(m, tokens, count, n)) {
       DecodeStep.run(m, cache, slots, tokens, count, n, out);
       return;

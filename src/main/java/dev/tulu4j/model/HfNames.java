@@ -47,7 +47,15 @@ public final class HfNames {
     UP_PROJ("mlp.up_proj.weight"),
     DOWN_PROJ("mlp.down_proj.weight"),
     INPUT_NORM("input_layernorm.weight"),
-    POST_ATTENTION_NORM("post_attention_layernorm.weight");
+    POST_ATTENTION_NORM("post_attention_layernorm.weight"),
+    /** Qwen3 [D] (per head), OLMo 2 [H·D]. */
+    Q_NORM("self_attn.q_norm.weight"),
+    /** Qwen3 [D] (per head), OLMo 2 [Hkv·D]. */
+    K_NORM("self_attn.k_norm.weight"),
+    /** Gemma 2's norm before the MLP (its post_attention_layernorm normalises the attention output). */
+    PRE_FEEDFORWARD_NORM("pre_feedforward_layernorm.weight"),
+    /** OLMo 2 and Gemma 2: the norm of the MLP output inside the residual. */
+    POST_FEEDFORWARD_NORM("post_feedforward_layernorm.weight");
 
     /** The name below {@code model.layers.{i}.}. */
     public final String suffix;
@@ -77,18 +85,76 @@ public final class HfNames {
         case O_PROJ -> new int[] {h, q};
         case GATE_PROJ, UP_PROJ -> new int[] {f, h};
         case DOWN_PROJ -> new int[] {h, f};
-        case INPUT_NORM, POST_ATTENTION_NORM -> new int[] {h};
+        case INPUT_NORM, POST_ATTENTION_NORM, PRE_FEEDFORWARD_NORM, POST_FEEDFORWARD_NORM -> new int[] {h};
+        case Q_NORM -> new int[] {c.family().qkNorm() == Family.QkNorm.PER_HEAD ? c.headDim() : q};
+        case K_NORM -> new int[] {c.family().qkNorm() == Family.QkNorm.PER_HEAD ? c.headDim() : kv};
       };
     }
   }
 
-  private static final List<LayerTensor> HF_ORDER = List.of(LayerTensor.values());
+  private static final List<LayerTensor> HF_ORDER = List.of(
+      LayerTensor.Q_PROJ, LayerTensor.Q_BIAS, LayerTensor.K_PROJ, LayerTensor.K_BIAS, LayerTensor.V_PROJ,
+      LayerTensor.V_BIAS, LayerTensor.O_PROJ, LayerTensor.GATE_PROJ, LayerTensor.UP_PROJ, LayerTensor.DOWN_PROJ,
+      LayerTensor.INPUT_NORM, LayerTensor.POST_ATTENTION_NORM);
   private static final List<LayerTensor> ENGINE_ORDER = List.of(
       LayerTensor.INPUT_NORM, LayerTensor.Q_PROJ, LayerTensor.K_PROJ, LayerTensor.V_PROJ,
       LayerTensor.Q_BIAS, LayerTensor.K_BIAS, LayerTensor.V_BIAS, LayerTensor.O_PROJ,
       LayerTensor.POST_ATTENTION_NORM, LayerTensor.GATE_PROJ, LayerTensor.UP_PROJ, LayerTensor.DOWN_PROJ);
 
+  // Qwen3Attention / Olmo2Attention register q_norm, k_norm after o_proj; Olmo2DecoderLayer has no
+  // input_layernorm; Gemma2DecoderLayer registers its four norms after the MLP
+  private static final List<LayerTensor> HF_ORDER_QWEN3 = List.of(
+      LayerTensor.Q_PROJ, LayerTensor.K_PROJ, LayerTensor.V_PROJ, LayerTensor.O_PROJ, LayerTensor.Q_NORM,
+      LayerTensor.K_NORM, LayerTensor.GATE_PROJ, LayerTensor.UP_PROJ, LayerTensor.DOWN_PROJ, LayerTensor.INPUT_NORM,
+      LayerTensor.POST_ATTENTION_NORM);
+  private static final List<LayerTensor> HF_ORDER_OLMO2 = List.of(
+      LayerTensor.Q_PROJ, LayerTensor.K_PROJ, LayerTensor.V_PROJ, LayerTensor.O_PROJ, LayerTensor.Q_NORM,
+      LayerTensor.K_NORM, LayerTensor.GATE_PROJ, LayerTensor.UP_PROJ, LayerTensor.DOWN_PROJ,
+      LayerTensor.POST_ATTENTION_NORM, LayerTensor.POST_FEEDFORWARD_NORM);
+  private static final List<LayerTensor> HF_ORDER_GEMMA2 = List.of(
+      LayerTensor.Q_PROJ, LayerTensor.K_PROJ, LayerTensor.V_PROJ, LayerTensor.O_PROJ, LayerTensor.GATE_PROJ,
+      LayerTensor.UP_PROJ, LayerTensor.DOWN_PROJ, LayerTensor.INPUT_NORM, LayerTensor.POST_ATTENTION_NORM,
+      LayerTensor.PRE_FEEDFORWARD_NORM, LayerTensor.POST_FEEDFORWARD_NORM);
+  // the engine's order: each tensor where the forward first uses it
+  private static final List<LayerTensor> ENGINE_ORDER_QWEN3 = List.of(
+      LayerTensor.INPUT_NORM, LayerTensor.Q_PROJ, LayerTensor.K_PROJ, LayerTensor.V_PROJ, LayerTensor.Q_NORM,
+      LayerTensor.K_NORM, LayerTensor.O_PROJ, LayerTensor.POST_ATTENTION_NORM, LayerTensor.GATE_PROJ,
+      LayerTensor.UP_PROJ, LayerTensor.DOWN_PROJ);
+  private static final List<LayerTensor> ENGINE_ORDER_OLMO2 = List.of(
+      LayerTensor.Q_PROJ, LayerTensor.K_PROJ, LayerTensor.V_PROJ, LayerTensor.Q_NORM, LayerTensor.K_NORM,
+      LayerTensor.O_PROJ, LayerTensor.POST_ATTENTION_NORM, LayerTensor.GATE_PROJ, LayerTensor.UP_PROJ,
+      LayerTensor.DOWN_PROJ, LayerTensor.POST_FEEDFORWARD_NORM);
+  private static final List<LayerTensor> ENGINE_ORDER_GEMMA2 = List.of(
+      LayerTensor.INPUT_NORM, LayerTensor.Q_PROJ, LayerTensor.K_PROJ, LayerTensor.V_PROJ, LayerTensor.O_PROJ,
+      LayerTensor.POST_ATTENTION_NORM, LayerTensor.PRE_FEEDFORWARD_NORM, LayerTensor.GATE_PROJ, LayerTensor.UP_PROJ,
+      LayerTensor.DOWN_PROJ, LayerTensor.POST_FEEDFORWARD_NORM);
+
   private HfNames() {}
+
+  /** The layer tensors of {@code c}'s architecture in transformers' registration order. */
+  static List<LayerTensor> hfOrder(LlamaConfig c) {
+    return switch (c.architecture()) {
+      case LLAMA, QWEN2, MISTRAL -> HF_ORDER;
+      case QWEN3 -> HF_ORDER_QWEN3;
+      case OLMO2 -> HF_ORDER_OLMO2;
+      case GEMMA2 -> HF_ORDER_GEMMA2;
+    };
+  }
+
+  /** True when {@code c}'s layers hold tensors beyond Llama's (Qwen3, OLMo 2, Gemma 2). */
+  static boolean hasFamilyTensors(LlamaConfig c) {
+    return engineOrder(c) != ENGINE_ORDER;
+  }
+
+  /** The layer tensors of {@code c}'s architecture in the engine's parameter order. */
+  static List<LayerTensor> engineOrder(LlamaConfig c) {
+    return switch (c.architecture()) {
+      case LLAMA, QWEN2, MISTRAL -> ENGINE_ORDER;
+      case QWEN3 -> ENGINE_ORDER_QWEN3;
+      case OLMO2 -> ENGINE_ORDER_OLMO2;
+      case GEMMA2 -> ENGINE_ORDER_GEMMA2;
+    };
+  }
 
   /** {@code model.layers.{i}.{suffix}}, e.g. {@code layer(3, "self_attn.q_proj.weight")}. */
   public static String layer(int i, String suffix) {
@@ -97,12 +163,12 @@ public final class HfNames {
 
   /** Every tensor a checkpoint of {@code c} holds, name → shape, in HF registration order. */
   public static SequencedMap<String, int[]> expected(LlamaConfig c) {
-    return shapes(c, HF_ORDER);
+    return shapes(c, hfOrder(c));
   }
 
   /** The same tensors in the engine's parameter order ({@link LlamaModel#parameters()}). */
   public static SequencedMap<String, int[]> parameterOrder(LlamaConfig c) {
-    return shapes(c, ENGINE_ORDER);
+    return shapes(c, engineOrder(c));
   }
 
   private static SequencedMap<String, int[]> shapes(LlamaConfig c, List<LayerTensor> order) {

@@ -27,6 +27,8 @@ import java.util.Objects;
  * @param attentionBias q/k/v projections carry a bias (Qwen2; Llama's attention_bias flag)
  * @param bosId beginning-of-sequence id, or -1 if none
  * @param eosIds end-of-sequence ids (Llama 3.1 Instruct lists three)
+ * @param family how OLMo 2, Qwen3, Mistral and Gemma 2 depart from Llama ({@link Family#plain()} for
+ *     Llama and Qwen2); checked against {@code architecture}
  */
 public record LlamaConfig(
     Architecture architecture,
@@ -44,12 +46,17 @@ public record LlamaConfig(
     boolean tieEmbeddings,
     boolean attentionBias,
     int bosId,
-    List<Integer> eosIds) {
+    List<Integer> eosIds,
+    Family family) {
 
   /** The model families tulu4j runs. */
   public enum Architecture {
     LLAMA("LlamaForCausalLM", "llama"),
-    QWEN2("Qwen2ForCausalLM", "qwen2");
+    QWEN2("Qwen2ForCausalLM", "qwen2"),
+    QWEN3("Qwen3ForCausalLM", "qwen3"),
+    OLMO2("Olmo2ForCausalLM", "olmo2"),
+    MISTRAL("MistralForCausalLM", "mistral"),
+    GEMMA2("Gemma2ForCausalLM", "gemma2");
 
     public final String hfClass;
     public final String modelType;
@@ -92,6 +99,37 @@ public record LlamaConfig(
     if (!(rmsNormEps > 0)) throw new IllegalArgumentException("rms_norm_eps must be > 0");
     if (!(ropeTheta > 0)) throw new IllegalArgumentException("rope_theta must be > 0");
     eosIds = List.copyOf(eosIds);
+    Objects.requireNonNull(family, "family");
+    checkFamily(architecture, family, layers, attentionBias);
+  }
+
+  /** A Llama or Qwen2 config ({@link Family#plain()}): the constructor of the families before OLMo 2 and friends. */
+  public LlamaConfig(Architecture architecture, int vocabSize, int hidden, int intermediate, int layers, int heads,
+      int kvHeads, int headDim, double rmsNormEps, double ropeTheta, RopeScaling ropeScaling, int maxPositions,
+      boolean tieEmbeddings, boolean attentionBias, int bosId, List<Integer> eosIds) {
+    this(architecture, vocabSize, hidden, intermediate, layers, heads, kvHeads, headDim, rmsNormEps, ropeTheta,
+        ropeScaling, maxPositions, tieEmbeddings, attentionBias, bosId, eosIds, Family.plain());
+  }
+
+  /** The same config with another family (switches); validated like the constructor. */
+  public LlamaConfig withFamily(Family f) {
+    return new LlamaConfig(architecture, vocabSize, hidden, intermediate, layers, heads, kvHeads, headDim, rmsNormEps,
+        ropeTheta, ropeScaling, maxPositions, tieEmbeddings, attentionBias, bosId, eosIds, f);
+  }
+
+  /** Each architecture has exactly the switches its transformers modeling file computes. */
+  private static void checkFamily(Architecture a, Family f, int layers, boolean bias) {
+    if (f.slidingWindow() > 0 && f.slidingLayers().size() != layers)
+      throw new IllegalArgumentException("layer_types has " + f.slidingLayers().size() + " entries for " + layers + " layers");
+    boolean ok = switch (a) {
+      case LLAMA, QWEN2 -> f.isPlain();
+      case QWEN3 -> f.withoutWindow().equals(Family.plain().withQkNorm(Family.QkNorm.PER_HEAD)) && !bias;
+      case OLMO2 -> f.equals(Family.olmo2()) && !bias;
+      case MISTRAL -> f.withoutWindow().isPlain() && !bias;
+      case GEMMA2 -> f.norms() == Family.Norms.SANDWICH && f.unitOffsetNorm() && f.scaleEmbeddings()
+          && f.activation() == Family.Activation.GELU_TANH && f.qkNorm() == Family.QkNorm.NONE && !bias;
+    };
+    if (!ok) throw new IllegalArgumentException(a.hfClass + " does not compute " + f + (bias ? " with attention biases" : ""));
   }
 
   private static void positive(String field, int v) {
@@ -133,5 +171,28 @@ public record LlamaConfig(
   public static LlamaConfig qwen25_05b() {
     return new LlamaConfig(Architecture.QWEN2, 151936, 896, 4864, 24, 14, 2, 64, 1e-6, 1000000.0, null, 32768,
         true, true, 151643, List.of(151643));
+  }
+
+  /** OLMo-2-0425-1B (its config.json): C2048, L16, H16 (Hkv 16), F8192, V100352, untied, q/k norms, post-norms. */
+  public static LlamaConfig olmo2_1b() {
+    return new LlamaConfig(Architecture.OLMO2, 100352, 2048, 8192, 16, 16, 16, 128, 1e-6, 500000.0, null, 4096,
+        false, false, -1, List.of(100257), Family.olmo2());
+  }
+
+  /** Qwen3-0.6B: C1024, L28, H16 (Hkv 8), D128, F3072, V151936, tied, per-head q/k norms. */
+  public static LlamaConfig qwen3_06b() {
+    return new LlamaConfig(Architecture.QWEN3, 151936, 1024, 3072, 28, 16, 8, 128, 1e-6, 1000000.0, null, 40960,
+        true, false, 151643, List.of(151645), Family.qwen3());
+  }
+
+  /**
+   * Gemma-2-2B: C2304, L26, H8 (Hkv 4), D256, F9216, V256000, tied, soft-caps 50 / 30,
+   * query_pre_attn_scalar 256, window 4096 on the even layers.
+   */
+  public static LlamaConfig gemma2_2b() {
+    List<Boolean> sliding = new java.util.ArrayList<>();
+    for (int i = 0; i < 26; i++) sliding.add(i % 2 == 0);
+    return new LlamaConfig(Architecture.GEMMA2, 256000, 2304, 9216, 26, 8, 4, 256, 1e-6, 10000.0, null, 8192,
+        true, false, 2, List.of(1, 107), Family.gemma2(256, 50.0, 30.0, 4096, sliding));
   }
 }

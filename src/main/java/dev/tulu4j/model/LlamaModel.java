@@ -41,6 +41,7 @@ public final class LlamaModel {
   private final Parameter finalNorm;   // [C]
   private final Parameter lmHead;      // [V, C]; == embed when tied
   private final LayerWeights[] layers;
+  private final FamilyWeights[] familyLayers; // OLMo 2 / Qwen3 / Gemma 2 extras; null entries for the others
   private final float[] invFreq;       // (D/2)
 
   private LlamaModel(LlamaConfig cfg, Gemm gemm, TaskRunner runner, Map<String, float[]> data, boolean trainable) {
@@ -52,7 +53,13 @@ public final class LlamaModel {
     List<Parameter> ps = new ArrayList<>();
     embed = param(ps, data, HfNames.EMBED, trainable, false, cfg.vocabSize(), cfg.hidden());
     layers = new LayerWeights[cfg.layers()];
+    familyLayers = new FamilyWeights[cfg.layers()];
+    boolean ownTensors = HfNames.hasFamilyTensors(cfg);
     for (int i = 0; i < cfg.layers(); i++) {
+      if (ownTensors) {
+        familyLayer(ps, data, cfg, i, trainable);
+        continue;
+      }
       boolean b = cfg.attentionBias();
       // argument order is HfNames.parameterOrder: it fixes the parameter list's order
       layers[i] = new LayerWeights(
@@ -74,6 +81,26 @@ public final class LlamaModel {
         : param(ps, data, HfNames.LM_HEAD, trainable, true, cfg.vocabSize(), cfg.hidden());
     this.params = Collections.unmodifiableList(ps);
     this.invFreq = Rope.inverseFrequencies(cfg);
+  }
+
+  /**
+   * Layer i of a family with its own tensors (Qwen3, OLMo 2, Gemma 2), in {@link HfNames#parameterOrder}:
+   * each tensor to its role (see {@link FamilyWeights}).
+   */
+  private void familyLayer(List<Parameter> ps, Map<String, float[]> data, LlamaConfig cfg, int i, boolean trainable) {
+    Map<LayerTensor, Parameter> t = new java.util.EnumMap<>(LayerTensor.class);
+    for (LayerTensor lt : HfNames.engineOrder(cfg)) {
+      boolean decay = !lt.suffix.contains("norm") && !lt.isBias();
+      t.put(lt, param(ps, data, cfg, i, lt, trainable, decay));
+    }
+    boolean ownPostAttention = cfg.family().norms() != Family.Norms.PRE; // OLMo 2 / Gemma 2: it normalises the attention output
+    Parameter preMlp = cfg.family().norms() == Family.Norms.SANDWICH ? t.get(LayerTensor.PRE_FEEDFORWARD_NORM)
+        : ownPostAttention ? null : t.get(LayerTensor.POST_ATTENTION_NORM);
+    layers[i] = new LayerWeights(t.get(LayerTensor.INPUT_NORM), t.get(LayerTensor.Q_PROJ), t.get(LayerTensor.K_PROJ),
+        t.get(LayerTensor.V_PROJ), null, null, null, t.get(LayerTensor.O_PROJ), preMlp, t.get(LayerTensor.GATE_PROJ),
+        t.get(LayerTensor.UP_PROJ), t.get(LayerTensor.DOWN_PROJ));
+    familyLayers[i] = new FamilyWeights(t.get(LayerTensor.Q_NORM), t.get(LayerTensor.K_NORM),
+        ownPostAttention ? t.get(LayerTensor.POST_ATTENTION_NORM) : null, t.get(LayerTensor.POST_FEEDFORWARD_NORM));
   }
 
   private static Parameter param(List<Parameter> ps, Map<String, float[]> data, LlamaConfig cfg, int layer,
@@ -113,7 +140,7 @@ public final class LlamaModel {
     for (Map.Entry<String, int[]> e : HfNames.parameterOrder(cfg).entrySet()) {
       String n = e.getKey();
       float[] d = new float[numel(e.getValue())];
-      if (n.endsWith("norm.weight")) Arrays.fill(d, 1f);
+      if (n.endsWith("norm.weight")) Arrays.fill(d, cfg.family().unitOffsetNorm() ? 0f : 1f); // Gemma scales by 1 + w
       else if (!n.endsWith(".bias")) for (int i = 0; i < d.length; i++) d[i] = (float) (0.02 * rnd.nextGaussian());
       data.put(n, d);
     }
@@ -200,6 +227,9 @@ public final class LlamaModel {
 
   public LayerWeights layer(int i) { return layers[i]; }
 
+  /** Layer i's OLMo 2 / Qwen3 / Gemma 2 parameters, or null for a family without any. */
+  public FamilyWeights familyLayer(int i) { return familyLayers[i]; }
+
   float[] inverseFrequencies() { return invFreq; }
 
   /** Zeroes every gradient. */
@@ -273,6 +303,7 @@ public final class LlamaModel {
     Trunk.forward(this, batch, act, false);
     float[] out = new float[batch.rows() * cfg.vocabSize()];
     LogSoftmaxHead.logits(gemm, act.lnf, 0, lmHead.data(), batch.rows(), cfg.hidden(), cfg.vocabSize(), out);
+    softcapLogits(out);
     return out;
   }
 
@@ -286,6 +317,7 @@ public final class LlamaModel {
     for (int i = 0; i < b; i++) System.arraycopy(act.lnf, ((i + 1) * t - 1) * c, last, i * c, c);
     float[] out = new float[b * cfg.vocabSize()];
     LogSoftmaxHead.logits(gemm, last, 0, lmHead.data(), b, c, cfg.vocabSize(), out);
+    softcapLogits(out);
     return out;
   }
 
@@ -300,6 +332,12 @@ public final class LlamaModel {
   /** Backward from ∂Loss/∂hidden (B·T·C) after {@link #hidden}; see {@link HiddenStates#backward}. */
   public void backwardFromHidden(Batch batch, Activations act, float[] dHidden) {
     HiddenStates.backward(this, batch, act, dHidden);
+  }
+
+  /** Gemma 2's final-logit soft-cap, in place (nothing for the other families). */
+  void softcapLogits(float[] logits) {
+    float cap = (float) cfg.family().finalSoftcap();
+    if (cap > 0) Softcap.apply(logits, 0, logits.length, cap);
   }
 
   // ---------------------------------------------------------------- KV cache

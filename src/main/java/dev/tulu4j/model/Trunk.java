@@ -19,6 +19,7 @@ final class Trunk {
    * (dlnf lands in {@code a.dln}) and {@link #backward} must then be called with {@code headDone}.
    */
   static LlamaModel.LogProbs forward(LlamaModel m, Batch batch, Activations a, boolean withHead, float[] headUpstream) {
+    if (!m.config().family().isPlain()) return FamilyTrunk.forward(m, batch, a, withHead, headUpstream);
     LlamaConfig c = m.config();
     ModelParallel par = m.parallel();
     int n = batch.rows();
@@ -116,6 +117,10 @@ final class Trunk {
 
   /** Backward; {@code headDone} when the forward already ran the head's backward into a.dln. */
   static void backward(LlamaModel m, Batch batch, Activations a, float[] dLogp, boolean headDone) {
+    if (!m.config().family().isPlain()) {
+      FamilyTrunk.backward(m, batch, a, dLogp, headDone);
+      return;
+    }
     LlamaConfig c = m.config();
     ModelParallel par = m.parallel();
     if (a.forwarded != batch)
@@ -135,6 +140,10 @@ final class Trunk {
    * head) start here.
    */
   static void backwardFromHidden(LlamaModel m, Batch batch, Activations a) {
+    if (!m.config().family().isPlain()) {
+      FamilyTrunk.backwardFromHidden(m, batch, a);
+      return;
+    }
     LlamaConfig c = m.config();
     ModelParallel par = m.parallel();
     int n = batch.rows();

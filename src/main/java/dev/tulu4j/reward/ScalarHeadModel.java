@@ -76,7 +76,7 @@ public final class ScalarHeadModel {
   static LlamaConfig headless(LlamaConfig c) {
     return new LlamaConfig(c.architecture(), c.vocabSize(), c.hidden(), c.intermediate(), c.layers(), c.heads(),
         c.kvHeads(), c.headDim(), c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(), c.maxPositions(), true,
-        c.attentionBias(), c.bosId(), c.eosIds());
+        c.attentionBias(), c.bosId(), c.eosIds(), c.family());
   }
 
   /**
@@ -181,7 +181,7 @@ public final class ScalarHeadModel {
 
   /** HF class name of the classification model of this family. */
   public static String classificationClass(LlamaConfig.Architecture a) {
-    return a == LlamaConfig.Architecture.QWEN2 ? "Qwen2ForSequenceClassification" : "LlamaForSequenceClassification";
+    return a.hfClass.replace("ForCausalLM", "ForSequenceClassification"); // e.g. Gemma2ForSequenceClassification
   }
 
   /** config.json text: the causal-LM config with the classification class, one label and the pad id. */

@@ -180,8 +180,9 @@ public class HfConfigTest {
 
   static Stream<Arguments> badConfigs() {
     return Stream.of(
-        Arguments.of("architectures", "[\"MistralForCausalLM\"]",
-            "field 'architectures' 'MistralForCausalLM' is not supported (tulu4j reads LlamaForCausalLM and Qwen2ForCausalLM)"),
+        Arguments.of("architectures", "[\"GemmaForCausalLM\"]",
+            "field 'architectures' 'GemmaForCausalLM' is not supported (tulu4j reads LlamaForCausalLM, Qwen2ForCausalLM, "
+                + "Qwen3ForCausalLM, Olmo2ForCausalLM, MistralForCausalLM, Gemma2ForCausalLM)"),
         Arguments.of("architectures", "\"LlamaForCausalLM\"", "field 'architectures' must be a list of one class name"),
         Arguments.of("model_type", "\"qwen2\"", "field 'model_type' 'qwen2' does not match architectures LlamaForCausalLM"),
         Arguments.of("rope_scaling", "{\"rope_type\":\"yarn\",\"factor\":4.0}",

@@ -48,8 +48,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class TransformersGoldenTest {
   static final double TOL = 1e-4;
-  /** The fixtures this test holds the engine to; the families it models (Llama, Qwen2). */
-  static final List<String> CASES = List.of("llama_gqa_llama3_untied", "qwen2_gqa_bias_tied");
+  /** The fixtures this test holds the engine to: one per family the engine models. */
+  static final List<String> CASES = List.of("llama_gqa_llama3_untied", "qwen2_gqa_bias_tied", "qwen3_tied",
+      "olmo2_untied", "mistral_sliding_window", "gemma2_softcap");
 
   static List<String> cases() {
     return CASES;

@@ -1,0 +1,152 @@
+package dev.tulu4j.model;
+
+/**
+ * The KV-cache forward (prefill and decode) of a model whose {@link Family} departs from Llama:
+ * the same layer as {@link FamilyTrunk}, over N new rows stacked from all sequences, each row
+ * attending to its own sequence's cached keys {@code lo .. pos}, with {@code lo = pos − W + 1} on a
+ * sliding layer (window W) and 0 otherwise. The cache keeps every position (a sliding layer reads
+ * only the last W). Attention is one query at a time ({@link Attention#scores} over the unpacked
+ * keys, Gemma's soft-cap, softmax, {@link Attention#gatherRows}); {@link CachedForward} hands such
+ * models here before its fused Llama paths.
+ */
+final class FamilyCached {
+  private FamilyCached() {}
+
+  static void append(LlamaModel m, KvCache cache, int[] slots, int[][] tokens, int count, int n, float[] out) {
+    LlamaConfig c = m.config();
+    Family fam = c.family();
+    ModelParallel par = m.parallel();
+    int cc = c.hidden(), f = c.intermediate(), qd = c.qDim(), kd = c.kvDim(), hd = c.headDim(), vocab = c.vocabSize();
+    float eps = (float) c.rmsNormEps();
+    int[] seq = new int[n];
+    int[] pos = new int[n];
+    int[] lastRow = new int[count];
+    java.util.Arrays.fill(lastRow, -1);
+    float[] x = new float[n * cc];
+    float[] emb = m.embedding().data();
+    float norm = (float) Math.sqrt(cc);
+    int r = 0;
+    for (int e = 0; e < count; e++) {
+      if (tokens[e] == null) continue;
+      for (int i = 0; i < tokens[e].length; i++, r++) {
+        int id = tokens[e][i];
+        if (id < 0 || id >= vocab)
+          throw new IllegalArgumentException("token " + id + " of sequence " + slots[e] + " outside vocabulary [0, " + vocab + ")");
+        seq[r] = slots[e];
+        pos[r] = cache.length[slots[e]] + i;
+        lastRow[e] = r;
+        System.arraycopy(emb, id * cc, x, r * cc, cc);
+        if (fam.scaleEmbeddings()) dev.tulu4j.tensor.VectorMath.scale(cc, norm, x, r * cc);
+      }
+    }
+    float[] cos = new float[n * hd / 2];
+    float[] sin = new float[n * hd / 2];
+    Rope.tables(m.inverseFrequencies(), pos, n, cos, sin);
+    float[] ln = new float[n * cc], tmp = new float[n * cc];
+    float[] q = new float[n * qd], k = new float[n * kd], v = new float[n * kd], att = new float[n * qd];
+    float[] qRaw = new float[n * qd], kRaw = new float[n * kd];
+    float[] gate = new float[n * f], up = new float[n * f];
+    boolean pre = fam.norms() != Family.Norms.POST;
+    boolean after = fam.norms() != Family.Norms.PRE;
+    boolean perHead = fam.qkNorm() == Family.QkNorm.PER_HEAD;
+    for (int l = 0; l < c.layers(); l++) {
+      LayerWeights w = m.layer(l);
+      FamilyWeights xw = m.familyLayer(l);
+      float[] attIn = x;
+      if (pre) {
+        RmsNorm.forward(par, x, 0, FamilyTrunk.normWeight(fam, w.inputNorm()), ln, 0, null, 0, n, cc, eps);
+        attIn = ln;
+      }
+      boolean qk = fam.qkNorm() != Family.QkNorm.NONE;
+      m.linear(attIn, n, cc, w.q(), null, qk ? qRaw : q, qd);
+      m.linear(attIn, n, cc, w.k(), null, qk ? kRaw : k, kd);
+      m.linear(attIn, n, cc, w.v(), null, v, kd);
+      if (qk) {
+        RmsNorm.forward(par, qRaw, 0, xw.qNorm().data(), q, 0, null, 0, perHead ? n * c.heads() : n, perHead ? hd : qd, eps);
+        RmsNorm.forward(par, kRaw, 0, xw.kNorm().data(), k, 0, null, 0, perHead ? n * c.kvHeads() : n, perHead ? hd : kd, eps);
+      }
+      Rope.forward(par, q, n, c.heads(), hd, cos, sin);
+      Rope.forward(par, k, n, c.kvHeads(), hd, cos, sin);
+      float[] kc = cache.k[l], vc = cache.v[l];
+      for (int i = 0; i < n; i++) {
+        for (int g = 0; g < c.kvHeads(); g++) {
+          System.arraycopy(v, i * kd + g * hd, vc, cache.valueBase(seq[i], g) + pos[i] * hd, hd);
+          int kb = cache.keyBase(seq[i], g);
+          for (int e = 0; e < hd; e++) kc[kb + cache.keyOffset(pos[i], e)] = k[i * kd + g * hd + e];
+        }
+      }
+      attention(par, c, cache, l, q, att, seq, pos, n, fam.window(l));
+      if (!after) m.gemm().sgemm(false, true, n, cc, qd, 1f, att, 0, qd, w.o().data(), 0, qd, 1f, x, 0, cc);
+      else {
+        m.gemm().sgemm(false, true, n, cc, qd, 1f, att, 0, qd, w.o().data(), 0, qd, 0f, tmp, 0, cc);
+        RmsNorm.forward(par, tmp, 0, FamilyTrunk.normWeight(fam, xw.attnOutNorm()), tmp, 0, null, 0, n, cc, eps);
+        for (int i = 0; i < n * cc; i++) x[i] += tmp[i];
+      }
+      float[] mlpIn = x;
+      if (pre) {
+        RmsNorm.forward(par, x, 0, FamilyTrunk.normWeight(fam, w.postNorm()), ln, 0, null, 0, n, cc, eps);
+        mlpIn = ln;
+      }
+      m.linear(mlpIn, n, cc, w.gate(), null, gate, f);
+      m.linear(mlpIn, n, cc, w.up(), null, up, f);
+      if (fam.activation() == Family.Activation.GELU_TANH) GeGlu.forward(par, gate, up, gate, n * f);
+      else SwiGlu.forward(par, gate, up, gate, n * f);
+      if (!after) m.gemm().sgemm(false, true, n, cc, f, 1f, gate, 0, f, w.down().data(), 0, f, 1f, x, 0, cc);
+      else {
+        m.gemm().sgemm(false, true, n, cc, f, 1f, gate, 0, f, w.down().data(), 0, f, 0f, tmp, 0, cc);
+        RmsNorm.forward(par, tmp, 0, FamilyTrunk.normWeight(fam, xw.ffnOutNorm()), tmp, 0, null, 0, n, cc, eps);
+        for (int i = 0; i < n * cc; i++) x[i] += tmp[i];
+      }
+    }
+    // final norm and head for the last new row of each entry
+    int outs = 0;
+    for (int e = 0; e < count; e++) if (lastRow[e] >= 0) outs++;
+    float[] last = new float[outs * cc];
+    int[] which = new int[outs];
+    for (int e = 0, j = 0; e < count; e++) {
+      if (lastRow[e] < 0) continue;
+      which[j] = e;
+      System.arraycopy(x, lastRow[e] * cc, last, j * cc, cc);
+      j++;
+    }
+    RmsNorm.forward(par, last, 0, FamilyTrunk.normWeight(fam, m.finalNorm()), last, 0, null, 0, outs, cc, eps);
+    float[] logits = new float[outs * vocab];
+    LogSoftmaxHead.logits(m.gemm(), last, 0, m.lmHead().data(), outs, cc, vocab, logits);
+    m.softcapLogits(logits);
+    for (int i = 0; i < outs; i++) System.arraycopy(logits, i * vocab, out, which[i] * vocab, vocab);
+    for (int e = 0; e < count; e++) if (tokens[e] != null) cache.length[slots[e]] += tokens[e].length;
+  }
+
+  /** att (N, H·D) of each (row, head) over its sequence's cached keys lo..pos. */
+  private static void attention(ModelParallel par, LlamaConfig c, KvCache cache, int l, float[] q, float[] att,
+      int[] seq, int[] pos, int n, int window) {
+    Family fam = c.family();
+    int heads = c.heads(), d = c.headDim(), group = heads / c.kvHeads(), qw = heads * d;
+    float scale = fam.attentionScale(d);
+    float cap = (float) fam.attnSoftcap();
+    float[] vc = cache.v[l];
+    par.forEach(n * heads, task -> {
+      int i = task / heads, h = task % heads, g = h / group;
+      int nk = pos[i] + 1;
+      int lo = window > 0 ? Math.max(0, pos[i] - window + 1) : 0;
+      float[] kt = new float[d * nk];
+      cache.unpackKeys(l, seq[i], g, nk, kt);
+      int cnt = nk - lo;
+      float[] s = new float[cnt];
+      int qo = i * qw + h * d;
+      Attention.scores(q, qo, kt, nk, lo, cnt, d, scale, s);
+      if (cap > 0) Softcap.apply(s, 0, cnt, cap);
+      float mx = Float.NEGATIVE_INFINITY;
+      for (float sv : s) mx = Math.max(mx, sv);
+      double sum = 0;
+      for (int j = 0; j < cnt; j++) {
+        s[j] = (float) Math.exp(s[j] - mx);
+        sum += s[j];
+      }
+      float inv = (float) (1 / sum);
+      for (int j = 0; j < cnt; j++) s[j] *= inv;
+      java.util.Arrays.fill(att, qo, qo + d, 0f);
+      Attention.gatherRows(s, cnt, vc, cache.valueBase(seq[i], g) + lo * d, d, att, qo, d);
+    });
+  }
+}
