@@ -59,6 +59,7 @@ public final class DpoRecipe {
       HfCheckpoint ck = HfCheckpoint.load(modelDir);
       LlamaModel model = LlamaModel.fromTensors(ck.config(), ck.tensors(), kernels.gemm(), kernels.parallel(), true);
       log.printf("dpo: model %s (%,d parameters), gemm %s%n", modelDir, model.parameterCount(), kernels.gemmReason());
+      model.activationCheckpointing(cfg.train().activationCheckpointing());
       double[][] ref = null;
       ReferenceLogps.Loaded loaded = null;
       if (cfg.lossType().needsReference()) {

@@ -65,6 +65,7 @@ public final class RewardRecipe {
       if (train.isEmpty()) throw new IllegalArgumentException("no training pairs left after holding out " + eval.size());
       int padId = tok.padId() >= 0 ? tok.padId() : tok.eosIds().getFirst();
       ScalarHeadModel rm = ScalarHeadModel.load(modelDir, cfg.headSeed(), kernels.gemm(), true);
+      rm.backbone().activationCheckpointing(cfg.train().activationCheckpointing());
       int per = cfg.train().microBatch();
       double before = RewardStep.accuracy(RewardStep.rewards(rm, eval, per, cfg.maxLength(), padId));
       log.printf("reward: %d train pairs, %d held out; held-out accuracy before training %.4f%n", train.size(), eval.size(), before);

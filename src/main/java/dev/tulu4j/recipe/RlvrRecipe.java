@@ -70,6 +70,7 @@ public final class RlvrRecipe {
     // 1. policy and its frozen reference copy
     HfCheckpoint ckpt = HfCheckpoint.load(modelDir);
     LlamaModel policy = LlamaModel.fromTensors(ckpt.config(), ckpt.tensors(), kernels.gemm(), true);
+    policy.activationCheckpointing(cfg.train().activationCheckpointing());
     LlamaModel reference = RlvrTrainer.frozenCopy(policy);
 
     // 2. prompts: chat template + generation prompt, verifier per dataset, optional filter and weights
@@ -123,6 +124,7 @@ public final class RlvrRecipe {
         ? ScalarHeadModel.load(ModelFiles.resolveModelDir(cfg.valueModel()), cfg.train().seed(), kernels.gemm(), true)
         : ScalarHeadModel.fromTensors(ckpt.config(), RlvrTrainer.frozenCopy(policy).toTensors(), cfg.train().seed(),
             kernels.gemm(), true, null);
+    vm.backbone().activationCheckpointing(cfg.train().activationCheckpointing());
     return new ScalarHeadValueModel(vm, cfg.train().microBatch(), maxLen, cfg.saveDtype(), modelDir);
   }
 

@@ -61,6 +61,7 @@ public final class SftRecipe {
       if (tok.vocabSize() > model.config().vocabSize())
         throw new IllegalArgumentException("the tokenizer in " + tokDir + " has " + tok.vocabSize()
             + " ids but the model only " + model.config().vocabSize());
+      model.activationCheckpointing(train.activationCheckpointing());
 
       // 3. train; checkpoints carry the tokenizer with the chat template used here
       Path ckptTokenizer = out.resolve("tokenizer");

@@ -208,7 +208,7 @@ public final class ScalarHeadModel {
 
   /** Activations for up to {@code tokens} tokens of the backbone. */
   public Activations newActivations(int tokens) {
-    return new Activations(backbone.config(), tokens);
+    return backbone.newActivations(tokens);
   }
 
   /** The value of every token (B·T): {@code v[r] = score · lnf[r]}. Targets are not needed. */
