@@ -39,6 +39,7 @@ public final class RewardRecipe {
   public static RunResult run(RewardConfig cfg, PrintStream log) throws IOException {
     Path modelDir = ModelFiles.resolveModelDir(cfg.model());
     Path tokSrc = cfg.tokenizer() != null ? cfg.tokenizer() : modelDir;
+    MemoryPlans.check(MemoryPlans.reward(ScalarHeadModel.readConfig(modelDir), cfg.train(), cfg.maxLength()), log);
     try (Tokenizer tok = Tokenizer.load(tokSrc);
         Kernels kernels = Kernels.create(new KernelConfig(cfg.gemm(), cfg.train().resolvedThreads()))) {
       ConversationEncoder enc = new ConversationEncoder(tok, TemplateChoice.parse(cfg.template()).resolve(tok), cfg.maxLength());

@@ -59,6 +59,7 @@ public final class RlvrRecipe {
   /** @param customize test hook: adjusts the loop (fault injection, listeners) before it runs */
   public static RunResult run(RlvrConfig cfg, PrintStream log, Consumer<TrainLoop> customize) throws IOException {
     Path modelDir = ModelFiles.resolveModelDir(cfg.model());
+    MemoryPlans.check(MemoryPlans.rlvr(HfCheckpoint.readConfig(modelDir), cfg), log);
     try (Kernels kernels = Kernels.create(new KernelConfig(cfg.gemm(), cfg.train().resolvedThreads()));
         Tokenizer tok = Tokenizer.load(modelDir)) {
       return run(cfg, modelDir, kernels, tok, log, customize);

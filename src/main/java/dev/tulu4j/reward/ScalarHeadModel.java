@@ -115,11 +115,13 @@ public final class ScalarHeadModel {
     return new ScalarHeadModel(cfg, m, sp, padTokenId, s != null);
   }
 
-  /**
-   * Loads an HF folder: either a sequence-classification checkpoint (as {@link #save} writes) or a
-   * causal-LM checkpoint, whose LM head is dropped and whose score head is initialised from {@code seed}.
-   */
-  public static ScalarHeadModel load(Path dir, long seed, Gemm gemm, boolean trainable) {
+  /** The backbone config of a reward/value folder (causal-LM or sequence-classification), weights not read. */
+  public static LlamaConfig readConfig(Path dir) {
+    return HfConfig.parse(configNode(dir), dir.resolve(HfCheckpoint.CONFIG).toString());
+  }
+
+  /** config.json as a causal-LM config node (classification class mapped back), checked for one label. */
+  private static ObjectNode configNode(Path dir) {
     Path cfgFile = dir.resolve(HfCheckpoint.CONFIG);
     if (!Files.isRegularFile(cfgFile)) throw new CheckpointException(dir + ": no " + HfCheckpoint.CONFIG + " in this folder");
     JsonNode root;
@@ -138,6 +140,16 @@ public final class ScalarHeadModel {
     int labels = o.has("id2label") && o.get("id2label").isObject() ? o.get("id2label").size()
         : o.has("num_labels") ? o.get("num_labels").asInt() : 1;
     if (labels != 1) throw new CheckpointException(cfgFile + ": num_labels is " + labels + "; a reward/value model needs 1");
+    return o;
+  }
+
+  /**
+   * Loads an HF folder: either a sequence-classification checkpoint (as {@link #save} writes) or a
+   * causal-LM checkpoint, whose LM head is dropped and whose score head is initialised from {@code seed}.
+   */
+  public static ScalarHeadModel load(Path dir, long seed, Gemm gemm, boolean trainable) {
+    Path cfgFile = dir.resolve(HfCheckpoint.CONFIG);
+    ObjectNode o = configNode(dir);
     LlamaConfig cfg = HfConfig.parse(o, cfgFile.toString());
     JsonNode pad = o.get("pad_token_id");
     Integer padId = pad != null && pad.isIntegralNumber() ? pad.asInt() : null;
