@@ -196,7 +196,7 @@ final class EngineBenchCommands {
       int q = seq != null ? seq : s.seq();
       MemoryPlan plan = new MemoryPlan("bench train", "--seq").trained("policy", MemoryPlan.Trained.full(s.config()))
           .activations("policy", s.config(), b * q, activationCheckpointing);
-      out.println("  " + plan.summary(Runtime.getRuntime().maxMemory()));
+      out.println("  " + plan.summary(MemoryPlan.usableHeap()));
       var r = EngineBench.train(m, b, q, warmup, steps, peakGflops, activationCheckpointing);
       out.printf(Locale.ROOT, "  heap: %.2f GiB peak used (sum of the heap pools' peaks), %.2f GiB max%n",
           heapPeakBytes() / (double) (1L << 30), Runtime.getRuntime().maxMemory() / (double) (1L << 30));

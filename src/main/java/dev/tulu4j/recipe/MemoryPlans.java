@@ -77,8 +77,8 @@ final class MemoryPlans {
 
   /** Prints the plan and stops (with the plan's message) when it exceeds this JVM's heap. */
   static void check(MemoryPlan plan, PrintStream log) {
-    long heap = Runtime.getRuntime().maxMemory();
+    long heap = MemoryPlan.usableHeap();
     log.println(plan.summary(heap));
-    plan.requireFits(heap);
+    plan.requireFits(heap, Runtime.getRuntime().maxMemory());
   }
 }

@@ -149,21 +149,22 @@ public final class MemoryPlan {
       if (!i.note().isEmpty()) b.append(" (").append(i.note()).append(')');
       b.append(" + ");
     }
-    b.append("runtime ").append(gib(RUNTIME_ALLOWANCE)).append(" = ").append(gib(peakBytes())).append(" peak of a ")
-        .append(gib(maxHeap)).append(" heap");
+    b.append("runtime ").append(gib(RUNTIME_ALLOWANCE)).append(" = ").append(gib(peakBytes())).append(" peak of ")
+        .append(gib(maxHeap)).append(" usable heap");
     return b.toString();
   }
 
   /**
-   * Throws {@link DoesNotFit} when {@link #peakBytes} exceeds {@code maxHeap} (the JVM's
-   * {@code Runtime.maxMemory()}), naming the numbers and the knobs that would make it fit.
+   * Throws {@link DoesNotFit} when {@link #peakBytes} exceeds {@code maxHeap} ({@link #usableHeap}),
+   * naming the numbers and the knobs that would make it fit; {@code xmx} is the JVM's whole heap, to
+   * scale the suggested {@code -Xmx}.
    */
-  public void requireFits(long maxHeap) {
+  public void requireFits(long maxHeap, long xmx) {
     long peak = peakBytes();
     if (peak <= maxHeap) return;
     Item big = items.stream().max(java.util.Comparator.comparingLong(Item::bytes)).orElseThrow();
     StringBuilder m = new StringBuilder(String.format(Locale.ROOT,
-        "the %s run needs about %s of heap but the JVM has %s (largest: %s %s). Ways to fit: ",
+        "the %s run needs about %s of heap but the JVM can hold %s of long-lived arrays (largest: %s %s). Ways to fit: ",
         stage, gib(peak), gib(maxHeap), big.name(), gib(big.bytes())));
     m.append("lora (train adapters only: no gradients or AdamW state for the base weights); ");
     if (actConfig != null) {
@@ -175,9 +176,27 @@ public final class MemoryPlan {
       m.append(String.format(Locale.ROOT, "a smaller train.micro_batch or %s (now %,d tokens per forward/backward); ",
           lengthKey, actTokens));
     }
+    double scale = Math.max(1.0, xmx / (double) maxHeap);
     m.append(String.format(Locale.ROOT, "or a larger heap: TULU4J_JAVA_OPTS=-Xmx%dg (the launcher's default is 75%% of RAM)",
-        (peak + (1L << 30) - 1) >> 30));
+        (long) Math.ceil(peak * scale / (1L << 30))));
     throw new DoesNotFit(m.toString());
+  }
+
+  /**
+   * The heap that long-lived arrays can fill: the old generation's maximum when the collector has one
+   * (ParallelGC, the launcher's collector, reserves a third of {@code -Xmx} for the young generation,
+   * and arrays that live for the whole run end up in the old one), else {@code Runtime.maxMemory()}.
+   */
+  public static long usableHeap() {
+    long old = -1;
+    for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+      String n = pool.getName();
+      if (pool.getType() == java.lang.management.MemoryType.HEAP && (n.contains("Old") || n.contains("Tenured"))
+          && pool.getUsage().getMax() > 0)
+        old = Math.max(old, pool.getUsage().getMax());
+    }
+    long max = Runtime.getRuntime().maxMemory();
+    return old > 0 ? Math.min(old, max) : max;
   }
 
   /** The run's plan exceeds the heap; the message names the numbers and the knobs. */

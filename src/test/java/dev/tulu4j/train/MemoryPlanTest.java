@@ -42,8 +42,8 @@ class MemoryPlanTest {
     assertThat(stored.peakBytes() / (double) (1L << 30)).isBetween(13.38, 13.40);
     assertThat(ckpt.peakBytes() / (double) (1L << 30)).isBetween(8.93, 8.95);
     assertThat(ckpt.summary(16L << 30)).startsWith("memory plan (sft): policy weights 1.84 GiB (494.0M fp32) + ")
-        .contains("policy activations ").contains("4,096 tokens, checkpointed").endsWith("peak of a 16.00 GiB heap");
-    ckpt.requireFits(16L << 30);
+        .contains("policy activations ").contains("4,096 tokens, checkpointed").endsWith("peak of 16.00 GiB usable heap");
+    ckpt.requireFits(16L << 30, 16L << 30);
   }
 
   @Test
@@ -61,18 +61,32 @@ class MemoryPlanTest {
   void aRunThatCannotFitNamesTheNumbersAndTheKnobs() {
     MemoryPlan p = new MemoryPlan("sft", "max_seq_length")
         .trained("policy", MemoryPlan.Trained.full(QWEN)).activations("policy", QWEN, 8 * 4096, false);
-    assertThatThrownBy(() -> p.requireFits(8L << 30))
+    assertThatThrownBy(() -> p.requireFits(8L << 30, 12L << 30))
         .isInstanceOf(MemoryPlan.DoesNotFit.class)
         .hasMessageStartingWith("the sft run needs about ")
-        .hasMessageContaining("but the JVM has 8.00 GiB (largest: policy activations ")
+        .hasMessageContaining("but the JVM can hold 8.00 GiB of long-lived arrays (largest: policy activations ")
         .hasMessageContaining("lora").hasMessageContaining("train.activation_checkpointing=true (activations ")
         .hasMessageContaining("train.micro_batch or max_seq_length (now 32,768 tokens")
         .hasMessageContaining("TULU4J_JAVA_OPTS=-Xmx");
+    // the suggested -Xmx scales the peak by -Xmx / usable (here 12/8): ParallelGC's young third
+    long peak = p.peakBytes();
+    assertThatThrownBy(() -> p.requireFits(8L << 30, 12L << 30))
+        .hasMessageContaining("-Xmx" + (long) Math.ceil(peak * 1.5 / (1L << 30)) + "g");
     // already checkpointed: that knob is not offered again
     MemoryPlan c = new MemoryPlan("dpo", "max_length")
         .trained("policy", MemoryPlan.Trained.full(QWEN)).activations("policy", QWEN, 4096, true);
-    assertThatThrownBy(() -> c.requireFits(4L << 30)).hasMessageNotContaining("activation_checkpointing")
+    assertThatThrownBy(() -> c.requireFits(4L << 30, 4L << 30)).hasMessageNotContaining("activation_checkpointing")
         .hasMessageContaining("max_length");
+  }
+
+  @Test
+  void usableHeapIsTheOldGenerationUnderParallelGc() {
+    long max = Runtime.getRuntime().maxMemory();
+    long usable = MemoryPlan.usableHeap();
+    assertThat(usable).isPositive().isLessThanOrEqualTo(max);
+    boolean parallel = java.lang.management.ManagementFactory.getMemoryPoolMXBeans().stream()
+        .anyMatch(pool -> pool.getName().equals("PS Old Gen"));
+    if (parallel) assertThat(usable).isLessThan(max); // a third of -Xmx is young generation
   }
 
   @Test
