@@ -20,7 +20,7 @@ import java.util.Locale;
  *   <li>training activations: {@link Activations#bytes} for the tokens of one forward/backward call
  *       (stored or checkpointed), LM-head chunk scratch and backward scratch included;
  *   <li>frozen models (a reference policy, a reward model) and the rollouts' {@link KvCache};
- *   <li>a fixed {@link #RUNTIME_ALLOWANCE} for what is not modelled (JVM metadata, the tokenized
+ *   <li>an allowance ({@link #runtimeAllowance}) for what is not modelled (JVM metadata, the tokenized
  *       data, GEMM packing buffers, per-step temporaries).
  * </ul>
  *
@@ -28,8 +28,13 @@ import java.util.Locale;
  * trainable count beside frozen base weights, bf16 frozen weights as 2 bytes per frozen weight.
  */
 public final class MemoryPlan {
-  /** Not modelled: JVM metadata, tokenized data, GEMM packing, temporaries (measured well under this at 0.5B). */
-  public static final long RUNTIME_ALLOWANCE = 512L << 20;
+  /**
+   * Not modelled (JVM metadata, tokenized data, GEMM packing, temporaries): 64 MiB plus 1/16 of the
+   * modelled lines, so a micro run fits a 256 MiB test JVM and a 0.5B run gets about 0.6 GiB.
+   */
+  public static long runtimeAllowance(long modelled) {
+    return (64L << 20) + modelled / 16;
+  }
 
   /** One line of the plan. */
   public record Item(String name, long bytes, String note) {}
@@ -133,14 +138,19 @@ public final class MemoryPlan {
     return List.copyOf(items);
   }
 
-  /** The sum of the lines plus {@link #RUNTIME_ALLOWANCE}. */
-  public long peakBytes() {
-    long s = RUNTIME_ALLOWANCE;
+  private long modelled() {
+    long s = 0;
     for (Item i : items) s += i.bytes();
     return s;
   }
 
-  /** One line: {@code memory plan (sft): weights 1.84 GiB (494.0M fp32) + ... = 10.47 GiB peak of a 16.00 GiB heap}. */
+  /** The sum of the lines plus {@link #runtimeAllowance}. */
+  public long peakBytes() {
+    long s = modelled();
+    return s + runtimeAllowance(s);
+  }
+
+  /** One line: {@code memory plan (sft): policy weights 1.84 GiB (494.0M fp32) + ... = 9.03 GiB peak of 10.67 GiB usable heap}. */
   public String summary(long maxHeap) {
     StringBuilder b = new StringBuilder("memory plan (").append(stage).append("): ");
     for (Item i : items) {
@@ -149,7 +159,8 @@ public final class MemoryPlan {
       if (!i.note().isEmpty()) b.append(" (").append(i.note()).append(')');
       b.append(" + ");
     }
-    b.append("runtime ").append(gib(RUNTIME_ALLOWANCE)).append(" = ").append(gib(peakBytes())).append(" peak of ")
+    long peak = peakBytes();
+    b.append("runtime ").append(gib(peak - modelled())).append(" = ").append(gib(peak)).append(" peak of ")
         .append(gib(maxHeap)).append(" usable heap");
     return b.toString();
   }
