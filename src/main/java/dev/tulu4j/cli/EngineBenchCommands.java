@@ -3,6 +3,7 @@ package dev.tulu4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tulu4j.model.LlamaConfig;
+import dev.tulu4j.train.MemoryPlan;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.runtime.EngineBench;
 import dev.tulu4j.runtime.GemmProfile;
@@ -46,8 +47,9 @@ final class EngineBenchCommands {
         case "olmo2-1b" -> new Shape("olmo2-1b", LlamaConfig.olmo2_1b(), 4, 512);
         case "qwen3-0.6b" -> new Shape("qwen3-0.6b", LlamaConfig.qwen3_06b(), 4, 512);
         case "gemma2-2b" -> new Shape("gemma2-2b", LlamaConfig.gemma2_2b(), 2, 512);
-        default -> throw new IllegalArgumentException(
-            "--shape must be tiny, smollm2-135m, olmo2-1b, qwen3-0.6b, gemma2-2b or both, got '" + name + "'");
+        case "qwen2.5-0.5b", "0.5b" -> new Shape("qwen2.5-0.5b", LlamaConfig.qwen25_05b(), 1, 4096);
+        default -> throw new IllegalArgumentException("--shape must be tiny, smollm2-135m, olmo2-1b, qwen3-0.6b, gemma2-2b, "
+            + "qwen2.5-0.5b or both, got '" + name + "'");
       };
     }
 
@@ -58,8 +60,8 @@ final class EngineBenchCommands {
 
   /** Options every engine benchmark takes. */
   static final class Common {
-    @Option(names = "--shape", description = "tiny, smollm2-135m, olmo2-1b, qwen3-0.6b, gemma2-2b or both (tiny and "
-        + "smollm2-135m; default: both; decode: smollm2-135m).")
+    @Option(names = "--shape", description = "tiny, smollm2-135m, olmo2-1b, qwen3-0.6b, gemma2-2b, qwen2.5-0.5b "
+        + "(B1 × T4096) or both = tiny and smollm2-135m (default: both; decode: smollm2-135m).")
     String shape;
 
     @Option(names = "--batch", description = "Override the batch (train/prefill: rows; default 16 tiny, 8 for 135M).")
@@ -99,6 +101,10 @@ final class EngineBenchCommands {
 
     @Option(names = "--json", description = "Also write the results as JSON to this file.")
     Path json;
+
+    @Option(names = "--activation-checkpointing", description = "train: recompute each layer in the backward "
+        + "(train.activation_checkpointing); prints the memory plan and the heap's peak use.")
+    boolean activationCheckpointing;
 
     @Option(names = "--gemm-profile", description = "After each workload, print calls, wall and calling-thread CPU "
         + "time per GEMM shape (use --threads 1 to read GFLOP per CPU-second per shape).")
@@ -191,7 +197,12 @@ final class EngineBenchCommands {
     private Map<String, Object> trainRow(Shape s, LlamaModel m, double peakGflops, PrintWriter out) {
       int b = batch != null ? batch : s.batch();
       int q = seq != null ? seq : s.seq();
-      var r = EngineBench.train(m, b, q, warmup, steps, peakGflops);
+      MemoryPlan plan = new MemoryPlan("bench train", "--seq").trained("policy", MemoryPlan.Trained.full(s.config()))
+          .activations("policy", s.config(), b * q, activationCheckpointing);
+      out.println("  " + plan.summary(MemoryPlan.usableHeap()));
+      var r = EngineBench.train(m, b, q, warmup, steps, peakGflops, activationCheckpointing);
+      out.printf(Locale.ROOT, "  heap: %.2f GiB peak used (sum of the heap pools' peaks), %.2f GiB max%n",
+          heapPeakBytes() / (double) (1L << 30), Runtime.getRuntime().maxMemory() / (double) (1L << 30));
       out.printf(Locale.ROOT, "  train   B%d x T%d: %10.1f tok/s  %8.3f s/step  %6.1f GFLOP/s  MFU %4.1f%%  "
           + "(%.1f MFLOP/token, loss %.3f)%n", b, q, r.tokensPerSecond(), r.step().medianSeconds(), r.gflops(),
           100 * r.mfu(), r.flopsPerToken() / 1e6, r.lastLoss());
@@ -199,6 +210,14 @@ final class EngineBenchCommands {
       return row(s, "train", Map.of("batch", b, "seq", q, "medianSeconds", r.step().medianSeconds(),
           "bestSeconds", r.step().bestSeconds(), "tokensPerSecond", r.tokensPerSecond(),
           "flopsPerToken", r.flopsPerToken(), "gflops", r.gflops(), "mfu", r.mfu()));
+    }
+
+    /** Peak use of the heap pools since the JVM started (an upper bound of the live peak: includes garbage). */
+    private static long heapPeakBytes() {
+      long sum = 0;
+      for (var pool : ManagementFactory.getMemoryPoolMXBeans())
+        if (pool.getType() == java.lang.management.MemoryType.HEAP) sum += pool.getPeakUsage().getUsed();
+      return sum;
     }
 
     private static Map<String, Object> row(Shape s, String bench, Map<String, Object> values) {

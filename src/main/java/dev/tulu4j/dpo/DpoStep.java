@@ -65,7 +65,7 @@ public final class DpoStep implements StepFunction {
 
   /** Activations of at least {@code tokens}, grown (never shrunk) as needed. */
   public static Activations ensure(Activations a, LlamaModel m, int tokens) {
-    return a != null && a.capacity() >= tokens ? a : new Activations(m.config(), tokens);
+    return a != null && a.capacity() >= tokens ? a : m.newActivations(tokens);
   }
 
   @Override

@@ -10,6 +10,12 @@ package dev.tulu4j.model;
  * {@link #bytesPerTokenPerLayer}. The two RMSNorm outputs and silu(gate)·up are not kept: one
  * buffer each serves every layer and the backward recomputes them from the saved residuals, rstd
  * and gate/up (cheap element-wise work that saves (2C + F) floats per token per layer).
+ *
+ * <p>{@link #checkpointed Checkpointed} training activations keep only each layer's input residual
+ * (C per token per layer); every other per-layer buffer is one "scratch layer" shared by all layers,
+ * and the backward recomputes layer l's forward into it from {@code res[l]} before going back
+ * through it (activation checkpointing: the same kernels on the same inputs, so the gradients are
+ * bit-identical to the stored path, for about a third more forward work).
  */
 public final class Activations {
   final int capacity;
@@ -42,11 +48,27 @@ public final class Activations {
 
   private final LlamaConfig cfg;
   private final boolean training;
+  private final boolean checkpointed;
+  int slotLayer = -1;      // checkpointed: the layer whose activations the shared buffers hold now
   private float logitScale = 1f;
 
   /** Training activations: every layer's buffers are kept for the backward. */
   public Activations(LlamaConfig c, int capacity) {
-    this(c, capacity, true);
+    this(c, capacity, true, false);
+  }
+
+  /**
+   * Training activations with activation checkpointing: the residual input of every layer is kept,
+   * the rest of each layer is recomputed in the backward (see the class comment). Memory per token
+   * is about {@code L·C} floats plus one layer's buffers instead of {@code L} layers' buffers.
+   */
+  public static Activations checkpointed(LlamaConfig c, int capacity) {
+    return new Activations(c, capacity, true, true);
+  }
+
+  /** Training activations, {@link #checkpointed} or keeping every layer. */
+  public static Activations training(LlamaConfig c, int capacity, boolean checkpointed) {
+    return new Activations(c, capacity, true, checkpointed);
   }
 
   /**
@@ -55,14 +77,15 @@ public final class Activations {
    * training activations. {@link LlamaModel#backward} refuses them.
    */
   public static Activations inference(LlamaConfig c, int capacity) {
-    return new Activations(c, capacity, false);
+    return new Activations(c, capacity, false, false);
   }
 
-  private Activations(LlamaConfig c, int capacity, boolean training) {
+  private Activations(LlamaConfig c, int capacity, boolean training, boolean checkpointed) {
     if (capacity <= 0) throw new IllegalArgumentException("activation capacity must be > 0, got " + capacity);
     this.cfg = c;
     this.capacity = capacity;
     this.training = training;
+    this.checkpointed = checkpointed;
     long widest = (long) capacity * Math.max(Math.max(c.hidden(), c.intermediate()), Math.max(c.qDim(), c.kvDim()));
     if (widest > Integer.MAX_VALUE - 8)
       throw new IllegalArgumentException("activation capacity " + capacity + " tokens needs arrays of " + widest
@@ -71,18 +94,19 @@ public final class Activations {
     int l = c.layers();
     res = new float[l + 1][];
     for (int i = 0; i <= l; i++) res[i] = training || i < 2 ? new float[n * c.hidden()] : res[i % 2];
+    boolean keep = training && !checkpointed; // distinct buffers per layer
     ln1 = layers(l, n * c.hidden(), false);
-    rstd1 = layers(l, n, training);
-    q = layers(l, n * c.qDim(), training);
-    k = layers(l, n * c.kvDim(), training);
-    v = layers(l, n * c.kvDim(), training);
-    att = layers(l, n * c.qDim(), training);
-    lse = layers(l, n * c.heads(), training);
-    resMid = layers(l, n * c.hidden(), training);
+    rstd1 = layers(l, n, keep);
+    q = layers(l, n * c.qDim(), keep);
+    k = layers(l, n * c.kvDim(), keep);
+    v = layers(l, n * c.kvDim(), keep);
+    att = layers(l, n * c.qDim(), keep);
+    lse = layers(l, n * c.heads(), keep);
+    resMid = layers(l, n * c.hidden(), keep);
     ln2 = layers(l, n * c.hidden(), false);
-    rstd2 = layers(l, n, training);
-    gate = layers(l, n * c.intermediate(), training);
-    up = layers(l, n * c.intermediate(), training);
+    rstd2 = layers(l, n, keep);
+    gate = layers(l, n * c.intermediate(), keep);
+    up = layers(l, n * c.intermediate(), keep);
     h = layers(l, n * c.intermediate(), false);
     lnf = new float[n * c.hidden()];
     rstdf = new float[n];
@@ -122,6 +146,11 @@ public final class Activations {
     return training;
   }
 
+  /** Whether the backward recomputes each layer from its saved input ({@link #checkpointed}). */
+  public boolean isCheckpointed() {
+    return checkpointed;
+  }
+
   /** Token capacity (max B·T). */
   public int capacity() {
     return capacity;
@@ -158,7 +187,18 @@ public final class Activations {
    * {@code 4·(2C + 2·H·D + 2·Hkv·D + 3F)} per token; plus the family buffers of {@link FamilyActivations} (none for Llama/Qwen2).
    */
   public static long bytes(LlamaConfig c, int tokens, boolean training) {
-    long layers = (training ? c.layers() : 1) * bytesPerTokenPerLayer(c);
+    return bytes(c, tokens, training, false);
+  }
+
+  /**
+   * {@link #bytes(LlamaConfig, int, boolean)}, or with {@code checkpointed} those of
+   * {@link #checkpointed}: the L kept layer inputs (C per token each) and one layer's buffers
+   * without its input residual, in place of L layers.
+   */
+  public static long bytes(LlamaConfig c, int tokens, boolean training, boolean checkpointed) {
+    long layers = !training ? bytesPerTokenPerLayer(c)
+        : checkpointed ? 4L * c.layers() * c.hidden() + bytesPerTokenPerLayer(c) - 4L * c.hidden()
+        : c.layers() * bytesPerTokenPerLayer(c);
     long shared = 4L * (4L * c.hidden() + c.intermediate() + 1 + c.headDim() + 3);
     long head = 4L * LogSoftmaxHead.chunkRows(tokens, c.vocabSize()) * c.vocabSize();
     long back = training ? 4L * (2L * c.hidden() + 2L * c.qDim() + 2L * c.kvDim() + 3L * c.intermediate()) : 0;

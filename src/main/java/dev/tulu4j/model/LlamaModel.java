@@ -43,6 +43,7 @@ public final class LlamaModel {
   private final LayerWeights[] layers;
   private final FamilyWeights[] familyLayers; // OLMo 2 / Qwen3 / Gemma 2 extras; null entries for the others
   private final float[] invFreq;       // (D/2)
+  private boolean activationCheckpointing; // set once by the recipe before training
 
   private LlamaModel(LlamaConfig cfg, Gemm gemm, TaskRunner runner, Map<String, float[]> data, boolean trainable) {
     this.cfg = cfg;
@@ -258,6 +259,20 @@ public final class LlamaModel {
   /** Forward-only FLOPs per token: a third of {@link #trainingFlopsPerToken}. */
   public static double forwardFlopsPerToken(LlamaConfig c, int seqLen) {
     return trainingFlopsPerToken(c, seqLen) / 3.0;
+  }
+
+  /**
+   * Whether {@link #newActivations} checkpoints (TrainConfig {@code activation_checkpointing}):
+   * the training steps allocate their activations through it, so a recipe sets this once before
+   * training and every stage's step follows. Gradients are bit-identical either way.
+   */
+  public void activationCheckpointing(boolean on) { this.activationCheckpointing = on; }
+
+  public boolean activationCheckpointing() { return activationCheckpointing; }
+
+  /** Training activations for {@code tokens} tokens, {@link Activations#checkpointed} when enabled. */
+  public Activations newActivations(int tokens) {
+    return Activations.training(cfg, tokens, activationCheckpointing);
   }
 
   // ---------------------------------------------------------------- forward / backward

@@ -25,7 +25,7 @@ final class Trunk {
     int n = batch.rows();
     if (n > a.capacity)
       throw new IllegalArgumentException("batch of " + n + " tokens exceeds activation capacity " + a.capacity);
-    int cc = c.hidden(), f = c.intermediate(), qd = c.qDim(), kd = c.kvDim(), hd = c.headDim();
+    int cc = c.hidden();
     float eps = (float) c.rmsNormEps();
     a.forwarded = null;
     int[] pos = positionsAndStarts(batch, a.start);
@@ -40,34 +40,7 @@ final class Trunk {
     par.forRange(n, 64, (from, to) -> {
       for (int r = from; r < to; r++) System.arraycopy(e, ids[r] * cc, a.res[0], r * cc, cc);
     });
-    for (int l = 0; l < c.layers(); l++) {
-      LayerWeights w = m.layer(l);
-      // 1. ln1 = RMSNorm(res_l)
-      RmsNorm.forward(par, a.res[l], w.inputNorm().data(), a.ln1[l], a.rstd1[l], n, cc, eps);
-      // 2. q, k, v = ln1·Wᵀ (+ bias)
-      m.linear(a.ln1[l], n, cc, w.q(), w.qBias(), a.q[l], qd);
-      m.linear(a.ln1[l], n, cc, w.k(), w.kBias(), a.k[l], kd);
-      m.linear(a.ln1[l], n, cc, w.v(), w.vBias(), a.v[l], kd);
-      // 3. RoPE on q and k
-      Rope.forward(par, a.q[l], n, c.heads(), hd, a.ropeCos, a.ropeSin);
-      Rope.forward(par, a.k[l], n, c.kvHeads(), hd, a.ropeCos, a.ropeSin);
-      // 4. att = causal GQA attention (online softmax), keeping lse
-      Attention.forward(par, m.taskGemm(), a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], batch.batchSize(), batch.seqLen(),
-          c.heads(), c.kvHeads(), hd, a.start);
-      // 5. resMid = res_l + att·Woᵀ
-      copy(par, a.res[l], a.resMid[l], n * cc);
-      m.gemm().sgemm(false, true, n, cc, qd, 1f, a.att[l], 0, qd, w.o().data(), 0, qd, 1f, a.resMid[l], 0, cc);
-      // 6. ln2 = RMSNorm(resMid)
-      RmsNorm.forward(par, a.resMid[l], w.postNorm().data(), a.ln2[l], a.rstd2[l], n, cc, eps);
-      // 7. gate, up = ln2·Wᵀ
-      m.linear(a.ln2[l], n, cc, w.gate(), null, a.gate[l], f);
-      m.linear(a.ln2[l], n, cc, w.up(), null, a.up[l], f);
-      // 8. h = silu(gate)·up
-      SwiGlu.forward(par, a.gate[l], a.up[l], a.h[l], n * f);
-      // 9. res_{l+1} = resMid + h·Wdᵀ
-      copy(par, a.resMid[l], a.res[l + 1], n * cc);
-      m.gemm().sgemm(false, true, n, cc, f, 1f, a.h[l], 0, f, w.down().data(), 0, f, 1f, a.res[l + 1], 0, cc);
-    }
+    for (int l = 0; l < c.layers(); l++) layerForward(m, batch, a, l, true);
     // final RMSNorm
     RmsNorm.forward(par, a.res[c.layers()], m.finalNorm().data(), a.lnf, a.rstdf, n, cc, eps);
     if (!withHead) return null;
@@ -92,6 +65,47 @@ final class Trunk {
       count++;
     }
     return new LlamaModel.LogProbs(lp, loss, count);
+  }
+
+  /**
+   * Layer l's forward from {@code a.res[l]}: steps 1–9 into its buffers, or ({@code toOutput}
+   * false, the checkpointed backward's recompute) steps 1–7 only — the backward recomputes h itself
+   * and needs neither the down projection nor {@code res[l+1]}, which it keeps.
+   */
+  private static void layerForward(LlamaModel m, Batch batch, Activations a, int l, boolean toOutput) {
+    LlamaConfig c = m.config();
+    ModelParallel par = m.parallel();
+    int n = batch.rows();
+    int cc = c.hidden(), f = c.intermediate(), qd = c.qDim(), kd = c.kvDim(), hd = c.headDim();
+    float eps = (float) c.rmsNormEps();
+    LayerWeights w = m.layer(l);
+    // 1. ln1 = RMSNorm(res_l)
+    RmsNorm.forward(par, a.res[l], w.inputNorm().data(), a.ln1[l], a.rstd1[l], n, cc, eps);
+    // 2. q, k, v = ln1·Wᵀ (+ bias)
+    m.linear(a.ln1[l], n, cc, w.q(), w.qBias(), a.q[l], qd);
+    m.linear(a.ln1[l], n, cc, w.k(), w.kBias(), a.k[l], kd);
+    m.linear(a.ln1[l], n, cc, w.v(), w.vBias(), a.v[l], kd);
+    // 3. RoPE on q and k
+    Rope.forward(par, a.q[l], n, c.heads(), hd, a.ropeCos, a.ropeSin);
+    Rope.forward(par, a.k[l], n, c.kvHeads(), hd, a.ropeCos, a.ropeSin);
+    // 4. att = causal GQA attention (online softmax), keeping lse
+    Attention.forward(par, m.taskGemm(), a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], batch.batchSize(), batch.seqLen(),
+        c.heads(), c.kvHeads(), hd, a.start);
+    // 5. resMid = res_l + att·Woᵀ
+    copy(par, a.res[l], a.resMid[l], n * cc);
+    m.gemm().sgemm(false, true, n, cc, qd, 1f, a.att[l], 0, qd, w.o().data(), 0, qd, 1f, a.resMid[l], 0, cc);
+    // 6. ln2 = RMSNorm(resMid)
+    RmsNorm.forward(par, a.resMid[l], w.postNorm().data(), a.ln2[l], a.rstd2[l], n, cc, eps);
+    // 7. gate, up = ln2·Wᵀ
+    m.linear(a.ln2[l], n, cc, w.gate(), null, a.gate[l], f);
+    m.linear(a.ln2[l], n, cc, w.up(), null, a.up[l], f);
+    a.slotLayer = l;
+    if (!toOutput) return;
+    // 8. h = silu(gate)·up
+    SwiGlu.forward(par, a.gate[l], a.up[l], a.h[l], n * f);
+    // 9. res_{l+1} = resMid + h·Wdᵀ
+    copy(par, a.resMid[l], a.res[l + 1], n * cc);
+    m.gemm().sgemm(false, true, n, cc, f, 1f, a.h[l], 0, f, w.down().data(), 0, f, 1f, a.res[l + 1], 0, cc);
   }
 
   /**
@@ -153,6 +167,8 @@ final class Trunk {
     RmsNorm.backward(par, a.dln, a.res[c.layers()], m.finalNorm().data(), a.rstdf, a.dres, m.finalNorm().grad(), n, cc);
     for (int l = c.layers() - 1; l >= 0; l--) {
       LayerWeights w = m.layer(l);
+      // checkpointed: recompute this layer's forward from its kept input res_l into the shared buffers
+      if (a.isCheckpointed() && a.slotLayer != l) layerForward(m, batch, a, l, false);
       // recompute what the forward did not keep: h = silu(gate)·up, ln2, ln1 (from saved rstd)
       SwiGlu.forward(par, a.gate[l], a.up[l], a.h[l], n * f);
       RmsNorm.apply(par, a.resMid[l], w.postNorm().data(), a.rstd2[l], a.ln2[l], n, cc);

@@ -46,6 +46,7 @@ public final class DpoRecipe {
   }
 
   private static RunResult run(DpoConfig cfg, Path modelDir, Path tokDir, Tokenizer tok, PrintStream log) throws IOException {
+    MemoryPlans.check(MemoryPlans.dpo(HfCheckpoint.readConfig(modelDir), cfg.train(), cfg.maxLength()), log);
     ChatTemplate template = TemplateChoice.parse(cfg.template()).resolve(tok);
     ConversationEncoder enc = new ConversationEncoder(tok, template, cfg.maxLength());
     PreferenceData data;
@@ -59,6 +60,7 @@ public final class DpoRecipe {
       HfCheckpoint ck = HfCheckpoint.load(modelDir);
       LlamaModel model = LlamaModel.fromTensors(ck.config(), ck.tensors(), kernels.gemm(), kernels.parallel(), true);
       log.printf("dpo: model %s (%,d parameters), gemm %s%n", modelDir, model.parameterCount(), kernels.gemmReason());
+      model.activationCheckpointing(cfg.train().activationCheckpointing());
       double[][] ref = null;
       ReferenceLogps.Loaded loaded = null;
       if (cfg.lossType().needsReference()) {

@@ -61,6 +61,7 @@ public final class PretrainRecipe {
           : ModelFiles.loadModel(modelDir, kernels.gemm(), true);
       Path ckptTokenizer = out.resolve("tokenizer");
       ModelFiles.writeTokenizerFolder(tokDir, ckptTokenizer, null);
+      model.activationCheckpointing(train.activationCheckpointing());
       TrainLoop loop = new TrainLoop(train, model.parameters(), data.rows().size(),
           new CausalLmStep(model, data.batcher(tok.padId())), kernels.parallel())
           .saver(dir -> HfCheckpoint.save(dir, arch, model.toTensors(), cfg.saveDtype(),

@@ -39,6 +39,7 @@ public final class RewardRecipe {
   public static RunResult run(RewardConfig cfg, PrintStream log) throws IOException {
     Path modelDir = ModelFiles.resolveModelDir(cfg.model());
     Path tokSrc = cfg.tokenizer() != null ? cfg.tokenizer() : modelDir;
+    MemoryPlans.check(MemoryPlans.reward(ScalarHeadModel.readConfig(modelDir), cfg.train(), cfg.maxLength()), log);
     try (Tokenizer tok = Tokenizer.load(tokSrc);
         Kernels kernels = Kernels.create(new KernelConfig(cfg.gemm(), cfg.train().resolvedThreads()))) {
       ConversationEncoder enc = new ConversationEncoder(tok, TemplateChoice.parse(cfg.template()).resolve(tok), cfg.maxLength());
@@ -65,6 +66,7 @@ public final class RewardRecipe {
       if (train.isEmpty()) throw new IllegalArgumentException("no training pairs left after holding out " + eval.size());
       int padId = tok.padId() >= 0 ? tok.padId() : tok.eosIds().getFirst();
       ScalarHeadModel rm = ScalarHeadModel.load(modelDir, cfg.headSeed(), cfg.headInit(), kernels.gemm(), true);
+      rm.backbone().activationCheckpointing(cfg.train().activationCheckpointing());
       int per = cfg.train().microBatch();
       double before = RewardStep.accuracy(RewardStep.rewards(rm, eval, per, cfg.maxLength(), padId));
       log.printf("reward: %d train pairs, %d held out; held-out accuracy before training %.4f%n", train.size(), eval.size(), before);

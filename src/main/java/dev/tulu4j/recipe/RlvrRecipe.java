@@ -59,6 +59,7 @@ public final class RlvrRecipe {
   /** @param customize test hook: adjusts the loop (fault injection, listeners) before it runs */
   public static RunResult run(RlvrConfig cfg, PrintStream log, Consumer<TrainLoop> customize) throws IOException {
     Path modelDir = ModelFiles.resolveModelDir(cfg.model());
+    MemoryPlans.check(MemoryPlans.rlvr(HfCheckpoint.readConfig(modelDir), cfg), log);
     try (Kernels kernels = Kernels.create(new KernelConfig(cfg.gemm(), cfg.train().resolvedThreads()));
         Tokenizer tok = Tokenizer.load(modelDir)) {
       return run(cfg, modelDir, kernels, tok, log, customize);
@@ -70,6 +71,7 @@ public final class RlvrRecipe {
     // 1. policy and its frozen reference copy
     HfCheckpoint ckpt = HfCheckpoint.load(modelDir);
     LlamaModel policy = LlamaModel.fromTensors(ckpt.config(), ckpt.tensors(), kernels.gemm(), true);
+    policy.activationCheckpointing(cfg.train().activationCheckpointing());
     LlamaModel reference = RlvrTrainer.frozenCopy(policy);
 
     // 2. prompts: chat template + generation prompt, verifier per dataset, optional filter and weights
@@ -123,6 +125,7 @@ public final class RlvrRecipe {
         ? ScalarHeadModel.load(ModelFiles.resolveModelDir(cfg.valueModel()), cfg.train().seed(), kernels.gemm(), true)
         : ScalarHeadModel.fromTensors(ckpt.config(), RlvrTrainer.frozenCopy(policy).toTensors(), cfg.train().seed(),
             kernels.gemm(), true, null);
+    vm.backbone().activationCheckpointing(cfg.train().activationCheckpointing());
     return new ScalarHeadValueModel(vm, cfg.train().microBatch(), maxLen, cfg.saveDtype(), modelDir);
   }
 

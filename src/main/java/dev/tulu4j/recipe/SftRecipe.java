@@ -41,6 +41,8 @@ public final class SftRecipe {
     Path modelDir = cfg.model().isTiny() ? null : ModelFiles.resolveModelDir(Path.of(cfg.model().from()));
     Path tokDir = "auto".equals(cfg.tokenizer()) ? modelDir : Path.of(cfg.tokenizer());
     log.println("sft: model " + (modelDir == null ? "tiny (random init)" : modelDir) + ", tokenizer " + tokDir);
+    MemoryPlans.check(MemoryPlans.sft(modelDir == null ? cfg.model().tinyConfig() : HfCheckpoint.readConfig(modelDir),
+        train, cfg.maxSeqLength()), log);
 
     try (Tokenizer tok = Tokenizer.load(tokDir);
         Kernels kernels = Kernels.create(new KernelConfig(cfg.gemm(), train.resolvedThreads()))) {
@@ -61,6 +63,7 @@ public final class SftRecipe {
       if (tok.vocabSize() > model.config().vocabSize())
         throw new IllegalArgumentException("the tokenizer in " + tokDir + " has " + tok.vocabSize()
             + " ids but the model only " + model.config().vocabSize());
+      model.activationCheckpointing(train.activationCheckpointing());
 
       // 3. train; checkpoints carry the tokenizer with the chat template used here
       Path ckptTokenizer = out.resolve("tokenizer");

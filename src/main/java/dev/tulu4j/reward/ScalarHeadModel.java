@@ -141,16 +141,13 @@ public final class ScalarHeadModel {
     return new ScalarHeadModel(cfg, m, sp, padTokenId, s != null);
   }
 
-  /**
-   * Loads an HF folder: either a sequence-classification checkpoint (as {@link #save} writes) or a
-   * causal-LM checkpoint, whose LM head is dropped and whose score head is initialised from {@code seed}.
-   */
-  public static ScalarHeadModel load(Path dir, long seed, Gemm gemm, boolean trainable) {
-    return load(dir, seed, HeadInit.HF, gemm, trainable);
+  /** The backbone config of a reward/value folder (causal-LM or sequence-classification), weights not read. */
+  public static LlamaConfig readConfig(Path dir) {
+    return HfConfig.parse(configNode(dir), dir.resolve(HfCheckpoint.CONFIG).toString());
   }
 
-  /** As {@link #load(Path, long, Gemm, boolean)}, drawing a missing score head with {@code init}. */
-  public static ScalarHeadModel load(Path dir, long seed, HeadInit init, Gemm gemm, boolean trainable) {
+  /** config.json as a causal-LM config node (classification class mapped back), checked for one label. */
+  private static ObjectNode configNode(Path dir) {
     Path cfgFile = dir.resolve(HfCheckpoint.CONFIG);
     if (!Files.isRegularFile(cfgFile)) throw new CheckpointException(dir + ": no " + HfCheckpoint.CONFIG + " in this folder");
     JsonNode root;
@@ -169,6 +166,21 @@ public final class ScalarHeadModel {
     int labels = o.has("id2label") && o.get("id2label").isObject() ? o.get("id2label").size()
         : o.has("num_labels") ? o.get("num_labels").asInt() : 1;
     if (labels != 1) throw new CheckpointException(cfgFile + ": num_labels is " + labels + "; a reward/value model needs 1");
+    return o;
+  }
+
+  /**
+   * Loads an HF folder: either a sequence-classification checkpoint (as {@link #save} writes) or a
+   * causal-LM checkpoint, whose LM head is dropped and whose score head is initialised from {@code seed}.
+   */
+  public static ScalarHeadModel load(Path dir, long seed, Gemm gemm, boolean trainable) {
+    return load(dir, seed, HeadInit.HF, gemm, trainable);
+  }
+
+  /** As {@link #load(Path, long, Gemm, boolean)}, drawing a missing score head with {@code init}. */
+  public static ScalarHeadModel load(Path dir, long seed, HeadInit init, Gemm gemm, boolean trainable) {
+    Path cfgFile = dir.resolve(HfCheckpoint.CONFIG);
+    ObjectNode o = configNode(dir);
     LlamaConfig cfg = HfConfig.parse(o, cfgFile.toString());
     JsonNode pad = o.get("pad_token_id");
     Integer padId = pad != null && pad.isIntegralNumber() ? pad.asInt() : null;
@@ -239,7 +251,7 @@ public final class ScalarHeadModel {
 
   /** Activations for up to {@code tokens} tokens of the backbone. */
   public Activations newActivations(int tokens) {
-    return new Activations(backbone.config(), tokens);
+    return backbone.newActivations(tokens);
   }
 
   /** The value of every token (B·T): {@code v[r] = score · lnf[r]}. Targets are not needed. */

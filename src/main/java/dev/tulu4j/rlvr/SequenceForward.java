@@ -31,7 +31,7 @@ public final class SequenceForward {
    */
   public SequenceForward(LlamaModel anyModel, int rowsPerCall, int maxLength, double temperature) {
     this.rowsPerCall = rowsPerCall;
-    this.act = new Activations(anyModel.config(), Math.multiplyExact(rowsPerCall, Math.max(1, maxLength - 1)));
+    this.act = anyModel.newActivations(Math.multiplyExact(rowsPerCall, Math.max(1, maxLength - 1)));
     this.act.logitTemperature(temperature);
   }
 

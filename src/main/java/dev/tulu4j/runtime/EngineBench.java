@@ -69,6 +69,12 @@ public final class EngineBench {
 
   /** Training steps of a seeded random model; {@code peakGflops} is the MFU denominator. */
   public static TrainResult train(LlamaModel model, int batch, int seq, int warmup, int steps, double peakGflops) {
+    return train(model, batch, seq, warmup, steps, peakGflops, false);
+  }
+
+  /** {@link #train(LlamaModel, int, int, int, int, double)}, optionally with activation checkpointing. */
+  public static TrainResult train(LlamaModel model, int batch, int seq, int warmup, int steps, double peakGflops,
+      boolean checkpointed) {
     requirePositive(batch, seq, steps);
     LlamaConfig c = model.config();
     int n = batch * seq;
@@ -77,7 +83,7 @@ public final class EngineBench {
     int[] targets = new int[n];
     for (int r = 0; r < n; r++) targets[r] = (r + 1) % seq == 0 ? -100 : ids[r + 1];
     Batch b = Batch.of(batch, seq, ids, targets);
-    Activations act = new Activations(c, n);
+    Activations act = Activations.training(c, n, checkpointed);
     // the optimizer runs on the model's threads and clears the gradients in the same pass
     AdamW opt = new AdamW(model.parameters(), 0.9, 0.999, 1e-8, 0.0).runOn(model.taskRunner());
     double[] times = new double[steps];

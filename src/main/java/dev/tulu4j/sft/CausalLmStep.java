@@ -34,7 +34,7 @@ public final class CausalLmStep implements StepFunction {
   public StepStats forwardBackward(dev.tulu4j.train.Batch batch) {
     PackedBatch pb = batcher.apply(batch.indices());
     int tokens = pb.rows() * pb.length();
-    if (act == null || act.capacity() < tokens) act = new Activations(model.config(), tokens);
+    if (act == null || act.capacity() < tokens) act = model.newActivations(tokens);
     Batch b = new Batch(pb.rows(), pb.length(), pb.tokens(), pb.targets(), pb.positions(), pb.segments());
     LlamaModel.LogProbs lp = model.lossAndBackward(b, act, (float) batch.lossScale(pb.trainedTokens()));
     return new StepStats(lp.lossSum(), lp.tokens(),

@@ -19,6 +19,10 @@ public record TrainConfig(
     @Doc(value = "Micro-batches accumulated per optimizer step; effective batch = micro_batch × grad_accum "
         + "(Tülu 3 8B SFT: 128 sequences).", def = "1")
         int gradAccum,
+    @Doc(value = "Keep only each layer's input and recompute the layer in the backward: activation memory "
+        + "about L·C floats per token plus one layer's, instead of every layer's; about a third more forward "
+        + "work, bit-identical gradients (so a resumed run may switch it).", def = "false", hashed = false)
+        boolean activationCheckpointing,
     @Doc(value = "sum: divide the summed loss by the trained tokens of the whole effective batch "
         + "(Tülu 3); mean: average per-micro-batch means.", def = "sum")
         LossReduction lossReduction,

@@ -1,0 +1,84 @@
+package dev.tulu4j.recipe;
+
+import dev.tulu4j.checkpoint.ModelFiles;
+import dev.tulu4j.model.LlamaConfig;
+import dev.tulu4j.reward.ScalarHeadModel;
+import dev.tulu4j.rlvr.RlvrConfig;
+import dev.tulu4j.train.MemoryPlan;
+import dev.tulu4j.train.MemoryPlan.Trained;
+import dev.tulu4j.train.TrainConfig;
+import java.io.PrintStream;
+
+/**
+ * What each training stage holds at its peak, as a {@link MemoryPlan}: the recipes print it before
+ * loading any weight and stop when it exceeds the heap. The token counts are the activation
+ * capacities the stages' steps allocate (upper bounds: a packed micro-batch never has more rows than
+ * examples, a pair pack never more than two rows per pair).
+ */
+final class MemoryPlans {
+  private MemoryPlans() {}
+
+  /** SFT: the policy trained in full, {@code micro_batch × max_seq_length} tokens per call. */
+  static MemoryPlan sft(LlamaConfig c, TrainConfig t, int maxSeqLength) {
+    return new MemoryPlan("sft", "max_seq_length")
+        .trained("policy", Trained.full(c))
+        .activations("policy", c, Math.multiplyExact(t.microBatch(), maxSeqLength), t.activationCheckpointing());
+  }
+
+  /**
+   * DPO: the policy and its chosen + rejected rows ({@code 2 × micro_batch × max_length} tokens).
+   * The reference log-probs are computed by the policy itself before the first step and cached, so
+   * there is no second copy of the weights.
+   */
+  static MemoryPlan dpo(LlamaConfig c, TrainConfig t, int maxLength) {
+    return new MemoryPlan("dpo", "max_length")
+        .trained("policy", Trained.full(c))
+        .activations("policy", c, Math.multiplyExact(2 * t.microBatch(), maxLength), t.activationCheckpointing());
+  }
+
+  /** Reward model: the backbone with a scalar head (no LM head), pair rows as in DPO. */
+  static MemoryPlan reward(LlamaConfig c, TrainConfig t, int maxLength) {
+    return new MemoryPlan("reward", "max_length")
+        .trained("reward model", new Trained(c, MemoryPlan.scalarHeadParameterCount(c), 0, 4))
+        .activations("reward model", c, Math.multiplyExact(2 * t.microBatch(), maxLength), t.activationCheckpointing());
+  }
+
+  /**
+   * RLVR: the policy, its frozen fp32 reference copy (the KL term), the rollouts' KV cache, and
+   * for PPO the value model trained beside it; an optional reward model scores rollouts. Sequences
+   * are at most {@code max_prompt_length + response_length} tokens.
+   */
+  static MemoryPlan rlvr(LlamaConfig c, RlvrConfig cfg, LlamaConfig valueConfig, LlamaConfig rewardConfig) {
+    TrainConfig t = cfg.train();
+    int maxLen = Math.addExact(cfg.maxPromptLength(), cfg.responseLength());
+    int tokens = Math.multiplyExact(t.microBatch(), Math.max(1, maxLen - 1));
+    MemoryPlan p = new MemoryPlan("rlvr", "max_prompt_length + response_length")
+        .trained("policy", Trained.full(c))
+        .activations("policy", c, tokens, t.activationCheckpointing())
+        .frozen("reference", MemoryPlan.parameterCount(c), 4)
+        .kvCache(c, Math.min(cfg.rolloutSlots(), cfg.rolloutBatch()), maxLen);
+    if (valueConfig != null)
+      p.trained("value model", new Trained(valueConfig, MemoryPlan.scalarHeadParameterCount(valueConfig), 0, 4))
+          .activations("value model", valueConfig, tokens, t.activationCheckpointing());
+    if (rewardConfig != null)
+      p.frozen("reward model", MemoryPlan.scalarHeadParameterCount(rewardConfig), 4)
+          .activations("reward model", rewardConfig, Math.multiplyExact(t.microBatch(), maxLen), false);
+    return p;
+  }
+
+  /** The RLVR plan from the config's folders (reads only their config.json). */
+  static MemoryPlan rlvr(LlamaConfig c, RlvrConfig cfg) {
+    LlamaConfig value = cfg.algorithm() != RlvrConfig.Algorithm.PPO ? null
+        : cfg.valueModel() != null ? ScalarHeadModel.readConfig(ModelFiles.resolveModelDir(cfg.valueModel())) : c;
+    LlamaConfig reward = cfg.rewardModel() != null && cfg.rewardModelMultiplier() != 0
+        ? ScalarHeadModel.readConfig(ModelFiles.resolveModelDir(cfg.rewardModel())) : null;
+    return rlvr(c, cfg, value, reward);
+  }
+
+  /** Prints the plan and stops (with the plan's message) when it exceeds this JVM's heap. */
+  static void check(MemoryPlan plan, PrintStream log) {
+    long heap = MemoryPlan.usableHeap();
+    log.println(plan.summary(heap));
+    plan.requireFits(heap, Runtime.getRuntime().maxMemory());
+  }
+}
