@@ -266,7 +266,12 @@ public final class LlamaModel {
    * the training steps allocate their activations through it, so a recipe sets this once before
    * training and every stage's step follows. Gradients are bit-identical either way.
    */
-  public void activationCheckpointing(boolean on) { this.activationCheckpointing = on; }
+  public void activationCheckpointing(boolean on) {
+    if (on && !cfg.family().isPlain())
+      throw new IllegalArgumentException("train.activation_checkpointing is not implemented yet for " + cfg.architecture().hfClass
+          + " (only Llama and Qwen2); set it to false");
+    this.activationCheckpointing = on;
+  }
 
   public boolean activationCheckpointing() { return activationCheckpointing; }
 
