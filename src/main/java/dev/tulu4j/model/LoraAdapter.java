@@ -20,7 +20,9 @@ import java.util.Set;
  * {@code base_model.model.}. Parameter order: layer by layer, targets in {@link LoraTarget} order,
  * A before B.
  *
- * <p>Dropout (training passes only, {@code p = lora.dropout}) draws its keep mask from a counter-based
+ * <p>Dropout ({@code p = lora.dropout}) applies only in training mode ({@link #training(boolean)},
+ * PEFT's {@code model.train()}; off by default, so scoring and generation never drop) and only on
+ * passes over training activations. It draws its keep mask from a counter-based
  * hash of ({@link #dropoutSeed}, layer, target, element), so the backward recomputes the forward's
  * mask instead of storing it, and a resumed run draws the same masks. The trainer sets the seed per
  * micro-batch.
@@ -32,6 +34,7 @@ public final class LoraAdapter {
   private final List<Map<LoraTarget, Pair>> layers;
   private final List<Parameter> params;
   private volatile boolean enabled = true;
+  private volatile boolean training;
   private long dropoutSeed;
 
   /** One targeted projection's A [r, in] and B [out, r]. */
@@ -132,6 +135,11 @@ public final class LoraAdapter {
 
   public void enabled(boolean on) { this.enabled = on; }
 
+  /** Training mode: dropout applies (PEFT's {@code model.train()}); off (the default) it never does. */
+  public void training(boolean on) { this.training = on; }
+
+  public boolean training() { return training; }
+
   /** The seed of the next training passes' dropout masks (set per micro-batch by the trainer). */
   public void dropoutSeed(long seed) { this.dropoutSeed = seed; }
 
@@ -142,21 +150,21 @@ public final class LoraAdapter {
     Pair p = pair(l, t);
     if (p == null) return;
     int in = t.in(model), out = t.out(model), r = cfg.r();
-    float[] xin = train && cfg.dropout() > 0 ? dropped(l, t, x, rows * in) : x;
+    float[] xin = train && training && cfg.dropout() > 0 ? dropped(l, t, x, rows * in) : x;
     float[] u = new float[rows * r]; // (N, r)
     gemm.sgemm(false, true, rows, r, in, 1f, xin, 0, in, p.a().data(), 0, in, 0f, u, 0, r);
     gemm.sgemm(false, true, rows, out, r, scaling, u, 0, r, p.b().data(), 0, r, 1f, y, 0, out);
   }
 
   /**
-   * Backward of {@link #forward} (training, so with the forward's dropout mask): dB += s·dyᵀ·u,
+   * Backward of {@link #forward} (over training activations: in training mode with the forward's dropout mask): dB += s·dyᵀ·u,
    * du = s·dy·B, dA += duᵀ·drop(x), dx += drop'(du·A); u = drop(x)·Aᵀ is recomputed.
    */
   void backward(Gemm gemm, int l, LoraTarget t, float[] x, int rows, float[] dy, float[] dx) {
     Pair p = pair(l, t);
     if (p == null) return;
     int in = t.in(model), out = t.out(model), r = cfg.r();
-    boolean drop = cfg.dropout() > 0;
+    boolean drop = training && cfg.dropout() > 0;
     float[] xin = drop ? dropped(l, t, x, rows * in) : x;
     float[] u = new float[rows * r];  // (N, r)
     float[] du = new float[rows * r]; // (N, r)

@@ -293,6 +293,7 @@ class LoraGradientCheckTest {
     LoraConfig lc = new LoraConfig(3, 6, 0.3, List.of("up_proj"), false, List.of());
     LoraAdapter ad = LoraAdapter.init(lc, c, 2);
     ad.dropoutSeed(42);
+    ad.training(true);
     LoraTarget t = LoraTarget.UP_PROJ;
     int rows = 5, in = t.in(c), out = t.out(c), r = lc.r();
     Random rnd = new Random(4);
