@@ -160,14 +160,21 @@ public final class PeftAdapter {
    * @param baseModel recorded as {@code base_model_name_or_path} (may be null, as PEFT writes it for a model built in memory)
    */
   public static void save(Path dir, LoraAdapter adapter, Map<String, Tensor> savedModules, String baseModel) {
+    AtomicFolder.write(dir, tmp -> writeFiles(tmp, adapter, savedModules, baseModel));
+  }
+
+  /** Writes the two adapter files into the existing folder {@code dir} (a trainer's checkpoint, made atomic by its caller). */
+  public static void writeFiles(Path dir, LoraAdapter adapter, Map<String, Tensor> savedModules, String baseModel) {
     SequencedMap<String, Tensor> tensors = new LinkedHashMap<>();
     for (Parameter p : adapter.parameters()) tensors.put(PREFIX + p.name(), new Tensor(p.shape(), p.data()));
     savedModules.forEach((k, v) -> tensors.put(PREFIX + k, v));
-    String json = configJson(adapter.config(), baseModel);
-    AtomicFolder.write(dir, tmp -> {
-      SafetensorsWriter.write(tmp.resolve(WEIGHTS), tensors, DType.F32);
-      SafetensorsWriter.writeText(tmp.resolve(CONFIG), json);
-    });
+    SafetensorsWriter.write(dir.resolve(WEIGHTS), tensors, DType.F32);
+    SafetensorsWriter.writeText(dir.resolve(CONFIG), configJson(adapter.config(), baseModel));
+  }
+
+  /** True when {@code dir} holds a PEFT adapter (its adapter_config.json). */
+  public static boolean isAdapterFolder(Path dir) {
+    return Files.isRegularFile(dir.resolve(CONFIG));
   }
 
   /**
