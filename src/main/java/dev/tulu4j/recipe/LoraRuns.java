@@ -1,5 +1,6 @@
 package dev.tulu4j.recipe;
 
+import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.checkpoint.PeftAdapter;
 import dev.tulu4j.io.Tensor;
 import dev.tulu4j.model.LlamaModel;
@@ -14,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /** The LoRA wiring the training recipes share: attach a seeded adapter to a frozen model, save PEFT folders. */
 final class LoraRuns {
@@ -45,7 +45,7 @@ final class LoraRuns {
 
   /**
    * Saves a checkpoint as a PEFT adapter folder (adapter_config.json, adapter_model.safetensors)
-   * plus the tokenizer files of {@code tokenizerDir} (null: none).
+   * plus the tokenizer files of {@code tokenizerDir} (null: none), as TRL saves a PEFT model with its tokenizer.
    *
    * @param baseModel recorded as base_model_name_or_path (null for a random base)
    */
@@ -57,10 +57,11 @@ final class LoraRuns {
     };
   }
 
+  /** Copies the tokenizer files ({@link HfCheckpoint#TOKENIZER_FILES}) present in {@code from}. */
   private static void copyFiles(Path from, Path to) throws IOException {
-    try (Stream<Path> s = Files.list(from)) {
-      for (Path f : (Iterable<Path>) s::iterator)
-        if (Files.isRegularFile(f)) Files.copy(f, to.resolve(f.getFileName()));
+    for (String name : HfCheckpoint.TOKENIZER_FILES) {
+      Path f = from.resolve(name);
+      if (Files.isRegularFile(f)) Files.copy(f, to.resolve(name));
     }
   }
 }

@@ -198,6 +198,8 @@ class LoraGradientCheckTest {
     Batch b = batch(k.cfg());
     float[] want = base.forward(b, new Activations(k.cfg(), b.rows())).logp();
     LlamaModel fresh = base.frozenView();
+    for (int i = 0; i < base.parameters().size(); i++) // a view: the same arrays, no gradients
+      assertThat(fresh.parameters().get(i).data()).isSameAs(base.parameters().get(i).data());
     fresh.attachLora(k.lora(), 1); // B = 0: the adapted model starts as the base, bit for bit
     assertThat(fresh.forward(b, new Activations(k.cfg(), b.rows())).logp()).containsExactly(want);
     LlamaModel m = adapted(k);
