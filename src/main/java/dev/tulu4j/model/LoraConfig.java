@@ -20,7 +20,7 @@ import java.util.Set;
  * @param useRslora rank-stabilised scaling {@code alpha / √r}
  * @param modulesToSave whole modules trained and saved next to the adapter (PEFT's
  *     {@code modules_to_save}); tulu4j supports {@code score}, the scalar head of a reward or value
- *     model
+ *     model ({@code classifier} is accepted as PEFT writes it, and names nothing)
  */
 public record LoraConfig(int r, double alpha, double dropout, List<String> targetModules, boolean useRslora,
     List<String> modulesToSave) {
@@ -28,8 +28,12 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
   /** PEFT's {@code all-linear} for a Llama-family model. */
   public static final String ALL_LINEAR = "all-linear";
 
-  /** The modules of {@link #modulesToSave} tulu4j can train. */
-  public static final Set<String> SAVABLE_MODULES = Set.of("score");
+  /**
+   * The modules of {@link #modulesToSave} tulu4j knows: {@code score}, the head of a reward or value
+   * model; {@code classifier}, which PEFT lists for every sequence-classification adapter and which
+   * matches no module of a Llama model (accepted, nothing to train).
+   */
+  public static final Set<String> SAVABLE_MODULES = Set.of("score", "classifier");
 
   public LoraConfig {
     if (r <= 0) throw new IllegalArgumentException("lora.r must be > 0, got " + r);
