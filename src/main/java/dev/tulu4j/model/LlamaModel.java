@@ -283,9 +283,10 @@ public final class LlamaModel {
 
   float[] inverseFrequencies() { return invFreq; }
 
-  /** Zeroes every gradient. */
+  /** Zeroes every gradient (the adapter's too). */
   public void zeroGrad() {
     for (Parameter p : params) if (p.grad() != null) Arrays.fill(p.grad(), 0f);
+    if (lora != null) for (Parameter p : lora.parameters()) Arrays.fill(p.grad(), 0f);
   }
 
   /** Total parameter count (each tensor once). */
