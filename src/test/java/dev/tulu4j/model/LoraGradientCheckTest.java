@@ -211,6 +211,21 @@ class LoraGradientCheckTest {
   }
 
   @Test
+  void theCachedPathAppliesTheAdapterLikeTheTrainingPath() {
+    Case k = (Case) cases().toList().get(2).get()[0];
+    LlamaModel m = adapted(k);
+    int[] ids = ModelFixtures.randomIds(6, k.cfg().vocabSize(), 8);
+    float[] want = m.lastLogits(new Batch(1, 6, ids, null, null, null), Activations.inference(k.cfg(), 6));
+    KvCache cache = m.newCache(1, 8);
+    float[] got = m.prefill(cache, new int[][] {java.util.Arrays.copyOf(ids, 5)});
+    got = m.decode(cache, new int[] {ids[5]});
+    for (int i = 0; i < want.length; i++) assertThat(got[i]).as("logit %d", i).isCloseTo(want[i], org.assertj.core.data.Offset.offset(1e-4f));
+    m.lora().enabled(false);
+    float[] base = m.lastLogits(new Batch(1, 6, ids, null, null, null), Activations.inference(k.cfg(), 6));
+    assertThat(base).isNotEqualTo(want);
+  }
+
+  @Test
   void freshAdapterInitIsKaimingUniformAndZero() {
     LlamaConfig c = ModelFixtures.tinyGqaTied();
     LoraAdapter ad = LoraAdapter.init(new LoraConfig(4, 8, 0, List.of("q_proj", "down_proj"), false, List.of()), c, 3);
