@@ -40,6 +40,9 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--model", description = "Hugging Face checkpoint folder.")
   Path model;
 
+  @Option(names = "--adapter", description = "A PEFT LoRA adapter folder, merged into --model's weights at load.")
+  Path adapter;
+
   @Option(names = "--tasks", split = ",", arity = "0..1", paramLabel = "TASK[,TASK...]",
       description = "Tasks: gsm8k, math, math500, ifeval; the Tülu 3 suite: " + SUITE + "; synth_gsm8k, synth_ifeval, "
       + "synth_popqa; and mc:FILE.jsonl for multiple-choice questions scored by log-likelihood. "
@@ -110,6 +113,8 @@ final class EvalCommand implements Callable<Integer> {
     if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1");
     Path data = dataDir != null ? dataDir : EvalSets.findDataDir();
     suite = EvalSuite.load(tasks, new EvalSuite.Sources(data, synthDir, taskData, limit, allowCodeExecution, python));
+    if (adapter != null && endpoint.given())
+      throw new IllegalArgumentException("--adapter applies to a local --model; an --endpoint serves its own weights");
     List<EvalRunner.TaskResult> results = endpoint.given() ? onEndpoint() : onLocalModel();
     var w = spec.commandLine().getOut();
     w.printf("%-14s %8s  %-17s %6s%n", "task", "score", "95% CI", "n");
@@ -126,7 +131,7 @@ final class EvalCommand implements Callable<Integer> {
     KernelConfig kc = new KernelConfig(dev.tulu4j.tensor.GemmBackend.parse(gemm),
         threads == null ? KernelConfig.defaults().threads() : threads);
     TemplateChoice choice = TemplateChoice.parse(template);
-    try (ModelBundle bundle = ModelBundle.load(model, choice, kc)) {
+    try (ModelBundle bundle = ModelBundle.load(model, choice, kc, adapter)) {
       Tokenizer tok = bundle.tokenizer();
       ChatTemplate tpl = choice == TemplateChoice.MODEL && tok.chatTemplate() == null ? ChatTemplate.tulu() : bundle.template();
       var responder = new ModelResponder(bundle.model(), tok, tpl, batch, maxLength, System.err);

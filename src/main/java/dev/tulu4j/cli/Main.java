@@ -31,6 +31,7 @@ import picocli.CommandLine.Option;
       GenerateCommand.class,
       ScoreCommand.class,
       ServeCommand.class,
+      LoraCommand.class,
     })
 public final class Main implements Runnable {
 

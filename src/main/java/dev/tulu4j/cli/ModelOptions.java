@@ -13,6 +13,10 @@ final class ModelOptions {
   @Option(names = "--model", required = true, description = "Hugging Face checkpoint folder (config.json, safetensors, tokenizer.json).")
   Path model;
 
+  @Option(names = "--adapter", description = "A PEFT LoRA adapter folder (adapter_config.json, adapter_model.safetensors), "
+      + "merged into the model's weights at load.")
+  Path adapter;
+
   @Option(names = "--template", defaultValue = "model",
       description = "Chat template: model (the tokenizer_config.json chat_template) or tulu (default: ${DEFAULT-VALUE}).")
   String template;
@@ -27,6 +31,6 @@ final class ModelOptions {
 
   ModelBundle load() {
     KernelConfig k = new KernelConfig(GemmBackend.parse(gemm), threads == null ? Parallel.defaultThreads() : threads);
-    return ModelBundle.load(model, TemplateChoice.parse(template), k);
+    return ModelBundle.load(model, TemplateChoice.parse(template), k, adapter);
   }
 }

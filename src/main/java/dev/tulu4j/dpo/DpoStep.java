@@ -73,6 +73,8 @@ public final class DpoStep implements StepFunction {
     int[] idx = batch.indices();
     SequencePack pack = SequencePack.ofPairs(pairs, idx, s.rowLength(), s.padId());
     act = ensure(act, model, pack.batch().rows());
+    // LoRA dropout: a fresh mask per micro-batch from the loop's checkpointed generator
+    if (model.loraActive() && model.lora().config().dropout() > 0) model.lora().dropoutSeed(batch.rng().nextLong());
     double[] sums = pack.sums(model.forward(pack.batch(), act).logp());
     double scale = batch.lossScale(idx.length);
     double[] g = new double[2 * idx.length];

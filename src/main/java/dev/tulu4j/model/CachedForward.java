@@ -32,7 +32,7 @@ final class CachedForward {
       FamilyCached.append(m, cache, slots, tokens, count, n, out);
       return;
     }
-    if (DecodeStep.applies(m, tokens, count, n)) {
+    if (!m.loraActive() && DecodeStep.applies(m, tokens, count, n)) { // an unmerged adapter takes the general path
       DecodeStep.run(m, cache, slots, tokens, count, n, out);
       return;
     }
@@ -127,6 +127,9 @@ final class CachedForward {
     m.linear(ln, rows, cc, w.q(), w.qBias(), q, qd);
     m.linear(ln, rows, cc, w.k(), w.kBias(), k, kd);
     m.linear(ln, rows, cc, w.v(), w.vBias(), v, kd);
+    m.loraForward(l, LoraTarget.Q_PROJ, ln, rows, q, false);
+    m.loraForward(l, LoraTarget.K_PROJ, ln, rows, k, false);
+    m.loraForward(l, LoraTarget.V_PROJ, ln, rows, v, false);
     Rope.forward(par, q, rows, heads, hd, cos, sin);
     Rope.forward(par, k, rows, c.kvHeads(), hd, cos, sin);
     // write k, v into the cache at (seq, pos) before any row attends
@@ -141,12 +144,16 @@ final class CachedForward {
     BlockAttention.cached(par, m.taskGemm(), q, cache, l, att, seq, pos, rows, heads, scale, attnWork);
     // x += att·Woᵀ
     m.gemm().sgemm(false, true, rows, cc, qd, 1f, att, 0, qd, w.o().data(), 0, qd, 1f, x, 0, cc);
+    m.loraForward(l, LoraTarget.O_PROJ, att, rows, x, false);
     // ln2, SwiGLU MLP, x += h·Wdᵀ
     RmsNorm.forward(par, x, 0, w.postNorm().data(), ln, 0, null, 0, rows, cc, eps);
     m.linear(ln, rows, cc, w.gate(), null, gate, f);
     m.linear(ln, rows, cc, w.up(), null, up, f);
+    m.loraForward(l, LoraTarget.GATE_PROJ, ln, rows, gate, false);
+    m.loraForward(l, LoraTarget.UP_PROJ, ln, rows, up, false);
     SwiGlu.forward(par, gate, up, gate, rows * f);
     m.gemm().sgemm(false, true, rows, cc, f, 1f, gate, 0, f, w.down().data(), 0, f, 1f, x, 0, cc);
+    m.loraForward(l, LoraTarget.DOWN_PROJ, gate, rows, x, false);
   }
 
   /** Final norm and LM head for the last new row of each entry only; logits to {@code out[e·V ..]}. */

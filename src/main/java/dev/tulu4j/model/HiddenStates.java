@@ -26,7 +26,7 @@ public final class HiddenStates {
     int n = batch.rows(), cc = m.config().hidden();
     if (dHidden.length < n * cc)
       throw new IllegalArgumentException("dHidden has length " + dHidden.length + " < B·T·C = " + n * cc);
-    if (m.embedding().grad() == null) throw new IllegalStateException("model was built without gradients (trainable=false)");
+    if (!m.hasTrainable()) throw new IllegalStateException("model was built without gradients (trainable=false) and has no active LoRA adapter");
     if (!a.training()) throw new IllegalArgumentException("backward needs training activations, got Activations.inference");
     if (a.forwarded != batch)
       throw new IllegalStateException("backward must follow hidden() on the same Batch and Activations");

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Predicate;
 
 /**
  * A Llama-family decoder (Llama 2/3/3.1/3.2, SmolLM2, Qwen2) with an explicit, llm.c-style fp32
@@ -44,8 +45,14 @@ public final class LlamaModel {
   private final FamilyWeights[] familyLayers; // OLMo 2 / Qwen3 / Gemma 2 extras; null entries for the others
   private final float[] invFreq;       // (D/2)
   private boolean activationCheckpointing; // set once by the recipe before training
+  private LoraAdapter lora;            // null without an adapter; see attachLora
 
   private LlamaModel(LlamaConfig cfg, Gemm gemm, TaskRunner runner, Map<String, float[]> data, boolean trainable) {
+    this(cfg, gemm, runner, data, name -> trainable);
+  }
+
+  /** @param trainable which tensors (by HF name) get a gradient buffer; the others are frozen */
+  private LlamaModel(LlamaConfig cfg, Gemm gemm, TaskRunner runner, Map<String, float[]> data, Predicate<String> trainable) {
     this.cfg = cfg;
     this.gemm = gemm;
     this.taskGemm = gemm.onCallingThread();
@@ -88,7 +95,7 @@ public final class LlamaModel {
    * Layer i of a family with its own tensors (Qwen3, OLMo 2, Gemma 2), in {@link HfNames#parameterOrder}:
    * each tensor to its role (see {@link FamilyWeights}).
    */
-  private void familyLayer(List<Parameter> ps, Map<String, float[]> data, LlamaConfig cfg, int i, boolean trainable) {
+  private void familyLayer(List<Parameter> ps, Map<String, float[]> data, LlamaConfig cfg, int i, Predicate<String> trainable) {
     Map<LayerTensor, Parameter> t = new java.util.EnumMap<>(LayerTensor.class);
     for (LayerTensor lt : HfNames.engineOrder(cfg)) {
       boolean decay = !lt.suffix.contains("norm") && !lt.isBias();
@@ -105,14 +112,14 @@ public final class LlamaModel {
   }
 
   private static Parameter param(List<Parameter> ps, Map<String, float[]> data, LlamaConfig cfg, int layer,
-      LayerTensor t, boolean trainable, boolean decay) {
+      LayerTensor t, Predicate<String> trainable, boolean decay) {
     return param(ps, data, t.name(layer), trainable, decay, t.shape(cfg));
   }
 
   private static Parameter param(List<Parameter> ps, Map<String, float[]> data, String name,
-      boolean trainable, boolean decay, int... shape) {
+      Predicate<String> trainable, boolean decay, int... shape) {
     float[] d = data.get(name);
-    Parameter p = new Parameter(name, shape, d, trainable ? new float[d.length] : null, decay);
+    Parameter p = new Parameter(name, shape, d, trainable.test(name) ? new float[d.length] : null, decay);
     ps.add(p);
     return p;
   }
@@ -197,6 +204,83 @@ public final class LlamaModel {
     return new LlamaModel(cfg, gemm, runner, data, false);
   }
 
+  /**
+   * The same base weights (arrays shared, not copied) without gradients and without the adapter:
+   * the reference policy of a LoRA run (DPO, RLVR's KL term) at no extra weight memory. Valid while
+   * the base weights are frozen, which they are whenever an adapter trains.
+   */
+  public LlamaModel frozenView() {
+    Map<String, float[]> data = new LinkedHashMap<>();
+    for (Parameter p : params) data.put(p.name(), p.data());
+    return new LlamaModel(cfg, gemm, runner, data, false);
+  }
+
+  // ---------------------------------------------------------------- LoRA
+
+  /**
+   * Attaches a fresh adapter ({@link LoraAdapter#init}, seeded) and returns it. The base weights
+   * keep whatever gradient buffers they were built with: build the model with
+   * {@code trainable=false} so that only the adapter trains and no frozen weight's gradient is
+   * computed.
+   */
+  public LoraAdapter attachLora(LoraConfig lc, long seed) {
+    return attachLora(LoraAdapter.init(lc, cfg, seed));
+  }
+
+  /** Attaches {@code adapter} (built for this architecture); at most one adapter at a time. */
+  public LoraAdapter attachLora(LoraAdapter adapter) {
+    if (lora != null) throw new IllegalStateException("the model already has a LoRA adapter");
+    if (!cfg.family().isPlain())
+      throw new IllegalArgumentException("lora: unmerged adapters are not implemented yet for " + cfg.architecture().hfClass
+          + " (only Llama and Qwen2); merge the adapter with 'tulu4j lora merge' or train without lora");
+    if (!adapter.modelConfig().equals(cfg))
+      throw new IllegalArgumentException("the adapter was built for a different model architecture");
+    this.lora = adapter;
+    return adapter;
+  }
+
+  /** The attached adapter, or null. */
+  public LoraAdapter lora() { return lora; }
+
+  /** True when an adapter is attached and enabled. */
+  public boolean loraActive() { return lora != null && lora.enabled(); }
+
+  /**
+   * Folds the attached adapter into the base weights ({@code W += s·B·A}, fp32) and detaches it:
+   * the model then computes the adapted function with no adapter overhead (generation, serving,
+   * {@code lora merge}). The base weights change in place.
+   */
+  public void mergeLora() {
+    if (lora == null) throw new IllegalStateException("no LoRA adapter to merge");
+    lora.mergeInto(this);
+    lora = null;
+  }
+
+  /** The parameters with a gradient buffer: the adapter's when one is active, then every non-frozen base tensor. */
+  public List<Parameter> trainableParameters() {
+    List<Parameter> ps = new ArrayList<>();
+    if (loraActive()) ps.addAll(lora.parameters());
+    for (Parameter p : params) if (p.grad() != null) ps.add(p);
+    return ps;
+  }
+
+  /** Whether a backward has anything to compute a gradient for. */
+  boolean hasTrainable() {
+    if (loraActive()) return true;
+    for (Parameter p : params) if (p.grad() != null) return true;
+    return false;
+  }
+
+  /** The adapter's term for layer l's projection t in a forward (no-op without an active adapter). */
+  void loraForward(int l, LoraTarget t, float[] x, int rows, float[] y, boolean train) {
+    if (loraActive()) lora.forward(gemm, l, t, x, rows, y, train);
+  }
+
+  /** The adapter's backward for layer l's projection t: A/B gradients, dx accumulated. */
+  void loraBackward(int l, LoraTarget t, float[] x, int rows, float[] dy, float[] dx) {
+    if (loraActive()) lora.backward(gemm, l, t, x, rows, dy, dx);
+  }
+
   /** Name → tensor sharing the parameter arrays (for saving; do not mutate). */
   public Map<String, Tensor> toTensors() {
     Map<String, Tensor> m = new LinkedHashMap<>();
@@ -233,9 +317,10 @@ public final class LlamaModel {
 
   float[] inverseFrequencies() { return invFreq; }
 
-  /** Zeroes every gradient. */
+  /** Zeroes every gradient (the adapter's too). */
   public void zeroGrad() {
     for (Parameter p : params) if (p.grad() != null) Arrays.fill(p.grad(), 0f);
+    if (lora != null) for (Parameter p : lora.parameters()) Arrays.fill(p.grad(), 0f);
   }
 
   /** Total parameter count (each tensor once). */
@@ -297,7 +382,7 @@ public final class LlamaModel {
    */
   public void backward(Batch batch, Activations act, float[] dLogp) {
     if (dLogp.length < batch.rows()) throw new IllegalArgumentException("dLogp has length " + dLogp.length + " < B·T");
-    if (embed.grad() == null) throw new IllegalStateException("model was built without gradients (trainable=false)");
+    if (!hasTrainable()) throw new IllegalStateException("model was built without gradients (trainable=false) and has no active LoRA adapter");
     if (!act.training()) throw new IllegalArgumentException("backward needs training activations, got Activations.inference");
     Trunk.backward(this, batch, act, dLogp, false);
   }
@@ -308,7 +393,7 @@ public final class LlamaModel {
    */
   public LogProbs lossAndBackward(Batch batch, Activations act, float gradScale) {
     if (batch.targets() == null) throw new IllegalArgumentException("lossAndBackward needs batch.targets");
-    if (embed.grad() == null) throw new IllegalStateException("model was built without gradients (trainable=false)");
+    if (!hasTrainable()) throw new IllegalStateException("model was built without gradients (trainable=false) and has no active LoRA adapter");
     if (!act.training()) throw new IllegalArgumentException("lossAndBackward needs training activations, got Activations.inference");
     float[] up = new float[batch.rows()];
     for (int r = 0; r < up.length; r++) up[r] = batch.targets()[r] == LogSoftmaxHead.IGNORE ? 0f : -gradScale;
@@ -404,11 +489,11 @@ public final class LlamaModel {
     }
   }
 
-  /** dx (N, in) (+)= dy·w ; dw += dyᵀ·x ; dbias += Σ_rows dy. */
+  /** dx (N, in) (+)= dy·w ; dw += dyᵀ·x ; dbias += Σ_rows dy — the weight and bias terms skipped when frozen (no grad). */
   void linearBackward(float[] dy, float[] x, int rows, int in, int out, Parameter w, Parameter bias,
       float[] dx, boolean accumulate) {
     gemm.sgemm(false, false, rows, in, out, 1f, dy, 0, out, w.data(), 0, in, accumulate ? 1f : 0f, dx, 0, in);
-    gemm.sgemm(true, false, out, in, rows, 1f, dy, 0, out, x, 0, in, 1f, w.grad(), 0, in);
-    if (bias != null) for (int r = 0; r < rows; r++) VectorMath.axpy(out, 1f, dy, r * out, bias.grad(), 0);
+    if (w.grad() != null) gemm.sgemm(true, false, out, in, rows, 1f, dy, 0, out, x, 0, in, 1f, w.grad(), 0, in);
+    if (bias != null && bias.grad() != null) for (int r = 0; r < rows; r++) VectorMath.axpy(out, 1f, dy, r * out, bias.grad(), 0);
   }
 }

@@ -95,7 +95,7 @@ final class LogSoftmaxHead {
   private static void chunkBackward(Gemm gemm, float[] x, float[] w, float[] dw, int c, int vocab, float scale,
       int base, int n, float[] dx, float[] dz) {
     gemm.sgemm(false, false, n, c, vocab, scale, dz, 0, vocab, w, 0, c, 0f, dx, base * c, c);
-    gemm.sgemm(true, false, vocab, c, n, scale, dz, 0, vocab, x, base * c, c, 1f, dw, 0, c);
+    if (dw != null) gemm.sgemm(true, false, vocab, c, n, scale, dz, 0, vocab, x, base * c, c, 1f, dw, 0, c); // null: frozen head
   }
 
   /** Full logits (N, V) = x·wᵀ, for evaluation and tests (materialises N·V floats). */

@@ -55,6 +55,7 @@ final class RmsNorm {
         VectorMath.axpy(c, -k, x, o, dx, o);
       }
     });
+    if (dw == null) return; // frozen norm weight (LoRA): no dw
     // dw: each channel sums over the rows in row order, one vector of channels at a time in a
     // register (race-free and independent of the thread count); the same operations as one
     // sequential pass of dw += rstd·(dy·x) per row with a vector body and a scalar tail

@@ -5,6 +5,7 @@ import dev.tulu4j.data.OnError;
 import dev.tulu4j.dpo.DpoLossType;
 import dev.tulu4j.io.DType;
 import dev.tulu4j.tensor.GemmBackend;
+import dev.tulu4j.train.LoraSettings;
 import dev.tulu4j.train.TrainConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,6 +46,8 @@ public record DpoConfig(
     @Doc(value = "Weight dtype of the HF checkpoints written (f32 or bf16; trainer_state always keeps fp32).",
         def = "bf16", hashed = false)
         DType saveDtype,
+    @Doc("LoRA: r > 0 freezes the policy's base weights and trains a PEFT-format adapter; the reference is the base (adapter off), no second copy.")
+        LoraSettings lora,
     @Doc("Optimizer, batch and checkpointing.") TrainConfig train) {
 
   public DpoConfig {
@@ -55,6 +58,9 @@ public record DpoConfig(
     if (!(beta > 0)) throw new IllegalArgumentException("beta must be > 0, got " + beta);
     if (!(rpoAlpha >= 0)) throw new IllegalArgumentException("rpo_alpha must be >= 0, got " + rpoAlpha);
     if (train == null) throw new IllegalArgumentException("train section is required");
+    if (lora == null) lora = new LoraSettings(0, 16, 0, null, false, null);
+    if (lora.enabled() && !lora.modulesToSave().isEmpty())
+      throw new IllegalArgumentException("lora.modules_to_save: a DPO policy is a causal LM, which has no 'score' head");
     if (onError == null) throw new IllegalArgumentException("on_error must be fail or skip");
     if (saveDtype == null) throw new IllegalArgumentException("save_dtype is required");
     data = List.copyOf(data);

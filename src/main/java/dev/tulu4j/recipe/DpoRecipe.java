@@ -7,6 +7,7 @@ import dev.tulu4j.dpo.ReferenceLogps;
 import dev.tulu4j.data.RowErrors;
 import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.model.LlamaModel;
+import dev.tulu4j.model.LoraAdapter;
 import dev.tulu4j.preference.PreferenceData;
 import dev.tulu4j.tensor.KernelConfig;
 import dev.tulu4j.tensor.Kernels;
@@ -58,7 +59,11 @@ public final class DpoRecipe {
     int padId = tok.padId() >= 0 ? tok.padId() : tok.eosIds().getFirst();
     try (Kernels kernels = Kernels.create(new KernelConfig(cfg.gemm(), cfg.train().resolvedThreads()))) {
       HfCheckpoint ck = HfCheckpoint.load(modelDir);
-      LlamaModel model = LlamaModel.fromTensors(ck.config(), ck.tensors(), kernels.gemm(), kernels.parallel(), true);
+      boolean lora = cfg.lora().enabled();
+      LlamaModel model = LlamaModel.fromTensors(ck.config(), ck.tensors(), kernels.gemm(), kernels.parallel(), !lora);
+      // with LoRA the reference is the same base weights with the adapter off: a view, not a copy
+      LlamaModel refModel = lora ? model.frozenView() : model;
+      LoraAdapter adapter = lora ? LoraRuns.attach(model, cfg.lora(), cfg.train().seed(), log) : null;
       log.printf("dpo: model %s (%,d parameters), gemm %s%n", modelDir, model.parameterCount(), kernels.gemmReason());
       model.activationCheckpointing(cfg.train().activationCheckpointing());
       double[][] ref = null;
@@ -67,7 +72,7 @@ public final class DpoRecipe {
         String key = ReferenceLogps.key(modelDir, tokDir, cfg.data(), template.source(), cfg.maxLength());
         int perForward = cfg.train().microBatch();
         loaded = ReferenceLogps.loadOrCompute(cfg.refCacheDir(), key, data.pairs().size(),
-            () -> ReferenceLogps.compute(model, data.pairs(), perForward, cfg.maxLength(), padId));
+            () -> ReferenceLogps.compute(refModel, data.pairs(), perForward, cfg.maxLength(), padId));
         ref = loaded.logps();
         log.printf("dpo: reference log-probs %s %s%n", loaded.fromCache() ? "read from" : "computed and cached in", loaded.file());
       }
@@ -75,9 +80,11 @@ public final class DpoRecipe {
           new DpoStep.Settings(cfg.lossType(), cfg.beta(), cfg.gammaBetaRatio(), cfg.rpoAlpha(), cfg.maxLength(), padId));
       Path tokFiles = hasTokenizerFiles(tokDir) ? tokDir : null;
       long t0 = System.nanoTime();
-      TrainResult r = new TrainLoop(cfg.train(), model.parameters(), data.pairs().size(), step, kernels.parallel())
-          .saver(dir -> HfCheckpoint.save(dir, ck.config(), model.toTensors(), cfg.saveDtype(),
-              HfCheckpoint.DEFAULT_SHARD_BYTES, tokFiles))
+      TrainResult r = new TrainLoop(cfg.train(), lora ? adapter.parameters() : model.parameters(), data.pairs().size(), step,
+          kernels.parallel())
+          .saver(lora ? LoraRuns.saver(adapter, Map::of, modelDir, tokFiles)
+              : dir -> HfCheckpoint.save(dir, ck.config(), model.toTensors(), cfg.saveDtype(),
+                  HfCheckpoint.DEFAULT_SHARD_BYTES, tokFiles))
           .runConfig(cfg)
           .run();
       Map<String, Object> details = new LinkedHashMap<>();

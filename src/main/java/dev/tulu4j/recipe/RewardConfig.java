@@ -4,6 +4,7 @@ import dev.tulu4j.config.Doc;
 import dev.tulu4j.data.OnError;
 import dev.tulu4j.io.DType;
 import dev.tulu4j.tensor.GemmBackend;
+import dev.tulu4j.train.LoraSettings;
 import dev.tulu4j.train.TrainConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,6 +31,8 @@ public record RewardConfig(
     @Doc(value = "GEMM backend: vector, openblas or auto.", def = "vector", hashed = false) GemmBackend gemm,
     @Doc(value = "Weight dtype of the HF checkpoints written (f32 or bf16).", def = "bf16", hashed = false)
         DType saveDtype,
+    @Doc("LoRA: r > 0 freezes the backbone and trains a PEFT-format adapter plus the score head (modules_to_save, as PEFT's SEQ_CLS task does).")
+        LoraSettings lora,
     @Doc("Optimizer, batch and checkpointing.") TrainConfig train) {
 
   public RewardConfig {
@@ -39,6 +42,7 @@ public record RewardConfig(
     if (!(evalFraction >= 0 && evalFraction < 1)) throw new IllegalArgumentException("eval_fraction must be in [0, 1), got " + evalFraction);
     if (maxLength < 2) throw new IllegalArgumentException("max_length must be >= 2, got " + maxLength);
     if (train == null) throw new IllegalArgumentException("train section is required");
+    if (lora == null) lora = new LoraSettings(0, 16, 0, null, false, null);
     if (onError == null) throw new IllegalArgumentException("on_error must be fail or skip");
     if (saveDtype == null) throw new IllegalArgumentException("save_dtype is required");
     if (headInit == null) throw new IllegalArgumentException("head_init must be hf or open_instruct");

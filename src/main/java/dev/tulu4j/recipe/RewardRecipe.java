@@ -11,6 +11,10 @@ import dev.tulu4j.tensor.Kernels;
 import dev.tulu4j.tokenizer.ConversationEncoder;
 import dev.tulu4j.tokenizer.TemplateChoice;
 import dev.tulu4j.tokenizer.Tokenizer;
+import dev.tulu4j.io.Tensor;
+import dev.tulu4j.model.LoraAdapter;
+import dev.tulu4j.model.Parameter;
+import dev.tulu4j.train.LoraSettings;
 import dev.tulu4j.train.TrainLoop;
 import dev.tulu4j.train.TrainResult;
 import java.io.IOException;
@@ -65,19 +69,30 @@ public final class RewardRecipe {
       }
       if (train.isEmpty()) throw new IllegalArgumentException("no training pairs left after holding out " + eval.size());
       int padId = tok.padId() >= 0 ? tok.padId() : tok.eosIds().getFirst();
-      ScalarHeadModel rm = ScalarHeadModel.load(modelDir, cfg.headSeed(), cfg.headInit(), kernels.gemm(), true);
+      boolean lora = cfg.lora().enabled();
+      ScalarHeadModel rm = ScalarHeadModel.load(modelDir, cfg.headSeed(), cfg.headInit(), kernels.gemm(), !lora, true);
       rm.backbone().activationCheckpointing(cfg.train().activationCheckpointing());
+      // LoRA: the backbone trains through its adapter; the score head is a module to save (PEFT's SEQ_CLS default)
+      LoraAdapter adapter = lora ? LoraRuns.attach(rm.backbone(), withScoreHead(cfg.lora()), cfg.train().seed(), log) : null;
+      List<Parameter> trainable = new ArrayList<>();
+      if (lora) {
+        trainable.addAll(adapter.parameters());
+        trainable.add(rm.score());
+      } else trainable.addAll(rm.parameters());
       int per = cfg.train().microBatch();
       double before = RewardStep.accuracy(RewardStep.rewards(rm, eval, per, cfg.maxLength(), padId));
       log.printf("reward: %d train pairs, %d held out; held-out accuracy before training %.4f%n", train.size(), eval.size(), before);
       Path tokDir = DpoRecipe.hasTokenizerFiles(tokSrc) ? tokSrc : null;
       long t0 = System.nanoTime();
-      TrainResult r = new TrainLoop(cfg.train(), rm.parameters(), train.size(), new RewardStep(rm, train, cfg.maxLength(), padId),
+      TrainResult r = new TrainLoop(cfg.train(), trainable, train.size(), new RewardStep(rm, train, cfg.maxLength(), padId),
           kernels.parallel())
-          .saver(dir -> rm.save(dir, cfg.saveDtype(), tokDir))
+          .saver(lora ? LoraRuns.saver(adapter, () -> Map.of(ScalarHeadModel.SCORE, new Tensor(rm.score().shape(), rm.score().data())),
+                  modelDir, tokDir)
+              : dir -> rm.save(dir, cfg.saveDtype(), tokDir))
           .runConfig(cfg)
           .run();
       double seconds = (System.nanoTime() - t0) / 1e9;
+      if (adapter != null) adapter.training(false); // evaluation: no dropout
       double after = RewardStep.accuracy(RewardStep.rewards(rm, eval, per, cfg.maxLength(), padId));
       log.printf("reward: held-out accuracy after training %.4f (%d pairs)%n", after, eval.size());
       Files.createDirectories(cfg.train().outDir());
@@ -92,6 +107,11 @@ public final class RewardRecipe {
       return new RunResult(r.lastCheckpoint(), r, seconds, train.size() + " train pairs, " + eval.size() + " held out",
           details);
     }
+  }
+
+  /** The run's LoRA settings with PEFT's SEQ_CLS modules_to_save ({@code classifier}, {@code score}). */
+  private static LoraSettings withScoreHead(LoraSettings s) {
+    return new LoraSettings(s.r(), s.alpha(), s.dropout(), s.targetModules(), s.useRslora(), List.of("classifier", "score"));
   }
 
   private static String num(double d) {

@@ -8,6 +8,7 @@ import dev.tulu4j.data.JsonlReader;
 import dev.tulu4j.data.Message;
 import dev.tulu4j.data.RlvrExample;
 import dev.tulu4j.model.LlamaModel;
+import dev.tulu4j.model.LoraAdapter;
 import dev.tulu4j.reward.ScalarHeadModel;
 import dev.tulu4j.rlvr.DifficultyFilter;
 import dev.tulu4j.rlvr.RlvrConfig;
@@ -70,9 +71,12 @@ public final class RlvrRecipe {
       Consumer<TrainLoop> customize) throws IOException {
     // 1. policy and its frozen reference copy
     HfCheckpoint ckpt = HfCheckpoint.load(modelDir);
-    LlamaModel policy = LlamaModel.fromTensors(ckpt.config(), ckpt.tensors(), kernels.gemm(), true);
+    // with LoRA: a frozen base plus a trainable adapter, and the reference is that base with no adapter (a view)
+    boolean lora = cfg.lora().enabled();
+    LlamaModel policy = LlamaModel.fromTensors(ckpt.config(), ckpt.tensors(), kernels.gemm(), !lora);
     policy.activationCheckpointing(cfg.train().activationCheckpointing());
-    LlamaModel reference = RlvrTrainer.frozenCopy(policy);
+    LlamaModel reference = lora ? policy.frozenView() : RlvrTrainer.frozenCopy(policy);
+    LoraAdapter adapter = lora ? LoraRuns.attach(policy, cfg.lora(), cfg.train().seed(), log) : null;
 
     // 2. prompts: chat template + generation prompt, verifier per dataset, optional filter and weights
     ConversationEncoder enc = new ConversationEncoder(tok, TemplateChoice.parse(cfg.template()).resolve(tok),
@@ -98,8 +102,9 @@ public final class RlvrRecipe {
     // 4. train
     RlvrTrainer trainer = new RlvrTrainer(cfg, policy, reference, value, prompts, List.copyOf(eos),
         ids -> tok.decode(ids, true),
-        dir -> HfCheckpoint.save(dir, ckpt.config(), HfCheckpoint.tensorsOf(policy.parameters()), cfg.saveDtype(),
-            HfCheckpoint.DEFAULT_SHARD_BYTES, modelDir),
+        lora ? LoraRuns.saver(adapter, Map::of, modelDir, modelDir)
+            : dir -> HfCheckpoint.save(dir, ckpt.config(), HfCheckpoint.tensorsOf(policy.parameters()), cfg.saveDtype(),
+                HfCheckpoint.DEFAULT_SHARD_BYTES, modelDir),
         log);
     trainer.limitVocab(tok.vocabSize());
     if (rm != null) trainer.withRewardModel(rm);

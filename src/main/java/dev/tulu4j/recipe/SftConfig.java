@@ -6,6 +6,7 @@ import dev.tulu4j.data.OnError;
 import dev.tulu4j.io.DType;
 import dev.tulu4j.tensor.GemmBackend;
 import dev.tulu4j.tokenizer.TemplateChoice;
+import dev.tulu4j.train.LoraSettings;
 import dev.tulu4j.train.TrainConfig;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,6 +38,8 @@ public record SftConfig(
     @Doc(value = "dtype of the safetensors in each checkpoint (trainer_state keeps exact fp32 for resume).",
         def = "bf16", hashed = false)
         DType saveDtype,
+    @Doc("LoRA: r > 0 freezes the model and trains a PEFT-format adapter (checkpoints are adapter folders).")
+        LoraSettings lora,
     @Doc("Train loop settings (optimizer, schedule, batch, loss reduction, checkpoints).") TrainConfig train) {
 
   public SftConfig {
@@ -48,6 +51,9 @@ public record SftConfig(
     if (maxSeqLength < 2) throw new IllegalArgumentException("max_seq_length must be >= 2, got " + maxSeqLength);
     if (gemm == null) throw new IllegalArgumentException("gemm is required");
     if (saveDtype == null) throw new IllegalArgumentException("save_dtype is required");
+    if (lora == null) lora = new LoraSettings(0, 16, 0, null, false, null);
+    if (lora.enabled() && !lora.modulesToSave().isEmpty())
+      throw new IllegalArgumentException("lora.modules_to_save: SFT trains a causal LM, which has no 'score' head");
     if (train == null) throw new IllegalArgumentException("train section is required");
     if (onError == null) throw new IllegalArgumentException("on_error must be fail or skip");
     if (model.isTiny() && "auto".equals(tokenizer))

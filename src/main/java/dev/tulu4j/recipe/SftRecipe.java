@@ -4,6 +4,7 @@ import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.checkpoint.ModelFiles;
 import dev.tulu4j.data.RowErrors;
 import dev.tulu4j.model.LlamaModel;
+import dev.tulu4j.model.LoraAdapter;
 import dev.tulu4j.sft.CausalLmStep;
 import dev.tulu4j.sft.Packer;
 import dev.tulu4j.sft.SftData;
@@ -12,6 +13,7 @@ import dev.tulu4j.tensor.Kernels;
 import dev.tulu4j.tokenizer.ChatTemplate;
 import dev.tulu4j.tokenizer.ConversationEncoder;
 import dev.tulu4j.tokenizer.Tokenizer;
+import dev.tulu4j.train.ModelSaver;
 import dev.tulu4j.train.TrainConfig;
 import dev.tulu4j.train.TrainLoop;
 import dev.tulu4j.train.TrainResult;
@@ -19,6 +21,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -56,10 +59,13 @@ public final class SftRecipe {
       }
       log.println(summary);
 
-      // 2. model
+      // 2. model (with LoRA: frozen, no gradient buffers, plus a trainable adapter)
+      boolean lora = cfg.lora().enabled();
       LlamaModel model = modelDir == null
           ? LlamaModel.random(cfg.model().tinyConfig(), cfg.model().initSeed(), kernels.gemm())
-          : ModelFiles.loadModel(modelDir, kernels.gemm(), true);
+          : ModelFiles.loadModel(modelDir, kernels.gemm(), !lora);
+      if (lora && modelDir == null) model = model.frozenView();
+      LoraAdapter adapter = lora ? LoraRuns.attach(model, cfg.lora(), train.seed(), log) : null;
       if (tok.vocabSize() > model.config().vocabSize())
         throw new IllegalArgumentException("the tokenizer in " + tokDir + " has " + tok.vocabSize()
             + " ids but the model only " + model.config().vocabSize());
@@ -70,9 +76,13 @@ public final class SftRecipe {
       ModelFiles.writeTokenizerFolder(tokDir, ckptTokenizer, template);
       var step = new CausalLmStep(model,
           Packer.batcher(data.examples(), cfg.maxSeqLength(), cfg.packing(), tok.padId()));
-      TrainLoop loop = new TrainLoop(train, model.parameters(), data.examples().size(), step, kernels.parallel())
-          .saver(dir -> HfCheckpoint.save(dir, model.config(), model.toTensors(), cfg.saveDtype(),
-              HfCheckpoint.DEFAULT_SHARD_BYTES, ckptTokenizer))
+      LlamaModel trained = model;
+      ModelSaver saver = lora ? LoraRuns.saver(adapter, Map::of, modelDir, ckptTokenizer)
+          : dir -> HfCheckpoint.save(dir, trained.config(), trained.toTensors(), cfg.saveDtype(),
+              HfCheckpoint.DEFAULT_SHARD_BYTES, ckptTokenizer);
+      TrainLoop loop = new TrainLoop(train, lora ? adapter.parameters() : model.parameters(), data.examples().size(), step,
+          kernels.parallel())
+          .saver(saver)
           .runConfig(cfg);
       customize.accept(loop);
       long t0 = System.nanoTime();

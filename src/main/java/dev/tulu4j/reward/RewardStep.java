@@ -53,6 +53,9 @@ public final class RewardStep implements StepFunction {
     int[] idx = batch.indices();
     SequencePack pk = SequencePack.ofPairs(pairs, idx, rowLength, padId);
     Activations a = act(pk.batch().rows());
+    // LoRA dropout: a fresh mask per micro-batch from the loop's checkpointed generator
+    var lora = model.backbone().lora();
+    if (model.backbone().loraActive() && lora.config().dropout() > 0) lora.dropoutSeed(batch.rng().nextLong());
     float[] v = model.values(pk.batch(), a);
     double scale = batch.lossScale(idx.length);
     float[] dv = new float[pk.batch().rows()];

@@ -120,23 +120,26 @@ public final class ScalarHeadModel {
    */
   public static ScalarHeadModel fromTensors(LlamaConfig cfg, Map<String, Tensor> tensors, long seed, Gemm gemm,
       boolean trainable, Integer padTokenId) {
-    return fromTensors(cfg, tensors, seed, HeadInit.HF, gemm, trainable, padTokenId);
+    return fromTensors(cfg, tensors, seed, HeadInit.HF, gemm, trainable, trainable, padTokenId);
   }
 
-  /** As {@link #fromTensors(LlamaConfig, Map, long, Gemm, boolean, Integer)}, drawing a missing head with {@code init}. */
+  /**
+   * With a missing head drawn per {@code init} and separate gradient switches for the backbone and
+   * the head (LoRA: frozen backbone, trainable head).
+   */
   public static ScalarHeadModel fromTensors(LlamaConfig cfg, Map<String, Tensor> tensors, long seed, HeadInit init, Gemm gemm,
-      boolean trainable, Integer padTokenId) {
+      boolean trainable, boolean headTrainable, Integer padTokenId) {
     Map<String, Tensor> body = new LinkedHashMap<>(tensors);
     Tensor s = body.remove(SCORE);
     body.remove(HfNames.LM_HEAD);
     LlamaModel m = LlamaModel.fromTensors(headless(cfg), body, gemm, trainable);
     Parameter sp;
-    if (s == null) sp = newScore(cfg.hidden(), seed, init, trainable);
+    if (s == null) sp = newScore(cfg.hidden(), seed, init, headTrainable);
     else {
       if (!Arrays.equals(s.shape(), new int[] {1, cfg.hidden()}))
         throw new IllegalArgumentException("tensor " + SCORE + " has shape " + Arrays.toString(s.shape())
             + ", expected [1, " + cfg.hidden() + "] (num_labels must be 1)");
-      sp = new Parameter(SCORE, new int[] {1, cfg.hidden()}, s.data(), trainable ? new float[cfg.hidden()] : null, true);
+      sp = new Parameter(SCORE, new int[] {1, cfg.hidden()}, s.data(), headTrainable ? new float[cfg.hidden()] : null, true);
     }
     return new ScalarHeadModel(cfg, m, sp, padTokenId, s != null);
   }
@@ -174,18 +177,28 @@ public final class ScalarHeadModel {
    * causal-LM checkpoint, whose LM head is dropped and whose score head is initialised from {@code seed}.
    */
   public static ScalarHeadModel load(Path dir, long seed, Gemm gemm, boolean trainable) {
-    return load(dir, seed, HeadInit.HF, gemm, trainable);
+    return load(dir, seed, HeadInit.HF, gemm, trainable, trainable);
+  }
+
+  /** {@link #load(Path, long, Gemm, boolean)} with separate gradient switches for backbone and head. */
+  public static ScalarHeadModel load(Path dir, long seed, Gemm gemm, boolean trainable, boolean headTrainable) {
+    return load(dir, seed, HeadInit.HF, gemm, trainable, headTrainable);
   }
 
   /** As {@link #load(Path, long, Gemm, boolean)}, drawing a missing score head with {@code init}. */
   public static ScalarHeadModel load(Path dir, long seed, HeadInit init, Gemm gemm, boolean trainable) {
+    return load(dir, seed, init, gemm, trainable, trainable);
+  }
+
+  /** The general load: head drawn per {@code init}, separate gradient switches for backbone and head. */
+  public static ScalarHeadModel load(Path dir, long seed, HeadInit init, Gemm gemm, boolean trainable, boolean headTrainable) {
     Path cfgFile = dir.resolve(HfCheckpoint.CONFIG);
     ObjectNode o = configNode(dir);
     LlamaConfig cfg = HfConfig.parse(o, cfgFile.toString());
     JsonNode pad = o.get("pad_token_id");
     Integer padId = pad != null && pad.isIntegralNumber() ? pad.asInt() : null;
     try (Safetensors st = Safetensors.open(dir)) {
-      return fromTensors(cfg, st.loadAll(), seed, init, gemm, trainable, padId);
+      return fromTensors(cfg, st.loadAll(), seed, init, gemm, trainable, headTrainable, padId);
     } catch (IllegalArgumentException e) {
       throw new CheckpointException(dir + ": " + e.getMessage(), e);
     }

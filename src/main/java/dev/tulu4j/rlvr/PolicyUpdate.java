@@ -60,7 +60,7 @@ final class PolicyUpdate {
     if (!Double.isFinite(loss[0]))
       throw new TrainingDivergedException("step " + (step + 1) + ": policy loss " + loss[0]
           + "; stopped before the optimizer step");
-    double norm = GradOps.globalNorm(policy.parameters());
+    double norm = GradOps.globalNorm(policy.trainableParameters());
     if (!Double.isFinite(norm))
       throw new TrainingDivergedException("step " + (step + 1) + ": gradient norm " + norm
           + "; stopped before the optimizer step");

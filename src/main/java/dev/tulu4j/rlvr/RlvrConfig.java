@@ -5,6 +5,7 @@ import dev.tulu4j.io.DType;
 import dev.tulu4j.rlvr.PolicyLoss.KlEstimator;
 import dev.tulu4j.tensor.GemmBackend;
 import dev.tulu4j.train.LossReduction;
+import dev.tulu4j.train.LoraSettings;
 import dev.tulu4j.train.TrainConfig;
 import dev.tulu4j.verify.VerifierRules;
 import java.nio.file.Path;
@@ -127,7 +128,11 @@ public record RlvrConfig(
         + "grad_accum must stay 1 and loss_reduction sum: minibatches sets the updates per rollout batch.",
         def = "{max_steps: 100, micro_batch: 4, out_dir: runs/rlvr, "
             + "optim: {lr: 3e-7, warmup_ratio: 0.0, max_grad_norm: 1.0}}")
-        TrainConfig train) {
+        TrainConfig train,
+    @Doc("LoRA on the policy: r > 0 freezes its base weights and trains a PEFT-format adapter; the reference "
+        + "policy is the base with the adapter off (no second copy). lora.dropout must be 0 (the PPO/GRPO ratio "
+        + "compares log-probs of one function).")
+        LoraSettings lora) {
 
   /** The RL algorithm. */
   public enum Algorithm {
@@ -159,6 +164,12 @@ public record RlvrConfig(
     if (klEstimator == null) throw new IllegalArgumentException("kl_estimator is required");
     if (gemm == null || saveDtype == null) throw new IllegalArgumentException("gemm and save_dtype are required");
     if (train == null) throw new IllegalArgumentException("train section is required");
+    if (lora == null) lora = new LoraSettings(0, 16, 0, null, false, null);
+    if (lora.enabled() && lora.dropout() != 0)
+      throw new IllegalArgumentException("lora.dropout must be 0 for rlvr (old and new log-probs must come from one "
+          + "function), got " + lora.dropout());
+    if (lora.enabled() && !lora.modulesToSave().isEmpty())
+      throw new IllegalArgumentException("lora.modules_to_save: the RLVR policy is a causal LM, which has no 'score' head");
     if (train.gradAccum() != 1)
       throw new IllegalArgumentException("train.grad_accum must be 1 for rlvr (minibatches sets the optimizer steps "
           + "per rollout batch), got " + train.gradAccum());

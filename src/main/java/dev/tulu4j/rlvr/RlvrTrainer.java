@@ -115,7 +115,7 @@ public final class RlvrTrainer {
   /** @param customize test hook: adjusts the loop (fault injection, listeners) before it runs */
   public Result run(Consumer<TrainLoop> customize) throws IOException {
     List<UpdateStep.Part> parts = new ArrayList<>();
-    parts.add(new UpdateStep.Part("policy", policy.parameters(), saver));
+    parts.add(new UpdateStep.Part("policy", policy.trainableParameters(), saver)); // the adapter's under LoRA
     if (value != null) parts.add(new UpdateStep.Part("value", value.parameters(), value::save));
     double beta = cfg.algorithm() == Algorithm.GRPO ? cfg.beta() : 0; // PPO's KL is in the reward
     PolicyUpdate policyUpdate = new PolicyUpdate(policy, fwd, beta, cfg.klEstimator(), cfg.clipEps(),

@@ -32,6 +32,7 @@ public final class ModelBundle implements AutoCloseable {
   private final String templateMissing;    // why, then
   private final Kernels ownedKernels; // null when the GEMM was supplied by the caller
   private final String gemmReason;
+  private Path adapter;               // the LoRA adapter merged at load, or null
 
   private ModelBundle(Path dir, LlamaModel model, Tokenizer tokenizer, ChatTemplate template, String templateMissing,
       Kernels owned, String gemmReason) {
@@ -56,6 +57,25 @@ public final class ModelBundle implements AutoCloseable {
       return load(dir, cfg, template, k.gemm(), k, k.gemmReason(), false);
     } catch (RuntimeException e) {
       k.close();
+      throw e;
+    }
+  }
+
+  /**
+   * {@link #load(Path, TemplateChoice, KernelConfig)}, then — when {@code adapterOrNull} is a PEFT
+   * LoRA adapter folder — its adapter merged into the weights ({@code W += s·B·A}, fp32): the model
+   * then computes base + adapter at the speed of the base (the decode path needs no adapter code).
+   */
+  public static ModelBundle load(Path dir, TemplateChoice template, KernelConfig kernels, Path adapterOrNull) {
+    ModelBundle b = load(dir, template, kernels);
+    if (adapterOrNull == null) return b;
+    try {
+      b.model.attachLora(dev.tulu4j.checkpoint.PeftAdapter.load(adapterOrNull, b.config()).adapter());
+      b.model.mergeLora();
+      b.adapter = adapterOrNull;
+      return b;
+    } catch (RuntimeException e) {
+      b.close();
       throw e;
     }
   }
@@ -97,6 +117,9 @@ public final class ModelBundle implements AutoCloseable {
   }
 
   public Path dir() { return dir; }
+
+  /** The PEFT adapter folder merged into the weights at load, or null. */
+  public Path adapter() { return adapter; }
 
   public LlamaModel model() { return model; }
 

@@ -36,6 +36,8 @@ public final class CausalLmStep implements StepFunction {
     int tokens = pb.rows() * pb.length();
     if (act == null || act.capacity() < tokens) act = model.newActivations(tokens);
     Batch b = new Batch(pb.rows(), pb.length(), pb.tokens(), pb.targets(), pb.positions(), pb.segments());
+    // LoRA dropout: a fresh mask per micro-batch from the loop's checkpointed generator (resumes draw the same)
+    if (model.loraActive() && model.lora().config().dropout() > 0) model.lora().dropoutSeed(batch.rng().nextLong());
     LlamaModel.LogProbs lp = model.lossAndBackward(b, act, (float) batch.lossScale(pb.trainedTokens()));
     return new StepStats(lp.lossSum(), lp.tokens(),
         Map.of("rows", (double) pb.rows(), "row_fill", pb.realTokens() / (double) tokens));

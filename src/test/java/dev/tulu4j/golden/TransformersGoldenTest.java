@@ -105,7 +105,7 @@ class TransformersGoldenTest {
     List<String> consumed;
     try (Stream<Path> dirs = Files.list(root)) {
       consumed = dirs.filter(d -> Files.isRegularFile(d.resolve("golden.json"))).map(GoldenFixture::read)
-          .filter(f -> f.meta().get("consumed_by_java_test").booleanValue())
+          .filter(f -> f.meta().path("consumed_by_java_test").asBoolean(false)) // absent: another test's fixture (peft-llama)
           .map(f -> f.dir().getFileName().toString()).sorted().toList();
     }
     assertThat(consumed).isEqualTo(CASES.stream().sorted().toList());

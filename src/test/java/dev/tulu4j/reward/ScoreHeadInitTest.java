@@ -18,7 +18,7 @@ class ScoreHeadInitTest {
     var cfg = TinyCheckpoint.config(false);
     var tensors = LlamaModel.random(cfg, 3, new NaiveGemm()).toTensors();
     float[] hf = ScalarHeadModel.fromTensors(cfg, tensors, 7, new NaiveGemm(), true, null).score().data();
-    float[] oi = ScalarHeadModel.fromTensors(cfg, tensors, 7, ScalarHeadModel.HeadInit.OPEN_INSTRUCT, new NaiveGemm(), true, null)
+    float[] oi = ScalarHeadModel.fromTensors(cfg, tensors, 7, ScalarHeadModel.HeadInit.OPEN_INSTRUCT, new NaiveGemm(), true, true, null)
         .score().data();
     double ratio = (1 / Math.sqrt(cfg.hidden() + 1.0)) / 0.02; // hidden 32: 0.1741 / 0.02 = 8.70
     assertThat(ratio).isCloseTo(8.704, within(1e-3));

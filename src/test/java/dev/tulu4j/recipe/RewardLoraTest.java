@@ -1,0 +1,54 @@
+package dev.tulu4j.recipe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tulu4j.checkpoint.PeftAdapter;
+import dev.tulu4j.config.ConfigLoader;
+import dev.tulu4j.io.SafetensorsFile;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Reward-model training with {@code lora:}: the backbone is frozen, the adapter and the score head
+ * (PEFT's SEQ_CLS modules_to_save) train, the held-out accuracy rises, and the checkpoint is a PEFT
+ * folder holding {@code base_model.model.score.weight} next to the LoRA matrices, as PEFT writes it.
+ */
+class RewardLoraTest {
+  @Test
+  void loraRewardModelLearnsAndSavesTheHeadWithTheAdapter(@TempDir Path dir) throws Exception {
+    Path model = TinyRun.model(dir, 9);
+    Path train = TinyRun.preferences(dir.resolve("train.jsonl"), RewardRecipeTest.refusals(20, 0));
+    Path eval = TinyRun.preferences(dir.resolve("eval.jsonl"), RewardRecipeTest.refusals(6, 40));
+    RewardConfig cfg = ConfigLoader.fromOverrides(List.of("model=" + model, "data=" + train, "eval_data=" + eval,
+        "max_length=64", "save_dtype=f32", "train.optim.lr=3e-2", "train.optim.warmup_ratio=0",
+        "train.optim.schedule=constant", "train.micro_batch=4", "train.max_steps=15", "train.threads=1",
+        "lora.r=8", "lora.alpha=16", "lora.dropout=0.05",
+        "train.out_dir=" + dir.resolve("run"), "train.progress=false"), RewardConfig.class);
+    ByteArrayOutputStream logBytes = new ByteArrayOutputStream();
+    RunResult r = RewardRecipe.run(cfg, new PrintStream(logBytes, true));
+    assertThat(logBytes.toString()).contains("lora: r=8");
+    List<JsonNode> m = new ArrayList<>();
+    for (String l : Files.readAllLines(dir.resolve("run/metrics.jsonl"))) m.add(TinyRun.JSON.readTree(l));
+    double first = m.getFirst().path("loss").asDouble(), last = m.getLast().path("loss").asDouble();
+    System.out.printf("lora reward micro run: loss %.4f -> %.4f, held-out accuracy %.3f -> %.3f%n", first, last,
+        r.number("eval_accuracy_before"), r.number("eval_accuracy_after"));
+    assertThat(last).isLessThan(first - 0.2);
+    assertThat(r.number("eval_accuracy_after")).isGreaterThan(r.number("eval_accuracy_before"));
+    Path ckpt = r.train().lastCheckpoint();
+    assertThat(Files.exists(ckpt.resolve("config.json"))).isFalse();
+    assertThat(Files.readString(ckpt.resolve(PeftAdapter.CONFIG))).contains("\"task_type\": \"SEQ_CLS\"")
+        .contains("\"score\"");
+    try (SafetensorsFile f = SafetensorsFile.open(ckpt.resolve(PeftAdapter.WEIGHTS))) {
+      assertThat(f.tensors()).containsKey("base_model.model.score.weight")
+          .containsKey("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight");
+    }
+    assertThat(PeftAdapter.readConfig(ckpt).modulesToSave()).containsExactly("classifier", "score");
+  }
+}

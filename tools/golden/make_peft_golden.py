@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""A PEFT LoRA adapter fixture for src/test/java/dev/tulu4j/checkpoint/PeftGoldenTest.
+
+Run by hand, never by CI; what it writes is committed. tulu4j never depends on Python. Set up
+/work/venv as tools/golden/make_golden.py says, then from the repository root:
+
+    /work/venv/bin/python tools/golden/make_peft_golden.py
+    /work/venv/bin/python tools/golden/make_peft_golden.py --check-tulu4j DIR   # optional, see below
+
+It builds a tiny Llama with transformers (float32, well-conditioned random weights), wraps it with
+``peft.get_peft_model`` and a ``LoraConfig(r=4, lora_alpha=8, target_modules=[q_proj, v_proj,
+o_proj, down_proj])``, sets every lora_B to random non-zero values (PEFT initialises B to zero, so
+an adapter fresh from init would not change a single logit), and writes into
+``src/test/resources/golden/peft-llama/``:
+
+    checkpoint/            the base checkpoint (save_pretrained, float32 safetensors)
+    adapter/               PEFT's own save_pretrained: adapter_config.json + adapter_model.safetensors
+    golden.safetensors     F64 "logits" (B, T, V) of base + adapter, computed by PEFT in float64
+                           from the saved float32 weights (reloaded with PeftModel.from_pretrained);
+                           F64 "base_logits" with the adapter disabled (disable_adapter())
+    golden.json            the inputs (in make_golden.py's layout, read by GoldenFixture), versions, seed
+
+``--check-tulu4j DIR`` loads an adapter folder that tulu4j wrote (next to the base above) with
+``PeftModel.from_pretrained`` and prints the max |logit| difference against tulu4j's own logits
+in ``DIR/logits.safetensors`` if present: proof that PEFT reads our files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+from pathlib import Path
+
+import peft
+import safetensors.torch
+import torch
+import transformers
+from transformers import LlamaConfig, LlamaForCausalLM
+
+SEED = 20261206
+OUT = Path(__file__).resolve().parents[2] / "src" / "test" / "resources" / "golden" / "peft-llama"
+INPUT_IDS = [[5, 17, 3, 29, 11, 30, 2, 23], [7, 19, 4, 13, 1, 26, 9, 31]]
+TARGETS = ["q_proj", "v_proj", "o_proj", "down_proj"]
+
+
+def base_model() -> LlamaForCausalLM:
+    cfg = LlamaConfig(vocab_size=40, hidden_size=16, intermediate_size=24, num_hidden_layers=2,
+                      num_attention_heads=4, num_key_value_heads=2, head_dim=4, rms_norm_eps=1e-5,
+                      max_position_embeddings=64, bos_token_id=1, eos_token_id=2, pad_token_id=None,
+                      tie_word_embeddings=False,
+                      rope_parameters={"rope_type": "default", "rope_theta": 10000.0})
+    torch.manual_seed(SEED)
+    model = LlamaForCausalLM(cfg).to(torch.float32)
+    g = torch.Generator().manual_seed(SEED)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            z = torch.randn(p.shape, generator=g, dtype=torch.float64)
+            p.copy_((1 + 0.2 * z if name.endswith("norm.weight") else 0.35 * z).to(p.dtype))
+    return model
+
+
+def make(out: Path) -> None:
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    model = base_model()
+    model.save_pretrained(out / "checkpoint")
+    lora = peft.LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0, target_modules=TARGETS, bias="none",
+                           task_type="CAUSAL_LM")
+    pm = peft.get_peft_model(model, lora)
+    g = torch.Generator().manual_seed(SEED + 1)
+    with torch.no_grad():
+        for name, p in pm.named_parameters():
+            if "lora_B" in name:
+                p.copy_(0.3 * torch.randn(p.shape, generator=g, dtype=torch.float64))
+    pm.save_pretrained(out / "adapter")
+
+    # golden values: reload both from disk in float64, as a user's PEFT would load them
+    ref = LlamaForCausalLM.from_pretrained(out / "checkpoint", dtype=torch.float64)
+    ref = peft.PeftModel.from_pretrained(ref, out / "adapter")
+    ref = ref.to(torch.float64).eval()
+    ids = torch.tensor(INPUT_IDS)
+    with torch.no_grad():
+        logits = ref(input_ids=ids, use_cache=False).logits
+        with ref.disable_adapter():
+            base_logits = ref(input_ids=ids, use_cache=False).logits
+    diff = (logits - base_logits).abs().max().item()
+    if diff < 1e-2:
+        raise SystemExit(f"the adapter barely changes the logits ({diff}); the fixture would prove nothing")
+    safetensors.torch.save_file({"logits": logits.contiguous(), "base_logits": base_logits.contiguous()},
+                                str(out / "golden.safetensors"))
+    inputs = {"input_ids": INPUT_IDS, "position_ids": [list(range(len(r))) for r in INPUT_IDS],
+              "labels": INPUT_IDS}
+    meta = {"inputs": inputs, "seed": SEED, "targets": TARGETS, "max_adapter_effect": diff,
+            "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
+                         "peft": peft.__version__, "python": platform.python_version()}}
+    (out / "golden.json").write_text(json.dumps(meta, indent=2) + "\n")
+    print(f"wrote {out}: adapter changes the logits by up to {diff:.3f}")
+
+
+def check(adapter_dir: Path) -> None:
+    ref = LlamaForCausalLM.from_pretrained(OUT / "checkpoint", dtype=torch.float64)
+    ref = peft.PeftModel.from_pretrained(ref, adapter_dir).to(torch.float64).eval()
+    ids = torch.tensor(INPUT_IDS)
+    with torch.no_grad():
+        logits = ref(input_ids=ids, use_cache=False).logits
+    golden = safetensors.torch.load_file(str(OUT / "golden.safetensors"))["logits"]
+    print(f"PEFT loaded {adapter_dir}: max |logits - golden| = {(logits - golden).abs().max().item():.3e}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--check-tulu4j", type=Path, help="an adapter folder written by tulu4j for the base above")
+    a = ap.parse_args()
+    if a.check_tulu4j:
+        check(a.check_tulu4j)
+    else:
+        make(OUT)
+
+
+if __name__ == "__main__":
+    main()
