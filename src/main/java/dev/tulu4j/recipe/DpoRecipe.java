@@ -47,7 +47,7 @@ public final class DpoRecipe {
   }
 
   private static RunResult run(DpoConfig cfg, Path modelDir, Path tokDir, Tokenizer tok, PrintStream log) throws IOException {
-    MemoryPlans.check(MemoryPlans.dpo(HfCheckpoint.readConfig(modelDir), cfg.train(), cfg.maxLength()), log);
+    MemoryPlans.check(MemoryPlans.dpo(HfCheckpoint.readConfig(modelDir), cfg.train(), cfg.maxLength(), cfg.lora()), log);
     ChatTemplate template = TemplateChoice.parse(cfg.template()).resolve(tok);
     ConversationEncoder enc = new ConversationEncoder(tok, template, cfg.maxLength());
     PreferenceData data;

@@ -6,6 +6,7 @@ import dev.tulu4j.reward.ScalarHeadModel;
 import dev.tulu4j.rlvr.RlvrConfig;
 import dev.tulu4j.train.MemoryPlan;
 import dev.tulu4j.train.MemoryPlan.Trained;
+import dev.tulu4j.train.LoraSettings;
 import dev.tulu4j.train.TrainConfig;
 import java.io.PrintStream;
 
@@ -18,10 +19,23 @@ import java.io.PrintStream;
 final class MemoryPlans {
   private MemoryPlans() {}
 
-  /** SFT: the policy trained in full, {@code micro_batch × max_seq_length} tokens per call. */
-  static MemoryPlan sft(LlamaConfig c, TrainConfig t, int maxSeqLength) {
+  /**
+   * The policy as trained: in full, or with {@code lora} a frozen fp32 base (no gradients, no AdamW
+   * state) plus the adapter's r·(in + out) weights per targeted projection, trained.
+   */
+  static Trained policy(LlamaConfig c, LoraSettings lora) {
+    if (lora == null || !lora.enabled()) return Trained.full(c);
+    var lc = lora.config();
+    long adapter = 0;
+    for (var target : lc.targets()) adapter += (long) lc.r() * (target.in(c) + target.out(c));
+    adapter *= c.layers();
+    return new Trained(c, adapter, MemoryPlan.parameterCount(c), 4);
+  }
+
+  /** SFT: the policy ({@link #policy}), {@code micro_batch × max_seq_length} tokens per call. */
+  static MemoryPlan sft(LlamaConfig c, TrainConfig t, int maxSeqLength, LoraSettings lora) {
     return new MemoryPlan("sft", "max_seq_length")
-        .trained("policy", Trained.full(c))
+        .trained("policy", policy(c, lora))
         .activations("policy", c, Math.multiplyExact(t.microBatch(), maxSeqLength), t.activationCheckpointing());
   }
 
@@ -30,9 +44,9 @@ final class MemoryPlans {
    * The reference log-probs are computed by the policy itself before the first step and cached, so
    * there is no second copy of the weights.
    */
-  static MemoryPlan dpo(LlamaConfig c, TrainConfig t, int maxLength) {
+  static MemoryPlan dpo(LlamaConfig c, TrainConfig t, int maxLength, LoraSettings lora) {
     return new MemoryPlan("dpo", "max_length")
-        .trained("policy", Trained.full(c))
+        .trained("policy", policy(c, lora))
         .activations("policy", c, Math.multiplyExact(2 * t.microBatch(), maxLength), t.activationCheckpointing());
   }
 
@@ -53,9 +67,11 @@ final class MemoryPlans {
     int maxLen = Math.addExact(cfg.maxPromptLength(), cfg.responseLength());
     int tokens = Math.multiplyExact(t.microBatch(), Math.max(1, maxLen - 1));
     MemoryPlan p = new MemoryPlan("rlvr", "max_prompt_length + response_length")
-        .trained("policy", Trained.full(c))
-        .activations("policy", c, tokens, t.activationCheckpointing())
-        .frozen("reference", MemoryPlan.parameterCount(c), 4)
+        .trained("policy", policy(c, cfg.lora()))
+        .activations("policy", c, tokens, t.activationCheckpointing());
+    // with LoRA the reference is the base with the adapter off: no second copy
+    if (!cfg.lora().enabled()) p.frozen("reference", MemoryPlan.parameterCount(c), 4);
+    p
         .kvCache(c, Math.min(cfg.rolloutSlots(), cfg.rolloutBatch()), maxLen);
     if (valueConfig != null)
       p.trained("value model", new Trained(valueConfig, MemoryPlan.scalarHeadParameterCount(valueConfig), 0, 4))

@@ -45,7 +45,7 @@ public final class SftRecipe {
     Path tokDir = "auto".equals(cfg.tokenizer()) ? modelDir : Path.of(cfg.tokenizer());
     log.println("sft: model " + (modelDir == null ? "tiny (random init)" : modelDir) + ", tokenizer " + tokDir);
     MemoryPlans.check(MemoryPlans.sft(modelDir == null ? cfg.model().tinyConfig() : HfCheckpoint.readConfig(modelDir),
-        train, cfg.maxSeqLength()), log);
+        train, cfg.maxSeqLength(), cfg.lora()), log);
 
     try (Tokenizer tok = Tokenizer.load(tokDir);
         Kernels kernels = Kernels.create(new KernelConfig(cfg.gemm(), train.resolvedThreads()))) {
