@@ -74,7 +74,7 @@ final class CachedForward {
     int vocab = m.config().vocabSize();
     java.util.Arrays.fill(lastRow, -1);
     float[] x = new float[seq.length * cc]; // (N, C)
-    float[] emb = m.embedding().data();
+    Parameter emb = m.embedding();
     int r = 0;
     for (int e = 0; e < count; e++) {
       if (tokens[e] == null) continue;
@@ -86,7 +86,7 @@ final class CachedForward {
         seq[r] = b;
         pos[r] = cache.length[b] + i;
         lastRow[e] = r;
-        System.arraycopy(emb, id * cc, x, r * cc, cc);
+        WeightOps.row(emb, id, cc, x, r * cc);
       }
     }
     return x;
@@ -136,13 +136,13 @@ final class CachedForward {
     // attention of each (row, head) over its sequence's keys 0..pos (prefill runs in query blocks)
     BlockAttention.cached(par, m.taskGemm(), q, cache, l, att, seq, pos, rows, heads, scale, attnWork);
     // x += att·Woᵀ
-    m.gemm().sgemm(false, true, rows, cc, qd, 1f, att, 0, qd, w.o().data(), 0, qd, 1f, x, 0, cc);
+    WeightOps.mulT(m.gemm(), rows, cc, qd, 1f, att, 0, qd, w.o(), 1f, x, 0, cc);
     // ln2, SwiGLU MLP, x += h·Wdᵀ
     RmsNorm.forward(par, x, 0, w.postNorm().data(), ln, 0, null, 0, rows, cc, eps);
     m.linear(ln, rows, cc, w.gate(), null, gate, f);
     m.linear(ln, rows, cc, w.up(), null, up, f);
     SwiGlu.forward(par, gate, up, gate, rows * f);
-    m.gemm().sgemm(false, true, rows, cc, f, 1f, gate, 0, f, w.down().data(), 0, f, 1f, x, 0, cc);
+    WeightOps.mulT(m.gemm(), rows, cc, f, 1f, gate, 0, f, w.down(), 1f, x, 0, cc);
   }
 
   /** Final norm and LM head for the last new row of each entry only; logits to {@code out[e·V ..]}. */
@@ -163,7 +163,7 @@ final class CachedForward {
     }
     RmsNorm.forward(m.parallel(), last, 0, m.finalNorm().data(), last, 0, null, 0, outs, cc, (float) c.rmsNormEps());
     float[] logits = new float[outs * vocab];
-    LogSoftmaxHead.logits(m.gemm(), last, 0, m.lmHead().data(), outs, cc, vocab, logits);
+    LogSoftmaxHead.logits(m.gemm(), last, 0, m.lmHead(), outs, cc, vocab, logits);
     for (int i = 0; i < outs; i++) System.arraycopy(logits, i * vocab, out, which[i] * vocab, vocab);
   }
 }

@@ -4,6 +4,7 @@ import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.data.Message;
 import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaModel;
+import dev.tulu4j.model.WeightsDtype;
 import dev.tulu4j.tensor.Gemm;
 import dev.tulu4j.tensor.KernelConfig;
 import dev.tulu4j.tensor.Kernels;
@@ -61,6 +62,23 @@ public final class ModelBundle implements AutoCloseable {
   }
 
   /**
+   * Loads {@code dir} frozen for inference (generate, score, serve, eval) with kernels built from
+   * {@code kernels}, its weight matrices held as {@code weights} says (bf16 or fp32 in memory,
+   * {@link WeightsDtype}). {@link #gemmReason()} then also says how the weights are held.
+   */
+  public static ModelBundle load(Path dir, TemplateChoice template, KernelConfig kernels, WeightsDtype weights) {
+    Path d = dev.tulu4j.checkpoint.ModelFiles.resolveModelDir(dir);
+    LlamaConfig cfg = HfCheckpoint.readConfig(d); // fail on a bad folder before starting threads
+    Kernels k = Kernels.create(kernels);
+    try {
+      return load(d, cfg, template, k.gemm(), k, k.gemmReason(), false, weights);
+    } catch (RuntimeException e) {
+      k.close();
+      throw e;
+    }
+  }
+
+  /**
    * Loads {@code dir} over the given GEMM (the caller owns it).
    *
    * @param trainable allocate gradients (for SFT/DPO/RL policies); false for inference
@@ -72,6 +90,12 @@ public final class ModelBundle implements AutoCloseable {
 
   private static ModelBundle load(Path dir, LlamaConfig cfg, TemplateChoice choice, Gemm gemm, Kernels owned,
       String reason, boolean trainable) {
+    return load(dir, cfg, choice, gemm, owned, reason, trainable, null);
+  }
+
+  /** {@code weights} null: the fp32 load ({@code trainable} or not); else a frozen load in that dtype. */
+  private static ModelBundle load(Path dir, LlamaConfig cfg, TemplateChoice choice, Gemm gemm, Kernels owned,
+      String reason, boolean trainable, WeightsDtype weights) {
     if (!Files.isRegularFile(dir.resolve("tokenizer.json")))
       throw new IllegalArgumentException(dir + ": no tokenizer.json in the model folder");
     Tokenizer tok = Tokenizer.load(dir);
@@ -86,6 +110,11 @@ public final class ModelBundle implements AutoCloseable {
         t = choice.resolve(tok);
       } catch (IllegalArgumentException e) {
         missing = e.getMessage();
+      }
+      if (weights != null) {
+        var frozen = dev.tulu4j.checkpoint.ModelFiles.loadFrozen(dir, weights, gemm,
+            owned != null ? owned.parallel() : dev.tulu4j.tensor.TaskRunner.commonPool());
+        return new ModelBundle(dir, frozen.model(), tok, t, missing, owned, reason + "; " + frozen.weights());
       }
       HfCheckpoint ck = HfCheckpoint.load(dir);
       LlamaModel m = LlamaModel.fromTensors(ck.config(), ck.tensors(), gemm, trainable);
