@@ -82,6 +82,38 @@ class Bf16WeightsTest {
     assertThat(half.decode(ch, new int[] {4, 9})).isEqualTo(full.decode(cf, new int[] {4, 9}));
   }
 
+  /**
+   * The backward through a frozen weight (a LoRA base): dx = dy·W over the bf16 bits equals dx over
+   * the widened fp32 values exactly, and no weight gradient is touched (there is none).
+   */
+  @Test
+  void backwardThroughAFrozenBf16WeightGivesTheInputGradientOnly() {
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(8);
+    int rows = 37, in = 160, out = 75;
+    short[] h = new short[out * in];
+    for (int i = 0; i < h.length; i++) h[i] = Bf16.round((float) rnd.nextGaussian());
+    Parameter frozen = Parameter.frozenBf16("w", new int[] {out, in}, h, true);
+    Parameter widened = new Parameter("w", new int[] {out, in}, Bf16.widen(h), null, true);
+    float[] dy = new float[rows * out], x = new float[rows * in];
+    for (int i = 0; i < dy.length; i++) dy[i] = (float) rnd.nextGaussian();
+    for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+    for (int threads : new int[] {1, 2}) {
+      try (Parallel pool = Parallel.create(threads)) {
+        LlamaModel m = LlamaModel.random(ModelFixtures.tinyGqaTied(), 1, new VectorGemm(pool));
+        float[] a = new float[rows * in], b = new float[rows * in];
+        java.util.Arrays.fill(a, 0.5f);
+        java.util.Arrays.fill(b, 0.5f);
+        m.linearBackward(dy, x, rows, in, out, frozen, null, a, true);
+        m.linearBackward(dy, x, rows, in, out, widened, null, b, true);
+        assertThat(a).as(threads + " threads").isEqualTo(b);
+        float[] y1 = new float[rows * out], y2 = new float[rows * out];
+        m.linear(x, rows, in, frozen, null, y1, out);
+        m.linear(x, rows, in, widened, null, y2, out);
+        assertThat(y1).isEqualTo(y2);
+      }
+    }
+  }
+
   @Test
   void bf16ParametersAreFrozenAndHalfTheBytes() {
     LlamaModel source = LlamaModel.random(WIDE, 7, new VectorGemm(Parallel.serial()));
