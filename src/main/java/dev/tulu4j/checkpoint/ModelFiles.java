@@ -3,8 +3,16 @@ package dev.tulu4j.checkpoint;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tulu4j.io.FileOps;
+import dev.tulu4j.io.DType;
+import dev.tulu4j.io.Safetensors;
+import dev.tulu4j.model.HfNames;
+import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaModel;
+import dev.tulu4j.model.WeightsDtype;
 import dev.tulu4j.tensor.Gemm;
+import dev.tulu4j.tensor.TaskRunner;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import dev.tulu4j.tokenizer.ChatTemplate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -54,6 +62,40 @@ public final class ModelFiles {
   public static LlamaModel loadModel(Path dir, Gemm gemm, boolean trainable) {
     HfCheckpoint ck = HfCheckpoint.load(dir);
     return LlamaModel.fromTensors(ck.config(), ck.tensors(), gemm, trainable);
+  }
+
+  /** A frozen model and one line on how its weights are held (for logs). */
+  public record Frozen(LlamaModel model, String weights) {}
+
+  /**
+   * Loads the checkpoint in {@code dir} as a frozen model (no gradients: generation, scoring,
+   * serving, evaluation) with its weight matrices held as {@code dtype} says
+   * ({@link WeightsDtype#AUTO}: bf16 when every matrix is stored BF16). A bf16 matrix is read
+   * straight from the file into 2-byte storage, never as fp32; norms and biases are fp32.
+   */
+  public static Frozen loadFrozen(Path dir, WeightsDtype dtype, Gemm gemm, TaskRunner runner) {
+    LlamaConfig cfg = HfCheckpoint.readConfig(dir);
+    try (Safetensors st = HfCheckpoint.openTensors(dir, cfg)) {
+      Map<String, int[]> order = HfNames.parameterOrder(cfg);
+      boolean allBf16 = order.entrySet().stream().filter(e -> e.getValue().length == 2)
+          .allMatch(e -> st.info(e.getKey()).orElseThrow().dtype() == DType.BF16);
+      if (dtype == WeightsDtype.BF16 && !cfg.family().isPlain())
+        throw new IllegalArgumentException("--weights-dtype bf16 is not implemented yet for " + cfg.architecture().hfClass
+            + " (only Llama and Qwen2); use auto or fp32");
+      // the OLMo 2 / Qwen3 / Mistral / Gemma 2 paths read fp32 weights: auto keeps them fp32
+      boolean bf16 = cfg.family().isPlain() && (dtype == WeightsDtype.BF16 || (dtype == WeightsDtype.AUTO && allBf16));
+      Map<String, float[]> fp32 = new LinkedHashMap<>();
+      Map<String, short[]> half = new LinkedHashMap<>();
+      for (Map.Entry<String, int[]> e : order.entrySet()) {
+        if (bf16 && e.getValue().length == 2) half.put(e.getKey(), st.loadBf16(e.getKey()));
+        else fp32.put(e.getKey(), st.load(e.getKey()).data());
+      }
+      LlamaModel m = LlamaModel.frozen(cfg, fp32, half, gemm, runner);
+      String how = (bf16 ? "bf16" : "fp32") + " weights (" + dtype.id()
+          + (allBf16 ? ", checkpoint stores bf16" : ", checkpoint stores not only bf16") + ", "
+          + String.format(java.util.Locale.ROOT, "%.1f MB", m.weightBytes() / 1e6) + ")";
+      return new Frozen(m, how);
+    }
   }
 
   /**

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.train.MemoryPlan;
 import dev.tulu4j.model.LlamaModel;
+import dev.tulu4j.model.WeightsDtype;
 import dev.tulu4j.runtime.EngineBench;
 import dev.tulu4j.runtime.GemmProfile;
 import dev.tulu4j.tensor.CpuInfo;
@@ -110,9 +111,22 @@ final class EngineBenchCommands {
         + "time per GEMM shape (use --threads 1 to read GFLOP per CPU-second per shape).")
     boolean gemmProfile;
 
+    @Option(names = "--weights-dtype", split = ",", defaultValue = "fp32",
+        description = "Decode weights in memory: fp32, bf16 (a frozen bf16 copy of the same random weights), or "
+            + "fp32,bf16 to alternate both in one session and print their speed ratio (default: ${DEFAULT-VALUE}; "
+            + "prefill and train always use fp32).")
+    List<String> weightsDtypes;
+
+    @Option(names = "--rounds", defaultValue = "1",
+        description = "Decode: measure every batch size this many times, alternating the weight dtypes (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
     /** Runs the chosen parts, prints a table per part, writes the JSON document. */
     int run(CommandSpec spec, String defaultShape, boolean train, boolean prefill, boolean decode) throws IOException {
       if (warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0, got " + warmup);
+      if (rounds < 1) throw new IllegalArgumentException("--rounds must be >= 1, got " + rounds);
+      for (String d : weightsDtypes)
+        if (WeightsDtype.parse(d) == WeightsDtype.AUTO) throw new IllegalArgumentException("--weights-dtype: random weights have no checkpoint dtype; use fp32 or bf16");
       PrintWriter out = spec.commandLine().getOut();
       List<Shape> shapes = Shape.parse(shape != null ? shape : defaultShape);
       int t = threads == null ? Parallel.defaultThreads() : threads;
@@ -161,26 +175,57 @@ final class EngineBenchCommands {
       return 0;
     }
 
-    private List<Map<String, Object>> decodeRows(Shape s, LlamaModel m, double bw, PrintWriter out) {
+    private List<Map<String, Object>> decodeRows(Shape s, LlamaModel fp32, double bw, PrintWriter out) {
       List<Map<String, Object>> rows = new ArrayList<>();
+      List<WeightsDtype> dtypes = weightsDtypes.stream().map(WeightsDtype::parse).distinct().toList();
+      Map<WeightsDtype, LlamaModel> models = new LinkedHashMap<>();
+      for (WeightsDtype d : dtypes) models.put(d, d == WeightsDtype.BF16 ? fp32.frozenBf16Copy() : fp32);
       for (int db : decodeBatches) {
-        var r = EngineBench.decode(m, db, promptLen, newTokens, warmup, steps, bw);
-        out.printf(Locale.ROOT, "  decode  b%-3d prompt %d + %d new: %8.1f tok/s  %7.2f ms/step  "
-            + "(floor %.0f tok/s from %.0f MB fp32 weights/step at %.1f GB/s: %.0f%% of it)  "
-            + "%.2f cpu-ms/step, %.0f tok/cpu-s, others %.0f%%%n",
-            db, promptLen, newTokens, r.tokensPerSecond(), r.msPerStep(), r.floorTokensPerSecond(),
-            EngineBench.decodeWeightBytes(s.config()) / 1e6, bw / 1e9, 100 * r.tokensPerSecond() / r.floorTokensPerSecond(),
-            r.cpuMsPerStep(), r.tokensPerCpuSecond(), 100 * r.othersCpuShare());
-        out.flush();
-        rows.add(row(s, "decode", Map.ofEntries(Map.entry("batch", db), Map.entry("promptLen", promptLen),
-            Map.entry("newTokens", newTokens), Map.entry("medianSeconds", r.steps().medianSeconds()),
-            Map.entry("bestSeconds", r.steps().bestSeconds()), Map.entry("tokensPerSecond", r.tokensPerSecond()),
-            Map.entry("msPerStep", r.msPerStep()), Map.entry("floorTokensPerSecond", r.floorTokensPerSecond()),
-            Map.entry("weightBytesPerStep", EngineBench.decodeWeightBytes(s.config())),
-            Map.entry("cpuMsPerStep", r.cpuMsPerStep()), Map.entry("tokensPerCpuSecond", Double.isNaN(r.tokensPerCpuSecond()) ? -1.0 : r.tokensPerCpuSecond()),
-            Map.entry("othersCpuShare", Double.isNaN(r.othersCpuShare()) ? -1.0 : r.othersCpuShare()))));
+        Map<WeightsDtype, List<Double>> speeds = new LinkedHashMap<>();
+        for (int round = 0; round < rounds; round++) {
+          for (WeightsDtype d : dtypes) {
+            LlamaModel m = models.get(d);
+            var r = EngineBench.decode(m, db, promptLen, newTokens, warmup, steps, bw);
+            speeds.computeIfAbsent(d, x -> new ArrayList<>()).add(r.tokensPerSecond());
+            rows.add(decodeRow(s, m, d, round, db, bw, r, out));
+          }
+        }
+        if (dtypes.size() == 2) {
+          List<Double> a = speeds.get(dtypes.get(0)), b = speeds.get(dtypes.get(1));
+          double[] ratio = new double[rounds];
+          for (int i = 0; i < rounds; i++) ratio[i] = b.get(i) / a.get(i);
+          double[] sorted = ratio.clone();
+          java.util.Arrays.sort(sorted);
+          out.printf(Locale.ROOT, "  decode  b%-3d %s/%s speed per round: %s; median %.2fx%n", db, dtypes.get(1).id(),
+              dtypes.get(0).id(), java.util.Arrays.stream(ratio).mapToObj(x -> String.format(Locale.ROOT, "%.2fx", x)).toList(),
+              sorted[rounds / 2]);
+          out.flush();
+        }
       }
       return rows;
+    }
+
+    private Map<String, Object> decodeRow(Shape s, LlamaModel m, WeightsDtype d, int round, int db, double bw,
+        EngineBench.DecodeResult r, PrintWriter out) {
+      long bytes = EngineBench.decodeWeightBytes(m);
+      double floor = bw > 0 ? db * bw / bytes : 0;
+      {
+        out.printf(Locale.ROOT, "  decode  b%-3d %s prompt %d + %d new: %8.1f tok/s  %7.2f ms/step  "
+            + "(floor %.0f tok/s from %.0f MB weights/step at %.1f GB/s: %.0f%% of it)  "
+            + "%.2f cpu-ms/step, %.0f tok/cpu-s, others %.0f%%%n",
+            db, d.id(), promptLen, newTokens, r.tokensPerSecond(), r.msPerStep(), floor,
+            bytes / 1e6, bw / 1e9, 100 * r.tokensPerSecond() / floor,
+            r.cpuMsPerStep(), r.tokensPerCpuSecond(), 100 * r.othersCpuShare());
+        out.flush();
+        return row(s, "decode", Map.ofEntries(Map.entry("batch", db), Map.entry("promptLen", promptLen),
+            Map.entry("weightsDtype", d.id()), Map.entry("round", round),
+            Map.entry("newTokens", newTokens), Map.entry("medianSeconds", r.steps().medianSeconds()),
+            Map.entry("bestSeconds", r.steps().bestSeconds()), Map.entry("tokensPerSecond", r.tokensPerSecond()),
+            Map.entry("msPerStep", r.msPerStep()), Map.entry("floorTokensPerSecond", floor),
+            Map.entry("weightBytesPerStep", bytes),
+            Map.entry("cpuMsPerStep", r.cpuMsPerStep()), Map.entry("tokensPerCpuSecond", Double.isNaN(r.tokensPerCpuSecond()) ? -1.0 : r.tokensPerCpuSecond()),
+            Map.entry("othersCpuShare", Double.isNaN(r.othersCpuShare()) ? -1.0 : r.othersCpuShare())));
+      }
     }
 
     private Map<String, Object> prefillRow(Shape s, LlamaModel m, PrintWriter out) {

@@ -88,6 +88,10 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--gemm", defaultValue = "vector", description = "GEMM backend: vector, openblas or auto.")
   String gemm;
 
+  @Option(names = "--weights-dtype", defaultValue = "auto",
+      description = "Weight matrices in memory: auto (the checkpoint's: bf16 if stored bf16), fp32 or bf16 (default: ${DEFAULT-VALUE}).")
+  String weightsDtype;
+
   @CommandLine.Mixin EndpointArgs endpoint;
 
   @Option(names = "--api", defaultValue = "chat", description = "With --endpoint: chat (/v1/chat/completions; the server "
@@ -131,7 +135,7 @@ final class EvalCommand implements Callable<Integer> {
     KernelConfig kc = new KernelConfig(dev.tulu4j.tensor.GemmBackend.parse(gemm),
         threads == null ? KernelConfig.defaults().threads() : threads);
     TemplateChoice choice = TemplateChoice.parse(template);
-    try (ModelBundle bundle = ModelBundle.load(model, choice, kc, adapter)) {
+    try (ModelBundle bundle = ModelBundle.load(model, choice, kc, dev.tulu4j.model.WeightsDtype.parse(weightsDtype), adapter)) {
       Tokenizer tok = bundle.tokenizer();
       ChatTemplate tpl = choice == TemplateChoice.MODEL && tok.chatTemplate() == null ? ChatTemplate.tulu() : bundle.template();
       var responder = new ModelResponder(bundle.model(), tok, tpl, batch, maxLength, System.err);

@@ -1,5 +1,6 @@
 package dev.tulu4j.cli;
 
+import dev.tulu4j.model.WeightsDtype;
 import dev.tulu4j.runtime.ModelBundle;
 import dev.tulu4j.tensor.GemmBackend;
 import dev.tulu4j.tensor.KernelConfig;
@@ -29,8 +30,14 @@ final class ModelOptions {
   @Option(names = "--threads", description = "Kernel threads (default: available processors).")
   Integer threads;
 
+  // auto: a bf16 checkpoint stays bf16 in memory; its values widen to fp32 exactly in the kernels, so the
+  // outputs are those of the fp32 load, with half the weight memory and a faster decode (docs/PERFORMANCE.md)
+  @Option(names = "--weights-dtype", defaultValue = "auto",
+      description = "Weight matrices in memory: auto (the checkpoint's: bf16 if stored bf16), fp32 or bf16 (default: ${DEFAULT-VALUE}).")
+  String weightsDtype;
+
   ModelBundle load() {
     KernelConfig k = new KernelConfig(GemmBackend.parse(gemm), threads == null ? Parallel.defaultThreads() : threads);
-    return ModelBundle.load(model, TemplateChoice.parse(template), k, adapter);
+    return ModelBundle.load(model, TemplateChoice.parse(template), k, WeightsDtype.parse(weightsDtype), adapter);
   }
 }

@@ -98,6 +98,25 @@ public enum DType {
   }
 
   /**
+   * Decodes {@code n} little-endian elements of this dtype starting at byte {@code offset} of
+   * {@code src} into bf16 bits {@code dst[dstOff .. dstOff+n)}: BF16 is copied as stored, F32 and
+   * F16 are rounded to nearest even (F16 → BF16 is exact only within BF16's 8-bit mantissa).
+   */
+  public void decodeBf16(MemorySegment src, long offset, short[] dst, int dstOff, int n) {
+    if (this == BF16) {
+      MemorySegment.copy(src, I16_LE, offset, dst, dstOff, n);
+      return;
+    }
+    float[] buf = new float[Math.min(n, CHUNK)];
+    for (int done = 0; done < n; ) {
+      int m = Math.min(buf.length, n - done);
+      decode(src, offset + (long) done * bytes, buf, 0, m);
+      for (int i = 0; i < m; i++) dst[dstOff + done + i] = toBf16(buf[i]);
+      done += m;
+    }
+  }
+
+  /**
    * Encodes {@code src[off .. off+n)} into {@code dst} (which must have {@code n·bytes} remaining
    * and be little-endian), rounding as described in the class comment.
    */

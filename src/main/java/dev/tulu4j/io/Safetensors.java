@@ -146,6 +146,13 @@ public final class Safetensors implements AutoCloseable {
     return f.load(name);
   }
 
+  /** Decodes one tensor to bf16 bits ({@link SafetensorsFile#loadBf16}). */
+  public short[] loadBf16(String name) {
+    SafetensorsFile f = owner.get(name);
+    if (f == null) throw new CheckpointException(source + ": no tensor named '" + name + "'");
+    return f.loadBf16(name);
+  }
+
   /** Decodes one tensor into {@code dst}, whose length must equal the tensor's element count. */
   public void loadInto(String name, float[] dst) {
     SafetensorsFile f = owner.get(name);

@@ -232,6 +232,22 @@ public final class SafetensorsFile implements AutoCloseable {
     t.dtype().decode(data, t.begin(), dst, 0, dst.length);
   }
 
+  /**
+   * Decodes one tensor to bf16 bits (a frozen weight kept in its checkpoint dtype): BF16 data is
+   * copied as stored, other dtypes rounded ({@link DType#decodeBf16}).
+   */
+  public short[] loadBf16(String name) {
+    TensorInfo t = tensors.get(name);
+    if (t == null) throw new CheckpointException(file + ": no tensor named '" + name + "'");
+    long n = t.numel();
+    if (n > Integer.MAX_VALUE - 8)
+      throw new CheckpointException(file + ": tensor '" + name + "' has " + n
+          + " elements, more than one Java array holds");
+    short[] out = new short[(int) n];
+    t.dtype().decodeBf16(data, t.begin(), out, 0, (int) n);
+    return out;
+  }
+
   /** Unmaps the file; loaded tensors stay valid, further loads fail. */
   @Override
   public void close() {

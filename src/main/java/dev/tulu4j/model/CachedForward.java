@@ -78,7 +78,7 @@ final class CachedForward {
     int vocab = m.config().vocabSize();
     java.util.Arrays.fill(lastRow, -1);
     float[] x = new float[seq.length * cc]; // (N, C)
-    float[] emb = m.embedding().data();
+    Parameter emb = m.embedding();
     int r = 0;
     for (int e = 0; e < count; e++) {
       if (tokens[e] == null) continue;
@@ -90,7 +90,7 @@ final class CachedForward {
         seq[r] = b;
         pos[r] = cache.length[b] + i;
         lastRow[e] = r;
-        System.arraycopy(emb, id * cc, x, r * cc, cc);
+        WeightOps.row(emb, id, cc, x, r * cc);
       }
     }
     return x;
@@ -143,7 +143,7 @@ final class CachedForward {
     // attention of each (row, head) over its sequence's keys 0..pos (prefill runs in query blocks)
     BlockAttention.cached(par, m.taskGemm(), q, cache, l, att, seq, pos, rows, heads, scale, attnWork);
     // x += att·Woᵀ
-    m.gemm().sgemm(false, true, rows, cc, qd, 1f, att, 0, qd, w.o().data(), 0, qd, 1f, x, 0, cc);
+    WeightOps.mulT(m.gemm(), rows, cc, qd, 1f, att, 0, qd, w.o(), 1f, x, 0, cc);
     m.loraForward(l, LoraTarget.O_PROJ, att, rows, x, false);
     // ln2, SwiGLU MLP, x += h·Wdᵀ
     RmsNorm.forward(par, x, 0, w.postNorm().data(), ln, 0, null, 0, rows, cc, eps);
@@ -152,7 +152,7 @@ final class CachedForward {
     m.loraForward(l, LoraTarget.GATE_PROJ, ln, rows, gate, false);
     m.loraForward(l, LoraTarget.UP_PROJ, ln, rows, up, false);
     SwiGlu.forward(par, gate, up, gate, rows * f);
-    m.gemm().sgemm(false, true, rows, cc, f, 1f, gate, 0, f, w.down().data(), 0, f, 1f, x, 0, cc);
+    WeightOps.mulT(m.gemm(), rows, cc, f, 1f, gate, 0, f, w.down(), 1f, x, 0, cc);
     m.loraForward(l, LoraTarget.DOWN_PROJ, gate, rows, x, false);
   }
 
@@ -174,7 +174,7 @@ final class CachedForward {
     }
     RmsNorm.forward(m.parallel(), last, 0, m.finalNorm().data(), last, 0, null, 0, outs, cc, (float) c.rmsNormEps());
     float[] logits = new float[outs * vocab];
-    LogSoftmaxHead.logits(m.gemm(), last, 0, m.lmHead().data(), outs, cc, vocab, logits);
+    LogSoftmaxHead.logits(m.gemm(), last, 0, m.lmHead(), outs, cc, vocab, logits);
     for (int i = 0; i < outs; i++) System.arraycopy(logits, i * vocab, out, which[i] * vocab, vocab);
   }
 }

@@ -1,5 +1,6 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.Bf16Decode;
 import dev.tulu4j.tensor.DecodeGemm;
 import dev.tulu4j.tensor.FewRowsGemm;
 import dev.tulu4j.tensor.VectorGemm;
@@ -123,7 +124,7 @@ final class DecodeStep {
       cache.decodeScratch = s;
     }
     int cc = c.hidden(), vocab = c.vocabSize();
-    float[] emb = m.embedding().data();
+    Parameter emb = m.embedding();
     int r = 0;
     for (int e = 0; e < count; e++) {
       if (tokens[e] == null || tokens[e].length == 0) continue;
@@ -133,7 +134,7 @@ final class DecodeStep {
       s.seq[r] = slots[e];
       s.pos[r] = cache.length[slots[e]];
       s.entry[r] = e;
-      System.arraycopy(emb, id * cc, s.x, r * cc, cc);
+      WeightOps.row(emb, id, cc, s.x, r * cc);
       r++;
     }
     Rope.tables(m.inverseFrequencies(), s.pos, rows, s.cos, s.sin);
@@ -314,17 +315,32 @@ final class DecodeStep {
      * stream) ran the tiny model's batch-1 step 2× faster than four W rows at a time (profile,
      * docs/PERFORMANCE.md, "Decode, round 3").
      */
-    private void small(int depth, int j0, int j1, float[] in, float[] w, DecodeGemm.Mode mode, float[] c, int cOff, int ldc) {
+    private void small(int depth, int j0, int j1, float[] in, Parameter weight, DecodeGemm.Mode mode, float[] c, int cOff, int ldc) {
+      float beta = mode == DecodeGemm.Mode.ROWS_ADD ? 1f : 0f;
+      if (weight.isBf16()) {
+        // the same kernels with W widened where it is read (one row: bf16 straight into the FMAs)
+        short[] w = weight.bf16();
+        if (rows > 1) Bf16Decode.rows(rows, depth, j0, j1, in, 0, depth, w, depth, mode, c, cOff, ldc);
+        else Bf16Decode.columns(1, depth, j0, j1, in, 0, depth, w, 0, depth, beta, c, cOff, ldc);
+        return;
+      }
+      float[] w = weight.data();
       if (rows > 1) DecodeGemm.rows(rows, depth, j0, j1, in, 0, depth, w, depth, mode, c, cOff, ldc);
-      else FewRowsGemm.columns(1, depth, j0, j1, in, 0, depth, w, 0, depth, mode == DecodeGemm.Mode.ROWS_ADD ? 1f : 0f,
-          c, cOff, ldc);
+      else FewRowsGemm.columns(1, depth, j0, j1, in, 0, depth, w, 0, depth, beta, c, cOff, ldc);
+    }
+
+    /** {@link DecodeGemm#columns} (transposed mode) over the weight in either dtype. */
+    private void lanes(int depth, int j0, int j1, float[] in, Parameter weight, DecodeGemm.Mode mode, float[] c, int cOff,
+        int ldc, int t) {
+      if (weight.isBf16()) Bf16Decode.columns(rows, np, depth, j0, j1, in, weight.bf16(), depth, mode, c, cOff, ldc, s.tmp[t]);
+      else DecodeGemm.columns(rows, np, depth, j0, j1, in, weight.data(), depth, mode, c, cOff, ldc, s.tmp[t]);
     }
 
     /** Columns of x += in·Wᵀ for chunk k (in: (N, depth) or, transposed, (depth, np)). */
     private void residual(float[] in, int depth, Parameter weight, int k, int t) {
       int j0 = k * ccCols, j1 = Math.min(cc, j0 + ccCols);
-      if (tr) DecodeGemm.columns(rows, np, depth, j0, j1, in, weight.data(), depth, DecodeGemm.Mode.ROWS_ADD, s.x, 0, cc, s.tmp[t]);
-      else small(depth, j0, j1, in, weight.data(), DecodeGemm.Mode.ROWS_ADD, s.x, 0, cc);
+      if (tr) lanes(depth, j0, j1, in, weight, DecodeGemm.Mode.ROWS_ADD, s.x, 0, cc, t);
+      else small(depth, j0, j1, in, weight, DecodeGemm.Mode.ROWS_ADD, s.x, 0, cc);
     }
 
     /** This thread's rmsnorm(x)·w for phase p (computed once per thread and phase). */
@@ -357,10 +373,9 @@ final class DecodeStep {
     private void segment(float[] ln, Parameter weight, Parameter bias, int base, int n, int j0, int j1, int t) {
       int a = Math.max(j0, base) - base, b = Math.min(j1, base + n) - base;
       if (a >= b) return;
-      float[] wd = weight.data();
       // rows of this segment's output are strided by qkvw; the kernels write C[i, j] at i·ldc + j
-      if (tr) DecodeGemm.columns(rows, np, cc, a, b, ln, wd, cc, DecodeGemm.Mode.ROWS_SET, s.qkv, base, qkvw, s.tmp[t]);
-      else small(cc, a, b, ln, wd, DecodeGemm.Mode.ROWS_SET, s.qkv, base, qkvw);
+      if (tr) lanes(cc, a, b, ln, weight, DecodeGemm.Mode.ROWS_SET, s.qkv, base, qkvw, t);
+      else small(cc, a, b, ln, weight, DecodeGemm.Mode.ROWS_SET, s.qkv, base, qkvw);
       if (bias != null) {
         float[] bd = bias.data();
         for (int r = 0; r < rows; r++) for (int j = a; j < b; j++) s.qkv[r * qkvw + base + j] += bd[j];
@@ -510,14 +525,13 @@ final class DecodeStep {
       float[] ln = norm(t, p, w.postNorm().data());
       int j0 = k * fCols, j1 = Math.min(f, j0 + fCols);
       if (tr) {
-        float[] tmp = s.tmp[t];
-        DecodeGemm.columns(rows, np, cc, j0, j1, ln, w.gate().data(), cc, DecodeGemm.Mode.TRANSPOSED, s.gate, 0, 0, tmp);
-        DecodeGemm.columns(rows, np, cc, j0, j1, ln, w.up().data(), cc, DecodeGemm.Mode.TRANSPOSED, s.up, 0, 0, tmp);
+        lanes(cc, j0, j1, ln, w.gate(), DecodeGemm.Mode.TRANSPOSED, s.gate, 0, 0, t);
+        lanes(cc, j0, j1, ln, w.up(), DecodeGemm.Mode.TRANSPOSED, s.up, 0, 0, t);
         SwiGlu.forwardRange(s.gate, s.up, s.gate, j0 * np, j1 * np);
         return;
       }
-      small(cc, j0, j1, ln, w.gate().data(), DecodeGemm.Mode.ROWS_SET, s.gate, 0, f);
-      small(cc, j0, j1, ln, w.up().data(), DecodeGemm.Mode.ROWS_SET, s.up, 0, f);
+      small(cc, j0, j1, ln, w.gate(), DecodeGemm.Mode.ROWS_SET, s.gate, 0, f);
+      small(cc, j0, j1, ln, w.up(), DecodeGemm.Mode.ROWS_SET, s.up, 0, f);
       for (int r = 0; r < rows; r++) SwiGlu.forwardRange(s.gate, s.up, s.gate, r * f + j0, r * f + j1);
     }
 
@@ -525,8 +539,8 @@ final class DecodeStep {
     private void head(int k, int t, int p) {
       float[] ln = norm(t, p, m.finalNorm().data());
       int j0 = k * vCols, j1 = Math.min(vocab, j0 + vCols);
-      if (tr) DecodeGemm.columns(rows, np, cc, j0, j1, ln, m.lmHead().data(), cc, DecodeGemm.Mode.ROWS_SET, logits, 0, vocab, s.tmp[t]);
-      else small(cc, j0, j1, ln, m.lmHead().data(), DecodeGemm.Mode.ROWS_SET, logits, 0, vocab);
+      if (tr) lanes(cc, j0, j1, ln, m.lmHead(), DecodeGemm.Mode.ROWS_SET, logits, 0, vocab, t);
+      else small(cc, j0, j1, ln, m.lmHead(), DecodeGemm.Mode.ROWS_SET, logits, 0, vocab);
     }
 
     private static int ceilDiv(int a, int b) {

@@ -76,9 +76,9 @@ final class FamilyCached {
         }
       }
       attention(par, c, cache, l, q, att, seq, pos, n, fam.window(l));
-      if (!after) m.gemm().sgemm(false, true, n, cc, qd, 1f, att, 0, qd, w.o().data(), 0, qd, 1f, x, 0, cc);
+      if (!after) WeightOps.mulT(m.gemm(), n, cc, qd, 1f, att, 0, qd, w.o(), 1f, x, 0, cc);
       else {
-        m.gemm().sgemm(false, true, n, cc, qd, 1f, att, 0, qd, w.o().data(), 0, qd, 0f, tmp, 0, cc);
+        WeightOps.mulT(m.gemm(), n, cc, qd, 1f, att, 0, qd, w.o(), 0f, tmp, 0, cc);
         RmsNorm.forward(par, tmp, 0, FamilyTrunk.normWeight(fam, xw.attnOutNorm()), tmp, 0, null, 0, n, cc, eps);
         for (int i = 0; i < n * cc; i++) x[i] += tmp[i];
       }
@@ -91,9 +91,9 @@ final class FamilyCached {
       m.linear(mlpIn, n, cc, w.up(), null, up, f);
       if (fam.activation() == Family.Activation.GELU_TANH) GeGlu.forward(par, gate, up, gate, n * f);
       else SwiGlu.forward(par, gate, up, gate, n * f);
-      if (!after) m.gemm().sgemm(false, true, n, cc, f, 1f, gate, 0, f, w.down().data(), 0, f, 1f, x, 0, cc);
+      if (!after) WeightOps.mulT(m.gemm(), n, cc, f, 1f, gate, 0, f, w.down(), 1f, x, 0, cc);
       else {
-        m.gemm().sgemm(false, true, n, cc, f, 1f, gate, 0, f, w.down().data(), 0, f, 0f, tmp, 0, cc);
+        WeightOps.mulT(m.gemm(), n, cc, f, 1f, gate, 0, f, w.down(), 0f, tmp, 0, cc);
         RmsNorm.forward(par, tmp, 0, FamilyTrunk.normWeight(fam, xw.ffnOutNorm()), tmp, 0, null, 0, n, cc, eps);
         for (int i = 0; i < n * cc; i++) x[i] += tmp[i];
       }
@@ -111,7 +111,7 @@ final class FamilyCached {
     }
     RmsNorm.forward(par, last, 0, FamilyTrunk.normWeight(fam, m.finalNorm()), last, 0, null, 0, outs, cc, eps);
     float[] logits = new float[outs * vocab];
-    LogSoftmaxHead.logits(m.gemm(), last, 0, m.lmHead().data(), outs, cc, vocab, logits);
+    LogSoftmaxHead.logits(m.gemm(), last, 0, m.lmHead(), outs, cc, vocab, logits);
     m.softcapLogits(logits);
     for (int i = 0; i < outs; i++) System.arraycopy(logits, i * vocab, out, which[i] * vocab, vocab);
     for (int e = 0; e < count; e++) if (tokens[e] != null) cache.length[slots[e]] += tokens[e].length;

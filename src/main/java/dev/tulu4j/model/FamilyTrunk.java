@@ -96,9 +96,9 @@ final class FamilyTrunk {
             c.heads(), c.kvHeads(), hd, st, fam.attentionScale(hd), (float) fam.attnSoftcap());
       // resMid = res + o (or + norm(o))
       copy(par, a.res[l], a.resMid[l], n * cc);
-      if (!after) m.gemm().sgemm(false, true, n, cc, qd, 1f, a.att[l], 0, qd, w.o().data(), 0, qd, 1f, a.resMid[l], 0, cc);
+      if (!after) WeightOps.mulT(m.gemm(), n, cc, qd, 1f, a.att[l], 0, qd, w.o(), 1f, a.resMid[l], 0, cc);
       else {
-        m.gemm().sgemm(false, true, n, cc, qd, 1f, a.att[l], 0, qd, w.o().data(), 0, qd, 0f, fa.oRaw[l], 0, cc);
+        WeightOps.mulT(m.gemm(), n, cc, qd, 1f, a.att[l], 0, qd, w.o(), 0f, fa.oRaw[l], 0, cc);
         RmsNorm.forward(par, fa.oRaw[l], normWeight(fam, x.attnOutNorm()), a.ln2[l], fa.rstdO[l], n, cc, eps);
         add(par, a.ln2[l], a.resMid[l], n * cc);
       }
@@ -111,9 +111,9 @@ final class FamilyTrunk {
       m.linear(mlpIn, n, cc, w.up(), null, a.up[l], f);
       activation(par, fam, a.gate[l], a.up[l], a.h[l], n * f);
       copy(par, a.resMid[l], a.res[l + 1], n * cc);
-      if (!after) m.gemm().sgemm(false, true, n, cc, f, 1f, a.h[l], 0, f, w.down().data(), 0, f, 1f, a.res[l + 1], 0, cc);
+      if (!after) WeightOps.mulT(m.gemm(), n, cc, f, 1f, a.h[l], 0, f, w.down(), 1f, a.res[l + 1], 0, cc);
       else {
-        m.gemm().sgemm(false, true, n, cc, f, 1f, a.h[l], 0, f, w.down().data(), 0, f, 0f, fa.dRaw[l], 0, cc);
+        WeightOps.mulT(m.gemm(), n, cc, f, 1f, a.h[l], 0, f, w.down(), 0f, fa.dRaw[l], 0, cc);
         RmsNorm.forward(par, fa.dRaw[l], normWeight(fam, x.ffnOutNorm()), a.ln2[l], fa.rstdD[l], n, cc, eps);
         add(par, a.ln2[l], a.res[l + 1], n * cc);
       }
@@ -145,7 +145,7 @@ final class FamilyTrunk {
     LlamaConfig c = m.config();
     float cap = (float) c.family().finalSoftcap();
     if (cap == 0)
-      LogSoftmaxHead.forwardBackward(m.parallel(), m.gemm(), a.lnf, m.lmHead().data(), m.lmHead().grad(), n,
+      LogSoftmaxHead.forwardBackward(m.parallel(), m.gemm(), a.lnf, m.lmHead(), m.lmHead().grad(), n,
           c.hidden(), c.vocabSize(), a.logitScale(), targets, upstream, a.logp, a.headLse, a.dln, a.headScratch);
     else
       CappedHead.forwardBackward(m.parallel(), m.gemm(), a.lnf, m.lmHead().data(), m.lmHead().grad(), n, c.hidden(),

@@ -47,12 +47,15 @@ public final class LlamaModel {
   private boolean activationCheckpointing; // set once by the recipe before training
   private LoraAdapter lora;            // null without an adapter; see attachLora
 
-  private LlamaModel(LlamaConfig cfg, Gemm gemm, TaskRunner runner, Map<String, float[]> data, boolean trainable) {
+  private LlamaModel(LlamaConfig cfg, Gemm gemm, TaskRunner runner, Map<String, ?> data, boolean trainable) {
     this(cfg, gemm, runner, data, name -> trainable);
   }
 
-  /** @param trainable which tensors (by HF name) get a gradient buffer; the others are frozen */
-  private LlamaModel(LlamaConfig cfg, Gemm gemm, TaskRunner runner, Map<String, float[]> data, Predicate<String> trainable) {
+  /**
+   * @param data name → float[] (fp32) or short[] (bf16 bits, a frozen matrix; only when not trainable)
+   * @param trainable which tensors (by HF name) get a gradient buffer; the others are frozen
+   */
+  private LlamaModel(LlamaConfig cfg, Gemm gemm, TaskRunner runner, Map<String, ?> data, Predicate<String> trainable) {
     this.cfg = cfg;
     this.gemm = gemm;
     this.taskGemm = gemm.onCallingThread();
@@ -95,7 +98,7 @@ public final class LlamaModel {
    * Layer i of a family with its own tensors (Qwen3, OLMo 2, Gemma 2), in {@link HfNames#parameterOrder}:
    * each tensor to its role (see {@link FamilyWeights}).
    */
-  private void familyLayer(List<Parameter> ps, Map<String, float[]> data, LlamaConfig cfg, int i, Predicate<String> trainable) {
+  private void familyLayer(List<Parameter> ps, Map<String, ?> data, LlamaConfig cfg, int i, Predicate<String> trainable) {
     Map<LayerTensor, Parameter> t = new java.util.EnumMap<>(LayerTensor.class);
     for (LayerTensor lt : HfNames.engineOrder(cfg)) {
       boolean decay = !lt.suffix.contains("norm") && !lt.isBias();
@@ -111,15 +114,21 @@ public final class LlamaModel {
         ownPostAttention ? t.get(LayerTensor.POST_ATTENTION_NORM) : null, t.get(LayerTensor.POST_FEEDFORWARD_NORM));
   }
 
-  private static Parameter param(List<Parameter> ps, Map<String, float[]> data, LlamaConfig cfg, int layer,
+  private static Parameter param(List<Parameter> ps, Map<String, ?> data, LlamaConfig cfg, int layer,
       LayerTensor t, Predicate<String> trainable, boolean decay) {
     return param(ps, data, t.name(layer), trainable, decay, t.shape(cfg));
   }
 
-  private static Parameter param(List<Parameter> ps, Map<String, float[]> data, String name,
+  private static Parameter param(List<Parameter> ps, Map<String, ?> data, String name,
       Predicate<String> trainable, boolean decay, int... shape) {
-    float[] d = data.get(name);
-    Parameter p = new Parameter(name, shape, d, trainable.test(name) ? new float[d.length] : null, decay);
+    Parameter p;
+    if (data.get(name) instanceof short[] h) {
+      if (trainable.test(name)) throw new IllegalArgumentException(name + ": a trainable parameter must be fp32, got bf16");
+      p = Parameter.frozenBf16(name, shape, h, decay);
+    } else {
+      float[] d = (float[]) data.get(name);
+      p = new Parameter(name, shape, d, trainable.test(name) ? new float[d.length] : null, decay);
+    }
     ps.add(p);
     return p;
   }
@@ -188,6 +197,51 @@ public final class LlamaModel {
     return new LlamaModel(cfg, gemm, runner, data, trainable);
   }
 
+  /**
+   * A frozen model (no gradients) over weights keyed by HF name, each in exactly one of
+   * {@code fp32} or {@code bf16} (bf16 bits: matrices kept in the checkpoint dtype, widened inside
+   * the kernels). Every expected tensor must be present with its exact element count; the arrays
+   * are shared, not copied. Loaders: {@code checkpoint.ModelFiles.loadFrozen}.
+   */
+  public static LlamaModel frozen(LlamaConfig cfg, Map<String, float[]> fp32, Map<String, short[]> bf16, Gemm gemm,
+      TaskRunner runner) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    for (Map.Entry<String, int[]> e : HfNames.parameterOrder(cfg).entrySet()) {
+      String name = e.getKey();
+      Object v = bf16.containsKey(name) ? bf16.get(name) : fp32.get(name);
+      if (v == null) throw new IllegalArgumentException("checkpoint is missing tensor " + name);
+      if (fp32.containsKey(name) && bf16.containsKey(name))
+        throw new IllegalArgumentException("tensor " + name + " is given both as fp32 and as bf16");
+      int len = v instanceof short[] h ? h.length : ((float[]) v).length;
+      if (len != numel(e.getValue()))
+        throw new IllegalArgumentException("tensor " + name + " has " + len + " elements, config expects "
+            + Arrays.toString(e.getValue()));
+      data.put(name, v);
+    }
+    return new LlamaModel(cfg, gemm, runner, data, false);
+  }
+
+  /**
+   * A frozen copy whose weight matrices (2-D parameters) are rounded to bf16 (nearest even) and
+   * whose norms and biases stay fp32 (copied): the in-memory form of a bf16 checkpoint. Same GEMM.
+   */
+  public LlamaModel frozenBf16Copy() {
+    Map<String, float[]> fp32 = new LinkedHashMap<>();
+    Map<String, short[]> bf16 = new LinkedHashMap<>();
+    for (Parameter p : params) {
+      if (p.shape().length == 2) bf16.put(p.name(), p.isBf16() ? p.bf16().clone() : dev.tulu4j.tensor.Bf16.round(p.data()));
+      else fp32.put(p.name(), p.toFloats().clone());
+    }
+    return frozen(cfg, fp32, bf16, gemm, runner);
+  }
+
+  /** Bytes the parameters occupy (4 per fp32 value, 2 per bf16 value; gradients not counted). */
+  public long weightBytes() {
+    long n = 0;
+    for (Parameter p : params) n += (long) p.numel() * (p.isBf16() ? 2 : 4);
+    return n;
+  }
+
   private static int numel(int[] shape) {
     long n = 1;
     for (int d : shape) n *= d;
@@ -199,8 +253,8 @@ public final class LlamaModel {
    * or RLVR's KL term), sharing the same GEMM backend.
    */
   public LlamaModel frozenCopy() {
-    Map<String, float[]> data = new LinkedHashMap<>();
-    for (Parameter p : params) data.put(p.name(), p.data().clone());
+    Map<String, Object> data = new LinkedHashMap<>();
+    for (Parameter p : params) data.put(p.name(), p.isBf16() ? p.bf16().clone() : p.data().clone());
     return new LlamaModel(cfg, gemm, runner, data, false);
   }
 
@@ -210,8 +264,8 @@ public final class LlamaModel {
    * the base weights are frozen, which they are whenever an adapter trains.
    */
   public LlamaModel frozenView() {
-    Map<String, float[]> data = new LinkedHashMap<>();
-    for (Parameter p : params) data.put(p.name(), p.data());
+    Map<String, Object> data = new LinkedHashMap<>();
+    for (Parameter p : params) data.put(p.name(), p.bf16() != null ? p.bf16() : p.data());
     return new LlamaModel(cfg, gemm, runner, data, false);
   }
 
@@ -281,10 +335,10 @@ public final class LlamaModel {
     if (loraActive()) lora.backward(gemm, l, t, x, rows, dy, dx);
   }
 
-  /** Name → tensor sharing the parameter arrays (for saving; do not mutate). */
+  /** Name → tensor sharing the parameter arrays (for saving; do not mutate); bf16 weights are widened copies. */
   public Map<String, Tensor> toTensors() {
     Map<String, Tensor> m = new LinkedHashMap<>();
-    for (Parameter p : params) m.put(p.name(), new Tensor(p.shape().clone(), p.data()));
+    for (Parameter p : params) m.put(p.name(), new Tensor(p.shape().clone(), p.toFloats()));
     return m;
   }
 
@@ -326,7 +380,7 @@ public final class LlamaModel {
   /** Total parameter count (each tensor once). */
   public long parameterCount() {
     long n = 0;
-    for (Parameter p : params) n += p.data().length;
+    for (Parameter p : params) n += p.numel();
     return n;
   }
 
@@ -407,7 +461,7 @@ public final class LlamaModel {
   public float[] logits(Batch batch, Activations act) {
     Trunk.forward(this, batch, act, false);
     float[] out = new float[batch.rows() * cfg.vocabSize()];
-    LogSoftmaxHead.logits(gemm, act.lnf, 0, lmHead.data(), batch.rows(), cfg.hidden(), cfg.vocabSize(), out);
+    LogSoftmaxHead.logits(gemm, act.lnf, 0, lmHead, batch.rows(), cfg.hidden(), cfg.vocabSize(), out);
     softcapLogits(out);
     return out;
   }
@@ -421,7 +475,7 @@ public final class LlamaModel {
     float[] last = new float[b * c];
     for (int i = 0; i < b; i++) System.arraycopy(act.lnf, ((i + 1) * t - 1) * c, last, i * c, c);
     float[] out = new float[b * cfg.vocabSize()];
-    LogSoftmaxHead.logits(gemm, last, 0, lmHead.data(), b, c, cfg.vocabSize(), out);
+    LogSoftmaxHead.logits(gemm, last, 0, lmHead, b, c, cfg.vocabSize(), out);
     softcapLogits(out);
     return out;
   }
@@ -480,7 +534,7 @@ public final class LlamaModel {
 
   /** y (N, out) = x (N, in) · wᵀ (+ bias). */
   void linear(float[] x, int rows, int in, Parameter w, Parameter bias, float[] y, int out) {
-    gemm.sgemm(false, true, rows, out, in, 1f, x, 0, in, w.data(), 0, in, 0f, y, 0, out);
+    WeightOps.mulT(gemm, rows, out, in, 1f, x, 0, in, w, 0f, y, 0, out);
     if (bias != null) {
       float[] bd = bias.data();
       par.forRange(rows, 16, (from, to) -> {
@@ -489,10 +543,10 @@ public final class LlamaModel {
     }
   }
 
-  /** dx (N, in) (+)= dy·w ; dw += dyᵀ·x ; dbias += Σ_rows dy — the weight and bias terms skipped when frozen (no grad). */
+  /** dx (N, in) (+)= dy·w ; dw += dyᵀ·x (skipped for a frozen w, which has no gradient) ; dbias += Σ_rows dy (skipped when frozen). */
   void linearBackward(float[] dy, float[] x, int rows, int in, int out, Parameter w, Parameter bias,
       float[] dx, boolean accumulate) {
-    gemm.sgemm(false, false, rows, in, out, 1f, dy, 0, out, w.data(), 0, in, accumulate ? 1f : 0f, dx, 0, in);
+    WeightOps.mul(gemm, rows, in, out, 1f, dy, 0, out, w, accumulate ? 1f : 0f, dx, 0, in);
     if (w.grad() != null) gemm.sgemm(true, false, out, in, rows, 1f, dy, 0, out, x, 0, in, 1f, w.grad(), 0, in);
     if (bias != null && bias.grad() != null) for (int r = 0; r < rows; r++) VectorMath.axpy(out, 1f, dy, r * out, bias.grad(), 0);
   }

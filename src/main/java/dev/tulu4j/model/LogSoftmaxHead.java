@@ -33,7 +33,12 @@ final class LogSoftmaxHead {
    */
   static void forward(ModelParallel par, Gemm gemm, float[] x, float[] w, int rows, int c, int vocab, int[] targets,
       float[] logp, float[] lse, float[] scratch) {
-    forwardBackward(par, gemm, x, w, null, rows, c, vocab, 1f, targets, null, logp, lse, null, scratch);
+    forwardBackward(par, gemm, x, head(w, vocab, c), null, rows, c, vocab, 1f, targets, null, logp, lse, null, scratch);
+  }
+
+  /** An fp32 head weight as a {@link Parameter} (for the float[] entry points). */
+  private static Parameter head(float[] w, int vocab, int c) {
+    return new Parameter("lm_head.weight", new int[] {vocab, c}, w, null, false);
   }
 
   /**
@@ -41,13 +46,13 @@ final class LogSoftmaxHead {
    * cross-entropy) — the backward of the same chunk while its logits are still in scratch: dx (N, C)
    * overwritten, dw (V, C) accumulated. Saves the backward's recompute of the head GEMM.
    */
-  static void forwardBackward(ModelParallel par, Gemm gemm, float[] x, float[] w, float[] dw, int rows, int c, int vocab,
+  static void forwardBackward(ModelParallel par, Gemm gemm, float[] x, Parameter w, float[] dw, int rows, int c, int vocab,
       float scale, int[] targets, float[] dLogp, float[] logp, float[] lse, float[] dx, float[] scratch) {
     int chunk = scratch.length / vocab;
     for (int r0 = 0; r0 < rows; r0 += chunk) {
       int n = Math.min(chunk, rows - r0);
       int base = r0;
-      gemm.sgemm(false, true, n, vocab, c, scale, x, base * c, c, w, 0, c, 0f, scratch, 0, vocab);
+      WeightOps.mulT(gemm, n, vocab, c, scale, x, base * c, c, w, 0f, scratch, 0, vocab);
       par.forEach(n, i -> {
         int o = i * vocab;
         float m = VectorMath.max(scratch, o, vocab);
@@ -67,11 +72,17 @@ final class LogSoftmaxHead {
    */
   static void backward(ModelParallel par, Gemm gemm, float[] x, float[] w, float[] dw, int rows, int c, int vocab,
       float scale, int[] targets, float[] dLogp, float[] lse, float[] dx, float[] scratch) {
+    backward(par, gemm, x, head(w, vocab, c), dw, rows, c, vocab, scale, targets, dLogp, lse, dx, scratch);
+  }
+
+  /** {@link #backward} over a head weight in either dtype ({@code dw} null for a frozen head: no weight gradient). */
+  static void backward(ModelParallel par, Gemm gemm, float[] x, Parameter w, float[] dw, int rows, int c, int vocab,
+      float scale, int[] targets, float[] dLogp, float[] lse, float[] dx, float[] scratch) {
     int chunk = scratch.length / vocab;
     for (int r0 = 0; r0 < rows; r0 += chunk) {
       int n = Math.min(chunk, rows - r0);
       int base = r0;
-      gemm.sgemm(false, true, n, vocab, c, scale, x, base * c, c, w, 0, c, 0f, scratch, 0, vocab);
+      WeightOps.mulT(gemm, n, vocab, c, scale, x, base * c, c, w, 0f, scratch, 0, vocab);
       par.forEach(n, i -> {
         int y = targets[base + i];
         logitGrad(scratch, i * vocab, vocab, y, y == IGNORE ? 0f : dLogp[base + i], lse[base + i]);
@@ -91,15 +102,15 @@ final class LogSoftmaxHead {
     z[o + y] += g;
   }
 
-  /** dx[base..base+n) = s·dz·w ; dw += s·dzᵀ·x[base..base+n) (dz: gradient of the scaled logits). */
-  private static void chunkBackward(Gemm gemm, float[] x, float[] w, float[] dw, int c, int vocab, float scale,
+  /** dx[base..base+n) = s·dz·w ; dw += s·dzᵀ·x[base..base+n) (dz: gradient of the scaled logits; no dw when null). */
+  private static void chunkBackward(Gemm gemm, float[] x, Parameter w, float[] dw, int c, int vocab, float scale,
       int base, int n, float[] dx, float[] dz) {
-    gemm.sgemm(false, false, n, c, vocab, scale, dz, 0, vocab, w, 0, c, 0f, dx, base * c, c);
+    WeightOps.mul(gemm, n, c, vocab, scale, dz, 0, vocab, w, 0f, dx, base * c, c);
     if (dw != null) gemm.sgemm(true, false, vocab, c, n, scale, dz, 0, vocab, x, base * c, c, 1f, dw, 0, c); // null: frozen head
   }
 
   /** Full logits (N, V) = x·wᵀ, for evaluation and tests (materialises N·V floats). */
-  static void logits(Gemm gemm, float[] x, int xOff, float[] w, int rows, int c, int vocab, float[] out) {
-    gemm.sgemm(false, true, rows, vocab, c, 1f, x, xOff, c, w, 0, c, 0f, out, 0, vocab);
+  static void logits(Gemm gemm, float[] x, int xOff, Parameter w, int rows, int c, int vocab, float[] out) {
+    WeightOps.mulT(gemm, rows, vocab, c, 1f, x, xOff, c, w, 0f, out, 0, vocab);
   }
 }

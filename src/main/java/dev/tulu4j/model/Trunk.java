@@ -31,14 +31,14 @@ final class Trunk {
     int[] pos = positionsAndStarts(batch, a.start);
     Rope.tables(par, m.inverseFrequencies(), pos, n, a.ropeCos, a.ropeSin);
     // embedding: res0[r] = E[ids[r]]
-    float[] e = m.embedding().data();
+    Parameter e = m.embedding();
     int[] ids = batch.ids();
     for (int r = 0; r < n; r++) {
       if (ids[r] < 0 || ids[r] >= c.vocabSize())
         throw new IllegalArgumentException("batch.ids[" + r + "] = " + ids[r] + " outside vocabulary [0, " + c.vocabSize() + ")");
     }
     par.forRange(n, 64, (from, to) -> {
-      for (int r = from; r < to; r++) System.arraycopy(e, ids[r] * cc, a.res[0], r * cc, cc);
+      for (int r = from; r < to; r++) WeightOps.row(e, ids[r], cc, a.res[0], r * cc);
     });
     for (int l = 0; l < c.layers(); l++) layerForward(m, batch, a, l, true);
     // final RMSNorm
@@ -51,7 +51,7 @@ final class Trunk {
     }
     // LM head + log-softmax + gather of the targets (+ its backward when the upstream is known)
     if (headUpstream != null) a.ensureBackwardScratch();
-    LogSoftmaxHead.forwardBackward(par, m.gemm(), a.lnf, m.lmHead().data(), m.lmHead().grad(), n, cc, c.vocabSize(),
+    LogSoftmaxHead.forwardBackward(par, m.gemm(), a.lnf, m.lmHead(), m.lmHead().grad(), n, cc, c.vocabSize(),
         a.logitScale(), batch.targets(), headUpstream, a.logp, a.headLse, a.dln, a.headScratch);
     a.forwarded = batch;
     double loss = 0;
@@ -97,7 +97,7 @@ final class Trunk {
         c.heads(), c.kvHeads(), hd, a.start);
     // 5. resMid = res_l + att·Woᵀ
     copy(par, a.res[l], a.resMid[l], n * cc);
-    m.gemm().sgemm(false, true, n, cc, qd, 1f, a.att[l], 0, qd, w.o().data(), 0, qd, 1f, a.resMid[l], 0, cc);
+    WeightOps.mulT(m.gemm(), n, cc, qd, 1f, a.att[l], 0, qd, w.o(), 1f, a.resMid[l], 0, cc);
     m.loraForward(l, LoraTarget.O_PROJ, a.att[l], n, a.resMid[l], a.training());
     // 6. ln2 = RMSNorm(resMid)
     RmsNorm.forward(par, a.resMid[l], w.postNorm().data(), a.ln2[l], a.rstd2[l], n, cc, eps);
@@ -112,7 +112,7 @@ final class Trunk {
     SwiGlu.forward(par, a.gate[l], a.up[l], a.h[l], n * f);
     // 9. res_{l+1} = resMid + h·Wdᵀ
     copy(par, a.resMid[l], a.res[l + 1], n * cc);
-    m.gemm().sgemm(false, true, n, cc, f, 1f, a.h[l], 0, f, w.down().data(), 0, f, 1f, a.res[l + 1], 0, cc);
+    WeightOps.mulT(m.gemm(), n, cc, f, 1f, a.h[l], 0, f, w.down(), 1f, a.res[l + 1], 0, cc);
     m.loraForward(l, LoraTarget.DOWN_PROJ, a.h[l], n, a.res[l + 1], a.training());
   }
 
@@ -151,7 +151,7 @@ final class Trunk {
     int n = batch.rows();
     int cc = c.hidden(), f = c.intermediate(), qd = c.qDim(), kd = c.kvDim(), hd = c.headDim();
     // LM head + log-softmax: dlnf = dz·W_head ; dW_head += dzᵀ·lnf
-    if (!headDone) LogSoftmaxHead.backward(par, m.gemm(), a.lnf, m.lmHead().data(), m.lmHead().grad(), n, cc, c.vocabSize(),
+    if (!headDone) LogSoftmaxHead.backward(par, m.gemm(), a.lnf, m.lmHead(), m.lmHead().grad(), n, cc, c.vocabSize(),
         a.logitScale(), batch.targets(), dLogp, a.headLse, a.dln, a.headScratch);
     backwardFromHidden(m, batch, a);
   }

@@ -222,6 +222,20 @@ public final class EngineBench {
   }
 
   /**
+   * Bytes one decode step of {@code m} must stream, in the dtype each parameter is held in (4 per
+   * fp32 value, 2 per bf16 value): as {@link #decodeWeightBytes(LlamaConfig)}, the embedding table
+   * not counted unless it is the (tied) LM head.
+   */
+  public static long decodeWeightBytes(LlamaModel m) {
+    long n = 0;
+    for (Parameter p : m.parameters()) {
+      if (p.name().equals(HfNames.EMBED) && !m.config().tieEmbeddings()) continue;
+      n += (long) p.numel() * (p.isBf16() ? 2 : 4);
+    }
+    return n;
+  }
+
+  /**
    * Read bandwidth in bytes/s: the best of {@code reps} vectorised sums over {@code bytes} of
    * floats, split over the pool's threads, after the summing loop is JIT-compiled on a 4 MiB prefix.
    */
@@ -267,7 +281,7 @@ public final class EngineBench {
   /** Parameter count in millions (for the table). */
   public static double millions(LlamaModel m) {
     long n = 0;
-    for (Parameter p : m.parameters()) n += p.data().length;
+    for (Parameter p : m.parameters()) n += p.numel();
     return n / 1e6;
   }
 

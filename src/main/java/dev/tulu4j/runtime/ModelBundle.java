@@ -4,6 +4,7 @@ import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.data.Message;
 import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaModel;
+import dev.tulu4j.model.WeightsDtype;
 import dev.tulu4j.tensor.Gemm;
 import dev.tulu4j.tensor.KernelConfig;
 import dev.tulu4j.tensor.Kernels;
@@ -62,13 +63,31 @@ public final class ModelBundle implements AutoCloseable {
   }
 
   /**
-   * {@link #load(Path, TemplateChoice, KernelConfig)}, then — when {@code adapterOrNull} is a PEFT
-   * LoRA adapter folder — its adapter merged into the weights ({@code W += s·B·A}, fp32): the model
-   * then computes base + adapter at the speed of the base (the decode path needs no adapter code).
+   * Loads {@code dir} frozen for inference (generate, score, serve, eval) with kernels built from
+   * {@code kernels}, its weight matrices held as {@code weights} says (bf16 or fp32 in memory,
+   * {@link WeightsDtype}). {@link #gemmReason()} then also says how the weights are held.
    */
-  public static ModelBundle load(Path dir, TemplateChoice template, KernelConfig kernels, Path adapterOrNull) {
-    ModelBundle b = load(dir, template, kernels);
-    if (adapterOrNull == null) return b;
+  public static ModelBundle load(Path dir, TemplateChoice template, KernelConfig kernels, WeightsDtype weights) {
+    Path d = dev.tulu4j.checkpoint.ModelFiles.resolveModelDir(dir);
+    LlamaConfig cfg = HfCheckpoint.readConfig(d); // fail on a bad folder before starting threads
+    Kernels k = Kernels.create(kernels);
+    try {
+      return load(d, cfg, template, k.gemm(), k, k.gemmReason(), false, weights);
+    } catch (RuntimeException e) {
+      k.close();
+      throw e;
+    }
+  }
+
+  /**
+   * {@link #load(Path, TemplateChoice, KernelConfig, WeightsDtype)}, then — when {@code adapterOrNull}
+   * is a PEFT LoRA adapter folder — its adapter merged into the weights ({@code W += s·B·A}, fp32):
+   * the model then computes base + adapter at the speed of the base (the decode path needs no adapter
+   * code). Merging needs fp32 weights, so an adapter loads the base in fp32 whatever {@code weights} says.
+   */
+  public static ModelBundle load(Path dir, TemplateChoice template, KernelConfig kernels, WeightsDtype weights, Path adapterOrNull) {
+    if (adapterOrNull == null) return load(dir, template, kernels, weights);
+    ModelBundle b = load(dir, template, kernels, WeightsDtype.FP32);
     try {
       b.model.attachLora(dev.tulu4j.checkpoint.PeftAdapter.load(adapterOrNull, b.config()).adapter());
       b.model.mergeLora();
@@ -92,6 +111,12 @@ public final class ModelBundle implements AutoCloseable {
 
   private static ModelBundle load(Path dir, LlamaConfig cfg, TemplateChoice choice, Gemm gemm, Kernels owned,
       String reason, boolean trainable) {
+    return load(dir, cfg, choice, gemm, owned, reason, trainable, null);
+  }
+
+  /** {@code weights} null: the fp32 load ({@code trainable} or not); else a frozen load in that dtype. */
+  private static ModelBundle load(Path dir, LlamaConfig cfg, TemplateChoice choice, Gemm gemm, Kernels owned,
+      String reason, boolean trainable, WeightsDtype weights) {
     if (!Files.isRegularFile(dir.resolve("tokenizer.json")))
       throw new IllegalArgumentException(dir + ": no tokenizer.json in the model folder");
     Tokenizer tok = Tokenizer.load(dir);
@@ -106,6 +131,11 @@ public final class ModelBundle implements AutoCloseable {
         t = choice.resolve(tok);
       } catch (IllegalArgumentException e) {
         missing = e.getMessage();
+      }
+      if (weights != null) {
+        var frozen = dev.tulu4j.checkpoint.ModelFiles.loadFrozen(dir, weights, gemm,
+            owned != null ? owned.parallel() : dev.tulu4j.tensor.TaskRunner.commonPool());
+        return new ModelBundle(dir, frozen.model(), tok, t, missing, owned, reason + "; " + frozen.weights());
       }
       HfCheckpoint ck = HfCheckpoint.load(dir);
       LlamaModel m = LlamaModel.fromTensors(ck.config(), ck.tensors(), gemm, trainable);

@@ -20,6 +20,42 @@ public interface Gemm {
       float[] b, int bOff, int ldb,
       float beta, float[] c, int cOff, int ldc);
 
+  /**
+   * {@link #sgemm} with B held as bfloat16 bits ({@link Bf16}): a frozen weight kept in its
+   * checkpoint dtype. {@code op(B)} is widened to fp32 exactly, so the result equals {@code sgemm}
+   * over the widened B whenever the backend runs the same arithmetic (the Java kernels do, bit for
+   * bit; the tests compare them). The model needs {@code transB} for the forward {@code y = x·Wᵀ}
+   * and not-{@code transB} for a frozen weight's input gradient {@code dx = dy·W}.
+   *
+   * <p>The default widens blocks of output columns of op(B) (at most {@link #BF16_BLOCK_FLOATS}
+   * floats each, a power-of-two number of columns, so the Java kernels' column tiles and panels fall
+   * where they fall for the whole product) into a temporary and calls {@link #sgemm} on each; any
+   * backend is correct with it, and a backend may widen inside its own packing instead
+   * ({@link VectorGemm} does).
+   */
+  default void sgemmBf16B(boolean transA, boolean transB, int m, int n, int k,
+      float alpha, float[] a, int aOff, int lda,
+      short[] b, int bOff, int ldb,
+      float beta, float[] c, int cOff, int ldc) {
+    GemmArgs.checkBf16(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    if (GemmArgs.trivial(m, n, k, alpha, beta, c, cOff, ldc)) return;
+    int nb = GemmArgs.bf16BlockColumns(n, k);
+    float[] wide = new float[nb * k];
+    for (int j0 = 0; j0 < n; j0 += nb) {
+      int w = Math.min(nb, n - j0);
+      if (transB) {
+        Bf16.widenRows(b, bOff, ldb, j0, j0 + w, k, wide); // op(B) columns j0.. = stored rows, (w, k)
+        sgemm(transA, true, m, w, k, alpha, a, aOff, lda, wide, 0, k, beta, c, cOff + j0, ldc);
+      } else {
+        for (int p = 0; p < k; p++) Bf16.widen(b, bOff + p * ldb + j0, wide, p * w, w); // (k, w)
+        sgemm(transA, false, m, w, k, alpha, a, aOff, lda, wide, 0, w, beta, c, cOff + j0, ldc);
+      }
+    }
+  }
+
+  /** Most floats the default {@link #sgemmBf16B} widens at once (4 MiB). */
+  int BF16_BLOCK_FLOATS = 1 << 20;
+
   /** A short name for reports ("vector", "openblas", "naive"). */
   String name();
 

@@ -10,6 +10,24 @@ final class GemmArgs {
 
   static void check(boolean transA, boolean transB, int m, int n, int k,
       float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+    check(transA, transB, m, n, k, a, aOff, lda, b == null ? -1 : b.length, bOff, ldb, c, cOff, ldc);
+  }
+
+  /** {@link #check} with B held as bf16 bits ({@link Gemm#sgemmBf16B}). */
+  static void checkBf16(boolean transA, boolean transB, int m, int n, int k,
+      float[] a, int aOff, int lda, short[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+    check(transA, transB, m, n, k, a, aOff, lda, b == null ? -1 : b.length, bOff, ldb, c, cOff, ldc);
+  }
+
+  /** Columns per block of {@link Gemm#sgemmBf16B}'s default: a power of two, at most 1024, at least 64. */
+  static int bf16BlockColumns(int n, int k) {
+    int nb = Integer.highestOneBit(Math.max(1, Gemm.BF16_BLOCK_FLOATS / Math.max(1, k)));
+    return Math.min(Math.max(1, n), Math.max(64, Math.min(1024, nb)));
+  }
+
+  /** The checks with B given by its length (-1: null). */
+  private static void check(boolean transA, boolean transB, int m, int n, int k,
+      float[] a, int aOff, int lda, int bLength, int bOff, int ldb, float[] c, int cOff, int ldc) {
     if (m < 0 || n < 0 || k < 0) {
       throw new IllegalArgumentException(
           "sgemm: dimensions must be >= 0, got m=" + m + " n=" + n + " k=" + k);
@@ -20,17 +38,17 @@ final class GemmArgs {
     int bRows = transB ? n : k;
     int bCols = transB ? k : n;
     if (m > 0 && n > 0) {
-      matrix("C", c, cOff, ldc, m, n, "n");
+      matrix("C", c == null ? -1 : c.length, cOff, ldc, m, n, "n");
     }
     if (m > 0 && n > 0 && k > 0) {
-      matrix("A", a, aOff, lda, aRows, aCols, transA ? "m (A is transposed)" : "k");
-      matrix("B", b, bOff, ldb, bRows, bCols, transB ? "k (B is transposed)" : "n");
+      matrix("A", a == null ? -1 : a.length, aOff, lda, aRows, aCols, transA ? "m (A is transposed)" : "k");
+      matrix("B", bLength, bOff, ldb, bRows, bCols, transB ? "k (B is transposed)" : "n");
     }
   }
 
-  private static void matrix(String name, float[] x, int off, int ld, int rows, int cols,
+  private static void matrix(String name, int length, int off, int ld, int rows, int cols,
       String colName) {
-    if (x == null) {
+    if (length < 0) {
       throw new IllegalArgumentException("sgemm: " + name + " is null");
     }
     if (ld < Math.max(1, cols)) {
@@ -38,10 +56,10 @@ final class GemmArgs {
           + " is smaller than the stored row width " + colName + "=" + cols);
     }
     long need = (long) off + (long) (rows - 1) * ld + cols;
-    if (off < 0 || need > x.length) {
+    if (off < 0 || need > length) {
       throw new IllegalArgumentException("sgemm: " + name + " is stored " + rows + "x" + cols
           + " with offset " + off + " and ld " + ld + ", which needs " + need
-          + " floats, but the array has " + x.length);
+          + " elements, but the array has " + length);
     }
   }
 

@@ -106,6 +106,36 @@ final class GemmPack {
     }
   }
 
+  /**
+   * {@link #packB} of a transposed B held as bf16 bits ({@code op(B)(p, j) = b[bOff + j·ldb + p]}),
+   * each value widened as it is written: the panels, and so the micro-kernel's arithmetic, are those
+   * of the fp32 B the values widen to.
+   */
+  static void packBBf16T(short[] b, int bOff, int ldb, int p0, int kcb, int j0, int ncb,
+      float[] dst, int q0, int q1) {
+    for (int q = q0; q < q1; q++) {
+      int col = panelCol(q, ncb);
+      int w = panelWidth(q, ncb);
+      int vc = Math.min(w, ncb - col);
+      int off = panelOffset(q, ncb, kcb);
+      int src = bOff + (j0 + col) * ldb + p0;
+      for (int pb = 0; pb < kcb; pb += P_BLOCK) {
+        int pe = Math.min(kcb, pb + P_BLOCK);
+        for (int jj = 0; jj < vc; jj++) {
+          int s0 = src + jj * ldb;
+          for (int p = pb, d = off + pb * w + jj; p < pe; p++, d += w) {
+            dst[d] = Bf16.widen(b[s0 + p]);
+          }
+        }
+      }
+      for (int jj = vc; jj < w; jj++) {
+        for (int p = 0, d = off + jj; p < kcb; p++, d += w) {
+          dst[d] = 0f;
+        }
+      }
+    }
+  }
+
   /** Packs rows {@code i0 .. i0+mcb} and columns {@code p0 .. p0+kcb} of op(A) into MR-row tiles. */
   static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mcb, int p0, int kcb,
       float[] dst) {

@@ -178,7 +178,44 @@ public final class VectorGemm implements Gemm {
       large.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
       return;
     }
-    new Call(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc).run();
+    new Call(transA, transB, m, n, k, alpha, a, aOff, lda, b, null, bOff, ldb, beta, c, cOff, ldc).run();
+  }
+
+  /**
+   * bf16 B ({@link Gemm#sgemmBf16B}). The forward form ({@code transB}, A not transposed) runs the
+   * fp32 routes with B widened where they read it: one row ({@link Bf16#dot}, or four widened rows
+   * and {@link VectorMath#dot4} from depth {@code Gemv}'s 1024 on, as {@link Gemv} groups them), a
+   * few rows ({@link Bf16Decode#fewRows}), or the blocked kernel with B widened in its packing
+   * ({@link GemmPack#packBBf16T}); so the results equal {@link #sgemm} over the widened B exactly.
+   * The other forms (input gradients of frozen weights) widen column blocks first (the interface's
+   * default).
+   */
+  @Override
+  public void sgemmBf16B(boolean transA, boolean transB, int m, int n, int k,
+      float alpha, float[] a, int aOff, int lda,
+      short[] b, int bOff, int ldb,
+      float beta, float[] c, int cOff, int ldc) {
+    if (transA || !transB || m == 0 || n == 1) {
+      Gemm.super.sgemmBf16B(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      return;
+    }
+    GemmArgs.checkBf16(false, true, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    if (GemmArgs.trivial(m, n, k, alpha, beta, c, cOff, ldc)) {
+      return;
+    }
+    if (m == 1) {
+      Bf16Decode.gemv(parallel, k, n, alpha, a, aOff, b, bOff, ldb, beta, c, cOff);
+      return;
+    }
+    if (m <= FewRowsGemm.MAX_M && k >= FEW_ROWS_MIN_K) {
+      Bf16Decode.fewRows(parallel, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      return;
+    }
+    if (large != null && Gemms.routesToLarge(m, n, k)) {
+      large.sgemmBf16B(false, true, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      return;
+    }
+    new Call(false, true, m, n, k, alpha, a, aOff, lda, null, b, bOff, ldb, beta, c, cOff, ldc).run();
   }
 
   /**
@@ -209,11 +246,13 @@ public final class VectorGemm implements Gemm {
     final int m, n, k, aOff, lda, bOff, ldb, cOff, ldc;
     final float alpha, beta;
     final float[] a, b, c;
+    final short[] bh; // B as bf16 bits instead of b (transB only), widened in packing
     final float[] bPack;
     final int kcStep;
 
     Call(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
-        int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+        int lda, float[] b, short[] bh, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+      this.bh = bh;
       this.transA = transA;
       this.transB = transB;
       this.m = m;
@@ -252,12 +291,12 @@ public final class VectorGemm implements Gemm {
           final int kcb = Math.min(kcStep, k - pc);
           final float betaEff = pc == 0 ? beta : 1f;
           if (threads == 1) {
-            GemmPack.packB(transB, b, bOff, ldb, p0, kcb, j0, ncb, bPack, 0, panels);
+            pack(p0, kcb, j0, ncb, 0, panels);
             compute(0, m, 0, panels, j0, ncb, p0, kcb, betaEff);
             continue;
           }
-          parallel.parallelFor(threads, t -> GemmPack.packB(transB, b, bOff, ldb, p0, kcb, j0, ncb,
-              bPack, Parallel.split(panels, threads, t), Parallel.split(panels, threads, t + 1)));
+          parallel.parallelFor(threads, t -> pack(p0, kcb, j0, ncb,
+              Parallel.split(panels, threads, t), Parallel.split(panels, threads, t + 1)));
           if (splitRows) {
             parallel.parallelFor(rowChunks, t -> compute(
                 Parallel.split(rowTiles, rowChunks, t) * MR,
@@ -270,6 +309,11 @@ public final class VectorGemm implements Gemm {
           }
         }
       }
+    }
+
+    private void pack(int p0, int kcb, int j0, int ncb, int q0, int q1) {
+      if (bh != null) GemmPack.packBBf16T(bh, bOff, ldb, p0, kcb, j0, ncb, bPack, q0, q1);
+      else GemmPack.packB(transB, b, bOff, ldb, p0, kcb, j0, ncb, bPack, q0, q1);
     }
 
     /**

@@ -68,6 +68,32 @@ class EngineBenchCommandTest {
     assertThat(EngineBench.decodeWeightBytes(LlamaConfig.smollm2_135m()) / 1e6).isCloseTo(538, Offset.offset(1.0));
   }
 
+  /** --weights-dtype fp32,bf16 alternates both dtypes per round, counts bf16 matrices at 2 bytes and prints the ratio. */
+  @Test
+  void decodeAlternatesWeightDtypes(@TempDir Path dir) throws Exception {
+    Path json = dir.resolve("d.json");
+    CliRun r = CliRun.of("bench", "decode", "--shape", "tiny", "--steps", "1", "--warmup", "0", "--decode-batches", "1",
+        "--prompt-len", "4", "--new-tokens", "3", "--gemm", "vector", "--threads", "1", "--bandwidth-mib", "16",
+        "--weights-dtype", "fp32,bf16", "--rounds", "2", "--json", json.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("bf16/fp32 speed per round:");
+    JsonNode rows = new ObjectMapper().readTree(json.toFile()).get("results");
+    assertThat(rows).hasSize(4);
+    String[] order = {"fp32", "bf16", "fp32", "bf16"};
+    for (int i = 0; i < 4; i++) {
+      assertThat(rows.get(i).get("weightsDtype").asText()).isEqualTo(order[i]);
+      assertThat(rows.get(i).get("round").asInt()).isEqualTo(i / 2);
+    }
+    LlamaModel m = LlamaModel.random(LlamaConfig.tiny(), 0, new dev.tulu4j.tensor.NaiveGemm());
+    long fp32 = EngineBench.decodeWeightBytes(m);
+    assertThat(fp32).isEqualTo(EngineBench.decodeWeightBytes(LlamaConfig.tiny()));
+    assertThat(rows.get(0).get("weightBytesPerStep").asLong()).isEqualTo(fp32);
+    long vectors = 0;
+    for (var p : m.parameters()) if (p.shape().length == 1) vectors += p.numel();
+    assertThat(rows.get(1).get("weightBytesPerStep").asLong()).isEqualTo((fp32 - 4 * vectors) / 2 + 4 * vectors);
+    assertThat(Main.execute("bench", "decode", "--shape", "tiny", "--weights-dtype", "auto")).isNotZero();
+  }
+
   @Test
   void badShapeFails() {
     assertThat(Main.execute("bench", "train", "--shape", "huge")).isEqualTo(1);

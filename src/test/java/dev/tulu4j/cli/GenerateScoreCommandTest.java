@@ -74,6 +74,37 @@ class GenerateScoreCommandTest {
     assertThat(bad.err()).startsWith("error: ").contains("missing");
   }
 
+  /** The BF16 checkpoint held as bf16 (auto, the default) and decoded to fp32 give the same tokens and log-probs. */
+  @Test
+  void bf16AndFp32WeightsGenerateAndScoreIdentically() throws Exception {
+    String[] gen = {"generate", "--model", ck.toString(), "--gemm", "vector", "--prompt", "Janet", "--max-new-tokens", "8",
+        "--temperature", "1.0", "--seed", "3", "--n", "2", "--json", "--weights-dtype"};
+    CliRun auto = run(concat(gen, "auto"));
+    CliRun bf16 = run(concat(gen, "bf16"));
+    CliRun fp32 = run(concat(gen, "fp32"));
+    assertThat(auto.code()).as(auto.err()).isZero();
+    assertThat(fp32.code()).as(fp32.err()).isZero();
+    assertThat(JSON.readTree(auto.out())).isEqualTo(JSON.readTree(fp32.out()));
+    assertThat(JSON.readTree(bf16.out())).isEqualTo(JSON.readTree(fp32.out()));
+    Path in = dir.resolve("bf16-in.jsonl");
+    Files.writeString(in, "{\"prompt\": \"Janet's ducks\", \"completion\": \" lay 16 eggs per day.\"}\n");
+    for (String d : new String[] {"auto", "fp32"}) {
+      CliRun r = run("score", "--model", ck.toString(), "--gemm", "vector", "--in", in.toString(),
+          "--out", dir.resolve("bf16-" + d + ".jsonl").toString(), "--weights-dtype", d);
+      assertThat(r.code()).as(r.err()).isZero();
+    }
+    assertThat(Files.readString(dir.resolve("bf16-auto.jsonl"))).isEqualTo(Files.readString(dir.resolve("bf16-fp32.jsonl")));
+    CliRun bad = run(concat(gen, "fp16"));
+    assertThat(bad.code()).isNotZero();
+    assertThat(bad.err()).contains("unknown weights dtype 'fp16' (expected auto, fp32 or bf16)").doesNotContain("\tat ");
+  }
+
+  private static String[] concat(String[] a, String last) {
+    String[] r = java.util.Arrays.copyOf(a, a.length + 1);
+    r[a.length] = last;
+    return r;
+  }
+
   @Test
   void scoreMatchesTheFullForwardForBothLineKinds() throws Exception {
     Path in = dir.resolve("in.jsonl");
