@@ -56,7 +56,7 @@ class Tulu3PipelineWiringTest {
         "rlvr.overrides=[train_file=" + rlvr + ", prompts_per_batch=2, samples_per_prompt=1, response_length=8, "
             + "max_prompt_length=120, ppo_epochs=1, rollout_slots=2, gemm=vector, save_dtype=f32, train.progress=false, "
             + "train.threads=1, train.max_steps=1, train.micro_batch=2]",
-        "eval.limit=2", "eval.batch=4", "eval.max_length=200",
+        "eval.limit=1", "eval.batch=8", "eval.max_length=160",
         "eval.task_data={mmlu: " + ev.resolve("mmlu") + ", popqa: " + ev.resolve("popqa") + ", truthfulqa: "
             + ev.resolve("truthfulqa") + ", bbh: " + bbh + ", drop: " + ev.resolve("drop") + ", humaneval: "
             + ev.resolve("humaneval") + ", humanevalplus: " + ev.resolve("humaneval/openai_humaneval") + "}");
