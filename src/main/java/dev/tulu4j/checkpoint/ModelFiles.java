@@ -58,6 +58,45 @@ public final class ModelFiles {
     }
   }
 
+  /**
+   * The newest PEFT adapter checkpoint of a LoRA run folder (the one {@code latest} names), or null
+   * when {@code run} holds no adapter checkpoint.
+   */
+  public static Path latestAdapter(Path run) {
+    try {
+      Path latest = run.resolve("latest");
+      if (!Files.isRegularFile(latest)) return null;
+      Path d = run.resolve(Files.readString(latest).strip());
+      return PeftAdapter.isAdapterFolder(d) ? d : null;
+    } catch (IOException e) {
+      throw new UncheckedIOException(run + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Merges a PEFT LoRA adapter into its base ({@code W += s·B·A} in fp32) and writes a plain HF
+   * checkpoint in the base's storage dtype, with the base's tokenizer files (tulu4j lora merge).
+   * Returns that dtype.
+   */
+  public static DType mergeAdapter(Path baseDir, Path adapter, Path out, Gemm gemm) {
+    Path base = resolveModelDir(baseDir);
+    HfCheckpoint.readConfig(base); // a clear error for a folder that is no checkpoint
+    DType dtype;
+    try (Safetensors st = Safetensors.open(base)) {
+      dtype = st.info(HfNames.EMBED).map(i -> i.dtype()).orElse(DType.F32);
+    }
+    LlamaModel m = loadModel(base, gemm, false);
+    PeftAdapter.Loaded ad = PeftAdapter.load(adapter, m.config());
+    if (!ad.savedModules().isEmpty())
+      throw new IllegalArgumentException(adapter + ": modules_to_save " + ad.config().modulesToSave()
+          + " belong to a scalar-head model; a merge writes causal-LM checkpoints");
+    m.attachLora(ad.adapter());
+    m.mergeLora();
+    boolean tokenizer = HfCheckpoint.TOKENIZER_FILES.stream().anyMatch(f -> Files.isRegularFile(base.resolve(f)));
+    HfCheckpoint.save(out, m.config(), m.toTensors(), dtype, HfCheckpoint.DEFAULT_SHARD_BYTES, tokenizer ? base : null);
+    return dtype;
+  }
+
   /** Loads the checkpoint in {@code dir} (fp32) as a model; {@code trainable} allocates gradients. */
   public static LlamaModel loadModel(Path dir, Gemm gemm, boolean trainable) {
     HfCheckpoint ck = HfCheckpoint.load(dir);

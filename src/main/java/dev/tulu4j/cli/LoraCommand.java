@@ -53,31 +53,15 @@ final class LoraCommand implements Runnable {
     @Override
     public Integer call() {
       Path base = ModelFiles.resolveModelDir(model);
-      DType dtype = storedDtype(base);
       KernelConfig kc = new KernelConfig(GemmBackend.VECTOR, threads == null ? Parallel.defaultThreads() : threads);
+      DType dtype;
       try (Kernels k = Kernels.create(kc)) {
-        LlamaModel m = ModelFiles.loadModel(base, k.gemm(), false);
-        PeftAdapter.Loaded ad = PeftAdapter.load(adapter, m.config());
-        if (!ad.savedModules().isEmpty())
-          throw new IllegalArgumentException(adapter + ": modules_to_save " + ad.config().modulesToSave()
-              + " belong to a scalar-head model; lora merge writes causal-LM checkpoints");
-        m.attachLora(ad.adapter());
-        m.mergeLora();
-        boolean tokenizer = HfCheckpoint.TOKENIZER_FILES.stream().anyMatch(f -> Files.isRegularFile(base.resolve(f)));
-        HfCheckpoint.save(out, m.config(), m.toTensors(), dtype, HfCheckpoint.DEFAULT_SHARD_BYTES, tokenizer ? base : null);
+        dtype = ModelFiles.mergeAdapter(base, adapter, out, k.gemm());
       }
       var w = spec.commandLine().getOut();
       w.printf("lora merge: %s + %s -> %s (%s)%n", base, adapter, out, dtype.safetensorsName);
       w.flush();
       return 0;
-    }
-
-    /** The dtype the base stores its weights in (that of its embedding). */
-    private static DType storedDtype(Path dir) {
-      HfCheckpoint.readConfig(dir); // a clear error for a folder that is no checkpoint
-      try (Safetensors st = Safetensors.open(dir)) {
-        return st.info(dev.tulu4j.model.HfNames.EMBED).map(i -> i.dtype()).orElse(DType.F32);
-      }
     }
   }
 }

@@ -84,7 +84,35 @@ public final class Pipeline {
   /** Model folder (run folder or HF folder) of a model stage. */
   public Path modelOf(String modelStage) {
     if (modelStage.equals("base")) return cfg.has("pretrain") ? dir("pretrain") : cfg.baseModel();
-    return dir(modelStage);
+    return usesLora(modelStage) ? dir(modelStage).resolve(MERGED) : dir(modelStage);
+  }
+
+  /** Where a LoRA stage writes its adapter merged into its input model: the model later stages read. */
+  static final String MERGED = "merged";
+
+  /** Whether the training stage trains a LoRA adapter (its config's {@code lora.r > 0}, after the overrides). */
+  private boolean usesLora(String stage) {
+    return switch (stage) {
+      case "sft" -> load(cfg.sft(), sftOverrides(), "train.resume", true, SftConfig.class).lora().enabled();
+      case "dpo" -> load(cfg.dpo(), dpoOverrides(), "train.resume", true, DpoConfig.class).lora().enabled();
+      case "rlvr" -> load(cfg.rlvr(), rlvrOverrides(), "train.resume", true, RlvrConfig.class).lora().enabled();
+      default -> false;
+    };
+  }
+
+  /**
+   * After a LoRA stage: its newest adapter merged into the stage's input model ({@code W += s·B·A},
+   * as {@code tulu4j lora merge}) in {@code OUT/<stage>/merged}, so the next stage and the eval stage
+   * read a plain checkpoint (as TRL/PEFT pipelines merge between stages).
+   */
+  private void mergeIfLora(String stage) {
+    if (!usesLora(stage)) return;
+    Path adapter = ModelFiles.latestAdapter(dir(stage));
+    if (adapter == null) throw new IllegalStateException(dir(stage) + ": a LoRA stage left no adapter checkpoint");
+    try (Kernels k = Kernels.create(new KernelConfig(GemmBackend.VECTOR, KernelConfig.defaults().threads()))) {
+      ModelFiles.mergeAdapter(inputModel(stage), adapter, dir(stage).resolve(MERGED), k.gemm());
+    }
+    log.printf("[%s] adapter %s merged into %s%n", stage, adapter.getFileName(), dir(stage).resolve(MERGED));
   }
 
   /** The model the given training stage starts from: the previous model stage's. */
@@ -106,13 +134,13 @@ public final class Pipeline {
       case "pretrain" -> new Step(name, stageText(cfg.pretrain(), pretrainOverrides()), before,
           (d, resume) -> summary(PretrainRecipe.run(load(cfg.pretrain(), pretrainOverrides(), "train.resume", resume, PretrainConfig.class), log)));
       case "sft" -> new Step(name, stageText(cfg.sft(), sftOverrides()), before,
-          (d, resume) -> summary(SftRecipe.run(load(cfg.sft(), sftOverrides(), "train.resume", resume, SftConfig.class), log)));
+          (d, resume) -> merged("sft", summary(SftRecipe.run(load(cfg.sft(), sftOverrides(), "train.resume", resume, SftConfig.class), log))));
       case "reward" -> new Step(name, stageText(cfg.reward(), rewardOverrides()), before,
           (d, resume) -> summary(RewardRecipe.run(load(cfg.reward(), rewardOverrides(), "train.resume", resume, RewardConfig.class), log)));
       case "dpo" -> new Step(name, stageText(cfg.dpo(), dpoOverrides()) + "\n" + JSON.valueToTree(cfg.dpoPreferences()), before,
-          (d, resume) -> runDpo(d, resume));
+          (d, resume) -> merged("dpo", runDpo(d, resume)));
       case "rlvr" -> new Step(name, stageText(cfg.rlvr(), rlvrOverrides()), before,
-          (d, resume) -> summary(RlvrRecipe.run(load(cfg.rlvr(), rlvrOverrides(), "train.resume", resume, RlvrConfig.class), log)));
+          (d, resume) -> merged("rlvr", summary(RlvrRecipe.run(load(cfg.rlvr(), rlvrOverrides(), "train.resume", resume, RlvrConfig.class), log))));
       case "eval" -> new Step(name, JSON.valueToTree(cfg.eval()).toString(), before, (d, r) -> runEval(d));
       default -> throw new IllegalArgumentException("unknown stage " + name);
     };
@@ -331,6 +359,12 @@ public final class Pipeline {
       if (same) return true;
     }
     return false;
+  }
+
+  /** The stage's summary, after merging its adapter when it trained one. */
+  private JsonNode merged(String stage, JsonNode summary) {
+    mergeIfLora(stage);
+    return summary;
   }
 
   /** A training stage's fingerprint: its config file's text and every override. */

@@ -1,0 +1,39 @@
+package dev.tulu4j.recipe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tulu4j.checkpoint.PeftAdapter;
+import dev.tulu4j.cli.Main;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * recipes/micro.yaml with LoRA in SFT, DPO and GRPO: each LoRA stage writes PEFT adapter checkpoints
+ * and its adapter merged into its input model (OUT/stage/merged), which the next stage trains from
+ * and the eval stage scores.
+ */
+@Tag("slow")
+class PipelineLoraMicroTest {
+  @Test
+  void loraStagesChainThroughTheirMergedModels(@TempDir Path out) throws Exception {
+    int rc = Main.execute("pipeline", "recipes/micro.yaml", "--out", out.toString(),
+        "sft.overrides=[max_seq_length=64, train.max_steps=2, train.micro_batch=2, train.save_every=2, lora.r=4, lora.alpha=8]",
+        "dpo.overrides=[max_length=64, train.max_steps=2, train.micro_batch=2, train.grad_accum=1, lora.r=4, lora.alpha=8]",
+        "rlvr.overrides=[train.max_steps=1, prompts_per_batch=2, samples_per_prompt=2, response_length=8, max_prompt_length=56, "
+            + "train.micro_batch=2, minibatches=1, ppo_epochs=1, rollout_slots=4, filter_samples=0, lora.r=4, lora.alpha=8]");
+    assertThat(rc).isZero();
+    for (String stage : new String[] {"sft", "dpo", "rlvr"}) {
+      Path run = out.resolve(stage);
+      String latest = Files.readString(run.resolve("latest")).strip();
+      assertThat(PeftAdapter.isAdapterFolder(run.resolve(latest))).as(stage + " checkpoint is a PEFT adapter").isTrue();
+      assertThat(run.resolve("merged/config.json")).as(stage + " merged model").exists();
+    }
+    // DPO trained from the SFT stage's merged model, and every model stage was evaluated
+    assertThat(Files.readString(out.resolve("dpo/.done.json"))).isNotEmpty();
+    for (String stage : new String[] {"base", "sft", "dpo", "rlvr"})
+      assertThat(out.resolve("eval").resolve(stage).resolve("summary.json")).as(stage).exists();
+  }
+}
