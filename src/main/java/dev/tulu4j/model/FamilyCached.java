@@ -13,6 +13,7 @@ final class FamilyCached {
   private FamilyCached() {}
 
   static void append(LlamaModel m, KvCache cache, int[] slots, int[][] tokens, int count, int n, float[] out) {
+    if (m.loraActive()) m.requireUnmergedLoraSupport(); // no LoRA term in this path yet
     LlamaConfig c = m.config();
     Family fam = c.family();
     ModelParallel par = m.parallel();

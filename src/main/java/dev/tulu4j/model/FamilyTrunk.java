@@ -44,6 +44,7 @@ final class FamilyTrunk {
   }
 
   static LlamaModel.LogProbs forward(LlamaModel m, Batch batch, Activations a, boolean withHead, float[] headUpstream) {
+    if (m.loraActive()) m.requireUnmergedLoraSupport(); // no LoRA term in this path yet
     LlamaConfig c = m.config();
     Family fam = c.family();
     ModelParallel par = m.parallel();

@@ -284,9 +284,6 @@ public final class LlamaModel {
   /** Attaches {@code adapter} (built for this architecture); at most one adapter at a time. */
   public LoraAdapter attachLora(LoraAdapter adapter) {
     if (lora != null) throw new IllegalStateException("the model already has a LoRA adapter");
-    if (!cfg.family().isPlain())
-      throw new IllegalArgumentException("lora: unmerged adapters are not implemented yet for " + cfg.architecture().hfClass
-          + " (only Llama and Qwen2); merge the adapter with 'tulu4j lora merge' or train without lora");
     if (!adapter.modelConfig().equals(cfg))
       throw new IllegalArgumentException("the adapter was built for a different model architecture");
     this.lora = adapter;
@@ -295,6 +292,16 @@ public final class LlamaModel {
 
   /** The attached adapter, or null. */
   public LoraAdapter lora() { return lora; }
+
+  /**
+   * Refuses an unmerged adapter on a family whose forward has no LoRA term yet (OLMo 2, Qwen3,
+   * Mistral, Gemma 2): merging ({@link #mergeLora}) works for every family.
+   */
+  public void requireUnmergedLoraSupport() {
+    if (!cfg.family().isPlain())
+      throw new IllegalArgumentException("lora: training an adapter is not implemented yet for " + cfg.architecture().hfClass
+          + " (only Llama and Qwen2); train without lora, or merge an existing adapter with --adapter / 'tulu4j lora merge'");
+  }
 
   /** True when an adapter is attached and enabled. */
   public boolean loraActive() { return lora != null && lora.enabled(); }
