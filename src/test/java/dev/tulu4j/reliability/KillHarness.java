@@ -244,7 +244,8 @@ public final class KillHarness {
   /**
    * Why the visible checkpoint folder {@code dir} is not complete, or empty when it is: its
    * {@code trainer_state/state.json} parses and the sizes it records are those of {@code params.bin}
-   * and {@code optimizer.bin}, and the folder loads as a Hugging Face checkpoint (config, every tensor).
+   * and {@code optimizer.bin}, and the folder loads as a Hugging Face checkpoint (config, every tensor;
+   * a sequence-classification folder through the reward model's loader).
    */
   public static Optional<String> incomplete(Path dir) {
     try {
@@ -256,7 +257,12 @@ public final class KillHarness {
         return Optional.of(dir + ": params.bin/optimizer.bin sizes " + params + "/" + opt + " differ from state.json");
       for (String f : List.of("config.yaml", "config.hashed.yaml"))
         if (!Files.isRegularFile(st.resolve(f))) return Optional.of(dir + ": no trainer_state/" + f);
-      if (HfCheckpoint.load(dir).tensors().isEmpty()) return Optional.of(dir + ": no tensors");
+      if (Files.readString(dir.resolve("config.json")).contains("ForSequenceClassification")) {
+        // a reward or value model: the scalar-head loader reads the backbone and score.weight
+        dev.tulu4j.reward.ScalarHeadModel.load(dir, 0, new dev.tulu4j.tensor.NaiveGemm(), false);
+      } else if (HfCheckpoint.load(dir).tensors().isEmpty()) {
+        return Optional.of(dir + ": no tensors");
+      }
       return Optional.empty();
     } catch (IOException | RuntimeException e) {
       return Optional.of(dir + ": " + e);
