@@ -1,6 +1,7 @@
 package dev.tulu4j.cli;
 
 import dev.tulu4j.runtime.ModelBundle;
+import dev.tulu4j.serve.ConnectionTimeouts;
 import dev.tulu4j.serve.OpenAiServer;
 import dev.tulu4j.serve.Serving;
 import java.io.PrintWriter;
@@ -50,6 +51,17 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Seconds a completion request may take before it is cancelled (504) (default: ${DEFAULT-VALUE}).")
   int requestTimeoutSeconds;
 
+  @Option(names = "--read-timeout", defaultValue = "30",
+      description = "Seconds a client has to send a whole request (headers and body) once it starts; slower "
+          + "connections are closed (slow-loris clients) (default: ${DEFAULT-VALUE}).")
+  int readTimeoutSeconds;
+
+  @Option(names = "--idle-timeout", defaultValue = "60",
+      description = "Seconds a keep-alive connection may wait between requests before it is closed; a new "
+          + "connection that sends nothing is closed after the shorter of this and --read-timeout "
+          + "(default: ${DEFAULT-VALUE}).")
+  int idleTimeoutSeconds;
+
   @Option(names = "--drain-seconds", defaultValue = "30",
       description = "On SIGTERM, seconds to wait for in-flight requests before exiting (default: ${DEFAULT-VALUE}).")
   int drainSeconds;
@@ -64,6 +76,8 @@ public final class ServeCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--api-key-env: environment variable " + apiKeyEnv + " is not set or empty");
     }
     var limits = new Serving.Limits(maxBatch, maxSeqLen, defaultMaxTokens, 16, 4 << 20, Duration.ofSeconds(requestTimeoutSeconds));
+    // before the server exists: the JDK's HTTP server reads its connection timeouts once, when it starts
+    new ConnectionTimeouts(Duration.ofSeconds(readTimeoutSeconds), Duration.ofSeconds(idleTimeoutSeconds)).apply();
     PrintWriter out = spec.commandLine().getOut();
     try (ModelBundle bundle = model.load(); OpenAiServer server = Serving.create(bundle, host, port, key, limits)) {
       CountDownLatch stopped = new CountDownLatch(1);

@@ -93,9 +93,9 @@ public final class Pipeline {
   /** Whether the training stage trains a LoRA adapter (its config's {@code lora.r > 0}, after the overrides). */
   private boolean usesLora(String stage) {
     return switch (stage) {
-      case "sft" -> load(cfg.sft(), sftOverrides(), "train.resume", true, SftConfig.class).lora().enabled();
-      case "dpo" -> load(cfg.dpo(), dpoOverrides(), "train.resume", true, DpoConfig.class).lora().enabled();
-      case "rlvr" -> load(cfg.rlvr(), rlvrOverrides(), "train.resume", true, RlvrConfig.class).lora().enabled();
+      case "sft" -> load(cfg.sft(), sftOverrides(), SftConfig.class).lora().enabled();
+      case "dpo" -> load(cfg.dpo(), dpoOverrides(), DpoConfig.class).lora().enabled();
+      case "rlvr" -> load(cfg.rlvr(), rlvrOverrides(), RlvrConfig.class).lora().enabled();
       default -> false;
     };
   }
@@ -132,15 +132,15 @@ public final class Pipeline {
       case "decontaminate" -> new Step(name, JSON.valueToTree(cfg.decontaminate()) + (cfg.has("data") ? "" : "\n" + realTrainingFiles()),
           before, (d, r) -> runDecon(d));
       case "pretrain" -> new Step(name, stageText(cfg.pretrain(), pretrainOverrides()), before,
-          (d, resume) -> summary(PretrainRecipe.run(load(cfg.pretrain(), pretrainOverrides(), "train.resume", resume, PretrainConfig.class), log)));
+          (d, resume) -> summary(PretrainRecipe.run(load(cfg.pretrain(), pretrainOverrides(), PretrainConfig.class), log)));
       case "sft" -> new Step(name, stageText(cfg.sft(), sftOverrides()), before,
-          (d, resume) -> merged("sft", summary(SftRecipe.run(load(cfg.sft(), sftOverrides(), "train.resume", resume, SftConfig.class), log))));
+          (d, resume) -> merged("sft", summary(SftRecipe.run(load(cfg.sft(), sftOverrides(), SftConfig.class), log))));
       case "reward" -> new Step(name, stageText(cfg.reward(), rewardOverrides()), before,
-          (d, resume) -> summary(RewardRecipe.run(load(cfg.reward(), rewardOverrides(), "train.resume", resume, RewardConfig.class), log)));
+          (d, resume) -> summary(RewardRecipe.run(load(cfg.reward(), rewardOverrides(), RewardConfig.class), log)));
       case "dpo" -> new Step(name, stageText(cfg.dpo(), dpoOverrides()) + "\n" + JSON.valueToTree(cfg.dpoPreferences()), before,
-          (d, resume) -> merged("dpo", runDpo(d, resume)));
+          (d, resume) -> merged("dpo", runDpo(d)));
       case "rlvr" -> new Step(name, stageText(cfg.rlvr(), rlvrOverrides()), before,
-          (d, resume) -> merged("rlvr", summary(RlvrRecipe.run(load(cfg.rlvr(), rlvrOverrides(), "train.resume", resume, RlvrConfig.class), log))));
+          (d, resume) -> merged("rlvr", summary(RlvrRecipe.run(load(cfg.rlvr(), rlvrOverrides(), RlvrConfig.class), log))));
       case "eval" -> new Step(name, JSON.valueToTree(cfg.eval()).toString(), before, (d, r) -> runEval(d));
       default -> throw new IllegalArgumentException("unknown stage " + name);
     };
@@ -178,9 +178,9 @@ public final class Pipeline {
     return dir("dpo").resolve("onpolicy_prefs.jsonl");
   }
 
-  private JsonNode runDpo(Path d, boolean resume) throws IOException {
+  private JsonNode runDpo(Path d) throws IOException {
     ObjectNode s = JSON.createObjectNode();
-    DpoConfig dc = load(cfg.dpo(), dpoOverrides(), "train.resume", resume, DpoConfig.class);
+    DpoConfig dc = load(cfg.dpo(), dpoOverrides(), DpoConfig.class);
     if (cfg.dpoPreferences().enabled()) s.set("preferences", buildOnPolicyPreferences(d, dc.template()));
     s.setAll(summary(DpoRecipe.run(dc, log)));
     return s;
@@ -273,12 +273,17 @@ public final class Pipeline {
     return all;
   }
 
-  private <R extends Record> R load(PipelineConfig.StageRef ref, List<String> pathOverrides, String resumeKey,
-      boolean resume, Class<R> type) {
+  /**
+   * A training stage's config. {@code train.resume} is always true: {@link StageRunner} empties the
+   * folder of a stage whose inputs changed, so only this run's own checkpoints can be there, and a
+   * stage's checkpoints then record the same config whether or not it was interrupted (issue 19:
+   * a resumed pipeline ends bit-identical to an uninterrupted one, file by file).
+   */
+  private <R extends Record> R load(PipelineConfig.StageRef ref, List<String> pathOverrides, Class<R> type) {
     List<String> all = new ArrayList<>(pathOverrides);
     all.addAll(ref.overrides());
     all.addAll(cleanData(ref, pathOverrides));
-    all.add(resumeKey + "=" + resume);
+    all.add("train.resume=true");
     return ConfigLoader.load(ref.config(), all, type);
   }
 

@@ -7,6 +7,7 @@ import dev.tulu4j.data.DataFormat;
 import dev.tulu4j.data.JsonlReader;
 import dev.tulu4j.data.Message;
 import dev.tulu4j.data.RlvrExample;
+import dev.tulu4j.data.RowErrors;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.model.LoraAdapter;
 import dev.tulu4j.reward.ScalarHeadModel;
@@ -157,41 +158,57 @@ public final class RlvrRecipe {
   /**
    * The rendered prompts of {@code cfg.trainFile()}: messages + generation prompt, the last user turn
    * as the verifier's prompt text; rows whose dataset is not in a non-empty {@code datasets} are left out,
-   * rows longer than {@code max_prompt_length} are dropped and counted.
+   * rows longer than {@code max_prompt_length} are dropped and counted. A row that cannot be read, whose
+   * dataset has no verifier, or whose messages the chat template cannot render is handled by
+   * {@code on_error}: {@code fail} stops with file, line, field and reason; {@code skip} writes it with
+   * its reason to {@code train.out_dir/data.rejects.jsonl} and counts it.
    *
-   * @throws IllegalArgumentException naming the file and row when a row's dataset has no verifier
+   * @throws dev.tulu4j.data.DataFormatException under {@code fail}, naming the file, line and field
    */
   public static List<RlvrPrompt> prompts(RlvrConfig cfg, ConversationEncoder enc, Verifiers verifiers, PrintStream log) {
-    List<RlvrExample> rows = JsonlReader.readAll(cfg.trainFile(), DataFormat.RLVR);
+    Path file = cfg.trainFile();
     List<RlvrPrompt> out = new ArrayList<>();
+    int read = 0;
     int dropped = 0;
     int skipped = 0;
-    for (int r = 0; r < rows.size(); r++) {
-      RlvrExample e = rows.get(r);
-      if (!cfg.datasets().isEmpty() && !cfg.datasets().contains(e.dataset())) {
-        skipped++;
-        continue;
+    try (RowErrors errors = RowErrors.of(cfg.onError(), cfg.train().outDir().resolve(RowErrors.FILE_NAME));
+        JsonlReader<RlvrExample> r = JsonlReader.open(file, DataFormat.RLVR, errors.policy(), errors.sink())) {
+      while (r.hasNext()) {
+        RlvrExample e = r.next();
+        read++;
+        if (!cfg.datasets().isEmpty() && !cfg.datasets().contains(e.dataset())) {
+          skipped++;
+          continue;
+        }
+        Verifier v;
+        try {
+          v = verifiers.get(e.dataset());
+        } catch (IllegalArgumentException ex) {
+          errors.unusable(file, r.lineNumber(), "dataset", ex.getMessage(), r.lastRaw());
+          continue;
+        }
+        int[] ids;
+        try {
+          ids = enc.encodePrompt(e.messages());
+        } catch (RuntimeException ex) { // a template that cannot render these messages
+          errors.unusable(file, r.lineNumber(), "messages", ex.getMessage(), r.lastRaw());
+          continue;
+        }
+        if (ids.length > cfg.maxPromptLength()) {
+          dropped++;
+          continue;
+        }
+        String userText = null;
+        for (Message m : e.messages()) if (m.role().equals("user")) userText = m.content();
+        out.add(new RlvrPrompt(ids, userText, TextNode.valueOf(e.groundTruth()), e.dataset(), v));
       }
-      Verifier v;
-      try {
-        v = verifiers.get(e.dataset());
-      } catch (IllegalArgumentException ex) {
-        throw new IllegalArgumentException(cfg.trainFile() + ": row " + (r + 1) + ": field \"dataset\": " + ex.getMessage(), ex);
-      }
-      int[] ids = enc.encodePrompt(e.messages());
-      if (ids.length > cfg.maxPromptLength()) {
-        dropped++;
-        continue;
-      }
-      String userText = null;
-      for (Message m : e.messages()) if (m.role().equals("user")) userText = m.content();
-      out.add(new RlvrPrompt(ids, userText, TextNode.valueOf(e.groundTruth()), e.dataset(), v));
+      if (errors.rejected() > 0) log.printf("rlvr data: %d rows read%s%n", read, errors.summary());
     }
-    if (dropped > 0) log.printf("dropped %d of %d prompts longer than max_prompt_length=%d tokens%n", dropped, rows.size(),
+    if (dropped > 0) log.printf("dropped %d of %d prompts longer than max_prompt_length=%d tokens%n", dropped, read,
         cfg.maxPromptLength());
-    if (skipped > 0) log.printf("kept the %d of %d prompts whose dataset is in %s%n", rows.size() - skipped, rows.size(),
+    if (skipped > 0) log.printf("kept the %d of %d prompts whose dataset is in %s%n", read - skipped, read,
         cfg.datasets());
-    if (out.isEmpty()) throw new IllegalArgumentException(cfg.trainFile() + ": no usable RLVR prompts" + (cfg.datasets().isEmpty() ? "" : " with dataset in " + cfg.datasets()));
+    if (out.isEmpty()) throw new IllegalArgumentException(file + ": no usable RLVR prompts" + (cfg.datasets().isEmpty() ? "" : " with dataset in " + cfg.datasets()));
     return out;
   }
 

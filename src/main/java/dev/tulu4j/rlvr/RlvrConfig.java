@@ -1,6 +1,7 @@
 package dev.tulu4j.rlvr;
 
 import dev.tulu4j.config.Doc;
+import dev.tulu4j.data.OnError;
 import dev.tulu4j.io.DType;
 import dev.tulu4j.rlvr.PolicyLoss.KlEstimator;
 import dev.tulu4j.tensor.GemmBackend;
@@ -40,6 +41,10 @@ public record RlvrConfig(
         double rewardModelMultiplier,
     @Doc(value = "RLVR prompts: JSONL rows {messages, ground_truth, dataset}.")
         Path trainFile,
+    @Doc(value = "Prompt rows that cannot be used (bad JSON, wrong types, a dataset with no verifier, messages the chat "
+        + "template cannot render): fail (stop, naming file, line and reason) or skip (write each with its reason to "
+        + "data.rejects.jsonl in the output folder, and count it).", def = "fail", hashed = false)
+        OnError onError,
     @Doc(value = "Keep only the train_file rows whose dataset is in this list (e.g. [ifeval]); empty = all rows. "
         + "Tülu 3 chose its RLVR prompts per skill; on a small model, prompts it never solves give all-zero "
         + "groups that GRPO skips.", def = "[]")
@@ -148,6 +153,7 @@ public record RlvrConfig(
   }
 
   public RlvrConfig {
+    if (onError == null) throw new IllegalArgumentException("on_error must be fail or skip");
     datasets = datasets == null ? List.of() : List.copyOf(datasets);
     for (String d : datasets)
       if (d == null || d.isBlank()) throw new IllegalArgumentException("datasets must not contain blank names");

@@ -115,7 +115,7 @@ class RlvrCommandTest {
   }
 
   @Test
-  void unknownDatasetIsNamedWithFileAndRow() throws Exception {
+  void unknownDatasetIsNamedWithFileAndLine() throws Exception {
     Path bad = dir.resolve("bad.jsonl");
     Files.writeString(bad, """
         {"messages":[{"role":"user","content":"Hi"}],"ground_truth":"5","dataset":"gsm8k"}
@@ -133,7 +133,7 @@ class RlvrCommandTest {
       System.setErr(old);
     }
     assertThat(code).isEqualTo(1);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("bad.jsonl: row 2: field \"dataset\"", "chess");
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("bad.jsonl:2: field 'dataset'", "chess");
   }
 
   @Test

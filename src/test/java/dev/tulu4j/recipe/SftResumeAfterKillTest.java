@@ -3,15 +3,12 @@ package dev.tulu4j.recipe;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tulu4j.checkpoint.HfCheckpoint;
+import dev.tulu4j.reliability.KillHarness;
 import dev.tulu4j.train.Checkpointer;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -75,38 +72,16 @@ class SftResumeAfterKillTest {
   }
 
   /**
-   * Runs {@link SftTrainMain} in a child JVM; SIGKILLs it when it prints PAUSED, or (pauseAt
-   * {@code none}) waits for it to finish. Returns its output lines.
+   * Runs {@link SftTrainMain} in a child JVM ({@link KillHarness}); SIGKILLs it when it prints PAUSED, or
+   * (pauseAt {@code none}) waits for it to finish. Returns its output lines.
    */
   private static List<String> runChild(Path out, String pauseAt) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
-        "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-Dai.djl.offline=true",
-        "-cp", System.getProperty("java.class.path"), SftTrainMain.class.getName(), pauseAt, in.toString(),
-        out.toString()));
-    cmd.addAll(List.of(RUN));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    List<String> seen = new ArrayList<>();
-    boolean killed = false;
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line; (line = r.readLine()) != null; ) {
-        seen.add(line);
-        if (line.equals("PAUSED")) {
-          p.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no finally blocks
-          killed = true;
-          break;
-        }
-      }
-    } finally {
-      if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
-    }
-    if (pauseAt.equals("none")) {
-      assertThat(p.exitValue()).as("child output %s", seen).isZero();
-    } else {
-      assertThat(killed).as("child output %s", seen).isTrue();
-      assertThat(p.exitValue()).isEqualTo(137); // 128 + SIGKILL
-      assertThat(Files.exists(out.resolve("metrics.jsonl"))).isTrue();
-    }
+    List<String> args = new ArrayList<>(List.of(pauseAt, in.toString(), out.toString()));
+    args.addAll(List.of(RUN));
+    KillHarness.Child c = KillHarness.Child.of(SftTrainMain.class, out.getParent(), args).heap("256m");
+    if (pauseAt.equals("none")) return KillHarness.runToEnd(c).lines();
+    List<String> seen = KillHarness.kill(c, new KillHarness.Trigger.OnLine(KillHarness.PAUSED)).lines();
+    assertThat(Files.exists(out.resolve("metrics.jsonl"))).isTrue();
     return seen;
   }
 }

@@ -1,5 +1,6 @@
 package dev.tulu4j.recipe;
 
+import dev.tulu4j.reliability.KillHarness;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -20,24 +21,14 @@ public final class SftTrainMain {
     RunResult r = SftRecipe.run(cfg, new PrintStream(System.err), loop -> loop
         .onStep(m -> {
           step[0] = m.step();
-          if (pauseAt.equals("step:" + m.step())) pause();
+          if (pauseAt.equals("step:" + m.step())) KillHarness.pause();
         })
         .saveHook(phase -> {
-          if (pauseAt.equals("save:" + phase + ":" + step[0])) pause();
+          if (pauseAt.equals("save:" + phase + ":" + step[0])) KillHarness.pause();
         }));
     System.out.println("LOSSES " + r.train().losses());
     System.out.println("HASH " + MicroRun.hash(MicroRun.weights(r.finalModel())));
     System.out.println("DONE");
     System.out.flush();
-  }
-
-  private static void pause() {
-    System.out.println("PAUSED");
-    System.out.flush();
-    try {
-      Thread.sleep(120_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

@@ -122,6 +122,63 @@ class TrainingDataRejectsTest {
     }
   }
 
+  static final String RLVR_ROW = "{\"messages\":[{\"role\":\"user\",\"content\":\"Ada has 2 apples. How many?\"}],"
+      + "\"ground_truth\":\"2\",\"dataset\":\"gsm8k\"}";
+
+  /** Five prompt rows: good, not JSON (line 2), a dataset with no verifier (line 3), good, a wrong type (line 5). */
+  Path rlvrFile() throws Exception {
+    Path f = dir.resolve("rlvr-bad.jsonl");
+    Files.write(f, List.of(RLVR_ROW, "{\"messages\": [", RLVR_ROW.replace("gsm8k", "chess"), RLVR_ROW,
+        RLVR_ROW.replace("\"content\":\"Ada has 2 apples. How many?\"", "\"content\":7")));
+    return f;
+  }
+
+  static dev.tulu4j.rlvr.RlvrConfig rlvr(Path file, Path out, String... more) {
+    List<String> o = new ArrayList<>(List.of("model=m", "train_file=" + file, "train.out_dir=" + out));
+    o.addAll(List.of(more));
+    return ConfigLoader.fromOverrides(o, dev.tulu4j.rlvr.RlvrConfig.class);
+  }
+
+  @Test
+  void rlvrPromptsFailAtTheFirstBadRowNamingFileLineAndField() throws Exception {
+    Path f = rlvrFile();
+    try (Tokenizer tok = Tokenizer.load(in.resolve("tokenizer"))) {
+      var enc = new ConversationEncoder(tok, ChatTemplate.tulu(), 64);
+      var cfg = rlvr(f, dir.resolve("rf"));
+      assertThat(cfg.onError()).isEqualTo(OnError.FAIL);
+      assertThatThrownBy(() -> RlvrRecipe.prompts(cfg, enc, cfg.verifierRules().registry(), quiet()))
+          .isInstanceOf(DataFormatException.class).hasMessageStartingWith(f + ":2: ");
+      // past the unreadable line, the row whose dataset has no verifier is named with its line and field
+      Files.write(f, List.of(RLVR_ROW, RLVR_ROW.replace("gsm8k", "chess")));
+      assertThatThrownBy(() -> RlvrRecipe.prompts(cfg, enc, cfg.verifierRules().registry(), quiet()))
+          .isInstanceOf(DataFormatException.class).hasMessageStartingWith(f + ":2: field 'dataset': ")
+          .hasMessageContaining("chess");
+      assertThat(dir.resolve("rf").resolve(RowErrors.FILE_NAME)).doesNotExist();
+    }
+  }
+
+  @Test
+  void rlvrPromptsSkipWritesEachRejectedRowWithItsReason() throws Exception {
+    Path f = rlvrFile();
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    try (Tokenizer tok = Tokenizer.load(in.resolve("tokenizer"))) {
+      var enc = new ConversationEncoder(tok, ChatTemplate.tulu(), 64);
+      var cfg = rlvr(f, dir.resolve("rs"), "on_error=skip");
+      var prompts = RlvrRecipe.prompts(cfg, enc, cfg.verifierRules().registry(), new PrintStream(log, true, StandardCharsets.UTF_8));
+      assertThat(prompts).hasSize(2);
+      assertThat(prompts).allMatch(p -> p.dataset().equals("gsm8k"));
+    }
+    Path rejects = dir.resolve("rs").resolve(RowErrors.FILE_NAME);
+    List<JsonNode> rows = new ArrayList<>();
+    for (String l : Files.readAllLines(rejects)) rows.add(JSON.readTree(l));
+    assertThat(rows).extracting(r -> r.get("line").asLong()).containsExactly(2L, 3L, 5L);
+    assertThat(rows.get(1).get("field").asText()).isEqualTo("dataset");
+    assertThat(rows.get(1).get("reason").asText()).contains("chess");
+    assertThat(rows.get(1).get("raw").asText()).isEqualTo(RLVR_ROW.replace("gsm8k", "chess"));
+    assertThat(rows.get(2).get("field").asText()).isEqualTo("messages[0].content");
+    assertThat(log.toString(StandardCharsets.UTF_8)).contains("3 rows rejected (" + rejects + ")");
+  }
+
   @Test
   void everyTrainerConfigTakesOnError() {
     Path p = in.resolve("sft.jsonl");

@@ -40,6 +40,8 @@ class BadInputCorpusTest {
   static final String PREF = "{\"chosen\":[{\"role\":\"user\",\"content\":\"How many eggs?\"},{\"role\":\"assistant\",\"content\":\"Three.\"}],"
       + "\"rejected\":[{\"role\":\"user\",\"content\":\"How many eggs?\"},{\"role\":\"assistant\",\"content\":\"Nine.\"}]}";
   static final String PREF_WRONG = "{\"chosen\":\"yes\",\"rejected\":[]}";
+  static final String RLVR = "{\"messages\":[{\"role\":\"user\",\"content\":\"What is 2 + 3?\"}],\"ground_truth\":\"5\",\"dataset\":\"gsm8k\"}";
+  static final String RLVR_WRONG = "{\"messages\":[{\"role\":\"user\",\"content\":7}],\"ground_truth\":\"5\",\"dataset\":\"gsm8k\"}";
 
   int counter;
 
@@ -114,7 +116,8 @@ class BadInputCorpusTest {
     Path schemaParquet = BadInputFixtures.parquet(root.resolve("data/schema.parquet"), 3, 1);
     record Fmt(String name, String good, String wrong, boolean big) {}
     for (Fmt f : List.of(new Fmt("sft", SFT, SFT_WRONG, true), new Fmt("verify", VERIFY, VERIFY_WRONG, true),
-        new Fmt("score", SCORE, SCORE_WRONG, false), new Fmt("pref", PREF, PREF_WRONG, false))) {
+        new Fmt("score", SCORE, SCORE_WRONG, false), new Fmt("pref", PREF, PREF_WRONG, false),
+        new Fmt("rlvr", RLVR, RLVR_WRONG, false))) {
       for (var v : BadInputFixtures.jsonlVariants(f.good(), f.wrong(), f.big()).entrySet()) {
         String slug = v.getKey().replaceAll("[^a-zA-Z0-9]+", "-");
         Path in = write(root.resolve("data/" + f.name() + "-" + slug + ".jsonl"), v.getValue());
@@ -146,6 +149,9 @@ class BadInputCorpusTest {
             cases.add(new Case("score: " + n, List.of("score", "--model", ck.toString(), "--threads", "1", "--in", in.toString(),
                 "--out", o.toString()), ok, mention, ok ? null : o));
           }
+          case "rlvr" -> {
+            if (!ok) cases.add(rlvrCase("rlvr: " + n, ck, in, mention));
+          }
           default -> {
             if (ok) continue;
             Path od = out("");
@@ -158,6 +164,9 @@ class BadInputCorpusTest {
         }
       }
     }
+    Path chess = write(root.resolve("data/rlvr-unknown-dataset.jsonl"), RLVR + "\n" + RLVR.replace("gsm8k", "chess") + "\n");
+    cases.add(rlvrCase("rlvr: rlvr file, a dataset with no verifier on line 2", ck, chess,
+        List.of("rlvr-unknown-dataset.jsonl:2", "field 'dataset'")));
     for (Path p : List.of(notParquet, truncParquet, schemaParquet)) {
       List<String> mention = List.of(p.getFileName().toString());
       if (p != schemaParquet) cases.add(new Case("data stats: " + p.getFileName(), List.of("data", "stats", p.toString()), false, mention, null));
@@ -165,6 +174,13 @@ class BadInputCorpusTest {
       cases.add(new Case("tokenize: " + p.getFileName(), List.of("tokenize", "--tokenizer", tok.toString(), "--in", p.toString(),
           "--out", o.toString()), false, mention, o));
     }
+  }
+
+  /** {@code tulu4j rlvr} on the prompt file {@code in} (it must fail before the first step). */
+  Case rlvrCase(String name, Path ck, Path in, List<String> mention) {
+    Path od = out("");
+    return new Case(name, List.of("rlvr", "model=" + ck, "train_file=" + in, "response_length=2", "max_prompt_length=64",
+        "train.max_steps=1", "train.threads=1", "train.progress=false", "train.out_dir=" + od), false, mention, od);
   }
 
   /** Damaged checkpoint folders through the commands that load a model. */

@@ -5,17 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tulu4j.reliability.KillHarness;
 import dev.tulu4j.train.Checkpointer;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -109,36 +106,14 @@ class RlvrResumeAfterKillTest {
   }
 
   /**
-   * Runs {@link RlvrTrainMain} in a child JVM (default tiered JIT); SIGKILLs it when it prints
-   * PAUSED, or (pauseAt {@code none}) waits for it to finish. Returns its output lines.
+   * Runs {@link RlvrTrainMain} in a child JVM ({@link KillHarness}, default tiered JIT); SIGKILLs it when
+   * it prints PAUSED, or (pauseAt {@code none}) waits for it to finish. Returns its output lines.
    */
   private static List<String> runChild(Path out, String pauseAt, String... overrides) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
-        "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-        RlvrTrainMain.class.getName(), pauseAt, out.toString()));
-    cmd.addAll(List.of(overrides));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    List<String> seen = new ArrayList<>();
-    boolean killed = false;
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line; (line = r.readLine()) != null; ) {
-        seen.add(line);
-        if (line.equals("PAUSED")) {
-          p.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no finally blocks
-          killed = true;
-          break;
-        }
-      }
-    } finally {
-      if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
-    }
-    if (pauseAt.equals("none")) {
-      assertThat(p.exitValue()).as("child output %s", seen).isZero();
-    } else {
-      assertThat(killed).as("child output %s", seen).isTrue();
-      assertThat(p.exitValue()).isEqualTo(137); // 128 + SIGKILL
-    }
-    return seen;
+    List<String> args = new ArrayList<>(List.of(pauseAt, out.toString()));
+    args.addAll(List.of(overrides));
+    KillHarness.Child c = KillHarness.Child.of(RlvrTrainMain.class, out.getParent(), args).heap("256m");
+    return pauseAt.equals("none") ? KillHarness.runToEnd(c).lines()
+        : KillHarness.kill(c, new KillHarness.Trigger.OnLine(KillHarness.PAUSED)).lines();
   }
 }

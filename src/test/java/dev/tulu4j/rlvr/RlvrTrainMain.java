@@ -4,6 +4,7 @@ import dev.tulu4j.config.ConfigLoader;
 import dev.tulu4j.io.DType;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.model.Parameter;
+import dev.tulu4j.reliability.KillHarness;
 import dev.tulu4j.reward.ScalarHeadModel;
 import dev.tulu4j.tensor.NaiveGemm;
 import dev.tulu4j.train.ModelSaver;
@@ -43,10 +44,10 @@ public final class RlvrTrainMain {
         .run(loop -> loop
             .onStep(m -> {
               step[0] = m.step();
-              if (pauseAt.equals("step:" + m.step())) pause();
+              if (pauseAt.equals("step:" + m.step())) KillHarness.pause();
             })
             .saveHook(phase -> {
-              if (pauseAt.equals("save:" + phase + ":" + step[0])) pause();
+              if (pauseAt.equals("save:" + phase + ":" + step[0])) KillHarness.pause();
             }));
     List<Double> losses = new ArrayList<>();
     for (var m : r.history()) losses.add(m.get("loss"));
@@ -67,15 +68,5 @@ public final class RlvrTrainMain {
       md.update(b);
     }
     return HexFormat.of().formatHex(md.digest());
-  }
-
-  private static void pause() {
-    System.out.println("PAUSED");
-    System.out.flush();
-    try {
-      Thread.sleep(120_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

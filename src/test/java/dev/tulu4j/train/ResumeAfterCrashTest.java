@@ -4,16 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tulu4j.reliability.KillHarness;
 import dev.tulu4j.tensor.TaskRunner;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -125,28 +122,12 @@ class ResumeAfterCrashTest {
     assertThat(r.resumedFrom()).isEqualTo(4);
   }
 
-  /** Runs {@link ToyTrainMain} in a child JVM and SIGKILLs it when it reports PAUSED. */
+  /** Runs {@link ToyTrainMain} in a child JVM ({@link KillHarness}) and SIGKILLs it when it reports PAUSED. */
   private static void killChildAt(Path out, String pauseAt) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector", "-Xmx256m",
-        "-cp", System.getProperty("java.class.path"), ToyTrainMain.class.getName(), pauseAt));
-    cmd.addAll(List.of("optim.lr=0.05", "optim.warmup_ratio=0.2", "optim.weight_decay=0.01", "optim.max_grad_norm=5",
-        "max_steps=12", "micro_batch=2", "grad_accum=2", "save_every=4", "keep_last=2", "progress=false",
-        "out_dir=" + out));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    List<String> seen = new ArrayList<>();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line; (line = r.readLine()) != null; ) {
-        seen.add(line);
-        if (line.equals("PAUSED")) {
-          p.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no finally blocks
-          break;
-        }
-      }
-    } finally {
-      if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
-    }
-    assertThat(seen).as("child output").contains("PAUSED");
-    assertThat(p.exitValue()).isEqualTo(137); // 128 + SIGKILL
+    List<String> args = new ArrayList<>(List.of(pauseAt, "optim.lr=0.05", "optim.warmup_ratio=0.2", "optim.weight_decay=0.01",
+        "optim.max_grad_norm=5", "max_steps=12", "micro_batch=2", "grad_accum=2", "save_every=4", "keep_last=2",
+        "progress=false", "out_dir=" + out));
+    KillHarness.kill(KillHarness.Child.of(ToyTrainMain.class, out.getParent(), args).heap("256m"),
+        new KillHarness.Trigger.OnLine(KillHarness.PAUSED));
   }
 }
