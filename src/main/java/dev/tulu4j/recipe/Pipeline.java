@@ -93,9 +93,10 @@ public final class Pipeline {
   /** Whether the training stage trains a LoRA adapter (its config's {@code lora.r > 0}, after the overrides). */
   private boolean usesLora(String stage) {
     return switch (stage) {
-      case "sft" -> load(cfg.sft(), sftOverrides(), SftConfig.class).lora().enabled();
-      case "dpo" -> load(cfg.dpo(), dpoOverrides(), DpoConfig.class).lora().enabled();
-      case "rlvr" -> load(cfg.rlvr(), rlvrOverrides(), RlvrConfig.class).lora().enabled();
+      // the stage config with the recipe's overrides only (not load(): its clean-data paths would recurse)
+      case "sft" -> configOnly(cfg.sft(), sftOverrides(), SftConfig.class).lora().enabled();
+      case "dpo" -> configOnly(cfg.dpo(), dpoOverrides(), DpoConfig.class).lora().enabled();
+      case "rlvr" -> configOnly(cfg.rlvr(), rlvrOverrides(), RlvrConfig.class).lora().enabled();
       default -> false;
     };
   }
@@ -304,6 +305,12 @@ public final class Pipeline {
 
   /** The data key of a training stage's config and the files it names there (after the recipe's overrides). */
   private record StageData(String key, List<Path> files) {}
+
+  private static <R extends Record> R configOnly(PipelineConfig.StageRef ref, List<String> pathOverrides, Class<R> type) {
+    List<String> all = new ArrayList<>(pathOverrides);
+    all.addAll(ref.overrides());
+    return ConfigLoader.load(ref.config(), all, type);
+  }
 
   private StageData stageData(PipelineConfig.StageRef ref, List<String> pathOverrides) {
     List<String> all = new ArrayList<>(pathOverrides);
