@@ -165,6 +165,8 @@ public final class TrainLoop {
       totalTokens = s.trainedTokens();
       elapsedBefore = s.elapsedSeconds();
       lastCkpt = f.dir();
+    } else {
+      for (Part p : parts.subList(1, parts.size())) p.discardOrphans();
     }
     long resumedFrom = step;
 
@@ -245,6 +247,14 @@ public final class TrainLoop {
   private record Part(List<Parameter> params, AdamW opt, ModelSaver saver, Path dir, Checkpointer ckpt) {
     Part(List<Parameter> params, AdamW opt, ModelSaver saver, Path dir, Checkpointer.SaveHook hook, int keepLast) {
       this(params, opt, saver, dir, new Checkpointer(dir, keepLast).hook(hook));
+    }
+
+    /**
+     * With no run checkpoint a further part's checkpoints are orphans: a kill between its first save and
+     * the run's first save (issue 19) left them, and a fresh start would refuse to overwrite them.
+     */
+    void discardOrphans() throws IOException {
+      for (Path d : ckpt.stepDirsNewestFirst()) dev.tulu4j.io.FileOps.deleteTree(d);
     }
 
     /** Loads a further part's weights and moments from its checkpoint of the run checkpoint {@code run}'s step. */
