@@ -208,14 +208,10 @@ public final class SafetensorsFile implements AutoCloseable {
 
   /** Decodes one tensor to fp32; throws {@link CheckpointException} if the name is not here. */
   public Tensor load(String name) {
-    TensorInfo t = tensors.get(name);
-    if (t == null) throw new CheckpointException(file + ": no tensor named '" + name + "'");
-    long n = t.numel();
-    if (n > Integer.MAX_VALUE - 8)
-      throw new CheckpointException(file + ": tensor '" + name + "' has " + n
-          + " elements, more than one Java array holds");
-    float[] out = new float[(int) n];
-    t.dtype().decode(data, t.begin(), out, 0, (int) n);
+    TensorInfo t = arrayTensor(name);
+    int n = (int) t.numel();
+    float[] out = new float[n];
+    t.dtype().decode(data, t.begin(), out, 0, n);
     return new Tensor(t.shape(), out);
   }
 
@@ -237,15 +233,22 @@ public final class SafetensorsFile implements AutoCloseable {
    * copied as stored, other dtypes rounded ({@link DType#decodeBf16}).
    */
   public short[] loadBf16(String name) {
+    TensorInfo t = arrayTensor(name);
+    int n = (int) t.numel();
+    short[] out = new short[n];
+    t.dtype().decodeBf16(data, t.begin(), out, 0, n);
+    return out;
+  }
+
+  /** The tensor named {@code name}, checked to exist and to fit one Java array. */
+  private TensorInfo arrayTensor(String name) {
     TensorInfo t = tensors.get(name);
     if (t == null) throw new CheckpointException(file + ": no tensor named '" + name + "'");
     long n = t.numel();
     if (n > Integer.MAX_VALUE - 8)
       throw new CheckpointException(file + ": tensor '" + name + "' has " + n
           + " elements, more than one Java array holds");
-    short[] out = new short[(int) n];
-    t.dtype().decodeBf16(data, t.begin(), out, 0, (int) n);
-    return out;
+    return t;
   }
 
   /** Unmaps the file; loaded tensors stay valid, further loads fail. */

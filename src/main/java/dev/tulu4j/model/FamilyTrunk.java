@@ -121,25 +121,11 @@ final class FamilyTrunk {
     }
     RmsNorm.forward(par, a.res[c.layers()], normWeight(fam, m.finalNorm()), a.lnf, a.rstdf, n, cc, eps);
     if (!withHead) return null;
-    for (int r = 0; r < n; r++) {
-      int y = batch.targets()[r];
-      if (y != LogSoftmaxHead.IGNORE && (y < 0 || y >= c.vocabSize()))
-        throw new IllegalArgumentException("batch.targets[" + r + "] = " + y + " outside vocabulary (use -100 to ignore)");
-    }
+    Trunk.checkTargets(batch, c.vocabSize());
     if (headUpstream != null) a.ensureBackwardScratch();
     head(m, a, n, batch.targets(), headUpstream);
     a.forwarded = batch;
-    double loss = 0;
-    int count = 0;
-    float[] lp = new float[n];
-    for (int r = 0; r < n; r++) {
-      int y = batch.targets()[r];
-      if (y == LogSoftmaxHead.IGNORE) continue;
-      lp[r] = a.logp[r];
-      loss -= a.logp[r];
-      count++;
-    }
-    return new LlamaModel.LogProbs(lp, loss, count);
+    return Trunk.gathered(batch, a);
   }
 
   private static void head(LlamaModel m, Activations a, int n, int[] targets, float[] upstream) {

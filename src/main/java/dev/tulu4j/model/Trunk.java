@@ -44,16 +44,27 @@ final class Trunk {
     // final RMSNorm
     RmsNorm.forward(par, a.res[c.layers()], m.finalNorm().data(), a.lnf, a.rstdf, n, cc, eps);
     if (!withHead) return null;
-    for (int r = 0; r < n; r++) {
-      int y = batch.targets()[r];
-      if (y != LogSoftmaxHead.IGNORE && (y < 0 || y >= c.vocabSize()))
-        throw new IllegalArgumentException("batch.targets[" + r + "] = " + y + " outside vocabulary (use -100 to ignore)");
-    }
+    checkTargets(batch, c.vocabSize());
     // LM head + log-softmax + gather of the targets (+ its backward when the upstream is known)
     if (headUpstream != null) a.ensureBackwardScratch();
     LogSoftmaxHead.forwardBackward(par, m.gemm(), a.lnf, m.lmHead(), m.lmHead().grad(), n, cc, c.vocabSize(),
         a.logitScale(), batch.targets(), headUpstream, a.logp, a.headLse, a.dln, a.headScratch);
     a.forwarded = batch;
+    return gathered(batch, a);
+  }
+
+  /** Every target is a vocabulary id or {@link LogSoftmaxHead#IGNORE}. */
+  static void checkTargets(Batch batch, int vocab) {
+    for (int r = 0; r < batch.rows(); r++) {
+      int y = batch.targets()[r];
+      if (y != LogSoftmaxHead.IGNORE && (y < 0 || y >= vocab))
+        throw new IllegalArgumentException("batch.targets[" + r + "] = " + y + " outside vocabulary (use -100 to ignore)");
+    }
+  }
+
+  /** The targets' log-probs from {@code a.logp} (0 at ignored rows), their negated sum and count. */
+  static LlamaModel.LogProbs gathered(Batch batch, Activations a) {
+    int n = batch.rows();
     double loss = 0;
     int count = 0;
     float[] lp = new float[n];
