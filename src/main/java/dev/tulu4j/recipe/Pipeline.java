@@ -436,11 +436,24 @@ public final class Pipeline {
     return s;
   }
 
+  /** The AlpacaEval judge of the eval stage, or null when none is configured. */
+  private static dev.tulu4j.client.EndpointOptions judgeOptions(PipelineConfig.EvalStage ec) {
+    if (ec.judgeEndpoint() == null) return null;
+    String key = null;
+    if (ec.judgeApiKeyEnv() != null) {
+      key = System.getenv(ec.judgeApiKeyEnv()); // read here, at the recipe boundary, as the CLI reads --api-key-env
+      if (key == null || key.isBlank())
+        throw new IllegalArgumentException("eval.judge_api_key_env: environment variable " + ec.judgeApiKeyEnv() + " is not set");
+    }
+    return dev.tulu4j.client.EndpointOptions.of(dev.tulu4j.client.EndpointOptions.parseUrls(ec.judgeEndpoint()),
+        ec.judgeModel(), key).withMaxInFlight(ec.judgeMaxInFlight());
+  }
+
   private JsonNode runEval(Path d) throws IOException {
     var ec = cfg.eval();
     Path synth = dir("data");
     var suite = EvalSuite.load(ec.tasks(), new EvalSuite.Sources(dataDir, Files.isDirectory(synth) ? synth : null,
-        ec.taskData(), ec.limit(), ec.allowCodeExecution(), ec.python()));
+        ec.taskData(), ec.limit(), ec.allowCodeExecution(), ec.python(), judgeOptions(ec)));
     ObjectNode s = JSON.createObjectNode();
     try (Kernels k = Kernels.create(new KernelConfig(ec.gemm(), KernelConfig.defaults().threads()))) {
       for (String stage : modelStages()) {
