@@ -46,6 +46,11 @@ public final class AlpacaEvalTask {
 
   /** Loads the first {@code limit} instructions (≤ 0: all) and {@code df_gamed.csv} from {@code dir}. */
   public static Data load(Path dir, int limit) {
+    return new Data(loadDocs(dir, limit), readGamed(dir.resolve("df_gamed.csv")));
+  }
+
+  /** The first {@code limit} instructions (≤ 0: all) of {@code dir}, without the GLM's {@code df_gamed.csv}. */
+  public static List<Doc> loadDocs(Path dir, int limit) {
     if (!Files.isDirectory(dir)) throw new IllegalArgumentException("alpaca_eval: dataset folder missing: " + dir);
     List<Doc> docs = new ArrayList<>();
     Path json = null;
@@ -81,7 +86,7 @@ public final class AlpacaEvalTask {
           r.json().path("dataset").asText("")));
     }
     if (docs.isEmpty()) throw new IllegalArgumentException("alpaca_eval: no instructions in " + dir);
-    return new Data(docs, readGamed(dir.resolve("df_gamed.csv")));
+    return docs;
   }
 
   /** One chat turn per instruction, as OLMES' {@code doc_to_text}. */

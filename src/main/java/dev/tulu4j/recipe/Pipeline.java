@@ -406,7 +406,8 @@ public final class Pipeline {
   private JsonNode runDecon(Path d) {
     var dc = cfg.decontaminate();
     List<EvalSet> evals = new ArrayList<>();
-    for (String e : dc.evals()) evals.add(EvalSets.load(e, dataDir, null));
+    var taskData = cfg.eval() == null ? java.util.Map.<String, Path>of() : cfg.eval().taskData(); // the eval stage's folders
+    for (String e : dc.evals()) evals.add(EvalSets.load(e, dataDir, taskData, null));
     List<Path> train = new ArrayList<>();
     if (cfg.has("data")) {
       for (String f : List.of("sft_train.jsonl", "preference_train.jsonl", "rlvr_train.jsonl")) {

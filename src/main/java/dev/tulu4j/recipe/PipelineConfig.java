@@ -80,7 +80,9 @@ public record PipelineConfig(
 
   /** Tülu 3 decontamination settings. */
   public record DeconStage(
-      @Doc(value = "Eval sets to match against (built-in names or JSONL paths).", def = "[gsm8k, math, math500, ifeval]")
+      @Doc(value = "Eval sets to match against: gsm8k, math, math500, ifeval (data/), the Tülu 3 suite's mmlu, popqa, "
+          + "truthfulqa, bbh, bbh_<task>, drop, humaneval, humanevalplus, alpaca_eval (from eval.task_data or "
+          + "<data-dir>/<task>, as the eval stage reads them), or JSONL paths.", def = "[gsm8k, math, math500, ifeval]")
           List<String> evals,
       @Doc(value = "n-gram length.", def = "8") int ngram,
       @Doc(value = "An eval instance is contaminated when more than this fraction of its tokens is covered.", def = "0.5")
