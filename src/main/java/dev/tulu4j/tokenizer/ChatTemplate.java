@@ -81,8 +81,8 @@ public final class ChatTemplate {
     this.source = Objects.requireNonNull(source, "source");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.origin = origin;
-    this.jinjavaSource =
-        reverseSlicedLoops(parenthesizeKeywordArguments(bindNotOverIsTests(dropOneTrailingNewline(source))));
+    this.jinjavaSource = reverseSlicedLoops(
+        parenthesizeKeywordArguments(bindNotOverIsTests(keepMidLineBlanks(dropOneTrailingNewline(source)))));
   }
 
   /** Jinja2 without keep_trailing_newline (transformers' setting) drops one final newline of the source. */
@@ -184,6 +184,38 @@ public final class ChatTemplate {
    */
   static String reverseSlicedLoops(String src) {
     return REVERSED_LOOP.matcher(src).replaceAll("$1$2|reverse$3");
+  }
+
+  /**
+   * Jinja2's lstrip_blocks removes the spaces and tabs before a block tag only when they start a line
+   * ({@code "x\n  {% if %}"}); Jinjava 2.8.4 also removes them mid-line ({@code "{{ a }} {% if %}"},
+   * {@code "a  {% if %}"}), losing text Jinja2 keeps. Such a mid-line run is rewritten as an
+   * expression printing it ({@code {{ '  ' }}}), which lstrip_blocks leaves alone. A run after a
+   * {@code -%}}/{@code -}}} (stripped by it) or before {@code {%-}/{@code {%+} is left as it is.
+   */
+  static String keepMidLineBlanks(String src) {
+    Matcher tag = TAG.matcher(src);
+    StringBuilder out = new StringBuilder(src.length() + 16);
+    int textStart = 0;
+    boolean afterStrip = false; // the previous tag ends with -%} or -}}
+    while (tag.find()) {
+      String text = src.substring(textStart, tag.start());
+      String g = tag.group();
+      int ws = text.length();
+      while (ws > 0 && (text.charAt(ws - 1) == ' ' || text.charAt(ws - 1) == '\t')) ws--;
+      boolean block = g.startsWith("{%") && !g.startsWith("{%-") && !g.startsWith("{%+");
+      boolean lineStart = ws == 0 ? tag.start() - text.length() == 0 || afterStrip : text.charAt(ws - 1) == '\n';
+      if (block && ws < text.length() && !lineStart && !(ws == 0 && afterStrip)) {
+        out.append(text, 0, ws).append("{{ '").append(text, ws, text.length()).append("' }}");
+      } else {
+        out.append(text);
+      }
+      out.append(g);
+      afterStrip = g.endsWith("-%}") || g.endsWith("-}}");
+      textStart = tag.end();
+    }
+    out.append(src, textStart, src.length());
+    return out.toString();
   }
 
   /** A statement or expression tag; plain template text is never rewritten. */

@@ -102,6 +102,23 @@ class FamilyChatTemplateTest {
   }
 
   @Test
+  void blanksBeforeABlockTagAreStrippedOnlyAtALineStart() {
+    // each expected string is what Jinja2 3.1.6 renders in transformers' environment (lstrip_blocks)
+    String[][] cases = {
+        {"{{ 1 }} {% if true %}T{% endif %}", "1 T"},
+        {"a  {% if true %}T{% endif %}|", "a  T|"},
+        {"x\n  {% if true %}T{% endif %}", "x\nT"},
+        {"  {% if true %}T{% endif %}", "T"},
+        {"{% if true %}\n {% if true %}U{% endif %}{% endif %}", "U"},
+        {"a\t{%- if true %}T{% endif %}", "aT"},
+        {"{% if true -%}  {% if true %}V{% endif %}{% endif %}", "V"},
+        {"{{ 'a' }}\t {% for m in messages %}{{ m.role }} {% endfor %}.", "a\t user assistant ."},
+    };
+    for (String[] c : cases)
+      assertThat(ChatTemplate.of(c[0]).render(CONV.subList(0, 2), false, "", "")).as(c[0]).isEqualTo(c[1]);
+  }
+
+  @Test
   void gemma2TemplateMatchesJinja2() {
     ChatTemplate t = ChatTemplate.of(ChatTemplateTest.resource("/templates/gemma2_it.jinja"));
     assertThat(t.render(CONV, false, "<bos>", "<eos>")).isEqualTo(
