@@ -118,6 +118,21 @@ class FamilyChatTemplateTest {
       assertThat(ChatTemplate.of(c[0]).render(CONV.subList(0, 2), false, "", "")).as(c[0]).isEqualTo(c[1]);
   }
 
+  /**
+   * Qwen3's template writes an empty {@code <think>} block only into an assistant turn after the last
+   * user query, so rendering the conversation up to an earlier assistant turn is not a prefix of the
+   * whole: the SFT encoder refuses a multi-turn Qwen3 conversation rather than mask it wrongly, and
+   * masks a single-turn one.
+   */
+  @Test
+  void qwen3MultiTurnIsRefusedBySftMaskingSingleTurnIsNot() {
+    ChatTemplate t = ChatTemplate.of(ChatTemplateTest.resource("/templates/qwen3.jinja"));
+    Tokenizer tok = Llama31Fixture.tokenizer();
+    ConversationEncoder enc = new ConversationEncoder(tok, t, 4096);
+    assertThatThrownBy(() -> enc.encode(CONV)).isInstanceOf(ConversationEncoder.ConversationException.class);
+    assertThat(enc.encode(CONV.subList(0, 2)).hasTrainableTokens()).isTrue();
+  }
+
   @Test
   void gemma2TemplateMatchesJinja2() {
     ChatTemplate t = ChatTemplate.of(ChatTemplateTest.resource("/templates/gemma2_it.jinja"));
