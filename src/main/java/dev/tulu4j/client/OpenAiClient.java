@@ -162,6 +162,36 @@ public final class OpenAiClient implements AutoCloseable {
     return out;
   }
 
+  /**
+   * {@link #broadcast}, returning each server's body as text: vLLM answers {@code /v1/load_lora_adapter}
+   * and {@code /v1/unload_lora_adapter} with plain text ({@code Success: LoRA adapter '…' added
+   * successfully.}), not JSON.
+   */
+  public List<String> broadcastText(String route, ObjectNode body, boolean atRoot) throws IOException, InterruptedException {
+    return broadcastText(route, body, atRoot, status -> false);
+  }
+
+  /**
+   * {@link #broadcastText(String, ObjectNode, boolean)} that goes on to the next server when one refuses
+   * the request with a status {@code tolerated} accepts (its entry is then null), e.g. vLLM's 404 on
+   * unloading an adapter that server does not have.
+   */
+  public List<String> broadcastText(String route, ObjectNode body, boolean atRoot, java.util.function.IntPredicate tolerated)
+      throws IOException, InterruptedException {
+    byte[] bytes = JSON.writeValueAsBytes(body);
+    List<String> out = new ArrayList<>();
+    for (Server s : servers) {
+      URI uri = URI.create((atRoot ? rootOf(s.base()) : s.base().toString()) + route);
+      try {
+        out.add(sendTo(s, uri, "POST", bytes).body());
+      } catch (EndpointException e) {
+        if (!tolerated.test(e.status())) throw e;
+        out.add(null);
+      }
+    }
+    return out;
+  }
+
   @Override
   public void close() throws IOException {
     if (cache != null) cache.close();

@@ -1,5 +1,6 @@
 package dev.tulu4j.rlvr;
 
+import dev.tulu4j.client.OpenAiClient;
 import dev.tulu4j.io.Tensor;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.rlvr.RlvrConfig.Algorithm;
@@ -47,6 +48,8 @@ public final class RlvrTrainer {
   private final Rollouts rollouts;
   private final RolloutPhase phase;
   private final SequenceForward fwd;
+  private final List<Integer> eosIds;
+  private EndpointGeneration endpoint;
 
   /**
    * What a run did: the loop's result and every step's metrics of this process (loss, lr,
@@ -73,6 +76,7 @@ public final class RlvrTrainer {
     this.decoder = decoder;
     this.saver = saver;
     this.log = log;
+    this.eosIds = List.copyOf(eosIds);
     int maxPrompt = 0;
     for (RlvrPrompt p : prompts) maxPrompt = Math.max(maxPrompt, p.ids().length);
     int maxLen = maxPrompt + cfg.responseLength();
@@ -96,6 +100,23 @@ public final class RlvrTrainer {
    */
   public RlvrTrainer withRewardModel(SequenceScorer rm) {
     phase.rewardModel(rm);
+    return this;
+  }
+
+  /**
+   * Generates the rollouts on the servers {@code client} reaches (the config's {@code rollouts}
+   * section; docs/SCALE.md): before each batch the policy's weights are written by {@code syncSaver}
+   * (the PEFT adapter for {@code sync: lora}, fp32 HF weights for {@code sync: full}) into the sync
+   * folder and loaded on every server ({@link WeightSync}); each batch is checked against the trainer's
+   * log-probs ({@link SyncCheck}).
+   */
+  public RlvrTrainer withEndpoint(OpenAiClient client, ModelSaver syncSaver) {
+    if (!cfg.rollouts().enabled()) throw new IllegalStateException("rollouts.endpoints is empty");
+    WeightSync sync = new WeightSync(client, cfg.rollouts().syncMode(cfg.lora().enabled()),
+        cfg.rollouts().syncFolder(cfg.train().outDir()), syncSaver, log);
+    EndpointRollouts source = new EndpointRollouts(client, sync::modelName, eosIds, decoder);
+    this.endpoint = new EndpointGeneration(policy, source, sync, cfg.rollouts().offPolicySteps() == 1);
+    phase.endpoint(endpoint);
     return this;
   }
 
@@ -140,6 +161,7 @@ public final class RlvrTrainer {
       r = loop.run();
     } finally {
       if (samples[0] != null) samples[0].close();
+      if (endpoint != null) endpoint.close();
     }
     return new Result(r, history);
   }
