@@ -38,6 +38,8 @@ final class EndpointGeneration implements AutoCloseable {
   private final EndpointRollouts source;
   private final WeightSync sync;
   private final boolean offPolicy;
+  private final SequenceForward check;
+  private final boolean checkIsOld;
   private final ExecutorService background;
   private Pending pending;
 
@@ -53,11 +55,19 @@ final class EndpointGeneration implements AutoCloseable {
    */
   record Generated(Rollouts.Batch batch, float[][] weights, long lag) {}
 
-  EndpointGeneration(LlamaModel policy, EndpointRollouts source, WeightSync sync, boolean offPolicy) {
+  /**
+   * @param check the forward pass whose log-probs are the engine's kind (the rollout temperature's, or
+   *     temperature 1 for raw engine log-probs)
+   * @param checkIsOld whether {@code check}'s log-probs are the trainer's old log-probs (same temperature)
+   */
+  EndpointGeneration(LlamaModel policy, EndpointRollouts source, WeightSync sync, boolean offPolicy,
+      SequenceForward check, boolean checkIsOld) {
     this.policy = policy;
     this.source = source;
     this.sync = sync;
     this.offPolicy = offPolicy;
+    this.check = check;
+    this.checkIsOld = checkIsOld;
     this.background = offPolicy ? Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "rlvr-rollouts");
       t.setDaemon(true);
@@ -96,16 +106,17 @@ final class EndpointGeneration implements AutoCloseable {
   }
 
   /**
-   * The trainer's log-probs of {@code rs} under the weights {@code g} was generated with: {@code current}
-   * (the old log-probs) when those are the current weights, else one forward pass with the kept copy.
+   * The trainer's log-probs of {@code rs} of the kind the engine returns, under the weights {@code g}
+   * was generated with: {@code old} itself when those are the current weights and the kinds agree,
+   * else one forward pass (with the kept copy of the generating weights swapped in when they differ).
    */
-  double[][] generatingLogProbs(Generated g, List<Rollout> rs, SequenceForward fwd, double[][] current) {
-    if (g.weights() == null) return current;
+  double[][] checkLogProbs(Generated g, List<Rollout> rs, double[][] old) {
+    if (g.weights() == null) return checkIsOld ? old : check.logProbs(policy, rs);
     List<Parameter> ps = policy.trainableParameters();
     float[][] now = snapshot();
     try {
       for (int i = 0; i < ps.size(); i++) System.arraycopy(g.weights()[i], 0, ps.get(i).data(), 0, now[i].length);
-      return fwd.logProbs(policy, rs);
+      return check.logProbs(policy, rs);
     } finally {
       for (int i = 0; i < ps.size(); i++) System.arraycopy(now[i], 0, ps.get(i).data(), 0, now[i].length);
     }

@@ -49,6 +49,7 @@ public final class RlvrTrainer {
   private final RolloutPhase phase;
   private final SequenceForward fwd;
   private final List<Integer> eosIds;
+  private final int maxLen;
   private EndpointGeneration endpoint;
 
   /**
@@ -79,7 +80,7 @@ public final class RlvrTrainer {
     this.eosIds = List.copyOf(eosIds);
     int maxPrompt = 0;
     for (RlvrPrompt p : prompts) maxPrompt = Math.max(maxPrompt, p.ids().length);
-    int maxLen = maxPrompt + cfg.responseLength();
+    this.maxLen = maxPrompt + cfg.responseLength();
     if (maxLen > policy.config().maxPositions())
       throw new IllegalArgumentException("the longest prompt (" + maxPrompt + " tokens) + response_length ("
           + cfg.responseLength() + ") exceeds the model's max_position_embeddings " + policy.config().maxPositions());
@@ -115,7 +116,11 @@ public final class RlvrTrainer {
     WeightSync sync = new WeightSync(client, cfg.rollouts().syncMode(cfg.lora().enabled()),
         cfg.rollouts().syncFolder(cfg.train().outDir()), syncSaver, log);
     EndpointRollouts source = new EndpointRollouts(client, sync::modelName, eosIds, decoder);
-    this.endpoint = new EndpointGeneration(policy, source, sync, cfg.rollouts().offPolicySteps() == 1);
+    // raw engine log-probs (vLLM's default, tulu4j serve) are of softmax(logits), i.e. temperature 1
+    boolean raw = cfg.rollouts().engineLogprobs() == RolloutEndpointConfig.EngineLogprobs.RAW;
+    boolean same = !raw || cfg.temperature() == 1.0;
+    SequenceForward check = same ? fwd : new SequenceForward(policy, cfg.train().microBatch(), maxLen, 1.0);
+    this.endpoint = new EndpointGeneration(policy, source, sync, cfg.rollouts().offPolicySteps() == 1, check, same);
     phase.endpoint(endpoint);
     return this;
   }

@@ -33,10 +33,23 @@ public record RolloutEndpointConfig(
         + "engine's weights did not sync' (measured on the tiny model against tulu4j serve: docs/SCALE.md).",
         def = "1e-3", hashed = false)
         double logprobTolerance,
+    @Doc(value = "What the servers' log-probs are: raw (log-softmax of the raw logits, before temperature: vLLM's "
+        + "default --logprobs-mode raw_logprobs, and tulu4j serve's) or processed (after temperature: vLLM "
+        + "--logprobs-mode processed_logprobs). With raw and temperature != 1 the check costs one more forward pass.",
+        def = "raw", hashed = false)
+        EngineLogprobs engineLogprobs,
     @Doc(value = "0: each batch is generated with the current weights. 1: generation of batch n+1 overlaps "
         + "training on batch n, so each batch is trained with weights one update newer than those it was generated "
         + "with (open-instruct's async_mode, Cleanba).", def = "0")
         int offPolicySteps) {
+
+  /** Which distribution the engine's returned log-probs are of (vLLM's {@code --logprobs-mode}). */
+  public enum EngineLogprobs {
+    /** softmax(logits): vLLM's default {@code raw_logprobs}; tulu4j serve. */
+    RAW,
+    /** softmax(logits / T): vLLM {@code processed_logprobs}. */
+    PROCESSED
+  }
 
   /** How the engines receive the weights. */
   public enum SyncMode {
@@ -50,6 +63,7 @@ public record RolloutEndpointConfig(
     endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
     for (String e : endpoints)
       if (e == null || e.isBlank()) throw new IllegalArgumentException("rollouts.endpoints must not contain blank URLs");
+    if (engineLogprobs == null) engineLogprobs = EngineLogprobs.RAW;
     if (maxInFlight < 1) throw new IllegalArgumentException("rollouts.max_in_flight must be >= 1, got " + maxInFlight);
     if (!(logprobTolerance > 0) || Double.isInfinite(logprobTolerance))
       throw new IllegalArgumentException("rollouts.logprob_tolerance must be a finite number > 0, got " + logprobTolerance);
@@ -62,7 +76,7 @@ public record RolloutEndpointConfig(
 
   /** In process: no endpoint. */
   public static RolloutEndpointConfig inProcess() {
-    return new RolloutEndpointConfig(List.of(), null, null, 8, null, null, 1e-3, 0);
+    return new RolloutEndpointConfig(List.of(), null, null, 8, null, null, 1e-3, EngineLogprobs.RAW, 0);
   }
 
   /** Whether rollouts run on endpoints. */

@@ -105,9 +105,16 @@ final class RolloutPhase {
     EndpointStats es = null;
     if (gen != null) {
       // the sync check: the engine's log-probs of its samples against the trainer's under the generating weights
-      SyncCheck.Stats check = SyncCheck.check(step + 1, rs, endpoint.generatingLogProbs(gen, rs, fwd, old),
+      SyncCheck.Stats check = SyncCheck.check(step + 1, rs, endpoint.checkLogProbs(gen, rs, old),
           cfg.rollouts().logprobTolerance());
       es = new EndpointStats(check, gen.lag(), endpoint.sync().seconds() - syncBefore);
+      // from here on a rollout's sampler log-probs are the trainer's (the entropy metric's; raw engine ones are at T 1)
+      List<Rollout> own = new ArrayList<>(rs.size());
+      for (int i = 0; i < rs.size(); i++) {
+        Rollout r = rs.get(i);
+        own.add(new Rollout(r.prompt(), r.promptIds(), r.response(), old[i], r.text(), r.endedWithEos(), r.correct(), r.score()));
+      }
+      rs = own;
     }
     double[][] ref = fwd.logProbs(reference, rs);
     return new Output(List.copyOf(batchPrompts), rb, new ArrayList<>(rs), old, ref, rmMean, scoredAt, es);
