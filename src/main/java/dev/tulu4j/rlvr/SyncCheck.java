@@ -26,7 +26,8 @@ final class SyncCheck {
       throw new WeightsNotSyncedException(String.format(
           "the engine's weights did not sync: step %d, max |Δlogp| = %.3g over %d sampled tokens (mean %.3g), above "
               + "rollouts.logprob_tolerance %.3g. Check that the servers loaded the synced weights (vLLM: "
-              + "VLLM_ALLOW_RUNTIME_LORA_UPDATING=True, --logprobs-mode processed_logprobs; docs/SCALE.md)",
+              + "VLLM_ALLOW_RUNTIME_LORA_UPDATING=True) and that rollouts.engine_logprobs names the kind they "
+              + "return (vLLM --logprobs-mode); docs/SCALE.md",
           step, s.maxAbs(), s.tokens(), s.meanAbs(), tolerance));
     return s;
   }

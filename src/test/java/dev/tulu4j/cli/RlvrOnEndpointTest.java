@@ -56,11 +56,15 @@ class RlvrOnEndpointTest {
   }
 
   private static CliRun rlvr(Path out, OpenAiServer server, String sync) {
+    return rlvr(out, "rollouts.endpoints=[http://127.0.0.1:" + server.port() + "/v1]", sync);
+  }
+
+  private static CliRun rlvr(Path out, String endpoints, String sync) {
     List<String> a = new ArrayList<>(List.of("rlvr", "model=" + ck, "train_file=" + data, "train.out_dir=" + out,
         "train.max_steps=3", "prompts_per_batch=2", "samples_per_prompt=4", "response_length=8", "temperature=0.7",
         "ppo_epochs=1", "minibatches=2", "train.micro_batch=4", "train.optim.lr=1e-2", "train.threads=1", "gemm=vector",
         "train.save_every=1", "train.keep_last=5", "save_dtype=f32", "train.progress=false", "template=tulu",
-        "non_eos_penalty=-1", "rollouts.endpoints=[http://127.0.0.1:" + server.port() + "/v1]", "rollouts.sync=" + sync));
+        "non_eos_penalty=-1", endpoints, "rollouts.sync=" + sync));
     if (sync.equals("lora")) a.addAll(List.of("lora.r=4", "lora.alpha=8"));
     return CliRun.of(a.toArray(String[]::new));
   }
@@ -96,5 +100,17 @@ class RlvrOnEndpointTest {
       assertThat(r.err()).contains(sync.equals("lora") ? "servers loaded adapter policy-step-2" : "servers loaded the weights in");
     }
     assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).hasSize(3);
+
+    // the same run in process: same engine, same per-sample seeds, so the same samples and the same weights
+    Path local = dir.resolve("local-" + sync);
+    CliRun l = rlvr(local, "rollouts.endpoints=[]", sync);
+    assertThat(l.code()).as(l.err()).isZero();
+    List<String> a = Files.readAllLines(local.resolve("metrics.jsonl")), b = Files.readAllLines(out.resolve("metrics.jsonl"));
+    for (int s = 0; s < 3; s++)
+      for (String k : List.of("reward", "loss", "kl1"))
+        assertThat(JSON.readTree(b.get(s)).get(k).asDouble()).as("step %d %s", s + 1, k).isEqualTo(JSON.readTree(a.get(s)).get(k).asDouble());
+    String weights = sync.equals("lora") ? "adapter_model.safetensors" : "model.safetensors";
+    assertThat(Files.readAllBytes(out.resolve("step-000003").resolve(weights)))
+        .isEqualTo(Files.readAllBytes(local.resolve("step-000003").resolve(weights)));
   }
 }

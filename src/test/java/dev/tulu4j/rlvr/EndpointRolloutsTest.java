@@ -97,7 +97,8 @@ class EndpointRolloutsTest {
     try (EngineDouble server = new EngineDouble(scaledBase(), "toy")) {
       server.stale = true; // acknowledges every load after the first but keeps serving the first adapter
       assertThatThrownBy(() -> loraRun(tmp.resolve("stale"), server, "train.max_steps=4"))
-          .hasMessageContaining("the engine's weights did not sync: step 2, max |Δlogp| = ");
+          .hasMessageContaining("the engine's weights did not sync: step 2, max |Δlogp| = ")
+          .satisfies(e -> System.out.println("skipped sync: " + e.getMessage()));
     }
   }
 
@@ -209,5 +210,21 @@ class EndpointRolloutsTest {
     assertThat(EndpointRollouts.sample(old, 5).logp()).containsExactly(-1.0);
     var noLogprobs = json.readTree("{\"choices\":[{\"text\":\"x\",\"token_ids\":[4]}]}");
     assertThatThrownBy(() -> EndpointRollouts.sample(noLogprobs, 5)).hasMessageContaining("token_logprobs is missing");
+  }
+
+  /**
+   * An engine that reports processed log-probs (vLLM --logprobs-mode processed_logprobs; this double
+   * returns the sampler's, of softmax(logits / T)) at T 0.7: the check compares them with the old
+   * log-probs and passes; told they are raw, it compares with temperature-1 ones and stops.
+   */
+  @Test
+  void theCheckComparesLogProbsOfTheKindTheEngineReturns() throws Exception {
+    try (EngineDouble server = new EngineDouble(scaledBase(), "toy")) {
+      Run r = loraRun(tmp.resolve("processed"), server, "train.max_steps=2", "temperature=0.7",
+          "rollouts.engine_logprobs=processed");
+      for (var m : r.history()) assertThat(m.get("sync_max_dlogp")).isLessThan(1e-4);
+      assertThatThrownBy(() -> loraRun(tmp.resolve("raw"), server, "train.max_steps=2", "temperature=0.7",
+          "rollouts.engine_logprobs=raw")).hasMessageContaining("the engine's weights did not sync: step 1");
+    }
   }
 }
