@@ -162,6 +162,12 @@ public final class OpenAiClient implements AutoCloseable {
     return out;
   }
 
+  @Override
+  public void close() throws IOException {
+    if (cache != null) cache.close();
+    http.close();
+  }
+
   /**
    * {@link #broadcast}, returning each server's body as text: vLLM answers {@code /v1/load_lora_adapter}
    * and {@code /v1/unload_lora_adapter} with plain text ({@code Success: LoRA adapter '…' added
@@ -190,12 +196,6 @@ public final class OpenAiClient implements AutoCloseable {
       }
     }
     return out;
-  }
-
-  @Override
-  public void close() throws IOException {
-    if (cache != null) cache.close();
-    http.close();
   }
 
   /** The server root of an API base: {@code http://h:8000/v1} → {@code http://h:8000}. */
