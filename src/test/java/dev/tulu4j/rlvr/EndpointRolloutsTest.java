@@ -34,7 +34,7 @@ class EndpointRolloutsTest {
   @TempDir Path tmp;
 
   /** The toy base with weights of std 0.3 (RlvrLoraTest: the HF init leaves an adapter nothing to move). */
-  private static LlamaModel scaledBase() {
+  static LlamaModel scaledBase() {
     LlamaModel m = ToyTask.model(3).frozenView();
     for (Parameter p : m.parameters())
       if (!p.name().endsWith("norm.weight")) for (int i = 0; i < p.data().length; i++) p.data()[i] *= 15f;
