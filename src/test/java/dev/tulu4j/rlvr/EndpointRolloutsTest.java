@@ -227,4 +227,21 @@ class EndpointRolloutsTest {
           "rollouts.engine_logprobs=raw")).hasMessageContaining("the engine's weights did not sync: step 1");
     }
   }
+
+  /** PPO (value model in the trainer, KL in the rewards) with full-weight sync: the check passes every step. */
+  @Test
+  void ppoWithFullSyncPassesTheCheck() throws Exception {
+    RlvrConfig cfg = RlvrTrainerTest.config(tmp.resolve("ppo"), "algorithm=ppo", "train.max_steps=3",
+        "train.optim.lr=1e-2", "ppo_epochs=2", "minibatches=2", "rollouts.endpoints=[http://unused/v1]");
+    LlamaModel policy = ToyTask.model(9);
+    try (EngineDouble server = new EngineDouble(RlvrTrainer.frozenCopy(policy), "toy");
+        OpenAiClient client = OpenAiClient.open(EndpointOptions.of(List.of(java.net.URI.create(server.url())), null, null))) {
+      ModelSaver full = dir -> HfCheckpoint.save(dir, policy.config(), HfCheckpoint.tensorsOf(policy.parameters()),
+          DType.F32, HfCheckpoint.DEFAULT_SHARD_BYTES, null);
+      var h = RlvrTrainerTest.trainer(cfg, policy, new PositionValueModel(3)).withEndpoint(client, full).run().history();
+      assertThat(h).hasSize(3);
+      for (var m : h) assertThat(m.get("sync_max_dlogp")).isLessThan(1e-4);
+      assertThat(server.fullUpdates.get()).isEqualTo(3);
+    }
+  }
 }
