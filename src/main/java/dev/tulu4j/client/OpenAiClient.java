@@ -150,14 +150,22 @@ public final class OpenAiClient implements AutoCloseable {
   /**
    * Sends {@code body} to {@code route} on every server (weight updates must reach them all), with
    * retries, never cached. {@code atRoot} addresses the server's root instead of its {@code /v1}
-   * base (SGLang's {@code /update_weights_from_disk}).
+   * base (SGLang's {@code /update_weights_from_disk}). A 2xx answer that is not JSON (vLLM's
+   * {@code /v1/load_lora_adapter} answers plain text) comes back as a text node.
    */
   public List<JsonNode> broadcast(String route, ObjectNode body, boolean atRoot) throws IOException, InterruptedException {
     byte[] bytes = JSON.writeValueAsBytes(body);
     List<JsonNode> out = new ArrayList<>();
     for (Server s : servers) {
       URI uri = URI.create((atRoot ? rootOf(s.base()) : s.base().toString()) + route);
-      out.add(parse(sendTo(s, uri, "POST", bytes)));
+      Response r = sendTo(s, uri, "POST", bytes);
+      JsonNode n;
+      try {
+        n = JSON.readTree(r.body());
+      } catch (IOException notJson) {
+        n = null;
+      }
+      out.add(n != null && n.isObject() ? n : JSON.getNodeFactory().textNode(r.body()));
     }
     return out;
   }
