@@ -53,6 +53,20 @@ public final class OpenAiClient implements AutoCloseable {
     this.capacity = new Semaphore(options.maxInFlight() * servers.size());
     this.cache = cache;
     this.model = options.model() != null ? options.model() : firstModel();
+    warmUp();
+  }
+
+  /**
+   * Runs the per-request client work once (cache key, serialisation, parsing) before any wave of
+   * requests: otherwise the first use initialises Jackson's serialisers and the digest under class
+   * locks that every request of a wave waits on at once, and that wait is counted as client time
+   * by every one of them (hundreds of ms per request on a loaded machine, none of it per-request work).
+   */
+  private void warmUp() throws IOException {
+    ObjectNode probe = JSON.createObjectNode().put("model", "warm-up").put("max_tokens", 1);
+    probe.putArray("messages").addObject().put("role", "user").put("content", "warm-up");
+    RequestCache.key("/chat/completions", probe);
+    JSON.readTree(JSON.writeValueAsBytes(probe));
   }
 
   /** Connects (asking {@code /v1/models} for the model name when none is given) and opens the cache. */
