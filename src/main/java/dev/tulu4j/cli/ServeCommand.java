@@ -81,6 +81,12 @@ public final class ServeCommand implements Callable<Integer> {
           + "turned on by the environment variable VLLM_ALLOW_RUNTIME_LORA_UPDATING=true, as in vLLM).")
   boolean runtimeLora;
 
+  @Option(names = "--logprobs-mode", defaultValue = "raw_logprobs",
+      description = "What 'logprobs' report for sampled tokens, as vLLM's flag: raw_logprobs (the model's log-softmax, "
+          + "vLLM's default) or processed_logprobs (the distribution the token was drawn from: temperature and top_p "
+          + "applied) (default: ${DEFAULT-VALUE}).")
+  String logprobsMode;
+
   @Option(names = "--drain-seconds", defaultValue = "30",
       description = "On SIGTERM, seconds to wait for in-flight requests before exiting (default: ${DEFAULT-VALUE}).")
   int drainSeconds;
@@ -109,8 +115,15 @@ public final class ServeCommand implements Callable<Integer> {
     boolean runtime = runtimeLora || (env != null && (env.equalsIgnoreCase("true") || env.equals("1")));
     if (runtime && !enableLora && !runtimeLora) runtime = false; // the environment alone does not turn LoRA on
     var adapters = new Serving.Adapters(servedModelName, enableLora, maxLoras, runtime, modules);
+    Serving.LogprobsMode mode = switch (logprobsMode) {
+      case "raw_logprobs" -> Serving.LogprobsMode.RAW_LOGPROBS;
+      case "processed_logprobs" -> Serving.LogprobsMode.PROCESSED_LOGPROBS;
+      default -> throw new IllegalArgumentException("--logprobs-mode must be raw_logprobs or processed_logprobs, got '"
+          + logprobsMode + "'");
+    };
     PrintWriter out = spec.commandLine().getOut();
-    try (ModelBundle bundle = model.load(); OpenAiServer server = Serving.create(bundle, host, port, key, limits, adapters)) {
+    try (ModelBundle bundle = model.load();
+        OpenAiServer server = Serving.create(bundle, host, port, key, limits, adapters, mode)) {
       CountDownLatch stopped = new CountDownLatch(1);
       Thread hook = new Thread(() -> {
         out.println("stopping: no new connections; waiting up to " + drainSeconds + " s for "

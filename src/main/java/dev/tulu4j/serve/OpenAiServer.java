@@ -72,6 +72,7 @@ public final class OpenAiServer implements AutoCloseable {
   private final ServedModels models;          // null: one unnamed set of weights (test doubles)
   private final RoutedStepModel routed;       // null with models
   private final boolean runtimeLora;
+  private final boolean processedLogprobs;    // vLLM's --logprobs-mode processed_logprobs (default raw_logprobs)
   private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> engineTasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final HttpServer http;
   private final ExecutorService handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tulu4j-http-", 0).factory());
@@ -85,17 +86,20 @@ public final class OpenAiServer implements AutoCloseable {
   private final long created = System.currentTimeMillis() / 1000;
 
   public OpenAiServer(Options options, TextCodec codec, Generator generator) throws IOException {
-    this(options, codec, generator, null, null, false);
+    this(options, codec, generator, null, null, false, false);
   }
 
   /**
    * A server over named weights: requests pick the base or a LoRA adapter by {@code model},
    * {@code echo} scores prompts, and {@code /update_weights_from_disk} (and, with
    * {@code runtimeLora}, {@code /v1/load_lora_adapter} and {@code /v1/unload_lora_adapter}) replace
-   * weights between requests. {@code generator} must run over {@code routed}.
+   * weights between requests. {@code generator} must run over {@code routed}. {@code processedLogprobs}:
+   * sampled tokens' log-probs are those of the distribution they were drawn from (temperature and
+   * top-p applied, vLLM's {@code processed_logprobs}) instead of the raw model's.
    */
   OpenAiServer(Options options, TextCodec codec, Generator generator, ServedModels models, RoutedStepModel routed,
-      boolean runtimeLora) throws IOException {
+      boolean runtimeLora, boolean processedLogprobs) throws IOException {
+    this.processedLogprobs = processedLogprobs;
     this.options = options;
     this.codec = codec;
     this.generator = generator;
@@ -411,22 +415,34 @@ public final class OpenAiServer implements AutoCloseable {
     return m;
   }
 
-  /** Collects each sampled token's raw log-prob and top alternatives (on the engine thread). */
+  /**
+   * Collects each sampled token's log-prob and top alternatives (on the engine thread): raw (the
+   * model's log-softmax), or processed (the sampler's own log-prob of the distribution it drew from,
+   * alternatives from the logits divided by the temperature).
+   */
   private static final class LogprobSink implements Generator.TokenSink {
     final int top;
+    final boolean processed;
+    final double scale;
     final List<TokenLogprobs.Position> steps = new ArrayList<>();
 
-    LogprobSink(int top) {
+    LogprobSink(int top, boolean processed, double temperature) {
       this.top = top;
+      this.processed = processed && temperature > 0;
+      this.scale = this.processed ? 1.0 / temperature : 1.0;
     }
 
     @Override
     public void onLogits(int token, float[] logits, int off, int vocab) {
-      steps.add(TokenLogprobs.at(logits, off, vocab, token, top));
+      steps.add(TokenLogprobs.at(logits, off, vocab, token, top, scale));
     }
 
     @Override
-    public void onToken(int token, double logprob) {}
+    public void onToken(int token, double logprob) {
+      if (!processed) return;
+      TokenLogprobs.Position p = steps.removeLast();
+      steps.add(new TokenLogprobs.Position(p.token(), logprob, p.topIds(), p.topLogprobs()));
+    }
   }
 
   private static void cancel(List<CompletableFuture<Generator.Output>> futures) {
@@ -441,7 +457,7 @@ public final class OpenAiServer implements AutoCloseable {
       promptLps = onEngine(() -> TokenLogprobs.prompt(weights, req.prompt(), req.topLogprobs()));
     }
     LogprobSink[] sinks = new LogprobSink[req.n()];
-    for (int i = 0; i < sinks.length; i++) sinks[i] = req.logprobs() ? new LogprobSink(req.topLogprobs()) : null;
+    for (int i = 0; i < sinks.length; i++) sinks[i] = req.logprobs() ? new LogprobSink(req.topLogprobs(), processedLogprobs, req.params().temperature()) : null;
     List<CompletableFuture<Generator.Output>> futures = submit(req, i -> sinks[i]);
     try {
       CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))

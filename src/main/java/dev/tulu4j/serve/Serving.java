@@ -62,6 +62,15 @@ public final class Serving {
     public static final Adapters NONE = new Adapters(null, false, 1, false, Map.of());
   }
 
+  /**
+   * What {@code logprobs} report for sampled tokens (vLLM's {@code --logprobs-mode}): the raw model's
+   * log-softmax (vLLM's default), or the log-prob under the distribution the token was drawn from
+   * (temperature and top-p applied). Prompt log-probs ({@code echo}) are raw in both.
+   */
+  public enum LogprobsMode {
+    RAW_LOGPROBS, PROCESSED_LOGPROBS
+  }
+
   /** {@link #create(ModelBundle, String, int, String, Limits, Adapters)} without adapters. */
   public static OpenAiServer create(ModelBundle bundle, String host, int port, String apiKey, Limits limits) {
     return create(bundle, host, port, apiKey, limits, Adapters.NONE);
@@ -75,6 +84,12 @@ public final class Serving {
    */
   public static OpenAiServer create(ModelBundle bundle, String host, int port, String apiKey, Limits limits,
       Adapters adapters) {
+    return create(bundle, host, port, apiKey, limits, adapters, LogprobsMode.RAW_LOGPROBS);
+  }
+
+  /** As {@link #create(ModelBundle, String, int, String, Limits, Adapters)} with {@code logprobs} reported as {@code mode} says. */
+  public static OpenAiServer create(ModelBundle bundle, String host, int port, String apiKey, Limits limits,
+      Adapters adapters, LogprobsMode mode) {
     int maxLen = Math.min(limits.maxSequenceLength(), bundle.config().maxPositions());
     LlamaModel model = bundle.model();
     LlamaConfig cfg = model.config();
@@ -94,7 +109,8 @@ public final class Serving {
     var options = new OpenAiServer.Options(host, port, name, apiKey, limits.maxRequestBytes(), maxLen - 1, limits.maxN(),
         Math.min(limits.defaultMaxTokens(), maxLen - 1), limits.requestTimeout(), 1024);
     try {
-      return new OpenAiServer(options, codec, gen, models, step, adapters.runtimeLoraUpdating());
+      return new OpenAiServer(options, codec, gen, models, step, adapters.runtimeLoraUpdating(),
+          mode == LogprobsMode.PROCESSED_LOGPROBS);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
     }

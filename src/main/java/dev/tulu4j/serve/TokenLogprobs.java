@@ -18,10 +18,15 @@ final class TokenLogprobs {
 
   /** The position whose logits are {@code logits[off, off + vocab)} and whose token is {@code token}. */
   static Position at(float[] logits, int off, int vocab, int token, int top) {
+    return at(logits, off, vocab, token, top, 1.0);
+  }
+
+  /** As {@link #at(float[], int, int, int, int)} for the logits times {@code scale} (1/temperature). */
+  static Position at(float[] logits, int off, int vocab, int token, int top, double scale) {
     double max = Double.NEGATIVE_INFINITY;
-    for (int i = 0; i < vocab; i++) max = Math.max(max, logits[off + i]);
+    for (int i = 0; i < vocab; i++) max = Math.max(max, logits[off + i] * scale);
     double sum = 0;
-    for (int i = 0; i < vocab; i++) sum += Math.exp(logits[off + i] - max);
+    for (int i = 0; i < vocab; i++) sum += Math.exp(logits[off + i] * scale - max);
     double lse = max + Math.log(sum);
     int k = Math.min(top, vocab);
     int[] ids = new int[k];
@@ -37,8 +42,8 @@ final class TokenLogprobs {
       }
       ids[j] = i;
     }
-    for (int j = 0; j < k; j++) lps[j] = logits[off + ids[j]] - lse;
-    return new Position(token, logits[off + token] - lse, ids, lps);
+    for (int j = 0; j < k; j++) lps[j] = logits[off + ids[j]] * scale - lse;
+    return new Position(token, logits[off + token] * scale - lse, ids, lps);
   }
 
   /**

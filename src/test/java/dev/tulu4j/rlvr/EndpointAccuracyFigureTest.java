@@ -37,7 +37,7 @@ class EndpointAccuracyFigureTest {
       "beta=0.01", "ppo_epochs=2", "minibatches=2", "lora.r=4", "lora.alpha=8", "train.max_steps=16"};
 
   /** Trains (server null: in process) and returns the trained policy. */
-  private LlamaModel train(String name, EngineDouble server, String... extra) throws Exception {
+  private LlamaModel train(String name, RolloutEngineDouble server, String... extra) throws Exception {
     List<String> o = new ArrayList<>(List.of(RUN));
     o.addAll(List.of(extra));
     if (server != null) o.add("rollouts.endpoints=[" + server.url() + "]");
@@ -87,7 +87,7 @@ class EndpointAccuracyFigureTest {
     int[] base = heldOut(EndpointRolloutsTest.scaledBase());
     int[] local = heldOut(train("local", null));
     int[] onPolicy, offPolicy;
-    try (EngineDouble server = new EngineDouble(EndpointRolloutsTest.scaledBase(), "toy")) {
+    try (RolloutEngineDouble server = new RolloutEngineDouble(EndpointRolloutsTest.scaledBase(), "toy")) {
       onPolicy = heldOut(train("on", server));
       offPolicy = heldOut(train("off", server, "rollouts.off_policy_steps=1"));
     }

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code kill -9} of a trainer whose rollouts run on a server ({@link EngineDouble} in this JVM,
+ * {@code kill -9} of a trainer whose rollouts run on a server ({@link RolloutEngineDouble} in this JVM,
  * which keeps running): the child is killed after step 3 (checkpoint of step 2 on disk), a fresh child
  * resumes, re-syncs (the server still holds the killed run's adapter under the same name: unloaded and
  * loaded again), takes step 3's rollouts from the request cache, and ends with the adapter of an
@@ -41,7 +41,7 @@ class EndpointRolloutsKillTest {
 
   @Test
   void kill9OfTheTrainerThenRestartResumesWithoutResendingAndEndsBitIdentical() throws Exception {
-    try (EngineDouble server = new EngineDouble(EndpointRolloutsTest.scaledBase(), "toy")) {
+    try (RolloutEngineDouble server = new RolloutEngineDouble(EndpointRolloutsTest.scaledBase(), "toy")) {
       List<String> want = child(dir.resolve("ref"), "none", server.url());
       assertThat(server.completions.get()).isEqualTo(6 * 32);
 

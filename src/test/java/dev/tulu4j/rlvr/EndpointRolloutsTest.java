@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * RLVR with rollouts on an OpenAI-compatible server ({@link EngineDouble}: vLLM's and SGLang's
+ * RLVR with rollouts on an OpenAI-compatible server ({@link RolloutEngineDouble}: vLLM's and SGLang's
  * routes in front of our own engine): the weights reach the server before every batch (LoRA or
  * full), the sync check passes every step and fails when the sync is skipped, one-step off-policy
  * generation lags by one update and is checked against the weights it was generated with, and a run
@@ -53,7 +53,7 @@ class EndpointRolloutsTest {
   /** A LoRA GRPO run on {@code server} (null = in process); returns its history and the trained adapter. */
   private record Run(List<Map<String, Double>> history, LoraAdapter adapter, OpenAiClient client) {}
 
-  private Run loraRun(Path out, EngineDouble server, String... extra) throws Exception {
+  private Run loraRun(Path out, RolloutEngineDouble server, String... extra) throws Exception {
     List<String> o = new ArrayList<>(List.of(with(LORA, extra)));
     if (server != null) o.add("rollouts.endpoints=[" + server.url() + "]");
     RlvrConfig cfg = RlvrTrainerTest.config(out, o.toArray(String[]::new));
@@ -73,7 +73,7 @@ class EndpointRolloutsTest {
   @Test
   void loraSyncPassesTheCheckEveryStepAndEqualsTheInProcessRun() throws Exception {
     Run local = loraRun(tmp.resolve("local"), null, "train.max_steps=6");
-    try (EngineDouble server = new EngineDouble(scaledBase(), "toy")) {
+    try (RolloutEngineDouble server = new RolloutEngineDouble(scaledBase(), "toy")) {
       Run remote = loraRun(tmp.resolve("remote"), server, "train.max_steps=6");
       assertThat(server.loads.get()).isEqualTo(6); // one adapter per step, before its rollouts
       assertThat(server.models).contains("policy-step-0", "policy-step-5").doesNotContain("toy");
@@ -94,7 +94,7 @@ class EndpointRolloutsTest {
 
   @Test
   void aSkippedSyncStopsTheRunWithAClearError() throws Exception {
-    try (EngineDouble server = new EngineDouble(scaledBase(), "toy")) {
+    try (RolloutEngineDouble server = new RolloutEngineDouble(scaledBase(), "toy")) {
       server.stale = true; // acknowledges every load after the first but keeps serving the first adapter
       assertThatThrownBy(() -> loraRun(tmp.resolve("stale"), server, "train.max_steps=4"))
           .hasMessageContaining("the engine's weights did not sync: step 2, max |Δlogp| = ")
@@ -110,7 +110,7 @@ class EndpointRolloutsTest {
       RlvrConfig cfg = RlvrTrainerTest.config(out, "algorithm=grpo", "train.max_steps=3", "train.optim.lr=2e-2",
           "ppo_epochs=2", "minibatches=2", "rollouts.endpoints=[http://unused/v1]", "rollouts.sync=full");
       LlamaModel policy = ToyTask.model(3);
-      try (EngineDouble server = new EngineDouble(RlvrTrainer.frozenCopy(policy), "toy");
+      try (RolloutEngineDouble server = new RolloutEngineDouble(RlvrTrainer.frozenCopy(policy), "toy");
           OpenAiClient client = OpenAiClient.open(EndpointOptions.of(List.of(java.net.URI.create(server.url())), null, null))) {
         server.stale = stale;
         ModelSaver full = dir -> HfCheckpoint.save(dir, policy.config(), HfCheckpoint.tensorsOf(policy.parameters()),
@@ -135,7 +135,7 @@ class EndpointRolloutsTest {
    */
   @Test
   void offPolicyBatchesLagOneUpdateAndAreCheckedAgainstTheirOwnWeights() throws Exception {
-    try (EngineDouble server = new EngineDouble(scaledBase(), "toy")) {
+    try (RolloutEngineDouble server = new RolloutEngineDouble(scaledBase(), "toy")) {
       Run r = loraRun(tmp.resolve("off"), server, "train.max_steps=5", "rollouts.off_policy_steps=1");
       List<Double> lags = r.history().stream().map(m -> m.get("policy_lag")).toList();
       assertThat(lags).containsExactly(0.0, 1.0, 1.0, 1.0, 1.0);
@@ -159,14 +159,14 @@ class EndpointRolloutsTest {
     String[] o = {"train.max_steps=3", "train.save_every=1", "train.keep_last=5"};
     Run warm = loraRun(tmp.resolve("warm"), null, o); // JIT warm-up, as RlvrTrainerTest's resume test
     Run a;
-    try (EngineDouble server = new EngineDouble(scaledBase(), "toy")) {
+    try (RolloutEngineDouble server = new RolloutEngineDouble(scaledBase(), "toy")) {
       a = loraRun(tmp.resolve("a"), server, o);
       assertThat(server.completions.get()).isEqualTo(3 * 32);
     }
     try (var s = Files.walk(tmp.resolve("a/step-000003"))) {
       for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
     }
-    try (EngineDouble restarted = new EngineDouble(scaledBase(), "toy")) {
+    try (RolloutEngineDouble restarted = new RolloutEngineDouble(scaledBase(), "toy")) {
       Run b = loraRun(tmp.resolve("a"), restarted, o);
       assertThat(b.history()).hasSize(1);
       assertThat(restarted.loads.get()).as("the restart re-syncs before its rollouts").isEqualTo(1);
@@ -219,7 +219,7 @@ class EndpointRolloutsTest {
    */
   @Test
   void theCheckComparesLogProbsOfTheKindTheEngineReturns() throws Exception {
-    try (EngineDouble server = new EngineDouble(scaledBase(), "toy")) {
+    try (RolloutEngineDouble server = new RolloutEngineDouble(scaledBase(), "toy")) {
       Run r = loraRun(tmp.resolve("processed"), server, "train.max_steps=2", "temperature=0.7",
           "rollouts.engine_logprobs=processed");
       for (var m : r.history()) assertThat(m.get("sync_max_dlogp")).isLessThan(1e-4);
@@ -234,7 +234,7 @@ class EndpointRolloutsTest {
     RlvrConfig cfg = RlvrTrainerTest.config(tmp.resolve("ppo"), "algorithm=ppo", "train.max_steps=3",
         "train.optim.lr=1e-2", "ppo_epochs=2", "minibatches=2", "rollouts.endpoints=[http://unused/v1]");
     LlamaModel policy = ToyTask.model(9);
-    try (EngineDouble server = new EngineDouble(RlvrTrainer.frozenCopy(policy), "toy");
+    try (RolloutEngineDouble server = new RolloutEngineDouble(RlvrTrainer.frozenCopy(policy), "toy");
         OpenAiClient client = OpenAiClient.open(EndpointOptions.of(List.of(java.net.URI.create(server.url())), null, null))) {
       ModelSaver full = dir -> HfCheckpoint.save(dir, policy.config(), HfCheckpoint.tensorsOf(policy.parameters()),
           DType.F32, HfCheckpoint.DEFAULT_SHARD_BYTES, null);

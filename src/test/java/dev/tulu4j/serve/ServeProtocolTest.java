@@ -174,6 +174,37 @@ class ServeProtocolTest {
   }
 
   @Test
+  void processedLogprobsModeReportsTheTemperatureScaledDistributionTheTokenWasDrawnFrom() throws Exception {
+    try (OpenAiServer processed = Serving.create(bundle, "127.0.0.1", 0, null, new Serving.Limits(2, 128, 16, 4, 1 << 20),
+        Serving.Adapters.NONE, Serving.LogprobsMode.PROCESSED_LOGPROBS)) {
+      processed.start();
+      int[] prompt = bundle.codec().encodeText("Janet has ducks");
+      String body = "{\"prompt\": " + Arrays.toString(prompt)
+          + ", \"max_tokens\": 5, \"temperature\": 0.7, \"seed\": 9, \"logprobs\": 1, \"return_token_ids\": true}";
+      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + processed.port() + "/v1/completions"))
+          .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+      JsonNode c = ok(r).at("/choices/0");
+      int[] sampled = ints(c.get("token_ids"));
+      int v = bundle.config().vocabSize();
+      int[] seq = new int[prompt.length + sampled.length - 1];
+      System.arraycopy(prompt, 0, seq, 0, prompt.length);
+      System.arraycopy(sampled, 0, seq, prompt.length, sampled.length - 1);
+      float[] lg = bundle.model().logits(new dev.tulu4j.model.Batch(1, seq.length, seq, null, null, null),
+          new dev.tulu4j.model.Activations(bundle.config(), seq.length));
+      double[] raw = score(bundle.model(), prompt, sampled);
+      double gap = 0;
+      for (int k = 0; k < sampled.length; k++) {
+        int row = (prompt.length - 1 + k) * v;
+        double want = TokenLogprobs.at(lg, row, v, sampled[k], 0, 1 / 0.7).logprob();
+        double got = c.at("/logprobs/token_logprobs").get(k).asDouble();
+        assertThat(got).as("token %d", k).isCloseTo(want, Offset.offset(1e-4));
+        gap = Math.max(gap, Math.abs(got - raw[k]));
+      }
+      assertThat(gap).as("processed differs from raw at T = 0.7").isGreaterThan(1e-3);
+    }
+  }
+
+  @Test
   void badCompletionBodiesAre400s() throws Exception {
     for (String body : List.of("{\"prompt\": []}", "{\"prompt\": [1, \"x\"]}", "{\"prompt\": [1, 99999]}",
         "{\"prompt\": [[1, 2], [3]]}", "{\"prompt\": \"a\", \"logprobs\": 21}", "{\"prompt\": \"a\", \"logprobs\": true}",

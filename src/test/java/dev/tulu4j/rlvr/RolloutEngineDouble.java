@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * adapter the request names. {@link #stale} makes it acknowledge weight updates without applying
  * them: the "sync skipped" failure the trainer's check must catch.
  */
-final class EngineDouble implements AutoCloseable {
+final class RolloutEngineDouble implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> COMPLETION_FIELDS = Set.of("model", "prompt", "n", "max_tokens", "temperature",
       "top_p", "seed", "logprobs", "return_token_ids", "return_tokens_as_token_ids", "skip_special_tokens");
@@ -52,7 +52,7 @@ final class EngineDouble implements AutoCloseable {
   volatile boolean stale;
 
   /** Serves {@code base} (its weights are this server's: full updates write into them) as {@code name}. */
-  EngineDouble(LlamaModel base, String name) throws IOException {
+  RolloutEngineDouble(LlamaModel base, String name) throws IOException {
     this.base = base;
     this.name = name;
     this.http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
