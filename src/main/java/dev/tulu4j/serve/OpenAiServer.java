@@ -8,18 +8,21 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.tulu4j.generate.Generator;
 import dev.tulu4j.generate.SamplingParams;
+import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.runtime.TextCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * An OpenAI-compatible HTTP server ({@code /v1/models}, {@code /v1/completions},
@@ -73,7 +77,7 @@ public final class OpenAiServer implements AutoCloseable {
   private final RoutedStepModel routed;       // null with models
   private final boolean runtimeLora;
   private final boolean processedLogprobs;    // vLLM's --logprobs-mode processed_logprobs (default raw_logprobs)
-  private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> engineTasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Runnable> engineTasks = new ConcurrentLinkedQueue<>();
   private final HttpServer http;
   private final ExecutorService handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tulu4j-http-", 0).factory());
   private final LinkedBlockingQueue<Boolean> wake = new LinkedBlockingQueue<>();
@@ -185,7 +189,7 @@ public final class OpenAiServer implements AutoCloseable {
   }
 
   /** Runs {@code work} on the engine thread between decode steps and waits for its result. */
-  private <T> T onEngine(java.util.function.Supplier<T> work) {
+  private <T> T onEngine(Supplier<T> work) {
     CompletableFuture<T> f = new CompletableFuture<>();
     engineTasks.add(() -> {
       try {
@@ -307,13 +311,15 @@ public final class OpenAiServer implements AutoCloseable {
       send(ex, 400, weightResult(false, "load_format " + format + " is not supported: tulu4j serve reads safetensors (auto)"));
       return;
     }
-    java.nio.file.Path dir = java.nio.file.Path.of(path.asText());
+    Path dir = Path.of(path.asText());
     try {
       onEngine(() -> {
         models.reloadBase(dir);
         return Boolean.TRUE;
       });
-    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+    } catch (ApiError e) {
+      throw e;
+    } catch (RuntimeException e) { // a bad folder, another architecture, an unreadable file: SGLang's 400
       send(ex, 400, weightResult(false, "Failed to update weights: " + e.getMessage()));
       return;
     }
@@ -383,7 +389,7 @@ public final class OpenAiServer implements AutoCloseable {
    */
   private List<CompletableFuture<Generator.Output>> submit(CompletionRequest req, IntFunction<Generator.TokenSink> sinks) {
     List<CompletableFuture<Generator.Output>> futures = new ArrayList<>();
-    dev.tulu4j.model.LlamaModel weights = weightsOf(req);
+    LlamaModel weights = weightsOf(req);
     try {
       for (int i = 0; i < req.n(); i++) {
         int[] prompt = req.prompt();
@@ -407,9 +413,9 @@ public final class OpenAiServer implements AutoCloseable {
   }
 
   /** The weights a request runs on (null without named models); an adapter unloaded meanwhile is a 404. */
-  private dev.tulu4j.model.LlamaModel weightsOf(CompletionRequest req) {
+  private LlamaModel weightsOf(CompletionRequest req) {
     if (models == null) return null;
-    dev.tulu4j.model.LlamaModel m = models.resolve(req.model());
+    LlamaModel m = models.resolve(req.model());
     if (m == null)
       throw new ApiError(404, "The model '" + req.model() + "' does not exist", "model", "model_not_found");
     return m;
@@ -453,7 +459,7 @@ public final class OpenAiServer implements AutoCloseable {
     TokenLogprobs.Position[] promptLps = null;
     if (req.echo() && req.logprobs()) {
       if (models == null) throw new ApiError(400, "'echo' with 'logprobs' is not supported by this server", "echo");
-      dev.tulu4j.model.LlamaModel weights = weightsOf(req);
+      LlamaModel weights = weightsOf(req);
       promptLps = onEngine(() -> TokenLogprobs.prompt(weights, req.prompt(), req.topLogprobs()));
     }
     LogprobSink[] sinks = new LogprobSink[req.n()];

@@ -5,7 +5,10 @@ import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -72,8 +75,8 @@ final class ServedModels {
   }
 
   /** Every served name: the base, then the adapters in load order. */
-  java.util.List<String> names() {
-    java.util.List<String> out = new java.util.ArrayList<>();
+  List<String> names() {
+    List<String> out = new ArrayList<>();
     out.add(baseName);
     out.addAll(adapters.keySet());
     return out;
@@ -117,7 +120,7 @@ final class ServedModels {
     }
     Map<String, Entry> next = new LinkedHashMap<>(adapters);
     next.put(name, new Entry(name, dir, merged));
-    adapters = java.util.Collections.unmodifiableMap(next);
+    adapters = Collections.unmodifiableMap(next);
     return "Success: LoRA adapter '" + name + "' added successfully.";
   }
 
@@ -129,7 +132,7 @@ final class ServedModels {
       throw ApiError.vllm(404, "NotFoundError", "The lora adapter '" + name + "' cannot be found.");
     Map<String, Entry> next = new LinkedHashMap<>(adapters);
     next.remove(name);
-    adapters = java.util.Collections.unmodifiableMap(next);
+    adapters = Collections.unmodifiableMap(next);
     return "Success: LoRA adapter '" + name + "' removed successfully.";
   }
 
