@@ -168,18 +168,15 @@ public final class OpenAiClient implements AutoCloseable {
    * {@code /v1/load_lora_adapter} answers plain text) comes back as a text node.
    */
   public List<JsonNode> broadcast(String route, ObjectNode body, boolean atRoot) throws IOException, InterruptedException {
-    byte[] bytes = JSON.writeValueAsBytes(body);
     List<JsonNode> out = new ArrayList<>();
-    for (Server s : servers) {
-      URI uri = URI.create((atRoot ? rootOf(s.base()) : s.base().toString()) + route);
-      Response r = sendTo(s, uri, "POST", bytes);
+    for (String text : broadcastText(route, body, atRoot)) {
       JsonNode n;
       try {
-        n = JSON.readTree(r.body());
+        n = JSON.readTree(text);
       } catch (IOException notJson) {
         n = null;
       }
-      out.add(n != null && n.isObject() ? n : JSON.getNodeFactory().textNode(r.body()));
+      out.add(n != null && n.isObject() ? n : JSON.getNodeFactory().textNode(text));
     }
     return out;
   }
