@@ -7,13 +7,14 @@ package dev.tulu4j.model;
  * sliding layer (window W) and 0 otherwise. The cache keeps every position (a sliding layer reads
  * only the last W). Attention is one query at a time ({@link Attention#scores} over the unpacked
  * keys, Gemma's soft-cap, softmax, {@link Attention#gatherRows}); {@link CachedForward} hands such
- * models here before its fused Llama paths.
+ * models here before its fused Llama paths. An attached, enabled LoRA adapter adds its term to
+ * each targeted projection (never dropout: inference); weights are read through {@link WeightOps}
+ * (fp32 or bf16).
  */
 final class FamilyCached {
   private FamilyCached() {}
 
   static void append(LlamaModel m, KvCache cache, int[] slots, int[][] tokens, int count, int n, float[] out) {
-    if (m.loraActive()) m.requireUnmergedLoraSupport(); // no LoRA term in this path yet
     LlamaConfig c = m.config();
     Family fam = c.family();
     ModelParallel par = m.parallel();
@@ -24,7 +25,7 @@ final class FamilyCached {
     int[] lastRow = new int[count];
     java.util.Arrays.fill(lastRow, -1);
     float[] x = new float[n * cc];
-    float[] emb = m.embedding().data();
+    Parameter emb = m.embedding();
     float norm = (float) Math.sqrt(cc);
     int r = 0;
     for (int e = 0; e < count; e++) {
@@ -36,7 +37,7 @@ final class FamilyCached {
         seq[r] = slots[e];
         pos[r] = cache.length[slots[e]] + i;
         lastRow[e] = r;
-        System.arraycopy(emb, id * cc, x, r * cc, cc);
+        WeightOps.row(emb, id, cc, x, r * cc);
         if (fam.scaleEmbeddings()) dev.tulu4j.tensor.VectorMath.scale(cc, norm, x, r * cc);
       }
     }
@@ -62,6 +63,9 @@ final class FamilyCached {
       m.linear(attIn, n, cc, w.q(), null, qk ? qRaw : q, qd);
       m.linear(attIn, n, cc, w.k(), null, qk ? kRaw : k, kd);
       m.linear(attIn, n, cc, w.v(), null, v, kd);
+      m.loraForward(l, LoraTarget.Q_PROJ, attIn, n, qk ? qRaw : q, false);
+      m.loraForward(l, LoraTarget.K_PROJ, attIn, n, qk ? kRaw : k, false);
+      m.loraForward(l, LoraTarget.V_PROJ, attIn, n, v, false);
       if (qk) {
         RmsNorm.forward(par, qRaw, 0, xw.qNorm().data(), q, 0, null, 0, perHead ? n * c.heads() : n, perHead ? hd : qd, eps);
         RmsNorm.forward(par, kRaw, 0, xw.kNorm().data(), k, 0, null, 0, perHead ? n * c.kvHeads() : n, perHead ? hd : kd, eps);
@@ -77,9 +81,12 @@ final class FamilyCached {
         }
       }
       attention(par, c, cache, l, q, att, seq, pos, n, fam.window(l));
-      if (!after) WeightOps.mulT(m.gemm(), n, cc, qd, 1f, att, 0, qd, w.o(), 1f, x, 0, cc);
-      else {
+      if (!after) {
+        WeightOps.mulT(m.gemm(), n, cc, qd, 1f, att, 0, qd, w.o(), 1f, x, 0, cc);
+        m.loraForward(l, LoraTarget.O_PROJ, att, n, x, false);
+      } else {
         WeightOps.mulT(m.gemm(), n, cc, qd, 1f, att, 0, qd, w.o(), 0f, tmp, 0, cc);
+        m.loraForward(l, LoraTarget.O_PROJ, att, n, tmp, false);
         RmsNorm.forward(par, tmp, 0, FamilyTrunk.normWeight(fam, xw.attnOutNorm()), tmp, 0, null, 0, n, cc, eps);
         for (int i = 0; i < n * cc; i++) x[i] += tmp[i];
       }
@@ -90,11 +97,16 @@ final class FamilyCached {
       }
       m.linear(mlpIn, n, cc, w.gate(), null, gate, f);
       m.linear(mlpIn, n, cc, w.up(), null, up, f);
+      m.loraForward(l, LoraTarget.GATE_PROJ, mlpIn, n, gate, false);
+      m.loraForward(l, LoraTarget.UP_PROJ, mlpIn, n, up, false);
       if (fam.activation() == Family.Activation.GELU_TANH) GeGlu.forward(par, gate, up, gate, n * f);
       else SwiGlu.forward(par, gate, up, gate, n * f);
-      if (!after) WeightOps.mulT(m.gemm(), n, cc, f, 1f, gate, 0, f, w.down(), 1f, x, 0, cc);
-      else {
+      if (!after) {
+        WeightOps.mulT(m.gemm(), n, cc, f, 1f, gate, 0, f, w.down(), 1f, x, 0, cc);
+        m.loraForward(l, LoraTarget.DOWN_PROJ, gate, n, x, false);
+      } else {
         WeightOps.mulT(m.gemm(), n, cc, f, 1f, gate, 0, f, w.down(), 0f, tmp, 0, cc);
+        m.loraForward(l, LoraTarget.DOWN_PROJ, gate, n, tmp, false);
         RmsNorm.forward(par, tmp, 0, FamilyTrunk.normWeight(fam, xw.ffnOutNorm()), tmp, 0, null, 0, n, cc, eps);
         for (int i = 0; i < n * cc; i++) x[i] += tmp[i];
       }
