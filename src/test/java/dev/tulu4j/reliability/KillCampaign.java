@@ -31,6 +31,7 @@ final class KillCampaign {
   private final Path work;
   private final Function<Path, Child> child;
   private final Random rnd;
+  private final int skipSaves;
   private final List<String> problems = new ArrayList<>();
   private final List<String> log = new ArrayList<>();
   private Map<String, String> refDigests;
@@ -44,10 +45,16 @@ final class KillCampaign {
 
   /** @param child the command, given the working directory it runs in (it writes {@code out/} there) */
   KillCampaign(String stage, Path work, Function<Path, Child> child, long seed) {
+    this(stage, work, child, seed, 0);
+  }
+
+  /** @param skipSaves the in-save kills let this many saves of the run pass first (so it resumes from a checkpoint) */
+  KillCampaign(String stage, Path work, Function<Path, Child> child, long seed, int skipSaves) {
     this.stage = stage;
     this.work = work;
     this.child = child;
     this.rnd = new Random(seed);
+    this.skipSaves = skipSaves;
   }
 
   Row run(int kills) throws Exception {
@@ -83,7 +90,7 @@ final class KillCampaign {
     while (kills < max) {
       boolean save = (before + kills) % 2 == 0;
       Trigger t = save
-          ? new Trigger.InSave(out, Duration.ofMillis(rnd.nextInt(31)))
+          ? new Trigger.InSave(out, Duration.ofMillis(rnd.nextInt(31)), skipSaves)
           : new Trigger.After(Duration.ofMillis(rnd.nextLong(Math.max(1, refMillis))));
       Outcome o = KillHarness.run(child.apply(dir), t);
       runs++;
