@@ -129,10 +129,24 @@ class ActivationCheckpointingTest {
     assertThat(saved).isEqualTo(4096L * (24 * 54_336L - 24 * 3_584L - 50_752L));
   }
 
-  private static long allocatedBytes(Activations a) {
+  @Test
+  void theFamiliesBuffersAreCountedStoredAndCheckpointed() {
+    for (LlamaConfig c : FamilyFixtures.all())
+      for (boolean ckpt : new boolean[] {false, true}) {
+        Activations a = Activations.training(c, 10, ckpt);
+        a.ensureBackwardScratch();
+        FamilyActivations.of(a, c).ensureBackwardScratch();
+        if (ckpt) assertThat(Arrays.stream(a.family.dRaw).distinct().count()).isEqualTo(1);
+        assertThat(allocatedBytes(a) + allocatedBytes(a.family)).as("%s checkpointed %s", c.architecture().hfClass, ckpt)
+            .isEqualTo(Activations.bytes(c, 10, true, ckpt));
+      }
+  }
+
+  /** Bytes of the distinct float[] / int[] arrays the fields of {@code a} hold. */
+  private static long allocatedBytes(Object a) {
     Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
     long bytes = 0;
-    for (var f : Activations.class.getDeclaredFields()) {
+    for (var f : a.getClass().getDeclaredFields()) {
       if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) continue;
       try {
         f.setAccessible(true);

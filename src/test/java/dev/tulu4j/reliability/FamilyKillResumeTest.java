@@ -1,7 +1,5 @@
 package dev.tulu4j.reliability;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.cli.Main;
 import dev.tulu4j.io.DType;
@@ -92,25 +90,13 @@ class FamilyKillResumeTest {
     List<String> cmd = command(family);
     KillCampaign c = new KillCampaign("sft-" + family, root.resolve("run-" + family),
         dir -> KillHarness.Child.of(Main.class, dir, cmd), SEED * 37 + FAMILIES.indexOf(family), 1);
-    KillCampaign.Row row = c.run(KILLS);
-    synchronized (TALLY) {
-      TALLY.add(row);
-    }
-    c.log().forEach(System.out::println);
-    assertThat(row.problems()).as("problems of %s", family).isEmpty();
-    assertThat(row.kills()).isEqualTo(KILLS);
-    assertThat(row.identical()).isEqualTo(KILLS);
-    assertThat(row.halfWritten()).isZero();
+    c.runAndCheck(KILLS, TALLY);
   }
 
   @AfterAll
   static void tally() throws Exception {
     StringBuilder t = new StringBuilder(String.format("family kill -9 tally (seed %d, %d kills per family)%n%n", SEED, KILLS));
-    t.append("| stage | kills | inside a save | resumed bit-identical | half-written folders seen | child runs | seconds |\n");
-    t.append("|---|---:|---:|---:|---:|---:|---:|\n");
-    for (KillCampaign.Row r : TALLY)
-      t.append(String.format(java.util.Locale.ROOT, "| %s | %d | %d | %d/%d | %d | %d | %.0f |%n", r.stage(), r.kills(),
-          r.inSave(), r.identical(), r.kills(), r.halfWritten(), r.runs(), r.seconds()));
+    t.append(KillCampaign.table(TALLY));
     System.out.println(t);
     if (root != null && TALLY.stream().allMatch(r -> r.problems().isEmpty())) dev.tulu4j.io.FileOps.deleteTree(root);
   }

@@ -78,6 +78,34 @@ final class KillCampaign {
         List.copyOf(problems));
   }
 
+  /**
+   * Runs {@code kills} kills, adds the row to {@code tally}, prints the log and asserts: no problem,
+   * every kill made, every kill's run ended bit-identical, no half-written folder seen.
+   */
+  Row runAndCheck(int kills, List<Row> tally) throws Exception {
+    Row row = run(kills);
+    synchronized (tally) {
+      tally.add(row);
+    }
+    log.forEach(System.out::println);
+    org.assertj.core.api.Assertions.assertThat(row.problems()).as("problems of %s", stage).isEmpty();
+    org.assertj.core.api.Assertions.assertThat(row.kills()).isEqualTo(kills);
+    org.assertj.core.api.Assertions.assertThat(row.identical()).isEqualTo(kills);
+    org.assertj.core.api.Assertions.assertThat(row.halfWritten()).isZero();
+    return row;
+  }
+
+  /** The tally as a markdown table, one row per stage. */
+  static String table(List<Row> rows) {
+    StringBuilder t = new StringBuilder();
+    t.append("| stage | kills | inside a save | resumed bit-identical | half-written folders seen | child runs | seconds |\n");
+    t.append("|---|---:|---:|---:|---:|---:|---:|\n");
+    for (Row r : rows)
+      t.append(String.format(java.util.Locale.ROOT, "| %s | %d | %d | %d/%d | %d | %d | %.0f |%n", r.stage(), r.kills(),
+          r.inSave(), r.identical(), r.kills(), r.halfWritten(), r.runs(), r.seconds()));
+    return t.toString();
+  }
+
   List<String> log() {
     return log;
   }
