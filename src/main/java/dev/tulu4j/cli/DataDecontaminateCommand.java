@@ -27,8 +27,14 @@ final class DataDecontaminateCommand implements Callable<Integer> {
   List<Path> train;
 
   @Option(names = "--eval", split = ",", required = true,
-      description = "Eval sets: gsm8k, math, math500, ifeval (from the repo's data/), or JSONL/Parquet paths.")
+      description = "Eval sets: gsm8k, math, math500, ifeval (from the repo's data/); the Tülu 3 suite's mmlu, popqa, "
+      + "truthfulqa, bbh, bbh_<task>, drop, humaneval, humanevalplus, alpaca_eval (from <data-dir>/<task> or --task-data, "
+      + "as tulu4j eval reads them); or JSONL/Parquet paths.")
   List<String> evals;
+
+  @Option(names = "--task-data", paramLabel = "TASK=DIR", description = "Dataset folder of one Tülu 3 suite set "
+      + "(default: <data-dir>/<task>), as for tulu4j eval.")
+  java.util.Map<String, Path> taskData = new java.util.LinkedHashMap<>();
 
   @Option(names = "--out", required = true, description = "Output folder: decontaminated copies, report.tsv, report.json.")
   Path out;
@@ -64,7 +70,7 @@ final class DataDecontaminateCommand implements Callable<Integer> {
     List<EvalSet> sets = new ArrayList<>();
     java.util.Set<String> names = new java.util.HashSet<>();
     for (String e : evals) {
-      EvalSet s = EvalSets.load(e.trim(), dd, evalField);
+      EvalSet s = EvalSets.load(e.trim(), dd, taskData, evalField);
       if (!names.add(s.name())) {
         s = new EvalSet(e.trim(), s.instances()); // a file named like a built-in eval: report it by its path
         if (!names.add(s.name())) {

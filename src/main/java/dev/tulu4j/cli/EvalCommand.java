@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
     subcommands = {EvalIfEvalCommand.class})
 final class EvalCommand implements Callable<Integer> {
   /** The Tülu 3 suite's task names for the help text (kept equal to {@code Tulu3Tasks.names()} by EvalCommandTest). */
-  static final String SUITE = "drop, mmlu, popqa, bbh, truthfulqa, humaneval, humanevalplus";
+  static final String SUITE = "drop, mmlu, popqa, bbh, truthfulqa, humaneval, humanevalplus, alpaca_eval";
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -94,6 +94,20 @@ final class EvalCommand implements Callable<Integer> {
 
   @CommandLine.Mixin EndpointArgs endpoint;
 
+  @Option(names = "--judge-endpoint", paramLabel = "URL[,URL...]", description = "alpaca_eval: the judge's "
+      + "OpenAI-compatible /v1 root(s); it must return logprobs/top_logprobs. Requests are cached in OUT/judge_requests.jsonl.")
+  String judgeEndpoint;
+
+  @Option(names = "--judge-model", description = "alpaca_eval: the judge model's name (AlpacaEval 2: gpt-4-1106-preview; "
+      + "default: the first id the judge's /v1/models lists).")
+  String judgeModel;
+
+  @Option(names = "--judge-api-key-env", description = "alpaca_eval: environment variable holding the judge's API key.")
+  String judgeApiKeyEnv;
+
+  @Option(names = "--judge-max-in-flight", defaultValue = "8", description = "alpaca_eval: judge requests in flight per server.")
+  int judgeMaxInFlight;
+
   @Option(names = "--api", defaultValue = "chat", description = "With --endpoint: chat (/v1/chat/completions; the server "
       + "applies its chat template) or completions (the template is rendered here from --model's tokenizer files and "
       + "the token ids go to /v1/completions). Requests are cached in OUT/requests.jsonl: a re-run after a kill "
@@ -116,7 +130,10 @@ final class EvalCommand implements Callable<Integer> {
       throw new IllegalArgumentException("eval needs --model or --endpoint, --tasks and --out (or a subcommand such as 'eval ifeval')");
     if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1");
     Path data = dataDir != null ? dataDir : EvalSets.findDataDir();
-    suite = EvalSuite.load(tasks, new EvalSuite.Sources(data, synthDir, taskData, limit, allowCodeExecution, python));
+    var judge = judgeEndpoint == null ? null
+        : dev.tulu4j.client.EndpointOptions.of(dev.tulu4j.client.EndpointOptions.parseUrls(judgeEndpoint), judgeModel,
+            EndpointArgs.apiKey(judgeApiKeyEnv)).withMaxInFlight(judgeMaxInFlight);
+    suite = EvalSuite.load(tasks, new EvalSuite.Sources(data, synthDir, taskData, limit, allowCodeExecution, python, judge));
     if (adapter != null && endpoint.given())
       throw new IllegalArgumentException("--adapter applies to a local --model; an --endpoint serves its own weights");
     List<EvalRunner.TaskResult> results = endpoint.given() ? onEndpoint() : onLocalModel();

@@ -62,6 +62,31 @@ public final class ServeCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}).")
   int idleTimeoutSeconds;
 
+  @Option(names = "--served-model-name", description = "The base model's name in /v1/models and requests (default: the folder's name).")
+  String servedModelName;
+
+  @Option(names = "--enable-lora", description = "Serve LoRA adapters: a request whose 'model' names a loaded adapter runs on it.")
+  boolean enableLora;
+
+  @Option(names = "--max-loras", defaultValue = "4",
+      description = "Adapters loaded at once; each is merged into its own fp32 copy of the weights (default: ${DEFAULT-VALUE}).")
+  int maxLoras;
+
+  @Option(names = "--lora-modules", arity = "1..*", paramLabel = "NAME=PATH",
+      description = "PEFT adapter folders to load at start (needs --enable-lora).")
+  java.util.List<String> loraModules = new java.util.ArrayList<>();
+
+  @Option(names = "--allow-runtime-lora-updating",
+      description = "Serve POST /v1/load_lora_adapter and /v1/unload_lora_adapter (needs --enable-lora; also "
+          + "turned on by the environment variable VLLM_ALLOW_RUNTIME_LORA_UPDATING=true, as in vLLM).")
+  boolean runtimeLora;
+
+  @Option(names = "--logprobs-mode", defaultValue = "raw_logprobs",
+      description = "What 'logprobs' report for sampled tokens, as vLLM's flag: raw_logprobs (the model's log-softmax, "
+          + "vLLM's default) or processed_logprobs (the distribution the token was drawn from: temperature and top_p "
+          + "applied) (default: ${DEFAULT-VALUE}).")
+  String logprobsMode;
+
   @Option(names = "--drain-seconds", defaultValue = "30",
       description = "On SIGTERM, seconds to wait for in-flight requests before exiting (default: ${DEFAULT-VALUE}).")
   int drainSeconds;
@@ -78,8 +103,27 @@ public final class ServeCommand implements Callable<Integer> {
     var limits = new Serving.Limits(maxBatch, maxSeqLen, defaultMaxTokens, 16, 4 << 20, Duration.ofSeconds(requestTimeoutSeconds));
     // before the server exists: the JDK's HTTP server reads its connection timeouts once, when it starts
     new ConnectionTimeouts(Duration.ofSeconds(readTimeoutSeconds), Duration.ofSeconds(idleTimeoutSeconds)).apply();
+    java.util.Map<String, java.nio.file.Path> modules = new java.util.LinkedHashMap<>();
+    for (String m : loraModules) {
+      int eq = m.indexOf('=');
+      if (eq <= 0 || eq == m.length() - 1)
+        throw new IllegalArgumentException("--lora-modules: expected NAME=PATH, got '" + m + "'");
+      if (modules.put(m.substring(0, eq), java.nio.file.Path.of(m.substring(eq + 1))) != null)
+        throw new IllegalArgumentException("--lora-modules: the name '" + m.substring(0, eq) + "' is given twice");
+    }
+    String env = System.getenv("VLLM_ALLOW_RUNTIME_LORA_UPDATING");
+    boolean runtime = runtimeLora || (env != null && (env.equalsIgnoreCase("true") || env.equals("1")));
+    if (runtime && !enableLora && !runtimeLora) runtime = false; // the environment alone does not turn LoRA on
+    var adapters = new Serving.Adapters(servedModelName, enableLora, maxLoras, runtime, modules);
+    Serving.LogprobsMode mode = switch (logprobsMode) {
+      case "raw_logprobs" -> Serving.LogprobsMode.RAW_LOGPROBS;
+      case "processed_logprobs" -> Serving.LogprobsMode.PROCESSED_LOGPROBS;
+      default -> throw new IllegalArgumentException("--logprobs-mode must be raw_logprobs or processed_logprobs, got '"
+          + logprobsMode + "'");
+    };
     PrintWriter out = spec.commandLine().getOut();
-    try (ModelBundle bundle = model.load(); OpenAiServer server = Serving.create(bundle, host, port, key, limits)) {
+    try (ModelBundle bundle = model.load();
+        OpenAiServer server = Serving.create(bundle, host, port, key, limits, adapters, mode)) {
       CountDownLatch stopped = new CountDownLatch(1);
       Thread hook = new Thread(() -> {
         out.println("stopping: no new connections; waiting up to " + drainSeconds + " s for "

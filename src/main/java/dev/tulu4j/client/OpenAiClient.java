@@ -53,6 +53,20 @@ public final class OpenAiClient implements AutoCloseable {
     this.capacity = new Semaphore(options.maxInFlight() * servers.size());
     this.cache = cache;
     this.model = options.model() != null ? options.model() : firstModel();
+    warmUp();
+  }
+
+  /**
+   * Runs the per-request client work once (cache key, serialisation, parsing) before any wave of
+   * requests: otherwise the first use initialises Jackson's serialisers and the digest under class
+   * locks that every request of a wave waits on at once, and that wait is counted as client time
+   * by every one of them (hundreds of ms per request on a loaded machine, none of it per-request work).
+   */
+  private void warmUp() throws IOException {
+    ObjectNode probe = JSON.createObjectNode().put("model", "warm-up").put("max_tokens", 1);
+    probe.putArray("messages").addObject().put("role", "user").put("content", "warm-up");
+    RequestCache.key("/chat/completions", probe);
+    JSON.readTree(JSON.writeValueAsBytes(probe));
   }
 
   /** Connects (asking {@code /v1/models} for the model name when none is given) and opens the cache. */
@@ -150,14 +164,22 @@ public final class OpenAiClient implements AutoCloseable {
   /**
    * Sends {@code body} to {@code route} on every server (weight updates must reach them all), with
    * retries, never cached. {@code atRoot} addresses the server's root instead of its {@code /v1}
-   * base (SGLang's {@code /update_weights_from_disk}).
+   * base (SGLang's {@code /update_weights_from_disk}). A 2xx answer that is not JSON (vLLM's
+   * {@code /v1/load_lora_adapter} answers plain text) comes back as a text node.
    */
   public List<JsonNode> broadcast(String route, ObjectNode body, boolean atRoot) throws IOException, InterruptedException {
     byte[] bytes = JSON.writeValueAsBytes(body);
     List<JsonNode> out = new ArrayList<>();
     for (Server s : servers) {
       URI uri = URI.create((atRoot ? rootOf(s.base()) : s.base().toString()) + route);
-      out.add(parse(sendTo(s, uri, "POST", bytes)));
+      Response r = sendTo(s, uri, "POST", bytes);
+      JsonNode n;
+      try {
+        n = JSON.readTree(r.body());
+      } catch (IOException notJson) {
+        n = null;
+      }
+      out.add(n != null && n.isObject() ? n : JSON.getNodeFactory().textNode(r.body()));
     }
     return out;
   }
@@ -166,6 +188,36 @@ public final class OpenAiClient implements AutoCloseable {
   public void close() throws IOException {
     if (cache != null) cache.close();
     http.close();
+  }
+
+  /**
+   * {@link #broadcast}, returning each server's body as text: vLLM answers {@code /v1/load_lora_adapter}
+   * and {@code /v1/unload_lora_adapter} with plain text ({@code Success: LoRA adapter '…' added
+   * successfully.}), not JSON.
+   */
+  public List<String> broadcastText(String route, ObjectNode body, boolean atRoot) throws IOException, InterruptedException {
+    return broadcastText(route, body, atRoot, status -> false);
+  }
+
+  /**
+   * {@link #broadcastText(String, ObjectNode, boolean)} that goes on to the next server when one refuses
+   * the request with a status {@code tolerated} accepts (its entry is then null), e.g. vLLM's 404 on
+   * unloading an adapter that server does not have.
+   */
+  public List<String> broadcastText(String route, ObjectNode body, boolean atRoot, java.util.function.IntPredicate tolerated)
+      throws IOException, InterruptedException {
+    byte[] bytes = JSON.writeValueAsBytes(body);
+    List<String> out = new ArrayList<>();
+    for (Server s : servers) {
+      URI uri = URI.create((atRoot ? rootOf(s.base()) : s.base().toString()) + route);
+      try {
+        out.add(sendTo(s, uri, "POST", bytes).body());
+      } catch (EndpointException e) {
+        if (!tolerated.test(e.status())) throw e;
+        out.add(null);
+      }
+    }
+    return out;
   }
 
   /** The server root of an API base: {@code http://h:8000/v1} → {@code http://h:8000}. */

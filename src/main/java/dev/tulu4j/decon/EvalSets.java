@@ -39,6 +39,17 @@ public final class EvalSets {
    * @param field prompt field for custom files, or null to auto-detect
    */
   public static EvalSet load(String nameOrPath, Path dataDir, String field) {
+    return load(nameOrPath, dataDir, Map.of(), field);
+  }
+
+  /**
+   * As {@link #load(String, Path, String)}, and the Tülu 3 suite's sets ({@link SuiteEvalSets}: mmlu, popqa,
+   * truthfulqa, bbh, bbh_&lt;task&gt;, drop, humaneval, humanevalplus, alpaca_eval) from {@code taskData.get(name)}
+   * or {@code dataDir/<name>}, the folders {@code tulu4j eval} reads.
+   */
+  public static EvalSet load(String nameOrPath, Path dataDir, Map<String, Path> taskData, String field) {
+    if (!BUILT_IN.containsKey(nameOrPath) && SuiteEvalSets.isSuite(nameOrPath) && !Files.isRegularFile(Path.of(nameOrPath)))
+      return SuiteEvalSets.load(nameOrPath, dataDir, taskData);
     String[] builtIn = BUILT_IN.get(nameOrPath);
     if (builtIn != null) {
       if (dataDir == null) {
@@ -54,7 +65,8 @@ public final class EvalSets {
     Path file = Path.of(nameOrPath);
     if (!Files.isRegularFile(file)) {
       throw new IllegalArgumentException("unknown eval '" + nameOrPath + "': not one of "
-          + BUILT_IN.keySet().stream().sorted().toList() + " and no such file");
+          + BUILT_IN.keySet().stream().sorted().toList() + ", the suite sets " + dev.tulu4j.eval.Tulu3Tasks.names()
+          + " and no such file");
     }
     String base = file.getFileName().toString().replaceFirst("\\.(jsonl|parquet)$", "");
     return loadFile(base, file, field);

@@ -23,12 +23,21 @@ import java.util.function.Function;
 public final class EvalSuite {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Where the task data comes from and whether model-written code may run. */
+  /**
+   * Where the task data comes from, whether model-written code may run, and the judge AlpacaEval's
+   * comparisons go to ({@code judge} null: none; {@code alpaca_eval} then refuses to load).
+   */
   public record Sources(Path dataDir, Path synthDir, Map<String, Path> taskData, int limit, boolean allowCodeExecution,
-      String python) {
+      String python, dev.tulu4j.client.EndpointOptions judge) {
     public Sources {
       taskData = taskData == null ? Map.of() : Map.copyOf(taskData);
       if (python == null || python.isBlank()) python = "python3";
+    }
+
+    /** Without a judge. */
+    public Sources(Path dataDir, Path synthDir, Map<String, Path> taskData, int limit, boolean allowCodeExecution,
+        String python) {
+      this(dataDir, synthDir, taskData, limit, allowCodeExecution, python, null);
     }
   }
 
@@ -37,6 +46,7 @@ public final class EvalSuite {
   private final List<String> multipleChoice = new ArrayList<>();
   private final Map<String, List<HumanEvalTask.Problem>> code = new LinkedHashMap<>();
   private List<TruthfulQaTask.Doc> truthfulQa;
+  private AlpacaEvalTask.Data alpacaEval;
 
   private EvalSuite(Sources src) {
     this.src = src;
@@ -55,6 +65,11 @@ public final class EvalSuite {
               + "(pipeline: eval.allow_code_execution: true) to run it (each program in a separate python3 process with "
               + "time, memory and network limits)");
         s.code.put(t, HumanEvalTask.load(Tulu3Tasks.dir(t, src.dataDir(), src.taskData()), src.limit()));
+      } else if (t.equals(ALPACA_EVAL)) {
+        if (src.judge() == null)
+          throw new IllegalArgumentException("task '" + t + "' is judged by an LLM: pass --judge-endpoint URL (and "
+              + "--judge-model, e.g. gpt-4-1106-preview, AlpacaEval 2's judge; pipeline: eval.judge_endpoint)");
+        s.alpacaEval = AlpacaEvalTask.load(Tulu3Tasks.dir(t, src.dataDir(), src.taskData()), src.limit());
       } else if (t.equals("truthfulqa")) {
         s.multipleChoice.add(t);
         s.truthfulQa = TruthfulQaTask.load(Tulu3Tasks.dir(t, src.dataDir(), src.taskData()), src.limit());
@@ -65,6 +80,9 @@ public final class EvalSuite {
     return s;
   }
 
+  /** AlpacaEval 2's task name. */
+  public static final String ALPACA_EVAL = "alpaca_eval";
+
   /** HumanEval and HumanEval+ run model-written code. */
   public static boolean isCode(String task) {
     return task.equals("humaneval") || task.equals("humanevalplus");
@@ -72,7 +90,8 @@ public final class EvalSuite {
 
   /** Whether the task's {@code <task>.jsonl} holds one greedy response per prompt (what a win rate compares). */
   public static boolean isGreedyGenerative(String task) {
-    return !task.contains("@") && !task.startsWith("mc:") && !task.equals("truthfulqa") && !isCode(task);
+    return !task.contains("@") && !task.startsWith("mc:") && !task.equals("truthfulqa") && !isCode(task)
+        && !task.equals(ALPACA_EVAL);
   }
 
   /** Whether any task needs log-likelihood scoring (a scorer and a tokenizer). */
@@ -100,6 +119,16 @@ public final class EvalSuite {
         var r = HumanEvalTask.run(e.getKey(), e.getValue(), responder, box, Runtime.getRuntime().availableProcessors(),
             out.resolve(e.getKey() + ".jsonl"));
         results.add(record(summary, e.getKey(), r));
+      }
+    }
+    if (alpacaEval != null) {
+      try (var judge = dev.tulu4j.client.OpenAiClient.open(src.judge().withCache(out.resolve("judge_requests.jsonl")))) {
+        var r = AlpacaEvalTask.run(ALPACA_EVAL, alpacaEval, responder, judge, out.resolve(ALPACA_EVAL + ".jsonl"), log);
+        log.println(ALPACA_EVAL + ": judge " + judge.usage());
+        results.add(record(summary, ALPACA_EVAL, r));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while judging " + ALPACA_EVAL);
       }
     }
     for (String t : multipleChoice) {

@@ -32,6 +32,35 @@ public final class PyRandom {
     initByArray(k);
   }
 
+  /**
+   * {@code random.Random(seed)} for a {@code str} seed (CPython's version-2 seeding, {@code Lib/random.py}):
+   * the integer {@code int.from_bytes(utf8 + sha512(utf8), "big")}, split into 32-bit key words, least
+   * significant first. alpaca_eval seeds its output-order coin this way ({@code utils.random_seeded_choice}).
+   */
+  public PyRandom(String seed) {
+    byte[] utf8 = seed.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] digest;
+    try {
+      digest = java.security.MessageDigest.getInstance("SHA-512").digest(utf8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-512 is required of every Java platform", e);
+    }
+    byte[] all = new byte[utf8.length + digest.length];
+    System.arraycopy(utf8, 0, all, 0, utf8.length);
+    System.arraycopy(digest, 0, all, utf8.length, digest.length);
+    int[] key = keyWords(new java.math.BigInteger(1, all));
+    initByArray(key);
+  }
+
+  /** The 32-bit words of a non-negative integer, least significant first (at least one word). */
+  private static int[] keyWords(java.math.BigInteger a) {
+    int words = Math.max(1, (a.bitLength() + 31) / 32);
+    int[] k = new int[words];
+    java.math.BigInteger mask = java.math.BigInteger.valueOf(0xffffffffL);
+    for (int i = 0; i < words; i++) k[i] = a.shiftRight(32 * i).and(mask).intValue();
+    return k;
+  }
+
   private void initGenrand(int s) {
     mt[0] = s;
     for (mti = 1; mti < N; mti++) {
@@ -86,6 +115,18 @@ public final class PyRandom {
     y ^= (y << 15) & 0xefc60000;
     y ^= (y >>> 18);
     return y & 0xffffffffL;
+  }
+
+  /** {@code random()}: 53 random bits as a double in [0, 1) ({@code genrand_res53}). */
+  public double random() {
+    long a = nextUint32() >>> 5;
+    long b = nextUint32() >>> 6;
+    return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0);
+  }
+
+  /** {@code choices(range(n), k=1)[0]} without weights: {@code floor(random() * n)}. */
+  public int choice(int n) {
+    return (int) Math.floor(random() * n);
   }
 
   /** {@code getrandbits(k)} for 1 ≤ k ≤ 32: the top {@code k} bits of one output word. */

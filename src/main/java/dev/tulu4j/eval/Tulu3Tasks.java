@@ -34,6 +34,9 @@ public final class Tulu3Tasks {
         + "(OLMES codex_humaneval::tulu); openai/openai_humaneval openai_humaneval/test");
     m.put("humanevalplus", "HumanEval+, as humaneval with its extra tests, 20 s per program "
         + "(OLMES codex_humanevalplus::tulu); evalplus/humanevalplus test");
+    m.put("alpaca_eval", "AlpacaEval 2, length-controlled win rate against gpt4_turbo's outputs, judged on "
+        + "--judge-endpoint with weighted_alpaca_eval_gpt4_turbo's prompt and m/M log-probs (OLMES alpaca_eval_v2::tulu); "
+        + "tatsu-lab/alpaca_eval alpaca_eval_gpt4_baseline.json + df_gamed.csv");
     return java.util.Collections.unmodifiableMap(m);
   }
 

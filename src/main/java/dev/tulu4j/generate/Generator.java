@@ -71,6 +71,13 @@ public final class Generator {
   /** Receives each sampled token of one sequence as it is generated (streaming). */
   public interface TokenSink {
     void onToken(int token, double logprob);
+
+    /**
+     * Called just before {@link #onToken} with the raw logits row the token was drawn from
+     * ({@code logits[off, off + vocab)}, the whole model vocabulary; valid only during the call), for
+     * callers that report raw log-probs or top alternatives (the server). Does nothing by default.
+     */
+    default void onLogits(int token, float[] logits, int off, int vocab) {}
   }
 
   private static final class Seq {
@@ -235,6 +242,7 @@ public final class Generator {
   /** Samples the next token into {@code s}; returns true when the sequence is finished. */
   private boolean step(Seq s, float[] logits, int off) {
     Sampler.Pick p = s.sampler.next(logits, off, samplable);
+    if (s.sink != null) s.sink.onLogits(p.token(), logits, off, model.vocabSize());
     s.add(p.token(), p.logprob());
     s.pending = p.token();
     if (eosIds.contains(p.token())) return true;

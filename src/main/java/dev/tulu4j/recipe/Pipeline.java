@@ -406,7 +406,8 @@ public final class Pipeline {
   private JsonNode runDecon(Path d) {
     var dc = cfg.decontaminate();
     List<EvalSet> evals = new ArrayList<>();
-    for (String e : dc.evals()) evals.add(EvalSets.load(e, dataDir, null));
+    var taskData = cfg.eval() == null ? java.util.Map.<String, Path>of() : cfg.eval().taskData(); // the eval stage's folders
+    for (String e : dc.evals()) evals.add(EvalSets.load(e, dataDir, taskData, null));
     List<Path> train = new ArrayList<>();
     if (cfg.has("data")) {
       for (String f : List.of("sft_train.jsonl", "preference_train.jsonl", "rlvr_train.jsonl")) {
@@ -436,11 +437,24 @@ public final class Pipeline {
     return s;
   }
 
+  /** The AlpacaEval judge of the eval stage, or null when none is configured. */
+  private static dev.tulu4j.client.EndpointOptions judgeOptions(PipelineConfig.EvalStage ec) {
+    if (ec.judgeEndpoint() == null) return null;
+    String key = null;
+    if (ec.judgeApiKeyEnv() != null) {
+      key = System.getenv(ec.judgeApiKeyEnv()); // read here, at the recipe boundary, as the CLI reads --api-key-env
+      if (key == null || key.isBlank())
+        throw new IllegalArgumentException("eval.judge_api_key_env: environment variable " + ec.judgeApiKeyEnv() + " is not set");
+    }
+    return dev.tulu4j.client.EndpointOptions.of(dev.tulu4j.client.EndpointOptions.parseUrls(ec.judgeEndpoint()),
+        ec.judgeModel(), key).withMaxInFlight(ec.judgeMaxInFlight());
+  }
+
   private JsonNode runEval(Path d) throws IOException {
     var ec = cfg.eval();
     Path synth = dir("data");
     var suite = EvalSuite.load(ec.tasks(), new EvalSuite.Sources(dataDir, Files.isDirectory(synth) ? synth : null,
-        ec.taskData(), ec.limit(), ec.allowCodeExecution(), ec.python()));
+        ec.taskData(), ec.limit(), ec.allowCodeExecution(), ec.python(), judgeOptions(ec)));
     ObjectNode s = JSON.createObjectNode();
     try (Kernels k = Kernels.create(new KernelConfig(ec.gemm(), KernelConfig.defaults().threads()))) {
       for (String stage : modelStages()) {

@@ -80,7 +80,9 @@ public record PipelineConfig(
 
   /** Tülu 3 decontamination settings. */
   public record DeconStage(
-      @Doc(value = "Eval sets to match against (built-in names or JSONL paths).", def = "[gsm8k, math, math500, ifeval]")
+      @Doc(value = "Eval sets to match against: gsm8k, math, math500, ifeval (data/), the Tülu 3 suite's mmlu, popqa, "
+          + "truthfulqa, bbh, bbh_<task>, drop, humaneval, humanevalplus, alpaca_eval (from eval.task_data or "
+          + "<data-dir>/<task>, as the eval stage reads them), or JSONL paths.", def = "[gsm8k, math, math500, ifeval]")
           List<String> evals,
       @Doc(value = "n-gram length.", def = "8") int ngram,
       @Doc(value = "An eval instance is contaminated when more than this fraction of its tokens is covered.", def = "0.5")
@@ -97,14 +99,23 @@ public record PipelineConfig(
       @Doc(value = "Chat template for evaluation: tulu or model.", def = "tulu") String template,
       @Doc(value = "GEMM backend for evaluation: vector, openblas or auto (auto measures a 1024² GEMM, "
           + "which does not predict decode's skinny shapes).", def = "vector") dev.tulu4j.tensor.GemmBackend gemm,
-      @Doc(value = "Dataset folder per Tülu 3 suite task (drop, mmlu, popqa, bbh, truthfulqa, humaneval, humanevalplus), "
+      @Doc(value = "Dataset folder per Tülu 3 suite task (drop, mmlu, popqa, bbh, truthfulqa, humaneval, humanevalplus, "
+          + "alpaca_eval), "
           + "in the layout its Hugging Face repository ships; unlisted tasks read <data-dir>/<task>.", def = "{}")
           java.util.Map<String, Path> taskData,
       @Doc(value = "Run model-written Python for humaneval/humanevalplus (sandboxed python3 processes; see tulu4j eval "
           + "--allow-code-execution); without it those tasks are refused.", def = "false") boolean allowCodeExecution,
-      @Doc(value = "Interpreter for allow_code_execution.", def = "python3") String python) {
+      @Doc(value = "Interpreter for allow_code_execution.", def = "python3") String python,
+      @Doc(value = "alpaca_eval: the judge's OpenAI-compatible base URL(s), comma-separated; it must return "
+          + "logprobs/top_logprobs.", def = "null") String judgeEndpoint,
+      @Doc(value = "alpaca_eval: the judge model's name (AlpacaEval 2: gpt-4-1106-preview); null = the first id "
+          + "/v1/models lists.", def = "null") String judgeModel,
+      @Doc(value = "alpaca_eval: environment variable holding the judge's API key; null = none.", def = "null")
+          String judgeApiKeyEnv,
+      @Doc(value = "alpaca_eval: judge requests in flight per server.", def = "8") int judgeMaxInFlight) {
     public EvalStage {
       taskData = taskData == null ? java.util.Map.of() : java.util.Map.copyOf(taskData);
+      if (judgeMaxInFlight < 1) throw new IllegalArgumentException("eval.judge_max_in_flight must be >= 1, got " + judgeMaxInFlight);
     }
   }
 

@@ -2,6 +2,11 @@ package dev.tulu4j.recipe;
 
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.tulu4j.checkpoint.HfCheckpoint;
+import dev.tulu4j.client.EndpointOptions;
+import dev.tulu4j.client.OpenAiClient;
+import dev.tulu4j.io.DType;
+import dev.tulu4j.rlvr.RolloutEndpointConfig;
+import dev.tulu4j.train.ModelSaver;
 import dev.tulu4j.checkpoint.ModelFiles;
 import dev.tulu4j.data.DataFormat;
 import dev.tulu4j.data.JsonlReader;
@@ -110,7 +115,24 @@ public final class RlvrRecipe {
     trainer.limitVocab(tok.vocabSize());
     if (rm != null) trainer.withRewardModel(rm);
     long t0 = System.nanoTime();
-    RlvrTrainer.Result r = trainer.run(customize);
+    RlvrTrainer.Result r;
+    if (!cfg.rollouts().enabled()) {
+      r = trainer.run(customize);
+    } else {
+      // rollouts on servers: the adapter (fp32 PEFT) or full fp32 weights are synced before every batch
+      ModelSaver syncSaver = lora ? LoraRuns.saver(adapter, Map::of, modelDir, null)
+          : dir -> HfCheckpoint.save(dir, ckpt.config(), HfCheckpoint.tensorsOf(policy.parameters()), DType.F32,
+              HfCheckpoint.DEFAULT_SHARD_BYTES, modelDir);
+      try (OpenAiClient client = OpenAiClient.open(endpointOptions(cfg))) {
+        log.printf("rlvr: rollouts on %s (model %s, sync %s, off_policy_steps %d)%n", client.options().baseUrls(),
+            client.model(), cfg.rollouts().syncMode(lora).name().toLowerCase(), cfg.rollouts().offPolicySteps());
+        r = trainer.withEndpoint(client, syncSaver).run(customize);
+        log.printf("rlvr: %s%n", client.usage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while connecting to the rollout servers", e);
+      }
+    }
     double seconds = (System.nanoTime() - t0) / 1e9;
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("algorithm", cfg.algorithm().name().toLowerCase());
@@ -122,6 +144,24 @@ public final class RlvrRecipe {
     }
     return new RunResult(r.train().lastCheckpoint(), r.train(), seconds,
         prompts.size() + " RLVR prompts from " + cfg.trainFile(), details);
+  }
+
+  /**
+   * The rollout servers of {@code rollouts}: their URLs, model name, API key (from the environment
+   * variable {@code api_key_env} names), in-flight limit, and the request cache
+   * {@code out_dir/rollouts.requests.jsonl} that lets a killed run re-send nothing it already had.
+   */
+  static EndpointOptions endpointOptions(RlvrConfig cfg) {
+    RolloutEndpointConfig rc = cfg.rollouts();
+    String key = null;
+    if (rc.apiKeyEnv() != null) {
+      key = System.getenv(rc.apiKeyEnv());
+      if (key == null || key.isBlank())
+        throw new IllegalArgumentException("rollouts.api_key_env: environment variable " + rc.apiKeyEnv() + " is not set");
+    }
+    return EndpointOptions.of(EndpointOptions.parseUrls(String.join(",", rc.endpoints())), rc.endpointModel(), key)
+        .withMaxInFlight(rc.maxInFlight())
+        .withCache(cfg.train().outDir().resolve("rollouts.requests.jsonl"));
   }
 
   /** Tülu 3: the value model starts from a reward model; without one, from a copy of the policy plus a fresh head. */

@@ -137,7 +137,10 @@ public record RlvrConfig(
     @Doc("LoRA on the policy: r > 0 freezes its base weights and trains a PEFT-format adapter; the reference "
         + "policy is the base with the adapter off (no second copy). lora.dropout must be 0 (the PPO/GRPO ratio "
         + "compares log-probs of one function).")
-        LoraSettings lora) {
+        LoraSettings lora,
+    @Doc("Where rollouts are generated: in process (the default) or on OpenAI-compatible servers (vLLM, SGLang, "
+        + "tulu4j serve) that receive the policy's weights before each batch; docs/SCALE.md.")
+        RolloutEndpointConfig rollouts) {
 
   /** The RL algorithm. */
   public enum Algorithm {
@@ -176,6 +179,9 @@ public record RlvrConfig(
           + "function), got " + lora.dropout());
     if (lora.enabled() && !lora.modulesToSave().isEmpty())
       throw new IllegalArgumentException("lora.modules_to_save: the RLVR policy is a causal LM, which has no 'score' head");
+    if (rollouts == null) rollouts = RolloutEndpointConfig.inProcess();
+    if (rollouts.enabled() && rollouts.syncMode(lora.enabled()) == RolloutEndpointConfig.SyncMode.LORA && !lora.enabled())
+      throw new IllegalArgumentException("rollouts.sync: lora needs a LoRA policy (lora.r > 0); use sync: full");
     if (train.gradAccum() != 1)
       throw new IllegalArgumentException("train.grad_accum must be 1 for rlvr (minibatches sets the optimizer steps "
           + "per rollout batch), got " + train.gradAccum());

@@ -3,6 +3,7 @@ package dev.tulu4j.rlvr;
 import dev.tulu4j.rlvr.RlvrConfig.Algorithm;
 import dev.tulu4j.train.AdamW;
 import dev.tulu4j.train.Batch;
+import dev.tulu4j.train.DataOrder;
 import dev.tulu4j.train.LrSchedule;
 import dev.tulu4j.train.Rng;
 import dev.tulu4j.train.StepReport;
@@ -40,6 +41,7 @@ final class RlvrStep implements UpdateStep {
   private final SampleSink samples;
   private LrSchedule schedule;
   private LrSchedule policySchedule;
+  private int totalSteps;
 
   /** Receives every step's rollouts and per-sequence advantages (for samples.jsonl), {@code step} 1-based. */
   @FunctionalInterface
@@ -75,8 +77,21 @@ final class RlvrStep implements UpdateStep {
     return cfg.promptsPerBatch();
   }
 
+  /**
+   * The prompt indices the loop hands step {@code s}: it takes {@code prompts_per_batch} at a time from
+   * the seeded {@link DataOrder}, so step s starts at position s·k of the epochs' permutations laid end
+   * to end (what off-policy rollouts start one step ahead).
+   */
+  private int[] indicesOf(long s) {
+    DataOrder order = new DataOrder(prompts.size(), cfg.train().seed());
+    long g = s * cfg.promptsPerBatch();
+    order.seek(new DataOrder.Position(g / prompts.size(), (int) (g % prompts.size())));
+    return order.next(cfg.promptsPerBatch());
+  }
+
   @Override
   public LrSchedule plan(int totalSteps) {
+    this.totalSteps = totalSteps;
     if (policyWarmupSteps() >= totalSteps)
       throw new IllegalArgumentException("value_warmup_steps (" + cfg.valueWarmupSteps() + ") must be below the run's "
           + totalSteps + " steps");
@@ -106,7 +121,18 @@ final class RlvrStep implements UpdateStep {
     long step = batch.step();
     List<RlvrPrompt> batchPrompts = new ArrayList<>();
     for (int i : batch.indices()) batchPrompts.add(prompts.get(i));
-    RolloutPhase.Output ro = rollouts.run(batchPrompts, step);
+    RolloutPhase.Output ro;
+    if (!cfg.rollouts().enabled()) {
+      ro = rollouts.run(batchPrompts, step);
+    } else {
+      int[] next = step + 1 < totalSteps ? indicesOf(step + 1) : null;
+      List<RlvrPrompt> nextPrompts = null;
+      if (next != null) {
+        nextPrompts = new ArrayList<>();
+        for (int i : next) nextPrompts.add(prompts.get(i));
+      }
+      ro = rollouts.run(batchPrompts, step, batch.indices(), next, nextPrompts);
+    }
     List<Rollout> rs = ro.rollouts();
     double[][] values = value == null ? null : value.values(rs); // PPO: rollout-time values
     Advantages.BatchAdvantages adv = advantages(ro, values);
@@ -234,6 +260,12 @@ final class RlvrStep implements UpdateStep {
       m.put("value_clip_frac", u.seenTokens == 0 ? 0.0 : (double) u.valueClipped / u.seenTokens);
     }
     if (ro.rmMean() != null) m.put("rm_score", ro.rmMean());
+    if (ro.endpoint() != null) {
+      m.put("sync_max_dlogp", ro.endpoint().check().maxAbs());
+      m.put("sync_mean_dlogp", ro.endpoint().check().meanAbs());
+      m.put("policy_lag", (double) ro.endpoint().lag());
+      m.put("sync_s", ro.endpoint().syncSeconds());
+    }
     m.put("rollout_s", ro.generated().seconds());
     return m;
   }

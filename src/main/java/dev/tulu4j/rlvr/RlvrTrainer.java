@@ -1,5 +1,6 @@
 package dev.tulu4j.rlvr;
 
+import dev.tulu4j.client.OpenAiClient;
 import dev.tulu4j.io.Tensor;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.rlvr.RlvrConfig.Algorithm;
@@ -47,6 +48,9 @@ public final class RlvrTrainer {
   private final Rollouts rollouts;
   private final RolloutPhase phase;
   private final SequenceForward fwd;
+  private final List<Integer> eosIds;
+  private final int maxLen;
+  private EndpointGeneration endpoint;
 
   /**
    * What a run did: the loop's result and every step's metrics of this process (loss, lr,
@@ -73,9 +77,10 @@ public final class RlvrTrainer {
     this.decoder = decoder;
     this.saver = saver;
     this.log = log;
+    this.eosIds = List.copyOf(eosIds);
     int maxPrompt = 0;
     for (RlvrPrompt p : prompts) maxPrompt = Math.max(maxPrompt, p.ids().length);
-    int maxLen = maxPrompt + cfg.responseLength();
+    this.maxLen = maxPrompt + cfg.responseLength();
     if (maxLen > policy.config().maxPositions())
       throw new IllegalArgumentException("the longest prompt (" + maxPrompt + " tokens) + response_length ("
           + cfg.responseLength() + ") exceeds the model's max_position_embeddings " + policy.config().maxPositions());
@@ -96,6 +101,27 @@ public final class RlvrTrainer {
    */
   public RlvrTrainer withRewardModel(SequenceScorer rm) {
     phase.rewardModel(rm);
+    return this;
+  }
+
+  /**
+   * Generates the rollouts on the servers {@code client} reaches (the config's {@code rollouts}
+   * section; docs/SCALE.md): before each batch the policy's weights are written by {@code syncSaver}
+   * (the PEFT adapter for {@code sync: lora}, fp32 HF weights for {@code sync: full}) into the sync
+   * folder and loaded on every server ({@link WeightSync}); each batch is checked against the trainer's
+   * log-probs ({@link SyncCheck}).
+   */
+  public RlvrTrainer withEndpoint(OpenAiClient client, ModelSaver syncSaver) {
+    if (!cfg.rollouts().enabled()) throw new IllegalStateException("rollouts.endpoints is empty");
+    WeightSync sync = new WeightSync(client, cfg.rollouts().syncMode(cfg.lora().enabled()),
+        cfg.rollouts().syncFolder(cfg.train().outDir()), syncSaver, log);
+    EndpointRollouts source = new EndpointRollouts(client, sync::modelName, eosIds, decoder);
+    // raw engine log-probs (vLLM's default, tulu4j serve) are of softmax(logits), i.e. temperature 1
+    boolean raw = cfg.rollouts().engineLogprobs() == RolloutEndpointConfig.EngineLogprobs.RAW;
+    boolean same = !raw || cfg.temperature() == 1.0;
+    SequenceForward check = same ? fwd : new SequenceForward(policy, cfg.train().microBatch(), maxLen, 1.0);
+    this.endpoint = new EndpointGeneration(policy, source, sync, cfg.rollouts().offPolicySteps() == 1, check, same);
+    phase.endpoint(endpoint);
     return this;
   }
 
@@ -140,6 +166,7 @@ public final class RlvrTrainer {
       r = loop.run();
     } finally {
       if (samples[0] != null) samples[0].close();
+      if (endpoint != null) endpoint.close();
     }
     return new Result(r, history);
   }

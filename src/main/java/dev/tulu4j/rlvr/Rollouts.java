@@ -19,7 +19,7 @@ import java.util.function.Function;
  * the policy as it is now), scored by the prompt's verifier (Tülu 3 §6: {@code verify_reward} when
  * correct, else 0; a response without EOS gets the non-EOS penalty instead).
  */
-public final class Rollouts {
+public final class Rollouts implements RolloutSource {
   private final Generator generator;
   private final Set<Integer> eos;
 
@@ -57,10 +57,11 @@ public final class Rollouts {
    * prompt (the n samples of prompt i at indices i·n .. i·n+n−1). Sample j of prompt i draws from
    * seed {@code mix(seed, i) + j}, so a batch is reproducible from {@code seed} alone.
    */
+  @Override
   public Batch generate(List<RlvrPrompt> prompts, Sampling s, long seed) {
     List<Generator.Request> reqs = new ArrayList<>();
     for (int i = 0; i < prompts.size(); i++) {
-      long si = Rng.mix(seed * 0x9E37_79B9_7F4A_7C15L + i);
+      long si = promptSeed(seed, i);
       SamplingParams p = new SamplingParams(s.temperature(), 0, 1.0, s.maxNewTokens(), List.of(), si);
       reqs.add(new Generator.Request(prompts.get(i).ids(), s.samplesPerPrompt(), p));
     }
@@ -73,19 +74,30 @@ public final class Rollouts {
       RlvrPrompt p = prompts.get(i);
       for (Generator.Output o : outs.get(i)) {
         tokens += o.ids().length;
-        boolean ended = o.ids().length > 0 && eos.contains(o.ids()[o.ids().length - 1]);
-        String text = o.text() == null ? "" : o.text();
-        VerificationResult v;
-        try {
-          v = p.verifier().verify(text, p.groundTruth(), p.promptText());
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("dataset " + p.dataset() + ": bad ground_truth: " + e.getMessage(), e);
-        }
-        double score = score(v, ended, s.verifyReward(), s.nonEosPenalty());
-        rollouts.add(new Rollout(i, p.ids(), o.ids(), o.logprobs(), text, ended, v.correct(), score));
+        rollouts.add(scored(i, p, o.ids(), o.logprobs(), o.text() == null ? "" : o.text(), eos, s));
       }
     }
     return new Batch(rollouts, seconds, tokens);
+  }
+
+  /**
+   * One sampled response to prompt {@code p} (index {@code i} in its batch), verified and scored: EOS
+   * ends it when {@code ids} ends with one of {@code eos}; {@code text} is the decoded response without EOS.
+   */
+  static Rollout scored(int i, RlvrPrompt p, int[] ids, double[] logp, String text, Set<Integer> eos, Sampling s) {
+    boolean ended = ids.length > 0 && eos.contains(ids[ids.length - 1]);
+    VerificationResult v;
+    try {
+      v = p.verifier().verify(text, p.groundTruth(), p.promptText());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("dataset " + p.dataset() + ": bad ground_truth: " + e.getMessage(), e);
+    }
+    return new Rollout(i, p.ids(), ids, logp, text, ended, v.correct(), score(v, ended, s.verifyReward(), s.nonEosPenalty()));
+  }
+
+  /** The seed of prompt {@code i}'s samples in a batch seeded {@code seed}; sample j draws from it + j. */
+  static long promptSeed(long seed, int i) {
+    return Rng.mix(seed * 0x9E37_79B9_7F4A_7C15L + i);
   }
 
   /**

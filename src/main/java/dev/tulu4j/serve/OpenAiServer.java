@@ -8,18 +8,21 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.tulu4j.generate.Generator;
 import dev.tulu4j.generate.SamplingParams;
+import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.runtime.TextCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * An OpenAI-compatible HTTP server ({@code /v1/models}, {@code /v1/completions},
@@ -69,6 +73,11 @@ public final class OpenAiServer implements AutoCloseable {
   private final Options options;
   private final TextCodec codec;
   private final Generator generator;
+  private final ServedModels models;          // null: one unnamed set of weights (test doubles)
+  private final RoutedStepModel routed;       // null with models
+  private final boolean runtimeLora;
+  private final boolean processedLogprobs;    // vLLM's --logprobs-mode processed_logprobs (default raw_logprobs)
+  private final ConcurrentLinkedQueue<Runnable> engineTasks = new ConcurrentLinkedQueue<>();
   private final HttpServer http;
   private final ExecutorService handlers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tulu4j-http-", 0).factory());
   private final LinkedBlockingQueue<Boolean> wake = new LinkedBlockingQueue<>();
@@ -81,9 +90,26 @@ public final class OpenAiServer implements AutoCloseable {
   private final long created = System.currentTimeMillis() / 1000;
 
   public OpenAiServer(Options options, TextCodec codec, Generator generator) throws IOException {
+    this(options, codec, generator, null, null, false, false);
+  }
+
+  /**
+   * A server over named weights: requests pick the base or a LoRA adapter by {@code model},
+   * {@code echo} scores prompts, and {@code /update_weights_from_disk} (and, with
+   * {@code runtimeLora}, {@code /v1/load_lora_adapter} and {@code /v1/unload_lora_adapter}) replace
+   * weights between requests. {@code generator} must run over {@code routed}. {@code processedLogprobs}:
+   * sampled tokens' log-probs are those of the distribution they were drawn from (temperature and
+   * top-p applied, vLLM's {@code processed_logprobs}) instead of the raw model's.
+   */
+  OpenAiServer(Options options, TextCodec codec, Generator generator, ServedModels models, RoutedStepModel routed,
+      boolean runtimeLora, boolean processedLogprobs) throws IOException {
+    this.processedLogprobs = processedLogprobs;
     this.options = options;
     this.codec = codec;
     this.generator = generator;
+    this.models = models;
+    this.routed = routed;
+    this.runtimeLora = runtimeLora;
     this.expectedAuth = options.apiKey() == null ? null : ("Bearer " + options.apiKey()).getBytes(StandardCharsets.UTF_8);
     this.http = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
     http.setExecutor(handlers);
@@ -144,13 +170,46 @@ public final class OpenAiServer implements AutoCloseable {
       try {
         wake.take();
         wake.clear();
-        generator.runUntilIdle(null);
+        runEngineTasks();
+        generator.runUntilIdle((finished, generated) -> runEngineTasks());
+        runEngineTasks();
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
         System.err.println("engine error: " + e);
         generator.abortAll(e); // their requests answer 500 instead of waiting forever
       }
+    }
+  }
+
+  /** Work that must not overlap a model pass (prompt scoring, weight swaps): runs on the engine thread between steps. */
+  private void runEngineTasks() {
+    Runnable t;
+    while ((t = engineTasks.poll()) != null) t.run();
+  }
+
+  /** Runs {@code work} on the engine thread between decode steps and waits for its result. */
+  private <T> T onEngine(Supplier<T> work) {
+    CompletableFuture<T> f = new CompletableFuture<>();
+    engineTasks.add(() -> {
+      try {
+        f.complete(work.get());
+      } catch (Throwable e) {
+        f.completeExceptionally(e);
+      }
+    });
+    wake.offer(Boolean.TRUE);
+    try {
+      return f.get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw timedOut();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof ApiError a) throw a;
+      if (e.getCause() instanceof RuntimeException r) throw r;
+      throw new ApiError(500, "engine task failed: " + e.getCause(), null);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiError(503, "the server is shutting down", null, "shutting_down");
     }
   }
 
@@ -167,11 +226,29 @@ public final class OpenAiServer implements AutoCloseable {
         authorize(ex);
         if (draining) throw new ApiError(503, "the server is shutting down", null, "shutting_down");
         if (path.equals("/v1/models") && method.equals("GET")) {
-          ObjectNode m = JSON.createObjectNode().put("id", options.modelName()).put("object", "model")
-              .put("created", created).put("owned_by", "tulu4j");
           ObjectNode body = JSON.createObjectNode().put("object", "list");
-          body.putArray("data").add(m);
+          if (models != null) {
+            models.cards(body.putArray("data"), options.maxTokensLimit() + 1);
+          } else {
+            body.putArray("data").addObject().put("id", options.modelName()).put("object", "model")
+                .put("created", created).put("owned_by", "tulu4j");
+          }
           send(ex, 200, body);
+        } else if (runtimeLora && models != null && path.equals("/v1/load_lora_adapter") && method.equals("POST")) {
+          JsonNode b = readVllmBody(ex);
+          String name = vllmString(b, "lora_name", true);
+          String dir = vllmString(b, "lora_path", true);
+          JsonNode inplace = b.get("load_inplace");
+          if (inplace != null && !inplace.isNull() && !inplace.isBoolean())
+            throw ApiError.vllm(400, "BadRequestError", "load_inplace: Input should be a valid boolean");
+          boolean in = inplace != null && inplace.asBoolean();
+          sendText(ex, 200, onEngine(() -> models.loadAdapter(name, dir, in)));
+        } else if (runtimeLora && models != null && path.equals("/v1/unload_lora_adapter") && method.equals("POST")) {
+          JsonNode b = readVllmBody(ex);
+          String name = vllmString(b, "lora_name", true);
+          sendText(ex, 200, onEngine(() -> models.unloadAdapter(name)));
+        } else if (models != null && path.equals("/update_weights_from_disk") && method.equals("POST")) {
+          updateWeightsFromDisk(ex);
         } else if (path.equals("/v1/chat/completions") && method.equals("POST")) {
           completion(ex, true);
         } else if (path.equals("/v1/completions") && method.equals("POST")) {
@@ -185,6 +262,72 @@ public final class OpenAiServer implements AutoCloseable {
         sendError(ex, new ApiError(500, "internal error: " + e.getMessage(), null));
       }
     }
+  }
+
+  /** A JSON object body for a vLLM route; a malformed one is vLLM's 400 (its request-validation handler). */
+  private JsonNode readVllmBody(HttpExchange ex) throws IOException {
+    try {
+      return readBody(ex);
+    } catch (ApiError e) {
+      if (e.status != 400) throw e;
+      throw ApiError.vllm(400, "BadRequestError", e.getMessage());
+    }
+  }
+
+  /** A string field as pydantic reads it: missing (when required) or not a string is a 400. */
+  private static String vllmString(JsonNode b, String field, boolean required) {
+    JsonNode v = b.get(field);
+    if (v == null || v.isNull()) {
+      if (required) throw ApiError.vllm(400, "BadRequestError", field + ": Field required");
+      return null;
+    }
+    if (!v.isTextual()) throw ApiError.vllm(400, "BadRequestError", field + ": Input should be a valid string");
+    return v.asText();
+  }
+
+  /**
+   * SGLang's {@code POST /update_weights_from_disk} ({@code UpdateWeightFromDiskReqInput}:
+   * {@code model_path}, optional {@code load_format}): replaces the base weights between decode
+   * steps and answers {@code {"success", "message", "num_paused_requests"}}, 200 or 400. Requests
+   * in flight finish on the weights they started with, so none is paused.
+   */
+  private void updateWeightsFromDisk(HttpExchange ex) throws IOException {
+    JsonNode b;
+    try {
+      b = readBody(ex);
+    } catch (ApiError e) {
+      if (e.status != 400) throw e;
+      send(ex, 400, weightResult(false, e.getMessage()));
+      return;
+    }
+    JsonNode path = b.get("model_path");
+    if (path == null || !path.isTextual() || path.asText().isEmpty()) {
+      send(ex, 400, weightResult(false, "model_path must be a non-empty string"));
+      return;
+    }
+    JsonNode format = b.get("load_format");
+    if (format != null && !format.isNull()
+        && !(format.isTextual() && List.of("auto", "safetensors").contains(format.asText()))) {
+      send(ex, 400, weightResult(false, "load_format " + format + " is not supported: tulu4j serve reads safetensors (auto)"));
+      return;
+    }
+    Path dir = Path.of(path.asText());
+    try {
+      onEngine(() -> {
+        models.reloadBase(dir);
+        return Boolean.TRUE;
+      });
+    } catch (ApiError e) {
+      throw e;
+    } catch (RuntimeException e) { // a bad folder, another architecture, an unreadable file: SGLang's 400
+      send(ex, 400, weightResult(false, "Failed to update weights: " + e.getMessage()));
+      return;
+    }
+    send(ex, 200, weightResult(true, "Succeeded to update model weights."));
+  }
+
+  private static ObjectNode weightResult(boolean ok, String message) {
+    return JSON.createObjectNode().put("success", ok).put("message", message).put("num_paused_requests", 0);
   }
 
   /** The key is compared in constant time (its timing depends only on the length the client sent). */
@@ -202,7 +345,10 @@ public final class OpenAiServer implements AutoCloseable {
           null, "overloaded");
     }
     try {
-      CompletionRequest req = CompletionRequest.parse(readBody(ex), chat, options, codec);
+      CompletionRequest req = models == null
+          ? CompletionRequest.parse(readBody(ex), chat, options, codec)
+          : CompletionRequest.parse(readBody(ex), chat, options, codec, name -> models.resolve(name) != null,
+              models.config().vocabSize());
       String id = (chat ? "chatcmpl-" : "cmpl-") + Long.toHexString(System.nanoTime());
       if (req.stream()) streamResponse(ex, req, id);
       else respond(ex, req, id);
@@ -237,11 +383,27 @@ public final class OpenAiServer implements AutoCloseable {
     return new ApiError(413, "request body exceeds " + options.maxRequestBytes() + " bytes", null, "request_too_large");
   }
 
-  /** Queues the request's n samples; on a refusal the ones already queued are cancelled. */
+  /**
+   * Queues the request's n samples on the weights its {@code model} names (each sample's prompt a
+   * copy bound to those weights); on a refusal the ones already queued are cancelled.
+   */
   private List<CompletableFuture<Generator.Output>> submit(CompletionRequest req, IntFunction<Generator.TokenSink> sinks) {
     List<CompletableFuture<Generator.Output>> futures = new ArrayList<>();
+    LlamaModel weights = weightsOf(req);
     try {
-      for (int i = 0; i < req.n(); i++) futures.add(generator.submit(req.prompt(), req.params(), i, sinks.apply(i)));
+      for (int i = 0; i < req.n(); i++) {
+        int[] prompt = req.prompt();
+        if (routed != null) {
+          prompt = prompt.clone();
+          routed.bind(prompt, weights);
+          final int[] bound = prompt;
+          CompletableFuture<Generator.Output> f = generator.submit(prompt, req.params(), i, sinks.apply(i));
+          f.whenComplete((o, e) -> routed.unbind(bound)); // a sequence cancelled while queued is never prefilled
+          futures.add(f);
+        } else {
+          futures.add(generator.submit(prompt, req.params(), i, sinks.apply(i)));
+        }
+      }
     } catch (IllegalArgumentException e) {
       cancel(futures);
       throw new ApiError(400, e.getMessage(), req.chat() ? "messages" : "prompt");
@@ -250,12 +412,59 @@ public final class OpenAiServer implements AutoCloseable {
     return futures;
   }
 
+  /** The weights a request runs on (null without named models); an adapter unloaded meanwhile is a 404. */
+  private LlamaModel weightsOf(CompletionRequest req) {
+    if (models == null) return null;
+    LlamaModel m = models.resolve(req.model());
+    if (m == null)
+      throw new ApiError(404, "The model '" + req.model() + "' does not exist", "model", "model_not_found");
+    return m;
+  }
+
+  /**
+   * Collects each sampled token's log-prob and top alternatives (on the engine thread): raw (the
+   * model's log-softmax), or processed (the sampler's own log-prob of the distribution it drew from,
+   * alternatives from the logits divided by the temperature).
+   */
+  private static final class LogprobSink implements Generator.TokenSink {
+    final int top;
+    final boolean processed;
+    final double scale;
+    final List<TokenLogprobs.Position> steps = new ArrayList<>();
+
+    LogprobSink(int top, boolean processed, double temperature) {
+      this.top = top;
+      this.processed = processed && temperature > 0;
+      this.scale = this.processed ? 1.0 / temperature : 1.0;
+    }
+
+    @Override
+    public void onLogits(int token, float[] logits, int off, int vocab) {
+      steps.add(TokenLogprobs.at(logits, off, vocab, token, top, scale));
+    }
+
+    @Override
+    public void onToken(int token, double logprob) {
+      if (!processed) return;
+      TokenLogprobs.Position p = steps.removeLast();
+      steps.add(new TokenLogprobs.Position(p.token(), logprob, p.topIds(), p.topLogprobs()));
+    }
+  }
+
   private static void cancel(List<CompletableFuture<Generator.Output>> futures) {
     for (var f : futures) f.cancel(false);
   }
 
   private void respond(HttpExchange ex, CompletionRequest req, String id) throws IOException {
-    List<CompletableFuture<Generator.Output>> futures = submit(req, i -> null);
+    TokenLogprobs.Position[] promptLps = null;
+    if (req.echo() && req.logprobs()) {
+      if (models == null) throw new ApiError(400, "'echo' with 'logprobs' is not supported by this server", "echo");
+      LlamaModel weights = weightsOf(req);
+      promptLps = onEngine(() -> TokenLogprobs.prompt(weights, req.prompt(), req.topLogprobs()));
+    }
+    LogprobSink[] sinks = new LogprobSink[req.n()];
+    for (int i = 0; i < sinks.length; i++) sinks[i] = req.logprobs() ? new LogprobSink(req.topLogprobs(), processedLogprobs, req.params().temperature()) : null;
+    List<CompletableFuture<Generator.Output>> futures = submit(req, i -> sinks[i]);
     try {
       CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
           .get(options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -270,29 +479,94 @@ public final class OpenAiServer implements AutoCloseable {
       cancel(futures); // no-op for finished ones; frees the slots of the others
     }
     boolean chat = req.chat();
+    String served = req.model() != null ? req.model() : options.modelName();
     ObjectNode body = JSON.createObjectNode().put("id", id).put("object", chat ? "chat.completion" : "text_completion")
-        .put("created", System.currentTimeMillis() / 1000).put("model", options.modelName());
+        .put("created", System.currentTimeMillis() / 1000).put("model", served);
     ArrayNode choices = body.putArray("choices");
     int completionTokens = 0;
+    String echoed = req.echo() ? codec.decode(req.prompt()) : "";
     for (int i = 0; i < req.n(); i++) {
       Generator.Output o = futures.get(i).join();
       completionTokens += o.ids().length;
-      ObjectNode c = choices.addObject().put("index", i).put("finish_reason", o.finishReason());
+      ObjectNode c = choices.addObject().put("index", i);
       if (chat) c.putObject("message").put("role", "assistant").put("content", o.text());
-      else c.put("text", o.text());
-      if (req.logprobs()) {
-        ArrayNode lp = c.putObject("logprobs").putArray("content");
-        for (int t = 0; t < o.ids().length; t++) {
-          lp.addObject().put("token", codec.decode(new int[] {o.ids()[t]})).put("logprob", o.logprobs()[t]);
-        }
-      } else {
-        c.putNull("logprobs");
+      else c.put("text", echoed + o.text());
+      if (!req.logprobs()) c.putNull("logprobs");
+      else if (chat) chatLogprobs(c.putObject("logprobs").putArray("content"), sinks[i].steps, req);
+      else completionLogprobs(c.putObject("logprobs"), req, promptLps, sinks[i].steps);
+      c.put("finish_reason", o.finishReason());
+      if (req.returnTokenIds()) {
+        if (!chat) ids(c.putArray("prompt_token_ids"), req.prompt());
+        ids(c.putArray("token_ids"), o.ids());
       }
     }
+    if (chat && req.returnTokenIds()) ids(body.putArray("prompt_token_ids"), req.prompt());
     int promptTokens = req.prompt().length;
     body.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
         .put("total_tokens", promptTokens + completionTokens);
     send(ex, 200, body);
+  }
+
+  private static void ids(ArrayNode a, int[] ids) {
+    for (int t : ids) a.add(t);
+  }
+
+  /** How a token is written in logprobs: its text, or {@code token_id:ID} when the request asked for ids. */
+  private String tokenString(int id, CompletionRequest req) {
+    return req.tokensAsIds() ? "token_id:" + id : codec.decode(new int[] {id});
+  }
+
+  /** Chat's {@code logprobs.content}: per sampled token {token, logprob, bytes, top_logprobs[]}. */
+  private void chatLogprobs(ArrayNode content, List<TokenLogprobs.Position> steps, CompletionRequest req) {
+    for (TokenLogprobs.Position p : steps) {
+      ObjectNode e = content.addObject();
+      chatEntry(e, p.token(), p.logprob(), req);
+      ArrayNode top = e.putArray("top_logprobs");
+      for (int k = 0; k < p.topIds().length; k++) chatEntry(top.addObject(), p.topIds()[k], p.topLogprobs()[k], req);
+    }
+  }
+
+  private void chatEntry(ObjectNode e, int id, double lp, CompletionRequest req) {
+    String tok = tokenString(id, req);
+    e.put("token", tok).put("logprob", Math.max(lp, -9999.0));
+    ArrayNode bytes = e.putArray("bytes");
+    for (byte b : tok.getBytes(StandardCharsets.UTF_8)) bytes.add(b & 0xff);
+  }
+
+  /**
+   * The legacy completions shape {@code {tokens, token_logprobs, top_logprobs, text_offset}}: with
+   * {@code echo} the prompt's tokens first (the first one's log-prob and alternatives null, nothing
+   * precedes it), then the sampled tokens. Each {@code top_logprobs} entry maps the N most likely
+   * tokens and the chosen one to their log-probs; {@code text_offset} counts characters from 0.
+   */
+  private void completionLogprobs(ObjectNode lp, CompletionRequest req, TokenLogprobs.Position[] prompt,
+      List<TokenLogprobs.Position> steps) {
+    ArrayNode tokens = lp.putArray("tokens");
+    ArrayNode tokenLps = lp.putArray("token_logprobs");
+    ArrayNode tops = lp.putArray("top_logprobs");
+    ArrayNode offsets = lp.putArray("text_offset");
+    int offset = 0;
+    List<TokenLogprobs.Position> all = new ArrayList<>();
+    if (prompt != null) {
+      String first = tokenString(req.prompt()[0], req);
+      tokens.add(first);
+      tokenLps.addNull();
+      tops.addNull();
+      offsets.add(offset);
+      offset += first.length();
+      all.addAll(Arrays.asList(prompt));
+    }
+    all.addAll(steps);
+    for (TokenLogprobs.Position p : all) {
+      String tok = tokenString(p.token(), req);
+      tokens.add(tok);
+      tokenLps.add(Math.max(p.logprob(), -9999.0));
+      ObjectNode top = tops.addObject();
+      for (int k = 0; k < p.topIds().length; k++) top.put(tokenString(p.topIds()[k], req), Math.max(p.topLogprobs()[k], -9999.0));
+      top.put(tok, Math.max(p.logprob(), -9999.0));
+      offsets.add(offset);
+      offset += tok.length();
+    }
   }
 
   private ApiError timedOut() {
@@ -429,9 +703,17 @@ public final class OpenAiServer implements AutoCloseable {
     ObjectNode err = body.putObject("error").put("message", e.getMessage()).put("type", e.type);
     if (e.param == null) err.putNull("param");
     else err.put("param", e.param);
-    if (e.code == null) err.putNull("code");
+    if (e.numericCode) err.put("code", e.status);
+    else if (e.code == null) err.putNull("code");
     else err.put("code", e.code);
     return body;
+  }
+
+  private static void sendText(HttpExchange ex, int status, String text) throws IOException {
+    byte[] b = text.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    ex.sendResponseHeaders(status, b.length);
+    ex.getResponseBody().write(b);
   }
 
   private static void sendError(HttpExchange ex, ApiError e) throws IOException {

@@ -81,7 +81,8 @@ public final class ChatTemplate {
     this.source = Objects.requireNonNull(source, "source");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.origin = origin;
-    this.jinjavaSource = bindNotOverIsTests(dropOneTrailingNewline(source));
+    this.jinjavaSource = reverseSlicedLoops(
+        parenthesizeKeywordArguments(bindNotOverIsTests(keepMidLineBlanks(dropOneTrailingNewline(source)))));
   }
 
   /** Jinja2 without keep_trailing_newline (transformers' setting) drops one final newline of the source. */
@@ -110,6 +111,110 @@ public final class ChatTemplate {
       tag.appendReplacement(out, Matcher.quoteReplacement(fixed));
     }
     tag.appendTail(out);
+    return out.toString();
+  }
+
+  /**
+   * Jinja2 parses a keyword argument's value as a whole expression: {@code namespace(i=xs|length - 1)}
+   * passes {@code (xs|length) - 1} (Qwen3's template). Jinjava 2.8.4 binds {@code i=xs|length} first
+   * and then subtracts 1 from the named parameter, which fails. Each keyword argument's value (up to
+   * the next top-level comma or closing bracket) is wrapped in parentheses, which is its Jinja2 meaning.
+   */
+  static String parenthesizeKeywordArguments(String src) {
+    Matcher tag = TAG.matcher(src);
+    StringBuilder out = new StringBuilder(src.length() + 16);
+    while (tag.find()) {
+      tag.appendReplacement(out, Matcher.quoteReplacement(parenthesizeInTag(tag.group())));
+    }
+    tag.appendTail(out);
+    return out.toString();
+  }
+
+  private static String parenthesizeInTag(String t) {
+    StringBuilder b = new StringBuilder(t.length() + 8);
+    int depth = 0;
+    List<Integer> open = new ArrayList<>(); // depths at which a wrapped value awaits its ')'
+    for (int i = 0; i < t.length(); i++) {
+      char ch = t.charAt(i);
+      if (ch == '\'' || ch == '"') { // copy a string literal whole
+        int j = i + 1;
+        while (j < t.length() && t.charAt(j) != ch) j += t.charAt(j) == '\\' ? 2 : 1;
+        j = Math.min(j, t.length() - 1);
+        b.append(t, i, j + 1);
+        i = j;
+        continue;
+      }
+      if ((ch == ',' || ch == ')' || ch == ']' || ch == '}') && !open.isEmpty() && open.getLast() == depth) {
+        b.append(')');
+        open.removeLast();
+      }
+      if (ch == '(' || ch == '[' || ch == '{') depth++;
+      else if (ch == ')' || ch == ']' || ch == '}') depth--;
+      b.append(ch);
+      boolean kwarg = ch == '=' && depth > 0 && t.charAt(i + 1) != '=' && "=!<>".indexOf(t.charAt(i - 1)) < 0
+          && isKeywordName(t, i) && (open.isEmpty() || open.getLast() != depth);
+      if (kwarg) {
+        b.append('(');
+        open.add(depth);
+      }
+    }
+    return b.toString();
+  }
+
+  /** True when the text before {@code eq} is {@code ( name} or {@code , name} (spaces allowed). */
+  private static boolean isKeywordName(String t, int eq) {
+    int j = eq - 1;
+    while (j >= 0 && t.charAt(j) == ' ') j--;
+    int end = j;
+    while (j >= 0 && (Character.isLetterOrDigit(t.charAt(j)) || t.charAt(j) == '_')) j--;
+    if (j == end) return false;
+    while (j >= 0 && t.charAt(j) == ' ') j--;
+    return j >= 0 && (t.charAt(j) == '(' || t.charAt(j) == ',');
+  }
+
+  /** {@code for x in seq[::-1]} inside a statement tag. */
+  private static final Pattern REVERSED_LOOP =
+      Pattern.compile("(\\{%-?\\s*for\\s+[A-Za-z_][A-Za-z0-9_, ]*\\s+in\\s+)(.+?)\\[::-1\\](\\s*-?%\\})",
+          Pattern.DOTALL);
+
+  /**
+   * Jinjava 2.8.4 has no slice step: {@code {% for m in messages[::-1] %}} (Qwen3) does not parse. A
+   * loop over a reversed sequence is the loop over {@code seq|reverse} (a filter binds looser than the
+   * subscript it replaces), which Jinjava has; only that for-loop form (no loop filter) is rewritten.
+   */
+  static String reverseSlicedLoops(String src) {
+    return REVERSED_LOOP.matcher(src).replaceAll("$1$2|reverse$3");
+  }
+
+  /**
+   * Jinja2's lstrip_blocks removes the spaces and tabs before a block tag only when they start a line
+   * ({@code "x\n  {% if %}"}); Jinjava 2.8.4 also removes them mid-line ({@code "{{ a }} {% if %}"},
+   * {@code "a  {% if %}"}), losing text Jinja2 keeps. Such a mid-line run is rewritten as an
+   * expression printing it ({@code {{ '  ' }}}), which lstrip_blocks leaves alone. A run after a
+   * {@code -%}}/{@code -}}} (stripped by it) or before {@code {%-}/{@code {%+} is left as it is.
+   */
+  static String keepMidLineBlanks(String src) {
+    Matcher tag = TAG.matcher(src);
+    StringBuilder out = new StringBuilder(src.length() + 16);
+    int textStart = 0;
+    boolean afterStrip = false; // the previous tag ends with -%} or -}}
+    while (tag.find()) {
+      String text = src.substring(textStart, tag.start());
+      String g = tag.group();
+      int ws = text.length();
+      while (ws > 0 && (text.charAt(ws - 1) == ' ' || text.charAt(ws - 1) == '\t')) ws--;
+      boolean block = g.startsWith("{%") && !g.startsWith("{%-") && !g.startsWith("{%+");
+      boolean lineStart = ws == 0 ? tag.start() - text.length() == 0 || afterStrip : text.charAt(ws - 1) == '\n';
+      if (block && ws < text.length() && !lineStart && !(ws == 0 && afterStrip)) {
+        out.append(text, 0, ws).append("{{ '").append(text, ws, text.length()).append("' }}");
+      } else {
+        out.append(text);
+      }
+      out.append(g);
+      afterStrip = g.endsWith("-%}") || g.endsWith("-}}");
+      textStart = tag.end();
+    }
+    out.append(src, textStart, src.length());
     return out.toString();
   }
 
@@ -147,7 +252,9 @@ public final class ChatTemplate {
 
   /**
    * Renders {@code messages}. {@code bosToken}/{@code eosToken} may be null (rendered as ""), as in
-   * transformers. {@code extra} adds string variables such as {@code date_string}.
+   * transformers. {@code extra} adds variables as {@code apply_chat_template}'s keyword arguments do:
+   * strings such as {@code date_string}, or booleans such as Qwen3's {@code enable_thinking} (a
+   * {@link Boolean}, so that {@code enable_thinking is false} holds).
    *
    * @throws TemplateException when the template calls raise_exception or fails to parse/evaluate
    */
@@ -156,7 +263,7 @@ public final class ChatTemplate {
       boolean addGenerationPrompt,
       String bosToken,
       String eosToken,
-      Map<String, String> extra) {
+      Map<String, ?> extra) {
     Map<String, Object> vars = new HashMap<>(extra);
     List<Object> msgs = new ArrayList<>(messages.size());
     for (Message m : messages) {

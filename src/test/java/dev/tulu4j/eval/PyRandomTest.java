@@ -27,4 +27,15 @@ class PyRandomTest {
     // k > 5 widens the pool threshold to 21 + 4^ceil(log4(3k)) = 85 for k = 8, so n = 100 takes the set branch
     assertThat(new PyRandom(1234).sampleIndices(100, 8)).containsExactly(99, 56, 14, 0, 11, 74, 4, 85);
   }
+
+  @Test
+  void stringSeedsAndRandomMatchCpython() {
+    // random.Random(s).random() for str seeds (version-2 seeding: bytes + sha512(bytes) as one big integer)
+    assertThat(new PyRandom("is_switched_outputsWhat is 2+2?123").random()).isEqualTo(0.03848596174458019);
+    assertThat(new PyRandom("is_switched_outputsÉcris un poème sur la mer.123").random()).isEqualTo(0.454051429095091);
+    assertThat(new PyRandom("").random()).isEqualTo(0.9602256525641875);
+    assertThat(new PyRandom("abc").random()).isEqualTo(0.7720246314157545);
+    // random.Random("abc").choices([False, True], k=1)[0] is True
+    assertThat(new PyRandom("abc").choice(2)).isEqualTo(1);
+  }
 }

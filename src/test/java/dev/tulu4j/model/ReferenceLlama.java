@@ -8,6 +8,8 @@ import java.util.Map;
  * A straightforward scalar float64 Llama (HF semantics): full softmax attention, no buffers reused,
  * one loop per formula. It is the ground truth for the fp32 engine and is itself checked against
  * finite differences. Parameters are keyed by HF name; a tied model has no {@code lm_head.weight}.
+ * The config's {@link Family} switches (OLMo 2, Qwen3, Mistral, Gemma 2) are computed here
+ * independently of FamilyTrunk ({@code FamilyReferenceTest}).
  */
 final class ReferenceLlama {
   /** With this key in {@code p} the model is a scalar-head (reward/value) model: outputs are values, not log-probs. */
@@ -108,10 +110,15 @@ final class ReferenceLlama {
     return 1 / Math.sqrt(ss / x.length + c.rmsNormEps());
   }
 
+  /** The RMSNorm scale: w, or 1 + w for Gemma's norms. */
+  private double scale(double wi) {
+    return c.family().unitOffsetNorm() ? 1 + wi : wi;
+  }
+
   private double[] norm(double[] x, double[] w) {
     double rs = rstd(x);
     double[] y = new double[x.length];
-    for (int i = 0; i < x.length; i++) y[i] = x[i] * rs * w[i];
+    for (int i = 0; i < x.length; i++) y[i] = x[i] * rs * scale(w[i]);
     return y;
   }
 
@@ -119,11 +126,37 @@ final class ReferenceLlama {
     double rs = rstd(x);
     int n = x.length;
     double dot = 0;
-    for (int i = 0; i < n; i++) dot += dy[i] * w[i] * x[i];
+    for (int i = 0; i < n; i++) dot += dy[i] * scale(w[i]) * x[i];
     for (int i = 0; i < n; i++) {
-      dx[i] += rs * dy[i] * w[i] - x[i] * rs * rs * rs * dot / n;
+      dx[i] += rs * dy[i] * scale(w[i]) - x[i] * rs * rs * rs * dot / n;
       dw[i] += dy[i] * x[i] * rs;
     }
+  }
+
+  /** q/k RMSNorm before RoPE: over the whole projection (OLMo 2) or each head's D values (Qwen3). */
+  private double[] qkNorm(double[] x, double[] w) {
+    if (c.family().qkNorm() == Family.QkNorm.FULL) return norm(x, w);
+    int d = c.headDim();
+    double[] y = new double[x.length];
+    for (int h = 0; h < x.length / d; h++)
+      System.arraycopy(norm(java.util.Arrays.copyOfRange(x, h * d, h * d + d), w), 0, y, h * d, d);
+    return y;
+  }
+
+  /** Returns dx of {@link #qkNorm}; accumulates dw. */
+  private double[] qkNormBack(double[] x, double[] w, double[] dw, double[] dy) {
+    double[] dx = new double[x.length];
+    if (c.family().qkNorm() == Family.QkNorm.FULL) {
+      normBack(x, w, dw, dy, dx);
+      return dx;
+    }
+    int d = c.headDim();
+    for (int h = 0; h < x.length / d; h++) {
+      double[] dxh = new double[d];
+      normBack(java.util.Arrays.copyOfRange(x, h * d, h * d + d), w, dw, java.util.Arrays.copyOfRange(dy, h * d, h * d + d), dxh);
+      System.arraycopy(dxh, 0, dx, h * d, d);
+    }
+    return dx;
   }
 
   /** rotate_half RoPE of every head in x (width heads·D) at position pos, angle sign ±1. */
@@ -141,14 +174,56 @@ final class ReferenceLlama {
     return y;
   }
 
+  private static final double GELU_K = Math.sqrt(2 / Math.PI);
+
+  /** The MLP nonlinearity: silu, or gelu with the tanh approximation (gelu_pytorch_tanh). */
+  private double act(double a) {
+    if (c.family().activation() == Family.Activation.SILU) return silu(a);
+    return 0.5 * a * (1 + Math.tanh(GELU_K * (a + 0.044715 * a * a * a)));
+  }
+
+  private double actPrime(double a) {
+    if (c.family().activation() == Family.Activation.SILU) {
+      double sg = 1 / (1 + Math.exp(-a));
+      return sg + a * sg * (1 - sg);
+    }
+    double th = Math.tanh(GELU_K * (a + 0.044715 * a * a * a));
+    return 0.5 * (1 + th) + 0.5 * a * (1 - th * th) * GELU_K * (1 + 3 * 0.044715 * a * a);
+  }
+
   private static double silu(double a) {
     return a / (1 + Math.exp(-a));
   }
 
+  /** Adds a · b into acc. */
+  private static void addTo(double[] acc, double[] b) {
+    for (int i = 0; i < acc.length; i++) acc[i] += b[i];
+  }
+
+  private static double[] sum(double[] a, double[] b) {
+    double[] y = a.clone();
+    addTo(y, b);
+    return y;
+  }
+
+  /**
+   * The decoder with the family switches of {@link Family}, each written from transformers'
+   * modeling_{llama,qwen3,olmo2,mistral,gemma2}.py: where the norms sit (before each sublayer; after
+   * it inside the residual, OLMo 2; both, Gemma 2), q/k norms before RoPE, (1 + w) norms, √C
+   * embedding scale, GeGLU, the score scale, attention and final soft-caps and sliding windows.
+   */
   private double[] run(Batch batch, double[] dLogp, Map<String, double[]> g) {
+    Family fam = c.family();
+    boolean preNorm = fam.norms() != Family.Norms.POST, postNorm = fam.norms() != Family.Norms.PRE;
+    boolean sandwich = fam.norms() == Family.Norms.SANDWICH, qkn = fam.qkNorm() != Family.QkNorm.NONE;
     int bsz = batch.batchSize(), t = batch.seqLen();
     int cc = c.hidden(), f = c.intermediate(), qd = c.qDim(), kd = c.kvDim(), d = c.headDim();
     int heads = c.heads(), group = heads / c.kvHeads(), vocab = c.vocabSize(), nl = c.layers();
+    double scoreScale = 1 / Math.sqrt(fam.queryPreAttnScalar() > 0 ? fam.queryPreAttnScalar() : d);
+    double attnCap = fam.attnSoftcap(), finalCap = fam.finalSoftcap();
+    double embScale = fam.scaleEmbeddings() ? Math.sqrt(cc) : 1;
+    String ln1 = "input_layernorm.weight", lnPostAttn = "post_attention_layernorm.weight";
+    String lnPreFf = "pre_feedforward_layernorm.weight", lnPostFf = "post_feedforward_layernorm.weight";
     double[] out = new double[bsz * t];
     for (int b = 0; b < bsz; b++) {
       int[] pos = new int[t], start = new int[t];
@@ -159,18 +234,25 @@ final class ReferenceLlama {
         start[i] = rs0;
         pos[i] = batch.positions() != null ? batch.positions()[r] : i - rs0;
       }
+      // per layer, per token: attention input, raw q/k, rotated q/k, v, attention output, o_proj output,
+      // mid residual, MLP input, gate, up, activation product, down_proj output
       double[][][] xin = new double[nl + 1][t][], xm = new double[nl][t][], n1 = new double[nl][t][],
-          n2 = new double[nl][t][], qr = new double[nl][t][], kr = new double[nl][t][], vv = new double[nl][t][],
-          att = new double[nl][t][], gt = new double[nl][t][], up = new double[nl][t][], hh = new double[nl][t][];
-      double[][][][] prob = new double[nl][heads][t][t];
+          n2 = new double[nl][t][], qraw = new double[nl][t][], kraw = new double[nl][t][], qr = new double[nl][t][],
+          kr = new double[nl][t][], vv = new double[nl][t][], att = new double[nl][t][], oo = new double[nl][t][],
+          gt = new double[nl][t][], up = new double[nl][t][], hh = new double[nl][t][], dnn = new double[nl][t][];
+      double[][][][] prob = new double[nl][heads][t][t], capped = new double[nl][heads][t][t];
+      int[][] first = new int[nl][t]; // first key each query sees (packing start, then the layer's window)
       for (int i = 0; i < t; i++) {
         int id = batch.ids()[b * t + i];
         xin[0][i] = java.util.Arrays.copyOfRange(w("model.embed_tokens.weight"), id * cc, id * cc + cc);
+        for (int e = 0; e < cc; e++) xin[0][i][e] *= embScale;
       }
       for (int l = 0; l < nl; l++) {
         String pre = "model.layers." + l + ".";
+        int win = fam.window(l);
         for (int i = 0; i < t; i++) {
-          n1[l][i] = norm(xin[l][i], w(pre + "input_layernorm.weight"));
+          first[l][i] = win > 0 ? Math.max(start[i], i - win + 1) : start[i];
+          n1[l][i] = preNorm ? norm(xin[l][i], w(pre + ln1)) : xin[l][i];
           double[] q = matvec(w(pre + "self_attn.q_proj.weight"), n1[l][i], qd, cc);
           double[] k = matvec(w(pre + "self_attn.k_proj.weight"), n1[l][i], kd, cc);
           double[] v = matvec(w(pre + "self_attn.v_proj.weight"), n1[l][i], kd, cc);
@@ -178,6 +260,12 @@ final class ReferenceLlama {
             for (int j = 0; j < qd; j++) q[j] += w(pre + "self_attn.q_proj.bias")[j];
             for (int j = 0; j < kd; j++) k[j] += w(pre + "self_attn.k_proj.bias")[j];
             for (int j = 0; j < kd; j++) v[j] += w(pre + "self_attn.v_proj.bias")[j];
+          }
+          qraw[l][i] = q;
+          kraw[l][i] = k;
+          if (qkn) {
+            q = qkNorm(q, w(pre + "self_attn.q_norm.weight"));
+            k = qkNorm(k, w(pre + "self_attn.k_norm.weight"));
           }
           qr[l][i] = rope(q, heads, pos[i], 1);
           kr[l][i] = rope(k, c.kvHeads(), pos[i], 1);
@@ -189,31 +277,31 @@ final class ReferenceLlama {
             int kg = (h / group) * d;
             double mx = Double.NEGATIVE_INFINITY;
             double[] s = new double[t];
-            for (int j = start[i]; j <= i; j++) {
+            for (int j = first[l][i]; j <= i; j++) {
               double dot = 0;
               for (int e = 0; e < d; e++) dot += qr[l][i][h * d + e] * kr[l][j][kg + e];
-              s[j] = dot / Math.sqrt(d);
+              s[j] = dot * scoreScale;
+              if (attnCap > 0) s[j] = attnCap * Math.tanh(s[j] / attnCap);
+              capped[l][h][i][j] = s[j];
               mx = Math.max(mx, s[j]);
             }
             double sum = 0;
-            for (int j = start[i]; j <= i; j++) sum += Math.exp(s[j] - mx);
-            for (int j = start[i]; j <= i; j++) {
+            for (int j = first[l][i]; j <= i; j++) sum += Math.exp(s[j] - mx);
+            for (int j = first[l][i]; j <= i; j++) {
               double pj = Math.exp(s[j] - mx) / sum;
               prob[l][h][i][j] = pj;
               for (int e = 0; e < d; e++) att[l][i][h * d + e] += pj * vv[l][j][kg + e];
             }
           }
-          double[] o = matvec(w(pre + "self_attn.o_proj.weight"), att[l][i], cc, qd);
-          xm[l][i] = new double[cc];
-          for (int e = 0; e < cc; e++) xm[l][i][e] = xin[l][i][e] + o[e];
-          n2[l][i] = norm(xm[l][i], w(pre + "post_attention_layernorm.weight"));
+          oo[l][i] = matvec(w(pre + "self_attn.o_proj.weight"), att[l][i], cc, qd);
+          xm[l][i] = sum(xin[l][i], postNorm ? norm(oo[l][i], w(pre + lnPostAttn)) : oo[l][i]);
+          n2[l][i] = sandwich ? norm(xm[l][i], w(pre + lnPreFf)) : preNorm ? norm(xm[l][i], w(pre + lnPostAttn)) : xm[l][i];
           gt[l][i] = matvec(w(pre + "mlp.gate_proj.weight"), n2[l][i], f, cc);
           up[l][i] = matvec(w(pre + "mlp.up_proj.weight"), n2[l][i], f, cc);
           hh[l][i] = new double[f];
-          for (int e = 0; e < f; e++) hh[l][i][e] = silu(gt[l][i][e]) * up[l][i][e];
-          double[] dn = matvec(w(pre + "mlp.down_proj.weight"), hh[l][i], cc, f);
-          xin[l + 1][i] = new double[cc];
-          for (int e = 0; e < cc; e++) xin[l + 1][i][e] = xm[l][i][e] + dn[e];
+          for (int e = 0; e < f; e++) hh[l][i][e] = act(gt[l][i][e]) * up[l][i][e];
+          dnn[l][i] = matvec(w(pre + "mlp.down_proj.weight"), hh[l][i], cc, f);
+          xin[l + 1][i] = sum(xm[l][i], postNorm ? norm(dnn[l][i], w(pre + lnPostFf)) : dnn[l][i]);
         }
       }
       double[][] dx = new double[t][cc];
@@ -235,12 +323,13 @@ final class ReferenceLlama {
           continue;
         }
         double[] z = matvec(w(head()), nf, vocab, cc);
+        if (finalCap > 0) for (int j = 0; j < vocab; j++) z[j] = finalCap * Math.tanh(z[j] / finalCap);
         for (int j = 0; j < vocab; j++) z[j] *= logitScale;
         double mx = Double.NEGATIVE_INFINITY;
         for (double v : z) mx = Math.max(mx, v);
-        double sum = 0;
-        for (double v : z) sum += Math.exp(v - mx);
-        double lse = mx + Math.log(sum);
+        double sm = 0;
+        for (double v : z) sm += Math.exp(v - mx);
+        double lse = mx + Math.log(sm);
         int y = batch.targets()[r];
         if (y == -100) continue;
         out[r] = z[y] - lse;
@@ -249,7 +338,13 @@ final class ReferenceLlama {
         double[] dz = new double[vocab];
         for (int j = 0; j < vocab; j++) dz[j] = -dLogp[r] * Math.exp(z[j] - lse);
         dz[y] += dLogp[r];
-        for (int j = 0; j < vocab; j++) dz[j] *= logitScale; // z = s·(w·nf)
+        for (int j = 0; j < vocab; j++) {
+          dz[j] *= logitScale; // z = s·cap(w·nf)
+          if (finalCap > 0) {
+            double th = z[j] / logitScale / finalCap;
+            dz[j] *= 1 - th * th;
+          }
+        }
         double[] dnf = new double[cc];
         matvecBack(w(head()), g.get(head()), nf, dz, dnf, vocab, cc);
         normBack(xin[nl][i], w("model.norm.weight"), g.get("model.norm.weight"), dnf, dx[i]);
@@ -260,20 +355,31 @@ final class ReferenceLlama {
         double[][] dxm = new double[t][];
         double[][] da = new double[t][qd];
         for (int i = 0; i < t; i++) {
+          double[] ddn = dx[i];
+          if (postNorm) {
+            ddn = new double[cc];
+            normBack(dnn[l][i], w(pre + lnPostFf), g.get(pre + lnPostFf), dx[i], ddn);
+          }
           double[] dh = new double[f];
-          matvecBack(w(pre + "mlp.down_proj.weight"), g.get(pre + "mlp.down_proj.weight"), hh[l][i], dx[i], dh, cc, f);
+          matvecBack(w(pre + "mlp.down_proj.weight"), g.get(pre + "mlp.down_proj.weight"), hh[l][i], ddn, dh, cc, f);
           double[] dg = new double[f], du = new double[f];
           for (int e = 0; e < f; e++) {
-            double a = gt[l][i][e], sg = 1 / (1 + Math.exp(-a));
-            du[e] = dh[e] * silu(a);
-            dg[e] = dh[e] * up[l][i][e] * (sg + a * sg * (1 - sg));
+            du[e] = dh[e] * act(gt[l][i][e]);
+            dg[e] = dh[e] * up[l][i][e] * actPrime(gt[l][i][e]);
           }
           double[] dn2 = new double[cc];
           matvecBack(w(pre + "mlp.gate_proj.weight"), g.get(pre + "mlp.gate_proj.weight"), n2[l][i], dg, dn2, f, cc);
           matvecBack(w(pre + "mlp.up_proj.weight"), g.get(pre + "mlp.up_proj.weight"), n2[l][i], du, dn2, f, cc);
           dxm[i] = dx[i].clone();
-          normBack(xm[l][i], w(pre + "post_attention_layernorm.weight"), g.get(pre + "post_attention_layernorm.weight"), dn2, dxm[i]);
-          matvecBack(w(pre + "self_attn.o_proj.weight"), g.get(pre + "self_attn.o_proj.weight"), att[l][i], dxm[i], da[i], cc, qd);
+          if (sandwich) normBack(xm[l][i], w(pre + lnPreFf), g.get(pre + lnPreFf), dn2, dxm[i]);
+          else if (preNorm) normBack(xm[l][i], w(pre + lnPostAttn), g.get(pre + lnPostAttn), dn2, dxm[i]);
+          else addTo(dxm[i], dn2);
+          double[] doo = dxm[i];
+          if (postNorm) {
+            doo = new double[cc];
+            normBack(oo[l][i], w(pre + lnPostAttn), g.get(pre + lnPostAttn), dxm[i], doo);
+          }
+          matvecBack(w(pre + "self_attn.o_proj.weight"), g.get(pre + "self_attn.o_proj.weight"), att[l][i], doo, da[i], cc, qd);
         }
         double[][] dq = new double[t][qd], dk = new double[t][kd], dv = new double[t][kd];
         for (int h = 0; h < heads; h++) {
@@ -281,15 +387,19 @@ final class ReferenceLlama {
           for (int i = 0; i < t; i++) {
             double[] dp = new double[t];
             double acc = 0;
-            for (int j = start[i]; j <= i; j++) {
+            for (int j = first[l][i]; j <= i; j++) {
               for (int e = 0; e < d; e++) {
                 dp[j] += da[i][h * d + e] * vv[l][j][kg + e];
                 dv[j][kg + e] += prob[l][h][i][j] * da[i][h * d + e];
               }
               acc += prob[l][h][i][j] * dp[j];
             }
-            for (int j = start[i]; j <= i; j++) {
-              double ds = prob[l][h][i][j] * (dp[j] - acc) / Math.sqrt(d);
+            for (int j = first[l][i]; j <= i; j++) {
+              double ds = prob[l][h][i][j] * (dp[j] - acc) * scoreScale;
+              if (attnCap > 0) {
+                double th = capped[l][h][i][j] / attnCap;
+                ds *= 1 - th * th;
+              }
               for (int e = 0; e < d; e++) {
                 dq[i][h * d + e] += ds * kr[l][j][kg + e];
                 dk[j][kg + e] += ds * qr[l][i][h * d + e];
@@ -300,6 +410,10 @@ final class ReferenceLlama {
         for (int i = 0; i < t; i++) {
           double[] dqp = rope(dq[i], heads, pos[i], -1);
           double[] dkp = rope(dk[i], c.kvHeads(), pos[i], -1);
+          if (qkn) {
+            dqp = qkNormBack(qraw[l][i], w(pre + "self_attn.q_norm.weight"), g.get(pre + "self_attn.q_norm.weight"), dqp);
+            dkp = qkNormBack(kraw[l][i], w(pre + "self_attn.k_norm.weight"), g.get(pre + "self_attn.k_norm.weight"), dkp);
+          }
           double[] dn1 = new double[cc];
           matvecBack(w(pre + "self_attn.q_proj.weight"), g.get(pre + "self_attn.q_proj.weight"), n1[l][i], dqp, dn1, qd, cc);
           matvecBack(w(pre + "self_attn.k_proj.weight"), g.get(pre + "self_attn.k_proj.weight"), n1[l][i], dkp, dn1, kd, cc);
@@ -310,13 +424,14 @@ final class ReferenceLlama {
             for (int e = 0; e < kd; e++) g.get(pre + "self_attn.v_proj.bias")[e] += dv[i][e];
           }
           dx[i] = dxm[i];
-          normBack(xin[l][i], w(pre + "input_layernorm.weight"), g.get(pre + "input_layernorm.weight"), dn1, dx[i]);
+          if (preNorm) normBack(xin[l][i], w(pre + ln1), g.get(pre + ln1), dn1, dx[i]);
+          else addTo(dx[i], dn1);
         }
       }
       double[] ge = g.get("model.embed_tokens.weight");
       for (int i = 0; i < t; i++) {
         int id = batch.ids()[b * t + i];
-        for (int e = 0; e < cc; e++) ge[id * cc + e] += dx[i][e];
+        for (int e = 0; e < cc; e++) ge[id * cc + e] += dx[i][e] * embScale;
       }
     }
     return out;

@@ -21,7 +21,7 @@ class PipelineRecipesTest {
       assertThat(RecipeFilesTest.configType(ref.config())).isNotEqualTo(PipelineConfig.class);
       ConfigLoader.load(ref.config(), ref.overrides(), RecipeFilesTest.configType(ref.config()));
     }
-    // the Tülu 3 development suite (AlpacaEval 2 aside), each suite task with its data folder
+    // the Tülu 3 development suite (AlpacaEval 2 aside: it needs a judge endpoint), each suite task with its data folder
     assertThat(big.eval().tasks()).containsExactly("gsm8k", "math", "ifeval", "mmlu", "popqa", "truthfulqa", "bbh", "drop",
         "humaneval", "humanevalplus");
     assertThat(big.eval().taskData().keySet()).containsExactlyInAnyOrderElementsOf(dev.tulu4j.eval.Tulu3Tasks.names());

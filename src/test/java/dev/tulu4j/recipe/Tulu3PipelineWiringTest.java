@@ -59,7 +59,8 @@ class Tulu3PipelineWiringTest {
         "eval.limit=1", "eval.batch=8", "eval.max_length=160",
         "eval.task_data={mmlu: " + ev.resolve("mmlu") + ", popqa: " + ev.resolve("popqa") + ", truthfulqa: "
             + ev.resolve("truthfulqa") + ", bbh: " + bbh + ", drop: " + ev.resolve("drop") + ", humaneval: "
-            + ev.resolve("humaneval") + ", humanevalplus: " + ev.resolve("humaneval/openai_humaneval") + "}");
+            + ev.resolve("humaneval") + ", humanevalplus: " + ev.resolve("humaneval/openai_humaneval") + ", alpaca_eval: "
+            + ev.resolve("alpaca_eval") + "}");
     assertThat(rc).isZero();
     for (String stage : List.of("decontaminate", "sft", "reward", "dpo", "rlvr", "eval"))
       assertThat(out.resolve(stage).resolve(".done.json")).as(stage).exists();

@@ -103,7 +103,7 @@ class OpenAiServerTest {
     JsonNode cj = JSON.readTree(c.body());
     assertThat(cj.at("/choices/0/text").asText()).isEqualTo("yz");
     assertThat(cj.at("/choices/0/finish_reason").asText()).isEqualTo("stop");
-    assertThat(cj.at("/choices/0/logprobs/content").size()).isEqualTo(3); // y, z, EOS
+    assertThat(cj.at("/choices/0/logprobs/tokens").size()).isEqualTo(3); // y, z, EOS (the legacy completions shape)
     var models = client.send(HttpRequest.newBuilder(URI.create(base + "/v1/models")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(JSON.readTree(models.body()).at("/data/0/id").asText()).isEqualTo("tiny");
   }

@@ -30,14 +30,24 @@ import java.util.Set;
  * max_tokens: 512
  * timeout_seconds: 120
  * limit: 0                      # 0 = all personas
+ * responses: false              # true: also answer each prompt (whole examples), see PersonaResponses
+ * math_samples: 5               # responses: solutions per math prompt for the majority vote
+ * allow_code_execution: false   # responses: run code solutions against their generated tests (python3 sandbox)
  * </pre>
  * Relative paths are resolved against the config file's folder.
  */
 public record PersonaConfig(Path personas, List<String> tasks, Path out, URI baseUrl, String model, String apiKeyEnv,
     int concurrency, int maxRetries, long initialBackoffMs, double temperature, int maxTokens,
-    int timeoutSeconds, int limit) {
+    int timeoutSeconds, int limit, boolean responses, int mathSamples, boolean allowCodeExecution) {
 
-  public static final Set<String> TASKS = Set.of("math", "precise_if", "general");
+  public static final Set<String> TASKS = Set.of("math", "precise_if", "code", "general");
+
+  /** Prompts only (no responses). */
+  public PersonaConfig(Path personas, List<String> tasks, Path out, URI baseUrl, String model, String apiKeyEnv,
+      int concurrency, int maxRetries, long initialBackoffMs, double temperature, int maxTokens, int timeoutSeconds, int limit) {
+    this(personas, tasks, out, baseUrl, model, apiKeyEnv, concurrency, maxRetries, initialBackoffMs, temperature, maxTokens,
+        timeoutSeconds, limit, false, 5, false);
+  }
 
   public PersonaConfig {
     Objects.requireNonNull(personas, "personas");
@@ -53,6 +63,7 @@ public record PersonaConfig(Path personas, List<String> tasks, Path out, URI bas
         throw new IllegalArgumentException("task must be one of " + TASKS + ", got '" + task + "'");
       }
     }
+    if (mathSamples < 1) throw new IllegalArgumentException("math_samples must be >= 1, got " + mathSamples);
     if (concurrency < 1 || maxRetries < 0 || initialBackoffMs < 0 || maxTokens < 1 || timeoutSeconds < 1 || limit < 0) {
       throw new IllegalArgumentException("concurrency, max_tokens, timeout_seconds must be ≥ 1; max_retries, "
           + "initial_backoff_ms, limit ≥ 0");
@@ -79,7 +90,8 @@ public record PersonaConfig(Path personas, List<String> tasks, Path out, URI bas
           n.hasNonNull("api_key_env") ? n.get("api_key_env").asText() : null,
           n.path("concurrency").asInt(4), n.path("max_retries").asInt(5), n.path("initial_backoff_ms").asLong(500),
           n.path("temperature").asDouble(0.7), n.path("max_tokens").asInt(512), n.path("timeout_seconds").asInt(120),
-          n.path("limit").asInt(0));
+          n.path("limit").asInt(0), n.path("responses").asBoolean(false), n.path("math_samples").asInt(5),
+          n.path("allow_code_execution").asBoolean(false));
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }

@@ -44,6 +44,9 @@ public final class PersonaSynthesis {
       "precise_if", "Write one instruction that the following persona might give an AI assistant, with a precise, "
           + "verifiable constraint on the answer (for example a word limit, a required keyword, bullet points, a "
           + "title, or all lowercase letters). Reply with the instruction only.\n\nPersona: %s",
+      "code", "Create a self-contained Python programming problem that the following persona might need solved: "
+          + "ask for one Python function, give its name and signature, and describe its input and output. Reply with "
+          + "the problem only, without a solution.\n\nPersona: %s",
       "general", "Write a realistic request that the following persona might make to an AI assistant. Reply with "
           + "the request only.\n\nPersona: %s");
 
@@ -56,6 +59,16 @@ public final class PersonaSynthesis {
   private PersonaSynthesis() {}
 
   public static Result run(PersonaConfig cfg, String apiKey) {
+    return run(cfg, apiKey, null);
+  }
+
+  /**
+   * As {@link #run(PersonaConfig, String)}; with {@code responses: true} each prompt is also answered and
+   * checked ({@link PersonaResponses}) before its row is written, with {@code checks} (required then).
+   */
+  public static Result run(PersonaConfig cfg, String apiKey, PersonaResponses.Checks checks) {
+    if (cfg.responses() && checks == null)
+      throw new IllegalArgumentException("responses: true needs the response checks (run it through tulu4j data personas)");
     List<Persona> personas = readPersonas(cfg.personas());
     if (cfg.limit() > 0 && personas.size() > cfg.limit()) {
       personas = personas.subList(0, cfg.limit());
@@ -89,7 +102,7 @@ public final class PersonaSynthesis {
           if (done.contains(id)) {
             counts[1]++;
           } else {
-            pool.submit(() -> generate(cfg, client, p, task, id, w, counts, failures));
+            pool.submit(() -> generate(cfg, client, p, task, id, w, counts, failures, checks));
           }
         }
       }
@@ -114,10 +127,13 @@ public final class PersonaSynthesis {
   }
 
   private static void generate(PersonaConfig cfg, OpenAiClient client, Persona p, String task, String id,
-      BufferedWriter w, int[] counts, Map<String, String> failures) {
+      BufferedWriter w, int[] counts, Map<String, String> failures, PersonaResponses.Checks checks) {
     try {
       ObjectNode body = Json.MAPPER.createObjectNode();
-      body.putArray("messages").addObject().put("role", "user").put("content", TEMPLATES.get(task).formatted(p.text()));
+      String ask = TEMPLATES.get(task).formatted(p.text());
+      PersonaResponses.Constraint constraint = cfg.responses() && task.equals("precise_if") ? PersonaResponses.constraintFor(id) : null;
+      if (constraint != null) ask = PersonaResponses.withConstraint(ask, constraint);
+      body.putArray("messages").addObject().put("role", "user").put("content", ask);
       body.put("temperature", cfg.temperature());
       body.put("max_tokens", cfg.maxTokens());
       JsonNode content = client.post("/chat/completions", body).path("choices").path(0).path("message").path("content");
@@ -125,6 +141,7 @@ public final class PersonaSynthesis {
       String prompt = content.asText();
       ObjectNode row = Json.MAPPER.createObjectNode().put("id", id).put("task", task)
           .put("persona", p.text()).put("prompt", prompt.strip()).put("model", cfg.model());
+      if (cfg.responses()) row.setAll(PersonaResponses.complete(client, cfg, task, prompt.strip(), constraint, checks));
       String line = row + "\n";
       synchronized (w) {
         w.write(line);
