@@ -15,9 +15,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * LoRA through the layers of OLMo 2, Qwen3, Mistral and Gemma 2 ({@link FamilyTrunk},
  * {@link FamilyCached}), on a frozen base ({@link LlamaModel#frozenView}, no gradient buffers) with
- * every linear module adapted and a random B (so dA is not zero):
- * (1) the adapter's gradients against float64 4-point central differences of the engine's own
- * objective J(A, B) = Σ u·logp (with dropout 0.2 too: the counter-based mask is the same on every
+ * every linear module adapted and a random B (so dA is not zero). The float64 checks against
+ * {@link ReferenceLlama} are {@link LoraGradientCheckTest}'s family rows; here, what they cannot reach:
+ * (1) the adapter's gradients against 4-point central differences of the engine's own fp32
+ * objective J(A, B) = Σ u·logp, with dropout 0.2 too (the counter-based mask is the same on every
  * evaluation); (2) against the chain rule dA = s·Bᵀ·dW', dB = s·dW'·Aᵀ through the family's full
  * backward (held to transformers' gradients by TransformersGoldenTest) over the merged weights
  * W' = W + s·B·A; (3) the KV-cache path applies the adapter as the training path does.
