@@ -5,6 +5,7 @@ Run by hand, never by CI; what it writes is committed. tulu4j never depends on P
 /work/venv as tools/golden/make_golden.py says, then from the repository root:
 
     /work/venv/bin/python tools/golden/make_peft_golden.py
+    /work/venv/bin/python tools/golden/make_peft_golden.py --family olmo2    # and gemma2, see below
     /work/venv/bin/python tools/golden/make_peft_golden.py --check-tulu4j DIR   # optional, see below
 
 It builds a tiny Llama with transformers (float32, well-conditioned random weights), wraps it with
@@ -19,6 +20,12 @@ an adapter fresh from init would not change a single logit), and writes into
                            from the saved float32 weights (reloaded with PeftModel.from_pretrained);
                            F64 "base_logits" with the adapter disabled (disable_adapter())
     golden.json            the inputs (in make_golden.py's layout, read by GoldenFixture), versions, seed
+
+``--family olmo2`` / ``--family gemma2`` write ``peft-olmo2/`` / ``peft-gemma2/`` the same way over
+the base of make_golden.py's ``olmo2_untied`` / ``gemma2_softcap`` case (its config, its weight
+init, its attention implementation; Gemma 2 on INPUTS_LONG so its window of 4 slides), with the
+adapter on every linear module by name (q, k, v, o, gate, up, down; for src/test/java/dev/tulu4j/
+golden/FamilyPeftGoldenTest).
 
 ``--check-tulu4j DIR`` loads an adapter folder that tulu4j wrote (next to the base above) with
 ``PeftModel.from_pretrained`` and prints the max |logit| difference against tulu4j's own logits
@@ -37,12 +44,17 @@ import peft
 import safetensors.torch
 import torch
 import transformers
-from transformers import LlamaConfig, LlamaForCausalLM
+from transformers import AutoModelForCausalLM, LlamaConfig, LlamaForCausalLM
+
+import make_golden
 
 SEED = 20261206
 OUT = Path(__file__).resolve().parents[2] / "src" / "test" / "resources" / "golden" / "peft-llama"
 INPUT_IDS = [[5, 17, 3, 29, 11, 30, 2, 23], [7, 19, 4, 13, 1, 26, 9, 31]]
 TARGETS = ["q_proj", "v_proj", "o_proj", "down_proj"]
+ALL_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+# --family: make_golden.py's case of that family
+FAMILY_CASES = {"olmo2": "olmo2_untied", "gemma2": "gemma2_softcap"}
 
 
 def base_model() -> LlamaForCausalLM:
@@ -61,13 +73,26 @@ def base_model() -> LlamaForCausalLM:
     return model
 
 
-def make(out: Path) -> None:
+def family_model(family: str):
+    """The base model of make_golden.py's case for ``family``, its inputs and attention implementation."""
+    c = make_golden.CASES[FAMILY_CASES[family]]()
+    torch.manual_seed(SEED)
+    model = c.model_class(c.config).to(torch.float32)
+    make_golden.init_weights(model, SEED)
+    return model, c.inputs["input_ids"], c.attn_implementation
+
+
+def make(out: Path, family: str | None = None) -> None:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    model = base_model()
+    if family is None:
+        model, input_ids, attn, targets = base_model(), INPUT_IDS, "sdpa", TARGETS
+    else:
+        model, input_ids, attn = family_model(family)
+        targets = ALL_LINEAR
     model.save_pretrained(out / "checkpoint")
-    lora = peft.LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0, target_modules=TARGETS, bias="none",
+    lora = peft.LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0, target_modules=targets, bias="none",
                            task_type="CAUSAL_LM")
     pm = peft.get_peft_model(model, lora)
     g = torch.Generator().manual_seed(SEED + 1)
@@ -78,10 +103,10 @@ def make(out: Path) -> None:
     pm.save_pretrained(out / "adapter")
 
     # golden values: reload both from disk in float64, as a user's PEFT would load them
-    ref = LlamaForCausalLM.from_pretrained(out / "checkpoint", dtype=torch.float64)
+    ref = AutoModelForCausalLM.from_pretrained(out / "checkpoint", dtype=torch.float64, attn_implementation=attn)
     ref = peft.PeftModel.from_pretrained(ref, out / "adapter")
     ref = ref.to(torch.float64).eval()
-    ids = torch.tensor(INPUT_IDS)
+    ids = torch.tensor(input_ids)
     with torch.no_grad():
         logits = ref(input_ids=ids, use_cache=False).logits
         with ref.disable_adapter():
@@ -91,9 +116,10 @@ def make(out: Path) -> None:
         raise SystemExit(f"the adapter barely changes the logits ({diff}); the fixture would prove nothing")
     safetensors.torch.save_file({"logits": logits.contiguous(), "base_logits": base_logits.contiguous()},
                                 str(out / "golden.safetensors"))
-    inputs = {"input_ids": INPUT_IDS, "position_ids": [list(range(len(r))) for r in INPUT_IDS],
-              "labels": INPUT_IDS}
-    meta = {"inputs": inputs, "seed": SEED, "targets": TARGETS, "max_adapter_effect": diff,
+    inputs = {"input_ids": input_ids, "position_ids": [list(range(len(r))) for r in input_ids],
+              "labels": input_ids}
+    meta = {"inputs": inputs, "seed": SEED, "targets": targets, "max_adapter_effect": diff,
+            "model_type": model.config.model_type, "attn_implementation": attn,
             "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
                          "peft": peft.__version__, "python": platform.python_version()}}
     (out / "golden.json").write_text(json.dumps(meta, indent=2) + "\n")
@@ -113,9 +139,12 @@ def check(adapter_dir: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--check-tulu4j", type=Path, help="an adapter folder written by tulu4j for the base above")
+    ap.add_argument("--family", choices=sorted(FAMILY_CASES), help="a family's fixture (peft-<family>/) instead of Llama's")
     a = ap.parse_args()
     if a.check_tulu4j:
         check(a.check_tulu4j)
+    elif a.family:
+        make(OUT.parent / f"peft-{a.family}", a.family)
     else:
         make(OUT)
 

@@ -118,11 +118,7 @@ public final class ModelFiles {
       Map<String, int[]> order = HfNames.parameterOrder(cfg);
       boolean allBf16 = order.entrySet().stream().filter(e -> e.getValue().length == 2)
           .allMatch(e -> st.info(e.getKey()).orElseThrow().dtype() == DType.BF16);
-      if (dtype == WeightsDtype.BF16 && !cfg.family().isPlain())
-        throw new IllegalArgumentException("--weights-dtype bf16 is not implemented yet for " + cfg.architecture().hfClass
-            + " (only Llama and Qwen2); use auto or fp32");
-      // the OLMo 2 / Qwen3 / Mistral / Gemma 2 paths read fp32 weights: auto keeps them fp32
-      boolean bf16 = cfg.family().isPlain() && (dtype == WeightsDtype.BF16 || (dtype == WeightsDtype.AUTO && allBf16));
+      boolean bf16 = dtype == WeightsDtype.BF16 || (dtype == WeightsDtype.AUTO && allBf16);
       Map<String, float[]> fp32 = new LinkedHashMap<>();
       Map<String, short[]> half = new LinkedHashMap<>();
       for (Map.Entry<String, int[]> e : order.entrySet()) {

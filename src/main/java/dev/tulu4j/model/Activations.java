@@ -202,6 +202,6 @@ public final class Activations {
     long shared = 4L * (4L * c.hidden() + c.intermediate() + 1 + c.headDim() + 3);
     long head = 4L * LogSoftmaxHead.chunkRows(tokens, c.vocabSize()) * c.vocabSize();
     long back = training ? 4L * (2L * c.hidden() + 2L * c.qDim() + 2L * c.kvDim() + 3L * c.intermediate()) : 0;
-    return tokens * (layers + shared + back) + head + FamilyActivations.bytes(c, tokens, training);
+    return tokens * (layers + shared + back) + head + FamilyActivations.bytes(c, tokens, training, checkpointed);
   }
 }

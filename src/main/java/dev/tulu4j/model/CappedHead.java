@@ -6,20 +6,21 @@ import dev.tulu4j.tensor.Gemm;
  * The LM head of Gemma 2 with final-logit soft-capping, fused with log-softmax and the gather of the
  * target, like {@link LogSoftmaxHead}: {@code u = cap·tanh(x·wᵀ / cap)}, {@code z = s·u} (s = 1/T),
  * {@code logp = z_y − lse(z)}. With upstream g: {@code ∂L/∂(x·wᵀ)_j = s·g·(δ_jy − softmax(z)_j)·(1 − (u_j/cap)²)}.
- * A chunk of rows at a time through the (chunk, V) scratch; scalar row loops.
+ * A chunk of rows at a time through the (chunk, V) scratch; scalar row loops. The weight is read
+ * through {@link WeightOps} (fp32 or bf16); {@code dw} null for a frozen head (no weight gradient).
  */
 final class CappedHead {
   private CappedHead() {}
 
   /** As {@link LogSoftmaxHead#forwardBackward}, with the cap; dLogp null for the forward only. */
-  static void forwardBackward(ModelParallel par, Gemm gemm, float[] x, float[] w, float[] dw, int rows, int c,
+  static void forwardBackward(ModelParallel par, Gemm gemm, float[] x, Parameter w, float[] dw, int rows, int c,
       int vocab, float scale, float cap, int[] targets, float[] dLogp, float[] logp, float[] lse, float[] dx,
       float[] scratch) {
     int chunk = scratch.length / vocab;
     for (int r0 = 0; r0 < rows; r0 += chunk) {
       int n = Math.min(chunk, rows - r0);
       int base = r0;
-      gemm.sgemm(false, true, n, vocab, c, 1f, x, base * c, c, w, 0, c, 0f, scratch, 0, vocab);
+      WeightOps.mulT(gemm, n, vocab, c, 1f, x, base * c, c, w, 0f, scratch, 0, vocab);
       par.forEach(n, i -> {
         int o = i * vocab;
         Softcap.apply(scratch, o, o + vocab, cap);
@@ -40,8 +41,8 @@ final class CappedHead {
         }
       });
       if (dLogp != null) {
-        gemm.sgemm(false, false, n, c, vocab, 1f, scratch, 0, vocab, w, 0, c, 0f, dx, base * c, c);
-        gemm.sgemm(true, false, vocab, c, n, 1f, scratch, 0, vocab, x, base * c, c, 1f, dw, 0, c);
+        WeightOps.mul(gemm, n, c, vocab, 1f, scratch, 0, vocab, w, 0f, dx, base * c, c);
+        if (dw != null) gemm.sgemm(true, false, vocab, c, n, 1f, scratch, 0, vocab, x, base * c, c, 1f, dw, 0, c);
       }
     }
   }

@@ -44,21 +44,20 @@ final class FamilyTrunk {
   }
 
   static LlamaModel.LogProbs forward(LlamaModel m, Batch batch, Activations a, boolean withHead, float[] headUpstream) {
-    if (m.loraActive()) m.requireUnmergedLoraSupport(); // no LoRA term in this path yet
     LlamaConfig c = m.config();
     Family fam = c.family();
     ModelParallel par = m.parallel();
     int n = batch.rows();
     if (n > a.capacity)
       throw new IllegalArgumentException("batch of " + n + " tokens exceeds activation capacity " + a.capacity);
-    int cc = c.hidden(), f = c.intermediate(), qd = c.qDim(), kd = c.kvDim(), hd = c.headDim();
+    int cc = c.hidden();
     float eps = (float) c.rmsNormEps();
     FamilyActivations fa = FamilyActivations.of(a, c);
     a.forwarded = null;
     int[] pos = Trunk.positionsAndStarts(batch, a.start);
     windowStarts(batch, a.start, fam.slidingWindow(), fa.winStart);
     Rope.tables(par, m.inverseFrequencies(), pos, n, a.ropeCos, a.ropeSin);
-    float[] e = m.embedding().data();
+    Parameter e = m.embedding();
     int[] ids = batch.ids();
     for (int r = 0; r < n; r++) {
       if (ids[r] < 0 || ids[r] >= c.vocabSize())
@@ -67,76 +66,115 @@ final class FamilyTrunk {
     float norm = (float) Math.sqrt(cc); // Gemma: hidden_size**0.5 as a tensor of the model dtype
     par.forRange(n, 64, (from, to) -> {
       for (int r = from; r < to; r++) {
-        System.arraycopy(e, ids[r] * cc, a.res[0], r * cc, cc);
+        WeightOps.row(e, ids[r], cc, a.res[0], r * cc);
         if (fam.scaleEmbeddings()) VectorMath.scale(cc, norm, a.res[0], r * cc);
       }
     });
-    boolean pre = fam.norms() != Family.Norms.POST;   // a norm before each sublayer
-    boolean after = fam.norms() != Family.Norms.PRE;  // a norm after each sublayer
-    for (int l = 0; l < c.layers(); l++) {
-      LayerWeights w = m.layer(l);
-      FamilyWeights x = m.familyLayer(l);
-      int[] st = fam.window(l) > 0 ? fa.winStart : a.start;
-      float[] attIn = a.res[l];
-      if (pre) {
-        RmsNorm.forward(par, a.res[l], normWeight(fam, w.inputNorm()), a.ln1[l], a.rstd1[l], n, cc, eps);
-        attIn = a.ln1[l];
-      }
-      boolean qk = fam.qkNorm() != Family.QkNorm.NONE;
-      m.linear(attIn, n, cc, w.q(), null, qk ? fa.qRaw[l] : a.q[l], qd);
-      m.linear(attIn, n, cc, w.k(), null, qk ? fa.kRaw[l] : a.k[l], kd);
-      m.linear(attIn, n, cc, w.v(), null, a.v[l], kd);
-      if (qk) qkNormForward(par, c, x, fa.qRaw[l], fa.kRaw[l], a.q[l], a.k[l], fa.rstdQ[l], fa.rstdK[l], n, eps);
-      Rope.forward(par, a.q[l], n, c.heads(), hd, a.ropeCos, a.ropeSin);
-      Rope.forward(par, a.k[l], n, c.kvHeads(), hd, a.ropeCos, a.ropeSin);
-      if (plainAttention(fam, hd))
-        Attention.forward(par, m.taskGemm(), a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], batch.batchSize(),
-            batch.seqLen(), c.heads(), c.kvHeads(), hd, st);
-      else
-        FamilyAttention.forward(par, a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], batch.batchSize(), batch.seqLen(),
-            c.heads(), c.kvHeads(), hd, st, fam.attentionScale(hd), (float) fam.attnSoftcap());
-      // resMid = res + o (or + norm(o))
-      copy(par, a.res[l], a.resMid[l], n * cc);
-      if (!after) WeightOps.mulT(m.gemm(), n, cc, qd, 1f, a.att[l], 0, qd, w.o(), 1f, a.resMid[l], 0, cc);
-      else {
-        WeightOps.mulT(m.gemm(), n, cc, qd, 1f, a.att[l], 0, qd, w.o(), 0f, fa.oRaw[l], 0, cc);
-        RmsNorm.forward(par, fa.oRaw[l], normWeight(fam, x.attnOutNorm()), a.ln2[l], fa.rstdO[l], n, cc, eps);
-        add(par, a.ln2[l], a.resMid[l], n * cc);
-      }
-      float[] mlpIn = a.resMid[l];
-      if (pre) {
-        RmsNorm.forward(par, a.resMid[l], normWeight(fam, w.postNorm()), a.ln2[l], a.rstd2[l], n, cc, eps);
-        mlpIn = a.ln2[l];
-      }
-      m.linear(mlpIn, n, cc, w.gate(), null, a.gate[l], f);
-      m.linear(mlpIn, n, cc, w.up(), null, a.up[l], f);
-      activation(par, fam, a.gate[l], a.up[l], a.h[l], n * f);
-      copy(par, a.resMid[l], a.res[l + 1], n * cc);
-      if (!after) WeightOps.mulT(m.gemm(), n, cc, f, 1f, a.h[l], 0, f, w.down(), 1f, a.res[l + 1], 0, cc);
-      else {
-        WeightOps.mulT(m.gemm(), n, cc, f, 1f, a.h[l], 0, f, w.down(), 0f, fa.dRaw[l], 0, cc);
-        RmsNorm.forward(par, fa.dRaw[l], normWeight(fam, x.ffnOutNorm()), a.ln2[l], fa.rstdD[l], n, cc, eps);
-        add(par, a.ln2[l], a.res[l + 1], n * cc);
-      }
-    }
+    for (int l = 0; l < c.layers(); l++) layerForward(m, batch, a, fa, l, true);
     RmsNorm.forward(par, a.res[c.layers()], normWeight(fam, m.finalNorm()), a.lnf, a.rstdf, n, cc, eps);
     if (!withHead) return null;
     Trunk.checkTargets(batch, c.vocabSize());
     if (headUpstream != null) a.ensureBackwardScratch();
-    head(m, a, n, batch.targets(), headUpstream);
+    head(m, a, n, batch.targets(), headUpstream, a.logp, a.headLse);
     a.forwarded = batch;
     return Trunk.gathered(batch, a);
   }
 
-  private static void head(LlamaModel m, Activations a, int n, int[] targets, float[] upstream) {
+  /**
+   * Layer l's forward from {@code a.res[l]} into its buffers (see the class comment), with the LoRA
+   * term {@code s·(drop(x)·Aᵀ)·Bᵀ} added to each targeted projection's output before anything reads
+   * it. With {@code toOutput} false (the checkpointed backward's recompute) it stops before writing
+   * {@code res[l+1]}, which the backward keeps: after the MLP's gate and up, or, when a norm follows
+   * the MLP, after that norm (its input and rstd are what the backward needs).
+   */
+  private static void layerForward(LlamaModel m, Batch batch, Activations a, FamilyActivations fa, int l,
+      boolean toOutput) {
+    LlamaConfig c = m.config();
+    Family fam = c.family();
+    ModelParallel par = m.parallel();
+    int n = batch.rows();
+    int cc = c.hidden(), f = c.intermediate(), qd = c.qDim(), kd = c.kvDim(), hd = c.headDim();
+    float eps = (float) c.rmsNormEps();
+    boolean pre = fam.norms() != Family.Norms.POST;   // a norm before each sublayer
+    boolean after = fam.norms() != Family.Norms.PRE;  // a norm after each sublayer
+    boolean train = a.training();
+    LayerWeights w = m.layer(l);
+    FamilyWeights x = m.familyLayer(l);
+    int[] st = fam.window(l) > 0 ? fa.winStart : a.start;
+    // a = norm_in(x), or x itself (OLMo 2)
+    float[] attIn = a.res[l];
+    if (pre) {
+      RmsNorm.forward(par, a.res[l], normWeight(fam, w.inputNorm()), a.ln1[l], a.rstd1[l], n, cc, eps);
+      attIn = a.ln1[l];
+    }
+    // q, k, v = a·Wᵀ (+ LoRA), then the q/k norms
+    boolean qk = fam.qkNorm() != Family.QkNorm.NONE;
+    float[] q = qk ? fa.qRaw[l] : a.q[l], k = qk ? fa.kRaw[l] : a.k[l];
+    m.linear(attIn, n, cc, w.q(), null, q, qd);
+    m.linear(attIn, n, cc, w.k(), null, k, kd);
+    m.linear(attIn, n, cc, w.v(), null, a.v[l], kd);
+    m.loraForward(l, LoraTarget.Q_PROJ, attIn, n, q, train);
+    m.loraForward(l, LoraTarget.K_PROJ, attIn, n, k, train);
+    m.loraForward(l, LoraTarget.V_PROJ, attIn, n, a.v[l], train);
+    if (qk) qkNormForward(par, c, x, fa.qRaw[l], fa.kRaw[l], a.q[l], a.k[l], fa.rstdQ[l], fa.rstdK[l], n, eps);
+    // RoPE, attention (window, scale, soft-cap)
+    Rope.forward(par, a.q[l], n, c.heads(), hd, a.ropeCos, a.ropeSin);
+    Rope.forward(par, a.k[l], n, c.kvHeads(), hd, a.ropeCos, a.ropeSin);
+    if (plainAttention(fam, hd))
+      Attention.forward(par, m.taskGemm(), a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], batch.batchSize(),
+          batch.seqLen(), c.heads(), c.kvHeads(), hd, st);
+    else
+      FamilyAttention.forward(par, a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], batch.batchSize(), batch.seqLen(),
+          c.heads(), c.kvHeads(), hd, st, fam.attentionScale(hd), (float) fam.attnSoftcap());
+    // resMid = res + o (or + norm(o)), o = att·Woᵀ (+ LoRA)
+    copy(par, a.res[l], a.resMid[l], n * cc);
+    if (!after) {
+      WeightOps.mulT(m.gemm(), n, cc, qd, 1f, a.att[l], 0, qd, w.o(), 1f, a.resMid[l], 0, cc);
+      m.loraForward(l, LoraTarget.O_PROJ, a.att[l], n, a.resMid[l], train);
+    } else {
+      WeightOps.mulT(m.gemm(), n, cc, qd, 1f, a.att[l], 0, qd, w.o(), 0f, fa.oRaw[l], 0, cc);
+      m.loraForward(l, LoraTarget.O_PROJ, a.att[l], n, fa.oRaw[l], train);
+      RmsNorm.forward(par, fa.oRaw[l], normWeight(fam, x.attnOutNorm()), a.ln2[l], fa.rstdO[l], n, cc, eps);
+      add(par, a.ln2[l], a.resMid[l], n * cc);
+    }
+    // m = norm_mlp(resMid), or resMid itself; gate, up = m·Wᵀ (+ LoRA)
+    float[] mlpIn = a.resMid[l];
+    if (pre) {
+      RmsNorm.forward(par, a.resMid[l], normWeight(fam, w.postNorm()), a.ln2[l], a.rstd2[l], n, cc, eps);
+      mlpIn = a.ln2[l];
+    }
+    m.linear(mlpIn, n, cc, w.gate(), null, a.gate[l], f);
+    m.linear(mlpIn, n, cc, w.up(), null, a.up[l], f);
+    m.loraForward(l, LoraTarget.GATE_PROJ, mlpIn, n, a.gate[l], train);
+    m.loraForward(l, LoraTarget.UP_PROJ, mlpIn, n, a.up[l], train);
+    a.slotLayer = l;
+    if (!after && !toOutput) return;
+    // h = act(gate)·up ; d = h·Wdᵀ (+ LoRA) ; res_{l+1} = resMid + d (or + norm(d))
+    activation(par, fam, a.gate[l], a.up[l], a.h[l], n * f);
+    if (!after) {
+      copy(par, a.resMid[l], a.res[l + 1], n * cc);
+      WeightOps.mulT(m.gemm(), n, cc, f, 1f, a.h[l], 0, f, w.down(), 1f, a.res[l + 1], 0, cc);
+      m.loraForward(l, LoraTarget.DOWN_PROJ, a.h[l], n, a.res[l + 1], train);
+      return;
+    }
+    WeightOps.mulT(m.gemm(), n, cc, f, 1f, a.h[l], 0, f, w.down(), 0f, fa.dRaw[l], 0, cc);
+    m.loraForward(l, LoraTarget.DOWN_PROJ, a.h[l], n, fa.dRaw[l], train);
+    RmsNorm.forward(par, fa.dRaw[l], normWeight(fam, x.ffnOutNorm()), a.ln2[l], fa.rstdD[l], n, cc, eps);
+    if (!toOutput) return;
+    copy(par, a.resMid[l], a.res[l + 1], n * cc);
+    add(par, a.ln2[l], a.res[l + 1], n * cc);
+  }
+
+  /** The LM head (soft-capped for Gemma 2) with log-softmax and the target gather; its backward when {@code upstream} is given. */
+  private static void head(LlamaModel m, Activations a, int n, int[] targets, float[] upstream, float[] logp, float[] lse) {
     LlamaConfig c = m.config();
     float cap = (float) c.family().finalSoftcap();
     if (cap == 0)
       LogSoftmaxHead.forwardBackward(m.parallel(), m.gemm(), a.lnf, m.lmHead(), m.lmHead().grad(), n,
-          c.hidden(), c.vocabSize(), a.logitScale(), targets, upstream, a.logp, a.headLse, a.dln, a.headScratch);
+          c.hidden(), c.vocabSize(), a.logitScale(), targets, upstream, logp, lse, a.dln, a.headScratch);
     else
-      CappedHead.forwardBackward(m.parallel(), m.gemm(), a.lnf, m.lmHead().data(), m.lmHead().grad(), n, c.hidden(),
-          c.vocabSize(), a.logitScale(), cap, targets, upstream, a.logp, a.headLse, a.dln, a.headScratch);
+      CappedHead.forwardBackward(m.parallel(), m.gemm(), a.lnf, m.lmHead(), m.lmHead().grad(), n, c.hidden(),
+          c.vocabSize(), a.logitScale(), cap, targets, upstream, logp, lse, a.dln, a.headScratch);
   }
 
   private static void qkNormForward(ModelParallel par, LlamaConfig c, FamilyWeights x, float[] qRaw, float[] kRaw,
@@ -158,16 +196,11 @@ final class FamilyTrunk {
     a.ensureBackwardScratch();
     if (!headDone) {
       LlamaConfig c = m.config();
-      float cap = (float) c.family().finalSoftcap();
-      if (cap == 0)
-        LogSoftmaxHead.backward(m.parallel(), m.gemm(), a.lnf, m.lmHead().data(), m.lmHead().grad(), batch.rows(),
+      if (c.family().finalSoftcap() == 0)
+        LogSoftmaxHead.backward(m.parallel(), m.gemm(), a.lnf, m.lmHead(), m.lmHead().grad(), batch.rows(),
             c.hidden(), c.vocabSize(), a.logitScale(), batch.targets(), dLogp, a.headLse, a.dln, a.headScratch);
-      else {
-        float[] logp = new float[batch.rows()];
-        float[] lse = new float[batch.rows()];
-        CappedHead.forwardBackward(m.parallel(), m.gemm(), a.lnf, m.lmHead().data(), m.lmHead().grad(), batch.rows(),
-            c.hidden(), c.vocabSize(), a.logitScale(), cap, batch.targets(), dLogp, logp, lse, a.dln, a.headScratch);
-      }
+      else // the capped head recomputes its forward (its log-probs are already in a.logp)
+        head(m, a, batch.rows(), batch.targets(), dLogp, new float[batch.rows()], new float[batch.rows()]);
     }
     backwardFromHidden(m, batch, a);
   }
@@ -189,6 +222,8 @@ final class FamilyTrunk {
       LayerWeights w = m.layer(l);
       FamilyWeights x = m.familyLayer(l);
       int[] st = fam.window(l) > 0 ? fa.winStart : a.start;
+      // checkpointed: recompute this layer's forward from its kept input res_l into the shared buffers
+      if (a.isCheckpointed() && a.slotLayer != l) layerForward(m, batch, a, fa, l, false);
       // MLP: dd = ∂/∂(down output)
       float[] dd = a.dres;
       if (after) {
@@ -204,16 +239,16 @@ final class FamilyTrunk {
         mlpIn = a.ln2[l];
       }
       m.linearBackward(dd, a.h[l], n, f, cc, w.down(), null, a.dh, false);
+      m.loraBackward(l, LoraTarget.DOWN_PROJ, a.h[l], n, dd, a.dh);
       if (fam.activation() == Family.Activation.GELU_TANH) GeGlu.backward(par, a.gate[l], a.up[l], a.dh, a.dgate, a.dup, n * f);
       else SwiGlu.backward(par, a.gate[l], a.up[l], a.dh, a.dgate, a.dup, n * f);
-      if (pre) {
-        m.linearBackward(a.dgate, mlpIn, n, cc, f, w.gate(), null, a.dln, false);
-        m.linearBackward(a.dup, mlpIn, n, cc, f, w.up(), null, a.dln, true);
+      float[] dMlpIn = pre ? a.dln : a.dres; // OLMo 2's MLP reads the residual itself
+      m.linearBackward(a.dgate, mlpIn, n, cc, f, w.gate(), null, dMlpIn, !pre);
+      m.linearBackward(a.dup, mlpIn, n, cc, f, w.up(), null, dMlpIn, true);
+      m.loraBackward(l, LoraTarget.GATE_PROJ, mlpIn, n, a.dgate, dMlpIn);
+      m.loraBackward(l, LoraTarget.UP_PROJ, mlpIn, n, a.dup, dMlpIn);
+      if (pre)
         RmsNorm.backward(par, a.dln, a.resMid[l], normWeight(fam, w.postNorm()), a.rstd2[l], a.dres, w.postNorm().grad(), n, cc);
-      } else {
-        m.linearBackward(a.dgate, mlpIn, n, cc, f, w.gate(), null, a.dres, true);
-        m.linearBackward(a.dup, mlpIn, n, cc, f, w.up(), null, a.dres, true);
-      }
       // attention: dO = ∂/∂(o_proj output)
       float[] dO = a.dres;
       if (after) {
@@ -223,6 +258,7 @@ final class FamilyTrunk {
         dO = fa.dtmp;
       }
       m.linearBackward(dO, a.att[l], n, qd, cc, w.o(), null, a.datt, false);
+      m.loraBackward(l, LoraTarget.O_PROJ, a.att[l], n, dO, a.datt);
       if (plainAttention(fam, hd))
         Attention.backward(par, m.taskGemm(), a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], a.datt, a.dq, a.dk, a.dv,
             batch.batchSize(), batch.seqLen(), c.heads(), c.kvHeads(), hd, st);
@@ -248,18 +284,20 @@ final class FamilyTrunk {
       if (pre) {
         RmsNorm.apply(par, a.res[l], normWeight(fam, w.inputNorm()), a.rstd1[l], a.ln1[l], n, cc);
         attIn = a.ln1[l];
-        m.linearBackward(dq, attIn, n, cc, qd, w.q(), null, a.dln, false);
-        m.linearBackward(dk, attIn, n, cc, kd, w.k(), null, a.dln, true);
-        m.linearBackward(a.dv, attIn, n, cc, kd, w.v(), null, a.dln, true);
-        RmsNorm.backward(par, a.dln, a.res[l], normWeight(fam, w.inputNorm()), a.rstd1[l], a.dres, w.inputNorm().grad(), n, cc);
-      } else {
-        m.linearBackward(dq, attIn, n, cc, qd, w.q(), null, a.dres, true);
-        m.linearBackward(dk, attIn, n, cc, kd, w.k(), null, a.dres, true);
-        m.linearBackward(a.dv, attIn, n, cc, kd, w.v(), null, a.dres, true);
       }
+      float[] dAttIn = pre ? a.dln : a.dres; // OLMo 2's projections read the residual itself
+      m.linearBackward(dq, attIn, n, cc, qd, w.q(), null, dAttIn, !pre);
+      m.linearBackward(dk, attIn, n, cc, kd, w.k(), null, dAttIn, true);
+      m.linearBackward(a.dv, attIn, n, cc, kd, w.v(), null, dAttIn, true);
+      m.loraBackward(l, LoraTarget.Q_PROJ, attIn, n, dq, dAttIn);
+      m.loraBackward(l, LoraTarget.K_PROJ, attIn, n, dk, dAttIn);
+      m.loraBackward(l, LoraTarget.V_PROJ, attIn, n, a.dv, dAttIn);
+      if (pre)
+        RmsNorm.backward(par, a.dln, a.res[l], normWeight(fam, w.inputNorm()), a.rstd1[l], a.dres, w.inputNorm().grad(), n, cc);
     }
-    if (fam.scaleEmbeddings()) VectorMath.scale(n * cc, (float) Math.sqrt(cc), a.dres, 0);
     float[] ge = m.embedding().grad();
+    if (ge == null) return; // frozen embedding (LoRA)
+    if (fam.scaleEmbeddings()) VectorMath.scale(n * cc, (float) Math.sqrt(cc), a.dres, 0);
     int[] ids = batch.ids();
     int lanes = VectorMath.S.length();
     int groups = (cc + lanes - 1) / lanes;

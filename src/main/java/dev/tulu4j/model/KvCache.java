@@ -14,6 +14,11 @@ import java.util.Arrays;
  * run of memory (a decode step streams them; with the head's D floats interleaved among all Hkv·D
  * of a position they were 1 KiB apart for the tiny model). In all
  * {@link #bytes} = {@code 8·L·B·maxLen·Hkv·D} bytes.
+ *
+ * <p>A sliding-window layer (Mistral, Gemma 2's sliding layers; {@link Family#window}) keeps only
+ * its last {@code min(W, maxLen)} positions, as a ring: position p lives in slot {@code p mod W}
+ * ({@link #slot}); the arrays of such a layer are that many positions long. Llama and Qwen2 layers
+ * and full-attention layers keep every position ({@code slot(l, p) = p}).
  */
 public final class KvCache {
   final int batch;
@@ -26,6 +31,8 @@ public final class KvCache {
   final int lenPad; // maxLen rounded up to whole key blocks
   final float[][] k; // L × (B, Hkv, lenPad/KB, D, KB): transposed keys in blocks of KB positions
   final float[][] v; // L × (B, Hkv, maxLen, D)
+  final int[] layerLen; // (L) positions a layer keeps: maxLen, or min(W, maxLen) for a sliding layer (a ring)
+  final int[] layerPad; // (L) layerLen rounded up to whole key blocks
   final int[] length; // (B) tokens cached per sequence
   DecodeStep.Scratch decodeScratch; // buffers of the fused decode step, reused across steps
   long[][] decodeProfile; // per thread: phase times of the fused step when a profiler sets it (DecodeStep.PROFILE_KINDS)
@@ -36,7 +43,7 @@ public final class KvCache {
       throw new IllegalArgumentException("KV cache needs batch > 0 and maxLen > 0, got " + batch + ", " + maxLen);
     if (maxLen > c.maxPositions())
       throw new IllegalArgumentException("KV cache maxLen " + maxLen + " exceeds max_position_embeddings " + c.maxPositions());
-    int lenPad = (maxLen + KEY_BLOCK - 1) / KEY_BLOCK * KEY_BLOCK;
+    int lenPad = pad(maxLen);
     long per = (long) batch * lenPad * c.kvDim();
     if (per > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("KV cache layer of " + per + " floats is too large");
     this.batch = batch;
@@ -44,15 +51,56 @@ public final class KvCache {
     this.kvHeads = c.kvHeads();
     this.headDim = c.headDim();
     this.lenPad = lenPad;
-    this.k = new float[c.layers()][(int) per];
-    this.v = new float[c.layers()][(int) ((long) batch * maxLen * c.kvDim())];
+    this.layerLen = new int[c.layers()];
+    this.layerPad = new int[c.layers()];
+    this.k = new float[c.layers()][];
+    this.v = new float[c.layers()][];
+    for (int l = 0; l < c.layers(); l++) {
+      layerLen[l] = positions(c, l, maxLen);
+      layerPad[l] = pad(layerLen[l]);
+      k[l] = new float[batch * layerPad[l] * c.kvDim()];
+      v[l] = new float[batch * layerLen[l] * c.kvDim()];
+    }
     this.length = new int[batch];
   }
 
-  /** Bytes held for the given shape: {@code 4·L·B·(maxLen + lenPad)·Hkv·D} (keys padded to whole blocks). */
+  /** Positions layer l keeps: maxLen, or the window when the layer slides and its window is shorter. */
+  private static int positions(LlamaConfig c, int l, int maxLen) {
+    int w = c.family().window(l);
+    return w > 0 ? Math.min(w, maxLen) : maxLen;
+  }
+
+  private static int pad(int len) {
+    return (len + KEY_BLOCK - 1) / KEY_BLOCK * KEY_BLOCK;
+  }
+
+  /**
+   * Bytes held for the given shape: {@code 4·B·Hkv·D·Σ_l (len_l + pad(len_l))} with len_l = maxLen,
+   * or the window of a sliding layer (keys padded to whole blocks); {@code 4·L·B·(maxLen + lenPad)·Hkv·D}
+   * without sliding layers.
+   */
   public static long bytes(LlamaConfig c, int batch, int maxLen) {
-    long lenPad = (maxLen + KEY_BLOCK - 1) / KEY_BLOCK * KEY_BLOCK;
-    return 4L * c.layers() * batch * (maxLen + lenPad) * c.kvDim();
+    long n = 0;
+    for (int l = 0; l < c.layers(); l++) {
+      int len = positions(c, l, maxLen);
+      n += len + pad(len);
+    }
+    return 4L * batch * n * c.kvDim();
+  }
+
+  /** The slot of position pos in layer l: pos, or pos mod W in a sliding layer's ring. */
+  int slot(int l, int pos) {
+    return pos % layerLen[l];
+  }
+
+  /** {@link #keyBase(int, int)} in layer l (whose length may be a window). */
+  int keyBase(int l, int b, int g) {
+    return (b * kvHeads + g) * layerPad[l] * headDim;
+  }
+
+  /** {@link #valueBase(int, int)} in layer l (whose length may be a window). */
+  int valueBase(int l, int b, int g) {
+    return (b * kvHeads + g) * layerLen[l] * headDim;
   }
 
   /** Start of the keys of (sequence b, kv head g) in a layer's key array. */

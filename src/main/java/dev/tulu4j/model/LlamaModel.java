@@ -293,16 +293,6 @@ public final class LlamaModel {
   /** The attached adapter, or null. */
   public LoraAdapter lora() { return lora; }
 
-  /**
-   * Refuses an unmerged adapter on a family whose forward has no LoRA term yet (OLMo 2, Qwen3,
-   * Mistral, Gemma 2): merging ({@link #mergeLora}) works for every family.
-   */
-  public void requireUnmergedLoraSupport() {
-    if (!cfg.family().isPlain())
-      throw new IllegalArgumentException("lora: training an adapter is not implemented yet for " + cfg.architecture().hfClass
-          + " (only Llama and Qwen2); train without lora, or merge an existing adapter with --adapter / 'tulu4j lora merge'");
-  }
-
   /** True when an adapter is attached and enabled. */
   public boolean loraActive() { return lora != null && lora.enabled(); }
 
@@ -413,9 +403,6 @@ public final class LlamaModel {
    * training and every stage's step follows. Gradients are bit-identical either way.
    */
   public void activationCheckpointing(boolean on) {
-    if (on && !cfg.family().isPlain())
-      throw new IllegalArgumentException("train.activation_checkpointing is not implemented yet for " + cfg.architecture().hfClass
-          + " (only Llama and Qwen2); set it to false");
     this.activationCheckpointing = on;
   }
 

@@ -29,7 +29,6 @@ final class LoraRuns {
   static LoraAdapter attach(LlamaModel frozen, LoraSettings s, long seed, PrintStream log) {
     if (!frozen.trainableParameters().isEmpty())
       throw new IllegalStateException("a LoRA run needs a base model built without gradients");
-    frozen.requireUnmergedLoraSupport();
     LoraAdapter ad = frozen.attachLora(s.config(), Rng.mix(seed ^ INIT_SALT));
     ad.training(true);
     long n = 0;

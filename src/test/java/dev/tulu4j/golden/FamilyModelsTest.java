@@ -38,7 +38,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Gemma 2), on the tiny checkpoints transformers wrote for {@link TransformersGoldenTest} (whose
  * full forward that test holds to transformers' logits): cached prefill plus token-by-token decode
  * gives the full forward's logits, with sliding windows (4) shorter than the sequence and, by a
- * config with a window of 50, longer than it; greedy generation is the argmax of the full forward;
+ * config with a window of 50, longer than it, and appended in chunks shorter and longer than the
+ * window; greedy generation is the argmax of the full forward;
  * save → load gives the same config and tensors, under transformers' own tensor names.
  */
 class FamilyModelsTest {
@@ -88,6 +89,27 @@ class FamilyModelsTest {
     }
   }
 
+  /**
+   * Appends in chunks shorter and longer than the window (4), two sequences split differently: every
+   * chunk's last logits equal the full forward's (a sliding layer's ring holds only the last W keys;
+   * one call's rows attend to each other before they enter it).
+   */
+  private static void chunksMatchFull(LlamaModel m, String what) {
+    int[] chunks = {1, 2, 6, 1, 3, 1, 1, 7, 2};
+    int v = m.config().vocabSize(), total = Arrays.stream(chunks).sum();
+    int[] a = ids(total, v, 4), b = ids(total, v, 5);
+    float[] fa = fullLogits(m, a), fb = fullLogits(m, b);
+    KvCache cache = m.newCache(2, 32);
+    int at = 0;
+    for (int i = 0; i < chunks.length; i++) {
+      int na = chunks[i], nb = chunks[chunks.length - 1 - i], atB = cache.length(1);
+      float[] out = m.prefill(cache, new int[][] {Arrays.copyOfRange(a, at, at + na), Arrays.copyOfRange(b, atB, atB + nb)});
+      at += na;
+      assertThat(rowErr(out, 0, fa, at - 1, v)).as("%s: chunk %d of a", what, i).isLessThan(TOL);
+      assertThat(rowErr(out, v, fb, atB + nb - 1, v)).as("%s: chunk %d of b", what, i).isLessThan(TOL);
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("cases")
   void kvCacheDecodingEqualsTheFullForward(String name) {
@@ -95,6 +117,7 @@ class FamilyModelsTest {
     try (Kernels k = Kernels.create(new KernelConfig(GemmBackend.VECTOR, 2))) {
       LlamaModel m = ModelFiles.loadModel(g.checkpoint(), k.gemm(), false);
       cacheMatchesFull(m, name);
+      chunksMatchFull(m, name);
       Family f = m.config().family();
       if (f.slidingWindow() > 0) {
         assertThat(f.slidingWindow()).as("the fixture's window is shorter than the sequences").isLessThan(24);
@@ -102,6 +125,7 @@ class FamilyModelsTest {
         LlamaConfig wide = m.config().withFamily(f.withWindow(50, f.slidingLayers()));
         LlamaModel mw = LlamaModel.fromTensors(wide, m.toTensors(), k.gemm(), false);
         cacheMatchesFull(mw, name + " window 50");
+        chunksMatchFull(mw, name + " window 50");
         LlamaConfig full = m.config().withFamily(f.withWindow(0, List.of()));
         if (m.config().architecture() == LlamaConfig.Architecture.MISTRAL) {
           LlamaModel mf = LlamaModel.fromTensors(full, m.toTensors(), k.gemm(), false);

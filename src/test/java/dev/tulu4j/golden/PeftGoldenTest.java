@@ -42,12 +42,12 @@ class PeftGoldenTest {
     return GoldenFixture.read(GoldenFixture.folder("peft-llama"));
   }
 
-  private static float[] logits(LlamaModel m, GoldenFixture g) {
+  static float[] logits(LlamaModel m, GoldenFixture g) {
     Batch b = new Batch(g.batch(), g.seqLen(), g.ids(), null, g.positions(), null);
     return m.logits(b, new Activations(m.config(), b.rows()));
   }
 
-  private static double relError(float[] got, double[] want) {
+  static double relError(float[] got, double[] want) {
     double maxErr = 0, maxRef = 0;
     for (int i = 0; i < want.length; i++) {
       maxErr = Math.max(maxErr, Math.abs(got[i] - want[i]));

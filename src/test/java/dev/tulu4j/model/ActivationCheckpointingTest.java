@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * same kernels on the same inputs, so the loss, log-probs and every parameter gradient must be
  * bit-identical (Arrays.equals on the float arrays) to the stored-activation path — through the LM
  * head fused into the forward (SFT), an arbitrary upstream after forward (DPO, RLVR) and the
- * hidden-state backward (reward and value models).
+ * hidden-state backward (reward and value models). The families beyond Llama (OLMo 2, Qwen3,
+ * Mistral, Gemma 2) go through {@link FamilyTrunk}'s recompute, their own buffers aliased too.
  */
 class ActivationCheckpointingTest {
 
@@ -35,7 +36,11 @@ class ActivationCheckpointingTest {
         Arguments.of("GQA tied, naive", ModelFixtures.tinyGqaTied(), new NaiveGemm()),
         Arguments.of("GQA tied, vector 2 threads", ModelFixtures.tinyGqaTied(), vector),
         Arguments.of("Qwen2 bias untied", ModelFixtures.tinyQwenBiasLlama3(), new NaiveGemm()),
-        Arguments.of("MHA three layers, vector", ModelFixtures.tinyMhaUntied(), vector));
+        Arguments.of("MHA three layers, vector", ModelFixtures.tinyMhaUntied(), vector),
+        Arguments.of("OLMo 2 (post-norms, q/k norms)", FamilyFixtures.olmo2(), vector),
+        Arguments.of("Qwen3 (per-head q/k norms)", FamilyFixtures.qwen3(), new NaiveGemm()),
+        Arguments.of("Mistral (window 3)", FamilyFixtures.mistral(), vector),
+        Arguments.of("Gemma 2 (sandwich norms, soft-caps, window)", FamilyFixtures.gemma2(), new NaiveGemm()));
   }
 
   /** Two packed rows of 11 tokens: three documents in row 0, two in row 1; some targets ignored. */
@@ -124,10 +129,24 @@ class ActivationCheckpointingTest {
     assertThat(saved).isEqualTo(4096L * (24 * 54_336L - 24 * 3_584L - 50_752L));
   }
 
-  private static long allocatedBytes(Activations a) {
+  @Test
+  void theFamiliesBuffersAreCountedStoredAndCheckpointed() {
+    for (LlamaConfig c : FamilyFixtures.all())
+      for (boolean ckpt : new boolean[] {false, true}) {
+        Activations a = Activations.training(c, 10, ckpt);
+        a.ensureBackwardScratch();
+        FamilyActivations.of(a, c).ensureBackwardScratch();
+        if (ckpt) assertThat(Arrays.stream(a.family.dRaw).distinct().count()).isEqualTo(1);
+        assertThat(allocatedBytes(a) + allocatedBytes(a.family)).as("%s checkpointed %s", c.architecture().hfClass, ckpt)
+            .isEqualTo(Activations.bytes(c, 10, true, ckpt));
+      }
+  }
+
+  /** Bytes of the distinct float[] / int[] arrays the fields of {@code a} hold. */
+  private static long allocatedBytes(Object a) {
     Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
     long bytes = 0;
-    for (var f : Activations.class.getDeclaredFields()) {
+    for (var f : a.getClass().getDeclaredFields()) {
       if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) continue;
       try {
         f.setAccessible(true);

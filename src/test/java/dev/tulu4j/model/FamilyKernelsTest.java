@@ -134,7 +134,7 @@ class FamilyKernelsTest {
     float[] logp = new float[n], lse = new float[n], dx = new float[n * c];
     float[] wf = f32(w), dw = new float[w.length];
     dev.tulu4j.tensor.Gemm gemm = new dev.tulu4j.tensor.NaiveGemm();
-    CappedHead.forwardBackward(PAR, gemm, f32(x), wf, dw, n, c, vocab, (float) scale, (float) cap, y, f32(up), logp, lse,
+    CappedHead.forwardBackward(PAR, gemm, f32(x), new Parameter("lm_head.weight", new int[] {vocab, c}, wf, dw, false), dw, n, c, vocab, (float) scale, (float) cap, y, f32(up), logp, lse,
         dx, new float[2 * vocab]);
     double total = 0;
     for (int r = 0; r < n; r++) total += up[r] * logp[r];

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (1) the chain rule dA = s·Bᵀ·dW', dB = s·dW'·Aᵀ against 4-point central differences of J(A, B)
  * in float64, then (2) the fp32 engine's adapter gradients against that reference, with every base
  * weight frozen (no gradient buffer). Dropout &gt; 0 is checked on one adapted projection with the
- * adapter's own mask.
+ * adapter's own mask. Cases cover Llama, Qwen2 and each of OLMo 2, Qwen3, Mistral and Gemma 2.
  */
 class LoraGradientCheckTest {
   private static final double FLOOR = 1e-4;
@@ -43,7 +43,16 @@ class LoraGradientCheckTest {
         Arguments.of(new Case("all-linear-rslora", ModelFixtures.tinyGqaTied(),
             new LoraConfig(4, 3, 0, List.of("all-linear"), true, List.of()))),
         Arguments.of(new Case("q-v-o-down-qwen-bias", ModelFixtures.tinyQwenBiasLlama3(),
-            new LoraConfig(2, 5, 0, List.of("q_proj", "v_proj", "o_proj", "down_proj"), false, List.of()))));
+            new LoraConfig(2, 5, 0, List.of("q_proj", "v_proj", "o_proj", "down_proj"), false, List.of()))),
+        // the families beyond Llama, through FamilyTrunk and ReferenceLlama's family switches
+        Arguments.of(new Case("olmo2-all-linear", FamilyFixtures.olmo2(),
+            new LoraConfig(3, 6, 0, List.of("all-linear"), false, List.of()))),
+        Arguments.of(new Case("qwen3-all-linear-rslora", FamilyFixtures.qwen3(),
+            new LoraConfig(4, 3, 0, List.of("all-linear"), true, List.of()))),
+        Arguments.of(new Case("mistral-window-all-linear", FamilyFixtures.mistral(),
+            new LoraConfig(3, 6, 0, List.of("all-linear"), false, List.of()))),
+        Arguments.of(new Case("gemma2-softcap-window-all-linear", FamilyFixtures.gemma2(),
+            new LoraConfig(3, 6, 0, List.of("all-linear"), false, List.of()))));
   }
 
   /** A frozen base (shared weights, no gradients) with an adapter whose B is random, so dA is not zero. */

@@ -31,6 +31,7 @@ final class KillCampaign {
   private final Path work;
   private final Function<Path, Child> child;
   private final Random rnd;
+  private final int skipSaves;
   private final List<String> problems = new ArrayList<>();
   private final List<String> log = new ArrayList<>();
   private Map<String, String> refDigests;
@@ -44,10 +45,16 @@ final class KillCampaign {
 
   /** @param child the command, given the working directory it runs in (it writes {@code out/} there) */
   KillCampaign(String stage, Path work, Function<Path, Child> child, long seed) {
+    this(stage, work, child, seed, 0);
+  }
+
+  /** @param skipSaves the in-save kills let this many saves of the run pass first (so it resumes from a checkpoint) */
+  KillCampaign(String stage, Path work, Function<Path, Child> child, long seed, int skipSaves) {
     this.stage = stage;
     this.work = work;
     this.child = child;
     this.rnd = new Random(seed);
+    this.skipSaves = skipSaves;
   }
 
   Row run(int kills) throws Exception {
@@ -71,6 +78,34 @@ final class KillCampaign {
         List.copyOf(problems));
   }
 
+  /**
+   * Runs {@code kills} kills, adds the row to {@code tally}, prints the log and asserts: no problem,
+   * every kill made, every kill's run ended bit-identical, no half-written folder seen.
+   */
+  Row runAndCheck(int kills, List<Row> tally) throws Exception {
+    Row row = run(kills);
+    synchronized (tally) {
+      tally.add(row);
+    }
+    log.forEach(System.out::println);
+    org.assertj.core.api.Assertions.assertThat(row.problems()).as("problems of %s", stage).isEmpty();
+    org.assertj.core.api.Assertions.assertThat(row.kills()).isEqualTo(kills);
+    org.assertj.core.api.Assertions.assertThat(row.identical()).isEqualTo(kills);
+    org.assertj.core.api.Assertions.assertThat(row.halfWritten()).isZero();
+    return row;
+  }
+
+  /** The tally as a markdown table, one row per stage. */
+  static String table(List<Row> rows) {
+    StringBuilder t = new StringBuilder();
+    t.append("| stage | kills | inside a save | resumed bit-identical | half-written folders seen | child runs | seconds |\n");
+    t.append("|---|---:|---:|---:|---:|---:|---:|\n");
+    for (Row r : rows)
+      t.append(String.format(java.util.Locale.ROOT, "| %s | %d | %d | %d/%d | %d | %d | %.0f |%n", r.stage(), r.kills(),
+          r.inSave(), r.identical(), r.kills(), r.halfWritten(), r.runs(), r.seconds()));
+    return t.toString();
+  }
+
   List<String> log() {
     return log;
   }
@@ -83,7 +118,7 @@ final class KillCampaign {
     while (kills < max) {
       boolean save = (before + kills) % 2 == 0;
       Trigger t = save
-          ? new Trigger.InSave(out, Duration.ofMillis(rnd.nextInt(31)))
+          ? new Trigger.InSave(out, Duration.ofMillis(rnd.nextInt(31)), skipSaves)
           : new Trigger.After(Duration.ofMillis(rnd.nextLong(Math.max(1, refMillis))));
       Outcome o = KillHarness.run(child.apply(dir), t);
       runs++;

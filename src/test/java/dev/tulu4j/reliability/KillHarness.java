@@ -73,8 +73,15 @@ public final class KillHarness {
     /** {@code delay} after the child started. */
     record After(Duration delay) implements Trigger {}
 
-    /** {@code extra} after a {@code .tmp-step-*} folder (a save in progress) first appears under {@code root}. */
-    record InSave(Path root, Duration extra) implements Trigger {}
+    /**
+     * {@code extra} after a {@code .tmp-step-*} folder (a save in progress) first appears under
+     * {@code root}, letting the first {@code skip} new saves pass (so earlier checkpoints exist).
+     */
+    record InSave(Path root, Duration extra, int skip) implements Trigger {
+      public InSave(Path root, Duration extra) {
+        this(root, extra, 0);
+      }
+    }
   }
 
   /** What a child run did: its output lines, exit code, whether the kill happened, and wall time. */
@@ -165,10 +172,14 @@ public final class KillHarness {
       case Trigger.InSave s -> {
         // leftovers of an earlier kill do not count until they are gone (the resume deletes them)
         java.util.Set<String> old = new java.util.HashSet<>(saves(s.root()));
+        int seen = 0;
         while (p.isAlive()) {
           List<String> now = saves(s.root());
           old.retainAll(now);
-          if (!old.containsAll(now)) break;
+          if (!old.containsAll(now)) {
+            if (seen++ == s.skip()) break;
+            old.addAll(now); // a save let pass
+          }
           Thread.sleep(2);
         }
         if (!p.isAlive()) return false;
@@ -245,7 +256,8 @@ public final class KillHarness {
    * Why the visible checkpoint folder {@code dir} is not complete, or empty when it is: its
    * {@code trainer_state/state.json} parses and the sizes it records are those of {@code params.bin}
    * and {@code optimizer.bin}, and the folder loads as a Hugging Face checkpoint (config, every tensor;
-   * a sequence-classification folder through the reward model's loader).
+   * a sequence-classification folder through the reward model's loader) or, for a LoRA run, as a PEFT
+   * adapter folder (its config and every tensor of adapter_model.safetensors).
    */
   public static Optional<String> incomplete(Path dir) {
     try {
@@ -257,7 +269,13 @@ public final class KillHarness {
         return Optional.of(dir + ": params.bin/optimizer.bin sizes " + params + "/" + opt + " differ from state.json");
       for (String f : List.of("config.yaml", "config.hashed.yaml"))
         if (!Files.isRegularFile(st.resolve(f))) return Optional.of(dir + ": no trainer_state/" + f);
-      if (Files.readString(dir.resolve("config.json")).contains("ForSequenceClassification")) {
+      if (dev.tulu4j.checkpoint.PeftAdapter.isAdapterFolder(dir)) {
+        dev.tulu4j.checkpoint.PeftAdapter.readConfig(dir);
+        try (var ad = dev.tulu4j.io.SafetensorsFile.open(dir.resolve(dev.tulu4j.checkpoint.PeftAdapter.WEIGHTS))) {
+          if (ad.tensors().isEmpty()) return Optional.of(dir + ": no adapter tensors");
+          for (String name : ad.tensors().keySet()) ad.load(name);
+        }
+      } else if (Files.readString(dir.resolve("config.json")).contains("ForSequenceClassification")) {
         // a reward or value model: the scalar-head loader reads the backbone and score.weight
         dev.tulu4j.reward.ScalarHeadModel.load(dir, 0, new dev.tulu4j.tensor.NaiveGemm(), false);
       } else if (HfCheckpoint.load(dir).tensors().isEmpty()) {

@@ -1,7 +1,5 @@
 package dev.tulu4j.reliability;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.tulu4j.cli.Main;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,25 +47,13 @@ class KillResumeTest {
     List<String> cmd = fixtures.command(stage);
     KillCampaign c = new KillCampaign(stage, root.resolve(stage),
         dir -> KillHarness.Child.of(Main.class, dir, cmd), SEED * 31 + STAGES.indexOf(stage));
-    KillCampaign.Row row = c.run(KILLS);
-    synchronized (TALLY) {
-      TALLY.add(row);
-    }
-    c.log().forEach(System.out::println);
-    assertThat(row.problems()).as("problems of %s", stage).isEmpty();
-    assertThat(row.kills()).isEqualTo(KILLS);
-    assertThat(row.identical()).isEqualTo(KILLS);
-    assertThat(row.halfWritten()).isZero();
+    c.runAndCheck(KILLS, TALLY);
   }
 
   @AfterAll
   static void tally() throws Exception {
     StringBuilder t = new StringBuilder(String.format("kill -9 tally (seed %d, %d kills per stage)%n%n", SEED, KILLS));
-    t.append("| stage | kills | inside a save | resumed bit-identical | half-written folders seen | child runs | seconds |\n");
-    t.append("|---|---:|---:|---:|---:|---:|---:|\n");
-    for (KillCampaign.Row r : TALLY)
-      t.append(String.format(java.util.Locale.ROOT, "| %s | %d | %d | %d/%d | %d | %d | %.0f |%n", r.stage(), r.kills(),
-          r.inSave(), r.identical(), r.kills(), r.halfWritten(), r.runs(), r.seconds()));
+    t.append(KillCampaign.table(TALLY));
     System.out.println(t);
     Files.createDirectories(Path.of("target"));
     Files.writeString(Path.of("target/kill-tally.md"), t);
