@@ -25,11 +25,7 @@ final class MemoryPlans {
    */
   static Trained policy(LlamaConfig c, LoraSettings lora) {
     if (lora == null || !lora.enabled()) return Trained.full(c);
-    var lc = lora.config();
-    long adapter = 0;
-    for (var target : lc.targets()) adapter += (long) lc.r() * (target.in(c) + target.out(c));
-    adapter *= c.layers();
-    return new Trained(c, adapter, MemoryPlan.parameterCount(c), 4);
+    return Trained.lora(c, lora.config(), 4);
   }
 
   /** SFT: the policy ({@link #policy}), {@code micro_batch × max_seq_length} tokens per call. */

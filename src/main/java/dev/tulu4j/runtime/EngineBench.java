@@ -84,8 +84,9 @@ public final class EngineBench {
     for (int r = 0; r < n; r++) targets[r] = (r + 1) % seq == 0 ? -100 : ids[r + 1];
     Batch b = Batch.of(batch, seq, ids, targets);
     Activations act = Activations.training(c, n, checkpointed);
-    // the optimizer runs on the model's threads and clears the gradients in the same pass
-    AdamW opt = new AdamW(model.parameters(), 0.9, 0.999, 1e-8, 0.0).runOn(model.taskRunner());
+    // the optimizer runs on the model's threads and clears the gradients in the same pass; its
+    // parameters are the trained ones: every weight in full training, A and B under LoRA
+    AdamW opt = new AdamW(model.trainableParameters(), 0.9, 0.999, 1e-8, 0.0).runOn(model.taskRunner());
     double[] times = new double[steps];
     double loss = Double.NaN;
     model.zeroGrad();
