@@ -24,14 +24,37 @@ final class MemoryPlans {
    * state) plus the adapter's r·(in + out) weights per targeted projection, trained.
    */
   static Trained policy(LlamaConfig c, LoraSettings lora) {
+    return policy(c, lora, 4);
+  }
+
+  /** {@link #policy(LlamaConfig, LoraSettings)} with the LoRA base at {@code frozenBytes} per weight (2: bf16). */
+  static Trained policy(LlamaConfig c, LoraSettings lora, int frozenBytes) {
     if (lora == null || !lora.enabled()) return Trained.full(c);
-    return Trained.lora(c, lora.config(), 4);
+    return Trained.lora(c, lora.config(), frozenBytes);
+  }
+
+  /**
+   * Bytes per frozen base weight of a LoRA run over {@code modelDir} (null: a random tiny base):
+   * 2 when {@code lora.base_dtype} puts the base in bf16 ({@link ModelFiles#loraBaseBf16}), else 4.
+   * The planner counts every weight at that width, norms included (they stay fp32: a slight under-count
+   * of a few thousand bytes).
+   */
+  static int loraBaseBytes(java.nio.file.Path modelDir, LoraSettings lora) {
+    if (lora == null || !lora.enabled()) return 4;
+    boolean bf16 = modelDir == null ? lora.baseWeightsDtype() == dev.tulu4j.model.WeightsDtype.BF16
+        : ModelFiles.loraBaseBf16(modelDir, lora.baseWeightsDtype());
+    return bf16 ? 2 : 4;
   }
 
   /** SFT: the policy ({@link #policy}), {@code micro_batch × max_seq_length} tokens per call. */
   static MemoryPlan sft(LlamaConfig c, TrainConfig t, int maxSeqLength, LoraSettings lora) {
+    return sft(c, t, maxSeqLength, lora, 4);
+  }
+
+  /** {@link #sft(LlamaConfig, TrainConfig, int, LoraSettings)} with the LoRA base at {@code frozenBytes} per weight. */
+  static MemoryPlan sft(LlamaConfig c, TrainConfig t, int maxSeqLength, LoraSettings lora, int frozenBytes) {
     return new MemoryPlan("sft", "max_seq_length")
-        .trained("policy", policy(c, lora))
+        .trained("policy", policy(c, lora, frozenBytes))
         .activations("policy", c, Math.multiplyExact(t.microBatch(), maxSeqLength), t.activationCheckpointing());
   }
 
@@ -41,8 +64,13 @@ final class MemoryPlans {
    * there is no second copy of the weights.
    */
   static MemoryPlan dpo(LlamaConfig c, TrainConfig t, int maxLength, LoraSettings lora) {
+    return dpo(c, t, maxLength, lora, 4);
+  }
+
+  /** {@link #dpo(LlamaConfig, TrainConfig, int, LoraSettings)} with the LoRA base at {@code frozenBytes} per weight. */
+  static MemoryPlan dpo(LlamaConfig c, TrainConfig t, int maxLength, LoraSettings lora, int frozenBytes) {
     return new MemoryPlan("dpo", "max_length")
-        .trained("policy", policy(c, lora))
+        .trained("policy", policy(c, lora, frozenBytes))
         .activations("policy", c, Math.multiplyExact(2 * t.microBatch(), maxLength), t.activationCheckpointing());
   }
 

@@ -111,7 +111,7 @@ public final class RewardRecipe {
 
   /** The run's LoRA settings with PEFT's SEQ_CLS modules_to_save ({@code classifier}, {@code score}). */
   private static LoraSettings withScoreHead(LoraSettings s) {
-    return new LoraSettings(s.r(), s.alpha(), s.dropout(), s.targetModules(), s.useRslora(), List.of("classifier", "score"));
+    return s.withModulesToSave(List.of("classifier", "score"));
   }
 
   private static String num(double d) {
