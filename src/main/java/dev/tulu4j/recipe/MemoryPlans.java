@@ -87,11 +87,16 @@ final class MemoryPlans {
    * are at most {@code max_prompt_length + response_length} tokens.
    */
   static MemoryPlan rlvr(LlamaConfig c, RlvrConfig cfg, LlamaConfig valueConfig, LlamaConfig rewardConfig) {
+    return rlvr(c, cfg, valueConfig, rewardConfig, 4);
+  }
+
+  /** {@link #rlvr(LlamaConfig, RlvrConfig, LlamaConfig, LlamaConfig)} with the LoRA base at {@code frozenBytes} per weight. */
+  static MemoryPlan rlvr(LlamaConfig c, RlvrConfig cfg, LlamaConfig valueConfig, LlamaConfig rewardConfig, int frozenBytes) {
     TrainConfig t = cfg.train();
     int maxLen = Math.addExact(cfg.maxPromptLength(), cfg.responseLength());
     int tokens = Math.multiplyExact(t.microBatch(), Math.max(1, maxLen - 1));
     MemoryPlan p = new MemoryPlan("rlvr", "max_prompt_length + response_length")
-        .trained("policy", policy(c, cfg.lora()))
+        .trained("policy", policy(c, cfg.lora(), frozenBytes))
         .activations("policy", c, tokens, t.activationCheckpointing());
     // with LoRA the reference is the base with the adapter off: no second copy
     if (!cfg.lora().enabled()) p.frozen("reference", MemoryPlan.parameterCount(c), 4);
@@ -112,7 +117,7 @@ final class MemoryPlans {
         : cfg.valueModel() != null ? ScalarHeadModel.readConfig(ModelFiles.resolveModelDir(cfg.valueModel())) : c;
     LlamaConfig reward = cfg.rewardModel() != null && cfg.rewardModelMultiplier() != 0
         ? ScalarHeadModel.readConfig(ModelFiles.resolveModelDir(cfg.rewardModel())) : null;
-    return rlvr(c, cfg, value, reward);
+    return rlvr(c, cfg, value, reward, loraBaseBytes(ModelFiles.resolveModelDir(cfg.model()), cfg.lora()));
   }
 
   /** Prints the plan and stops (with the plan's message) when it exceeds this JVM's heap. */
