@@ -46,6 +46,13 @@ final class MemoryPlans {
     return bf16 ? 2 : 4;
   }
 
+  /** A reward or value model as trained: in full, or with {@code lora} adapter + score head over a frozen fp32 backbone. */
+  static Trained scalarHead(LlamaConfig c, LoraSettings lora) {
+    long all = MemoryPlan.scalarHeadParameterCount(c);
+    if (lora == null || !lora.enabled()) return new Trained(c, all, 0, 4);
+    return new Trained(c, MemoryPlan.adapterParameterCount(c, lora.config()) + c.hidden(), all - c.hidden(), 4);
+  }
+
   /** SFT: the policy ({@link #policy}), {@code micro_batch × max_seq_length} tokens per call. */
   static MemoryPlan sft(LlamaConfig c, TrainConfig t, int maxSeqLength, LoraSettings lora) {
     return sft(c, t, maxSeqLength, lora, 4);
@@ -76,8 +83,16 @@ final class MemoryPlans {
 
   /** Reward model: the backbone with a scalar head (no LM head), pair rows as in DPO. */
   static MemoryPlan reward(LlamaConfig c, TrainConfig t, int maxLength) {
+    return reward(c, t, maxLength, null);
+  }
+
+  /**
+   * {@link #reward(LlamaConfig, TrainConfig, int)}; with {@code lora} the backbone is a frozen fp32
+   * base and only the adapter and the score head (C weights, a module to save) train.
+   */
+  static MemoryPlan reward(LlamaConfig c, TrainConfig t, int maxLength, LoraSettings lora) {
     return new MemoryPlan("reward", "max_length")
-        .trained("reward model", new Trained(c, MemoryPlan.scalarHeadParameterCount(c), 0, 4))
+        .trained("reward model", scalarHead(c, lora))
         .activations("reward model", c, Math.multiplyExact(2 * t.microBatch(), maxLength), t.activationCheckpointing());
   }
 
