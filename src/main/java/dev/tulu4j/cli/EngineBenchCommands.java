@@ -284,31 +284,44 @@ final class EngineBenchCommands {
       out.println("  " + new MemoryPlan("bench train", "--seq").trained("policy", lt)
           .activations("policy", s.config(), b * q, activationCheckpointing).summary(MemoryPlan.usableHeap()));
       List<Map<String, Object>> rows = new ArrayList<>();
-      double[] ratio = new double[rounds];
+      double[] ratio = new double[rounds], cpuRatio = new double[rounds];
       for (int round = 0; round < rounds; round++) {
         int w = round == 0 ? warmup : 0; // later rounds run warm code
         var rf = EngineBench.train(full, b, q, w, steps, peakGflops, activationCheckpointing);
         var rl = EngineBench.train(lm, b, q, w, steps, peakGflops, activationCheckpointing);
         ratio[round] = rl.step().medianSeconds() / rf.step().medianSeconds();
-        out.printf(Locale.ROOT, "  train   B%d x T%d round %d: full %8.3f s/step (%.1f tok/s, MFU %4.1f%%), "
-            + "lora %8.3f s/step (%.1f tok/s): lora/full %.3fx%n", b, q, round, rf.step().medianSeconds(),
-            rf.tokensPerSecond(), 100 * rf.mfu(), rl.step().medianSeconds(), rl.tokensPerSecond(), ratio[round]);
+        cpuRatio[round] = rf.cpuSecondsPerStep() > 0 ? rl.cpuSecondsPerStep() / rf.cpuSecondsPerStep() : Double.NaN;
+        out.printf(Locale.ROOT, "  train   B%d x T%d round %d: full %8.3f s/step (%.2f cpu-s, %.1f tok/s, MFU %4.1f%%), "
+            + "lora %8.3f s/step (%.2f cpu-s, %.1f tok/s): lora/full %.3fx wall, %.3fx cpu%n", b, q, round,
+            rf.step().medianSeconds(), rf.cpuSecondsPerStep(), rf.tokensPerSecond(), 100 * rf.mfu(), rl.step().medianSeconds(),
+            rl.cpuSecondsPerStep(), rl.tokensPerSecond(), ratio[round], cpuRatio[round]);
         out.flush();
         for (var e : List.of(Map.entry("full", rf), Map.entry("lora", rl))) {
           var r = e.getValue();
           Map<String, Object> v = new LinkedHashMap<>(Map.of("batch", b, "seq", q, "medianSeconds", r.step().medianSeconds(),
               "bestSeconds", r.step().bestSeconds(), "tokensPerSecond", r.tokensPerSecond(), "mode", e.getKey(),
-              "round", round, "loss", r.lastLoss()));
-          if (e.getKey().equals("lora")) v.put("loraOverFull", ratio[round]);
+              "round", round, "loss", r.lastLoss(), "cpuSecondsPerStep", r.cpuSecondsPerStep()));
+          if (e.getKey().equals("lora")) {
+            v.put("loraOverFull", ratio[round]);
+            v.put("loraOverFullCpu", Double.isNaN(cpuRatio[round]) ? -1.0 : cpuRatio[round]);
+          }
           rows.add(row(s, "train", v));
         }
       }
-      double[] sorted = ratio.clone();
-      java.util.Arrays.sort(sorted);
-      out.printf(Locale.ROOT, "  train   lora/full step time per round: %s; median %.3fx%n",
-          java.util.Arrays.stream(ratio).mapToObj(x -> String.format(Locale.ROOT, "%.3fx", x)).toList(), sorted[rounds / 2]);
+      out.printf(Locale.ROOT, "  train   lora/full step time per round: %s; median %.3fx%n", ratios(ratio), median(ratio));
+      out.printf(Locale.ROOT, "  train   lora/full CPU time per round: %s; median %.3fx%n", ratios(cpuRatio), median(cpuRatio));
       out.flush();
       return rows;
+    }
+
+    private static List<String> ratios(double[] r) {
+      return java.util.Arrays.stream(r).mapToObj(x -> String.format(Locale.ROOT, "%.3fx", x)).toList();
+    }
+
+    private static double median(double[] r) {
+      double[] s = r.clone();
+      java.util.Arrays.sort(s);
+      return s[s.length / 2];
     }
 
     /** {@code r=16,alpha=32,dropout=0.05,targets=q_proj:v_proj,rslora} → the engine's LoRA config. */
