@@ -281,7 +281,8 @@ final class EngineBenchCommands {
       out.printf(Locale.ROOT, "  lora: r %d, alpha %s, targets %s%s: %.2fM trainable of %.1fM (%.2f%%)%n", lc.r(),
           fmt(lc.alpha()), lc.targetNames(), lc.useRslora() ? ", rslora" : "", lt.trainableParams() / 1e6,
           lt.frozenParams() / 1e6, 100.0 * lt.trainableParams() / lt.frozenParams());
-      out.println("  " + new MemoryPlan("bench train", "--seq").trained("policy", lt)
+      out.println("  (the LoRA step alone; this bench also holds the full model, its gradients and AdamW state) "
+          + new MemoryPlan("bench train --lora", "--seq").trained("policy", lt)
           .activations("policy", s.config(), b * q, activationCheckpointing).summary(MemoryPlan.usableHeap()));
       List<Map<String, Object>> rows = new ArrayList<>();
       double[] ratio = new double[rounds], cpuRatio = new double[rounds];
