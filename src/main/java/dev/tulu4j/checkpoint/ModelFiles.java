@@ -103,6 +103,41 @@ public final class ModelFiles {
     return LlamaModel.fromTensors(ck.config(), ck.tensors(), gemm, trainable);
   }
 
+  /**
+   * Whether the frozen base of a LoRA run over {@code dir} is held in bf16 ({@code lora.base_dtype}):
+   * {@link WeightsDtype#BF16} always (Llama and Qwen2 only), {@link WeightsDtype#AUTO} when the
+   * checkpoint stores every weight matrix as BF16 and the family is Llama or Qwen2, fp32 otherwise.
+   * Reads config.json and the safetensors headers only.
+   */
+  public static boolean loraBaseBf16(Path dir, WeightsDtype dtype) {
+    if (dtype == WeightsDtype.FP32) return false;
+    LlamaConfig cfg = HfCheckpoint.readConfig(dir);
+    if (!cfg.family().isPlain()) {
+      if (dtype == WeightsDtype.BF16)
+        throw new IllegalArgumentException("lora.base_dtype bf16 is not implemented for " + cfg.architecture().hfClass
+            + " (only Llama and Qwen2); use auto or fp32");
+      return false;
+    }
+    if (dtype == WeightsDtype.BF16) return true;
+    try (Safetensors st = HfCheckpoint.openTensors(dir, cfg)) {
+      return HfNames.parameterOrder(cfg).entrySet().stream().filter(e -> e.getValue().length == 2)
+          .allMatch(e -> st.info(e.getKey()).orElseThrow().dtype() == DType.BF16);
+    }
+  }
+
+  /**
+   * The frozen base of a LoRA run (no gradient buffers): with {@link #loraBaseBf16} its weight
+   * matrices as bf16 bits (read straight from the file, widened inside the kernels; norms and
+   * biases fp32), else the fp32 load of {@link #loadModel}.
+   */
+  public static LlamaModel loadLoraBase(Path dir, WeightsDtype dtype, Gemm gemm, TaskRunner runner) {
+    if (!loraBaseBf16(dir, dtype)) {
+      HfCheckpoint ck = HfCheckpoint.load(dir);
+      return LlamaModel.fromTensors(ck.config(), ck.tensors(), gemm, runner, false);
+    }
+    return loadFrozen(dir, WeightsDtype.BF16, gemm, runner).model();
+  }
+
   /** A frozen model and one line on how its weights are held (for logs). */
   public record Frozen(LlamaModel model, String weights) {}
 

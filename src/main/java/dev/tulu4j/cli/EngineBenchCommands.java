@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.train.MemoryPlan;
 import dev.tulu4j.model.LlamaModel;
+import dev.tulu4j.model.LoraConfig;
 import dev.tulu4j.model.WeightsDtype;
 import dev.tulu4j.runtime.EngineBench;
 import dev.tulu4j.runtime.GemmProfile;
@@ -118,8 +119,15 @@ final class EngineBenchCommands {
     List<String> weightsDtypes;
 
     @Option(names = "--rounds", defaultValue = "1",
-        description = "Decode: measure every batch size this many times, alternating the weight dtypes (default: ${DEFAULT-VALUE}).")
+        description = "Decode: measure every batch size this many times, alternating the weight dtypes; train with --lora: "
+            + "measure the full and the LoRA step this many times each, alternating (default: ${DEFAULT-VALUE}).")
     int rounds;
+
+    @Option(names = "--lora", paramLabel = "r=N[,alpha=A][,dropout=P][,targets=all-linear|q_proj:v_proj...][,rslora]",
+        description = "train: also time a LoRA step (frozen base sharing the same weights, adapter of rank r, PEFT's "
+            + "meaning as in the config's lora: section; alpha defaults to 16) against the full step, alternating "
+            + "--rounds times, and print the per-round and median time ratio.")
+    String lora;
 
     /** Runs the chosen parts, prints a table per part, writes the JSON document. */
     int run(CommandSpec spec, String defaultShape, boolean train, boolean prefill, boolean decode) throws IOException {
@@ -127,6 +135,7 @@ final class EngineBenchCommands {
       if (rounds < 1) throw new IllegalArgumentException("--rounds must be >= 1, got " + rounds);
       for (String d : weightsDtypes)
         if (WeightsDtype.parse(d) == WeightsDtype.AUTO) throw new IllegalArgumentException("--weights-dtype: random weights have no checkpoint dtype; use fp32 or bf16");
+      LoraConfig loraConfig = lora == null ? null : parseLora(lora);
       PrintWriter out = spec.commandLine().getOut();
       List<Shape> shapes = Shape.parse(shape != null ? shape : defaultShape);
       int t = threads == null ? Parallel.defaultThreads() : threads;
@@ -160,7 +169,8 @@ final class EngineBenchCommands {
           if (profile != null && decode) profile.reportAndReset(out, s.name() + " decode (all batches, warm-up included)");
           if (prefill) rows.add(prefillRow(s, m, out));
           if (profile != null && prefill) profile.reportAndReset(out, s.name() + " prefill (warm-up included)");
-          if (train) rows.add(trainRow(s, m, mfuPeak.gflops(), out));
+          if (train && loraConfig == null) rows.add(trainRow(s, m, mfuPeak.gflops(), out));
+          if (train && loraConfig != null) rows.addAll(trainLoraRows(s, m, loraConfig, mfuPeak.gflops(), out));
           if (profile != null && train) profile.reportAndReset(out, s.name() + " train (warm-up included)");
         }
       }
@@ -255,6 +265,106 @@ final class EngineBenchCommands {
       return row(s, "train", Map.of("batch", b, "seq", q, "medianSeconds", r.step().medianSeconds(),
           "bestSeconds", r.step().bestSeconds(), "tokensPerSecond", r.tokensPerSecond(),
           "flopsPerToken", r.flopsPerToken(), "gflops", r.gflops(), "mfu", r.mfu()));
+    }
+
+    /**
+     * The full step and the LoRA step of the same weights (the LoRA model is a frozen view of the
+     * full one plus a fresh adapter), timed alternately {@code --rounds} times: on a shared machine
+     * only their ratio within a round means something, so the median ratio is the result.
+     */
+    private List<Map<String, Object>> trainLoraRows(Shape s, LlamaModel full, LoraConfig lc, double peakGflops, PrintWriter out) {
+      int b = batch != null ? batch : s.batch();
+      int q = seq != null ? seq : s.seq();
+      LlamaModel lm = full.frozenView();
+      lm.attachLora(lc, 0);
+      MemoryPlan.Trained lt = MemoryPlan.Trained.lora(s.config(), lc, 4);
+      out.printf(Locale.ROOT, "  lora: r %d, alpha %s, targets %s%s: %.2fM trainable of %.1fM (%.2f%%)%n", lc.r(),
+          fmt(lc.alpha()), lc.targetNames(), lc.useRslora() ? ", rslora" : "", lt.trainableParams() / 1e6,
+          lt.frozenParams() / 1e6, 100.0 * lt.trainableParams() / lt.frozenParams());
+      out.println("  (the LoRA step alone; this bench also holds the full model, its gradients and AdamW state) "
+          + new MemoryPlan("bench train --lora", "--seq").trained("policy", lt)
+          .activations("policy", s.config(), b * q, activationCheckpointing).summary(MemoryPlan.usableHeap()));
+      List<Map<String, Object>> rows = new ArrayList<>();
+      double[] ratio = new double[rounds], cpuRatio = new double[rounds];
+      for (int round = 0; round < rounds; round++) {
+        int w = round == 0 ? warmup : 0; // later rounds run warm code
+        var rf = EngineBench.train(full, b, q, w, steps, peakGflops, activationCheckpointing);
+        var rl = EngineBench.train(lm, b, q, w, steps, peakGflops, activationCheckpointing);
+        ratio[round] = rl.step().medianSeconds() / rf.step().medianSeconds();
+        cpuRatio[round] = rf.cpuSecondsPerStep() > 0 ? rl.cpuSecondsPerStep() / rf.cpuSecondsPerStep() : Double.NaN;
+        out.printf(Locale.ROOT, "  train   B%d x T%d round %d: full %8.3f s/step (%.2f cpu-s, %.1f tok/s, MFU %4.1f%%), "
+            + "lora %8.3f s/step (%.2f cpu-s, %.1f tok/s): lora/full %.3fx wall, %.3fx cpu%n", b, q, round,
+            rf.step().medianSeconds(), rf.cpuSecondsPerStep(), rf.tokensPerSecond(), 100 * rf.mfu(), rl.step().medianSeconds(),
+            rl.cpuSecondsPerStep(), rl.tokensPerSecond(), ratio[round], cpuRatio[round]);
+        out.flush();
+        for (var e : List.of(Map.entry("full", rf), Map.entry("lora", rl))) {
+          var r = e.getValue();
+          Map<String, Object> v = new LinkedHashMap<>(Map.of("batch", b, "seq", q, "medianSeconds", r.step().medianSeconds(),
+              "bestSeconds", r.step().bestSeconds(), "tokensPerSecond", r.tokensPerSecond(), "mode", e.getKey(),
+              "round", round, "loss", r.lastLoss(), "cpuSecondsPerStep", r.cpuSecondsPerStep()));
+          if (e.getKey().equals("lora")) {
+            v.put("loraOverFull", ratio[round]);
+            v.put("loraOverFullCpu", Double.isNaN(cpuRatio[round]) ? -1.0 : cpuRatio[round]);
+          }
+          rows.add(row(s, "train", v));
+        }
+      }
+      out.printf(Locale.ROOT, "  train   lora/full step time per round: %s; median %.3fx%n", ratios(ratio), median(ratio));
+      out.printf(Locale.ROOT, "  train   lora/full CPU time per round: %s; median %.3fx%n", ratios(cpuRatio), median(cpuRatio));
+      out.flush();
+      return rows;
+    }
+
+    private static List<String> ratios(double[] r) {
+      return java.util.Arrays.stream(r).mapToObj(x -> String.format(Locale.ROOT, "%.3fx", x)).toList();
+    }
+
+    private static double median(double[] r) {
+      double[] s = r.clone();
+      java.util.Arrays.sort(s);
+      return s[s.length / 2];
+    }
+
+    /** {@code r=16,alpha=32,dropout=0.05,targets=q_proj:v_proj,rslora} → the engine's LoRA config. */
+    static LoraConfig parseLora(String spec) {
+      Integer r = null;
+      double alpha = 16, dropout = 0;
+      boolean rslora = false;
+      List<String> targets = List.of(LoraConfig.ALL_LINEAR);
+      for (String part : spec.split(",")) {
+        String p = part.trim();
+        if (p.isEmpty()) continue;
+        int eq = p.indexOf('=');
+        String key = eq < 0 ? p : p.substring(0, eq).trim();
+        String val = eq < 0 ? null : p.substring(eq + 1).trim();
+        try {
+          switch (key) {
+            case "r" -> r = Integer.parseInt(need(key, val));
+            case "alpha" -> alpha = Double.parseDouble(need(key, val));
+            case "dropout" -> dropout = Double.parseDouble(need(key, val));
+            case "targets" -> targets = List.of(need(key, val).split(":"));
+            case "rslora" -> rslora = val == null || Boolean.parseBoolean(val);
+            default -> throw new IllegalArgumentException("--lora: unknown key '" + key + "' (expected r, alpha, dropout, targets, rslora)");
+          }
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("--lora: " + key + " must be a number, got '" + val + "'");
+        }
+      }
+      if (r == null) throw new IllegalArgumentException("--lora: r=N is required, got '" + spec + "'");
+      try {
+        return new LoraConfig(r, alpha, dropout, targets, rslora, List.of());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--lora: " + e.getMessage());
+      }
+    }
+
+    private static String need(String key, String val) {
+      if (val == null || val.isEmpty()) throw new IllegalArgumentException("--lora: " + key + " needs a value (" + key + "=...)");
+      return val;
+    }
+
+    private static String fmt(double x) {
+      return x == Math.rint(x) ? Long.toString((long) x) : Double.toString(x);
     }
 
     /** Peak use of the heap pools since the JVM started (an upper bound of the live peak: includes garbage). */

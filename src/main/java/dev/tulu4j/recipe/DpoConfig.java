@@ -58,7 +58,7 @@ public record DpoConfig(
     if (!(beta > 0)) throw new IllegalArgumentException("beta must be > 0, got " + beta);
     if (!(rpoAlpha >= 0)) throw new IllegalArgumentException("rpo_alpha must be >= 0, got " + rpoAlpha);
     if (train == null) throw new IllegalArgumentException("train section is required");
-    if (lora == null) lora = new LoraSettings(0, 16, 0, null, false, null);
+    if (lora == null) lora = new LoraSettings(0, 16, 0, null, false, null, null);
     if (lora.enabled() && !lora.modulesToSave().isEmpty())
       throw new IllegalArgumentException("lora.modules_to_save: a DPO policy is a causal LM, which has no 'score' head");
     if (onError == null) throw new IllegalArgumentException("on_error must be fail or skip");

@@ -47,7 +47,8 @@ public final class DpoRecipe {
   }
 
   private static RunResult run(DpoConfig cfg, Path modelDir, Path tokDir, Tokenizer tok, PrintStream log) throws IOException {
-    MemoryPlans.check(MemoryPlans.dpo(HfCheckpoint.readConfig(modelDir), cfg.train(), cfg.maxLength(), cfg.lora()), log);
+    MemoryPlans.check(MemoryPlans.dpo(HfCheckpoint.readConfig(modelDir), cfg.train(), cfg.maxLength(), cfg.lora(),
+        MemoryPlans.loraBaseBytes(modelDir, cfg.lora())), log);
     ChatTemplate template = TemplateChoice.parse(cfg.template()).resolve(tok);
     ConversationEncoder enc = new ConversationEncoder(tok, template, cfg.maxLength());
     PreferenceData data;
@@ -58,9 +59,12 @@ public final class DpoRecipe {
     }
     int padId = tok.padId() >= 0 ? tok.padId() : tok.eosIds().getFirst();
     try (Kernels kernels = Kernels.create(new KernelConfig(cfg.gemm(), cfg.train().resolvedThreads()))) {
-      HfCheckpoint ck = HfCheckpoint.load(modelDir);
       boolean lora = cfg.lora().enabled();
-      LlamaModel model = LlamaModel.fromTensors(ck.config(), ck.tensors(), kernels.gemm(), kernels.parallel(), !lora);
+      // with LoRA the frozen base, in bf16 when lora.base_dtype says so (no fp32 copy is ever made)
+      HfCheckpoint ck = lora ? null : HfCheckpoint.load(modelDir);
+      LlamaModel model = lora
+          ? ModelFiles.loadLoraBase(modelDir, cfg.lora().baseWeightsDtype(), kernels.gemm(), kernels.parallel())
+          : LlamaModel.fromTensors(ck.config(), ck.tensors(), kernels.gemm(), kernels.parallel(), true);
       // with LoRA the reference is the same base weights with the adapter off: a view, not a copy
       LlamaModel refModel = lora ? model.frozenView() : model;
       LoraAdapter adapter = lora ? LoraRuns.attach(model, cfg.lora(), cfg.train().seed(), log) : null;
@@ -83,7 +87,7 @@ public final class DpoRecipe {
       TrainResult r = new TrainLoop(cfg.train(), lora ? adapter.parameters() : model.parameters(), data.pairs().size(), step,
           kernels.parallel())
           .saver(lora ? LoraRuns.saver(adapter, Map::of, modelDir, tokFiles)
-              : dir -> HfCheckpoint.save(dir, ck.config(), model.toTensors(), cfg.saveDtype(),
+              : dir -> HfCheckpoint.save(dir, model.config(), model.toTensors(), cfg.saveDtype(),
                   HfCheckpoint.DEFAULT_SHARD_BYTES, tokFiles))
           .runConfig(cfg)
           .run();

@@ -33,9 +33,10 @@ final class LoraRuns {
     ad.training(true);
     long n = 0;
     for (Parameter p : ad.parameters()) n += p.data().length;
-    log.printf("lora: r=%d alpha=%s%s dropout=%s on %s: %,d trainable parameters (%.3f%% of %,d frozen)%n", s.r(),
-        fmt(s.alpha()), s.useRslora() ? " (rsLoRA)" : "", fmt(s.dropout()), s.config().targetNames(), n,
-        100.0 * n / frozen.parameterCount(), frozen.parameterCount());
+    boolean bf16 = frozen.embedding().isBf16();
+    log.printf("lora: r=%d alpha=%s%s dropout=%s on %s: %,d trainable parameters (%.3f%% of %,d frozen, held in %s: %.1f MB)%n",
+        s.r(), fmt(s.alpha()), s.useRslora() ? " (rsLoRA)" : "", fmt(s.dropout()), s.config().targetNames(), n,
+        100.0 * n / frozen.parameterCount(), frozen.parameterCount(), bf16 ? "bf16" : "fp32", frozen.weightBytes() / 1e6);
     return ad;
   }
 

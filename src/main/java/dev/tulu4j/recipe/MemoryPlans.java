@@ -24,18 +24,44 @@ final class MemoryPlans {
    * state) plus the adapter's r·(in + out) weights per targeted projection, trained.
    */
   static Trained policy(LlamaConfig c, LoraSettings lora) {
+    return policy(c, lora, 4);
+  }
+
+  /** {@link #policy(LlamaConfig, LoraSettings)} with the LoRA base at {@code frozenBytes} per weight (2: bf16). */
+  static Trained policy(LlamaConfig c, LoraSettings lora, int frozenBytes) {
     if (lora == null || !lora.enabled()) return Trained.full(c);
-    var lc = lora.config();
-    long adapter = 0;
-    for (var target : lc.targets()) adapter += (long) lc.r() * (target.in(c) + target.out(c));
-    adapter *= c.layers();
-    return new Trained(c, adapter, MemoryPlan.parameterCount(c), 4);
+    return Trained.lora(c, lora.config(), frozenBytes);
+  }
+
+  /**
+   * Bytes per frozen base weight of a LoRA run over {@code modelDir} (null: a random tiny base):
+   * 2 when {@code lora.base_dtype} puts the base in bf16 ({@link ModelFiles#loraBaseBf16}), else 4.
+   * The planner counts every weight at that width, norms included (they stay fp32: a slight under-count
+   * of a few thousand bytes).
+   */
+  static int loraBaseBytes(java.nio.file.Path modelDir, LoraSettings lora) {
+    if (lora == null || !lora.enabled()) return 4;
+    boolean bf16 = modelDir == null ? lora.baseWeightsDtype() == dev.tulu4j.model.WeightsDtype.BF16
+        : ModelFiles.loraBaseBf16(modelDir, lora.baseWeightsDtype());
+    return bf16 ? 2 : 4;
+  }
+
+  /** A reward or value model as trained: in full, or with {@code lora} adapter + score head over a frozen fp32 backbone. */
+  static Trained scalarHead(LlamaConfig c, LoraSettings lora) {
+    long all = MemoryPlan.scalarHeadParameterCount(c);
+    if (lora == null || !lora.enabled()) return new Trained(c, all, 0, 4);
+    return new Trained(c, MemoryPlan.adapterParameterCount(c, lora.config()) + c.hidden(), all - c.hidden(), 4);
   }
 
   /** SFT: the policy ({@link #policy}), {@code micro_batch × max_seq_length} tokens per call. */
   static MemoryPlan sft(LlamaConfig c, TrainConfig t, int maxSeqLength, LoraSettings lora) {
+    return sft(c, t, maxSeqLength, lora, 4);
+  }
+
+  /** {@link #sft(LlamaConfig, TrainConfig, int, LoraSettings)} with the LoRA base at {@code frozenBytes} per weight. */
+  static MemoryPlan sft(LlamaConfig c, TrainConfig t, int maxSeqLength, LoraSettings lora, int frozenBytes) {
     return new MemoryPlan("sft", "max_seq_length")
-        .trained("policy", policy(c, lora))
+        .trained("policy", policy(c, lora, frozenBytes))
         .activations("policy", c, Math.multiplyExact(t.microBatch(), maxSeqLength), t.activationCheckpointing());
   }
 
@@ -45,15 +71,28 @@ final class MemoryPlans {
    * there is no second copy of the weights.
    */
   static MemoryPlan dpo(LlamaConfig c, TrainConfig t, int maxLength, LoraSettings lora) {
+    return dpo(c, t, maxLength, lora, 4);
+  }
+
+  /** {@link #dpo(LlamaConfig, TrainConfig, int, LoraSettings)} with the LoRA base at {@code frozenBytes} per weight. */
+  static MemoryPlan dpo(LlamaConfig c, TrainConfig t, int maxLength, LoraSettings lora, int frozenBytes) {
     return new MemoryPlan("dpo", "max_length")
-        .trained("policy", policy(c, lora))
+        .trained("policy", policy(c, lora, frozenBytes))
         .activations("policy", c, Math.multiplyExact(2 * t.microBatch(), maxLength), t.activationCheckpointing());
   }
 
   /** Reward model: the backbone with a scalar head (no LM head), pair rows as in DPO. */
   static MemoryPlan reward(LlamaConfig c, TrainConfig t, int maxLength) {
+    return reward(c, t, maxLength, null);
+  }
+
+  /**
+   * {@link #reward(LlamaConfig, TrainConfig, int)}; with {@code lora} the backbone is a frozen fp32
+   * base and only the adapter and the score head (C weights, a module to save) train.
+   */
+  static MemoryPlan reward(LlamaConfig c, TrainConfig t, int maxLength, LoraSettings lora) {
     return new MemoryPlan("reward", "max_length")
-        .trained("reward model", new Trained(c, MemoryPlan.scalarHeadParameterCount(c), 0, 4))
+        .trained("reward model", scalarHead(c, lora))
         .activations("reward model", c, Math.multiplyExact(2 * t.microBatch(), maxLength), t.activationCheckpointing());
   }
 
@@ -63,11 +102,16 @@ final class MemoryPlans {
    * are at most {@code max_prompt_length + response_length} tokens.
    */
   static MemoryPlan rlvr(LlamaConfig c, RlvrConfig cfg, LlamaConfig valueConfig, LlamaConfig rewardConfig) {
+    return rlvr(c, cfg, valueConfig, rewardConfig, 4);
+  }
+
+  /** {@link #rlvr(LlamaConfig, RlvrConfig, LlamaConfig, LlamaConfig)} with the LoRA base at {@code frozenBytes} per weight. */
+  static MemoryPlan rlvr(LlamaConfig c, RlvrConfig cfg, LlamaConfig valueConfig, LlamaConfig rewardConfig, int frozenBytes) {
     TrainConfig t = cfg.train();
     int maxLen = Math.addExact(cfg.maxPromptLength(), cfg.responseLength());
     int tokens = Math.multiplyExact(t.microBatch(), Math.max(1, maxLen - 1));
     MemoryPlan p = new MemoryPlan("rlvr", "max_prompt_length + response_length")
-        .trained("policy", policy(c, cfg.lora()))
+        .trained("policy", policy(c, cfg.lora(), frozenBytes))
         .activations("policy", c, tokens, t.activationCheckpointing());
     // with LoRA the reference is the base with the adapter off: no second copy
     if (!cfg.lora().enabled()) p.frozen("reference", MemoryPlan.parameterCount(c), 4);
@@ -88,7 +132,7 @@ final class MemoryPlans {
         : cfg.valueModel() != null ? ScalarHeadModel.readConfig(ModelFiles.resolveModelDir(cfg.valueModel())) : c;
     LlamaConfig reward = cfg.rewardModel() != null && cfg.rewardModelMultiplier() != 0
         ? ScalarHeadModel.readConfig(ModelFiles.resolveModelDir(cfg.rewardModel())) : null;
-    return rlvr(c, cfg, value, reward);
+    return rlvr(c, cfg, value, reward, loraBaseBytes(ModelFiles.resolveModelDir(cfg.model()), cfg.lora()));
   }
 
   /** Prints the plan and stops (with the plan's message) when it exceeds this JVM's heap. */

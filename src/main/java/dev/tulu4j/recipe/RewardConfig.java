@@ -42,7 +42,7 @@ public record RewardConfig(
     if (!(evalFraction >= 0 && evalFraction < 1)) throw new IllegalArgumentException("eval_fraction must be in [0, 1), got " + evalFraction);
     if (maxLength < 2) throw new IllegalArgumentException("max_length must be >= 2, got " + maxLength);
     if (train == null) throw new IllegalArgumentException("train section is required");
-    if (lora == null) lora = new LoraSettings(0, 16, 0, null, false, null);
+    if (lora == null) lora = new LoraSettings(0, 16, 0, null, false, null, null);
     if (onError == null) throw new IllegalArgumentException("on_error must be fail or skip");
     if (saveDtype == null) throw new IllegalArgumentException("save_dtype is required");
     if (headInit == null) throw new IllegalArgumentException("head_init must be hf or open_instruct");

@@ -43,7 +43,10 @@ public final class RewardRecipe {
   public static RunResult run(RewardConfig cfg, PrintStream log) throws IOException {
     Path modelDir = ModelFiles.resolveModelDir(cfg.model());
     Path tokSrc = cfg.tokenizer() != null ? cfg.tokenizer() : modelDir;
-    MemoryPlans.check(MemoryPlans.reward(ScalarHeadModel.readConfig(modelDir), cfg.train(), cfg.maxLength()), log);
+    if (cfg.lora().enabled() && cfg.lora().baseWeightsDtype() == dev.tulu4j.model.WeightsDtype.BF16)
+      throw new IllegalArgumentException("lora.base_dtype bf16 is not implemented for the reward model yet (its backbone "
+          + "loads as fp32); use auto or fp32");
+    MemoryPlans.check(MemoryPlans.reward(ScalarHeadModel.readConfig(modelDir), cfg.train(), cfg.maxLength(), cfg.lora()), log);
     try (Tokenizer tok = Tokenizer.load(tokSrc);
         Kernels kernels = Kernels.create(new KernelConfig(cfg.gemm(), cfg.train().resolvedThreads()))) {
       ConversationEncoder enc = new ConversationEncoder(tok, TemplateChoice.parse(cfg.template()).resolve(tok), cfg.maxLength());
@@ -111,7 +114,7 @@ public final class RewardRecipe {
 
   /** The run's LoRA settings with PEFT's SEQ_CLS modules_to_save ({@code classifier}, {@code score}). */
   private static LoraSettings withScoreHead(LoraSettings s) {
-    return new LoraSettings(s.r(), s.alpha(), s.dropout(), s.targetModules(), s.useRslora(), List.of("classifier", "score"));
+    return s.withModulesToSave(List.of("classifier", "score"));
   }
 
   private static String num(double d) {

@@ -13,6 +13,7 @@ import dev.tulu4j.data.JsonlReader;
 import dev.tulu4j.data.Message;
 import dev.tulu4j.data.RlvrExample;
 import dev.tulu4j.data.RowErrors;
+import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.model.LoraAdapter;
 import dev.tulu4j.reward.ScalarHeadModel;
@@ -76,10 +77,14 @@ public final class RlvrRecipe {
   private static RunResult run(RlvrConfig cfg, Path modelDir, Kernels kernels, Tokenizer tok, PrintStream log,
       Consumer<TrainLoop> customize) throws IOException {
     // 1. policy and its frozen reference copy
-    HfCheckpoint ckpt = HfCheckpoint.load(modelDir);
-    // with LoRA: a frozen base plus a trainable adapter, and the reference is that base with no adapter (a view)
+    // with LoRA: a frozen base (in bf16 when lora.base_dtype says so; no fp32 copy kept) plus a trainable
+    // adapter, and the reference is that base with no adapter (a view)
     boolean lora = cfg.lora().enabled();
-    LlamaModel policy = LlamaModel.fromTensors(ckpt.config(), ckpt.tensors(), kernels.gemm(), !lora);
+    HfCheckpoint ckpt = lora ? null : HfCheckpoint.load(modelDir);
+    LlamaConfig config = lora ? HfCheckpoint.readConfig(modelDir) : ckpt.config();
+    LlamaModel policy = lora
+        ? ModelFiles.loadLoraBase(modelDir, cfg.lora().baseWeightsDtype(), kernels.gemm(), kernels.parallel())
+        : LlamaModel.fromTensors(ckpt.config(), ckpt.tensors(), kernels.gemm(), true);
     policy.activationCheckpointing(cfg.train().activationCheckpointing());
     LlamaModel reference = lora ? policy.frozenView() : RlvrTrainer.frozenCopy(policy);
     LoraAdapter adapter = lora ? LoraRuns.attach(policy, cfg.lora(), cfg.train().seed(), log) : null;
@@ -88,7 +93,7 @@ public final class RlvrRecipe {
     ConversationEncoder enc = new ConversationEncoder(tok, TemplateChoice.parse(cfg.template()).resolve(tok),
         cfg.maxPromptLength());
     List<RlvrPrompt> prompts = prompts(cfg, enc, cfg.verifierRules().registry(), log);
-    Set<Integer> eos = new LinkedHashSet<>(ckpt.config().eosIds());
+    Set<Integer> eos = new LinkedHashSet<>(config.eosIds());
     eos.addAll(tok.eosIds());
     int maxLen = cfg.responseLength();
     for (RlvrPrompt p : prompts) maxLen = Math.max(maxLen, p.ids().length + cfg.responseLength());
@@ -97,7 +102,7 @@ public final class RlvrRecipe {
 
     // 3. PPO's value model and the optional reward model
     ValueModel value = cfg.algorithm() == RlvrConfig.Algorithm.PPO
-        ? valueModel(cfg, ckpt, policy, kernels, maxLen, modelDir) : null;
+        ? valueModel(cfg, config, policy, kernels, maxLen, modelDir) : null;
     SequenceScorer rm = null;
     if (cfg.rewardModel() != null && cfg.rewardModelMultiplier() != 0)
       rm = new ScalarHeadScorer(ScalarHeadModel.load(ModelFiles.resolveModelDir(cfg.rewardModel()), cfg.train().seed(),
@@ -109,7 +114,7 @@ public final class RlvrRecipe {
     RlvrTrainer trainer = new RlvrTrainer(cfg, policy, reference, value, prompts, List.copyOf(eos),
         ids -> tok.decode(ids, true),
         lora ? LoraRuns.saver(adapter, Map::of, modelDir, modelDir)
-            : dir -> HfCheckpoint.save(dir, ckpt.config(), HfCheckpoint.tensorsOf(policy.parameters()), cfg.saveDtype(),
+            : dir -> HfCheckpoint.save(dir, config, HfCheckpoint.tensorsOf(policy.parameters()), cfg.saveDtype(),
                 HfCheckpoint.DEFAULT_SHARD_BYTES, modelDir),
         log);
     trainer.limitVocab(tok.vocabSize());
@@ -165,11 +170,11 @@ public final class RlvrRecipe {
   }
 
   /** Tülu 3: the value model starts from a reward model; without one, from a copy of the policy plus a fresh head. */
-  private static ValueModel valueModel(RlvrConfig cfg, HfCheckpoint ckpt, LlamaModel policy, Kernels kernels, int maxLen,
+  private static ValueModel valueModel(RlvrConfig cfg, LlamaConfig config, LlamaModel policy, Kernels kernels, int maxLen,
       Path modelDir) throws IOException {
     ScalarHeadModel vm = cfg.valueModel() != null
         ? ScalarHeadModel.load(ModelFiles.resolveModelDir(cfg.valueModel()), cfg.train().seed(), kernels.gemm(), true)
-        : ScalarHeadModel.fromTensors(ckpt.config(), RlvrTrainer.frozenCopy(policy).toTensors(), cfg.train().seed(),
+        : ScalarHeadModel.fromTensors(config, RlvrTrainer.frozenCopy(policy).toTensors(), cfg.train().seed(),
             kernels.gemm(), true, null);
     vm.backbone().activationCheckpointing(cfg.train().activationCheckpointing());
     return new ScalarHeadValueModel(vm, cfg.train().microBatch(), maxLen, cfg.saveDtype(), modelDir);

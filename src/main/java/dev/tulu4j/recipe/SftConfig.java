@@ -51,7 +51,7 @@ public record SftConfig(
     if (maxSeqLength < 2) throw new IllegalArgumentException("max_seq_length must be >= 2, got " + maxSeqLength);
     if (gemm == null) throw new IllegalArgumentException("gemm is required");
     if (saveDtype == null) throw new IllegalArgumentException("save_dtype is required");
-    if (lora == null) lora = new LoraSettings(0, 16, 0, null, false, null);
+    if (lora == null) lora = new LoraSettings(0, 16, 0, null, false, null, null);
     if (lora.enabled() && !lora.modulesToSave().isEmpty())
       throw new IllegalArgumentException("lora.modules_to_save: SFT trains a causal LM, which has no 'score' head");
     if (train == null) throw new IllegalArgumentException("train section is required");

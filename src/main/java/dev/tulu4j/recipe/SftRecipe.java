@@ -4,6 +4,7 @@ import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.checkpoint.ModelFiles;
 import dev.tulu4j.data.RowErrors;
 import dev.tulu4j.model.LlamaModel;
+import dev.tulu4j.model.WeightsDtype;
 import dev.tulu4j.model.LoraAdapter;
 import dev.tulu4j.sft.CausalLmStep;
 import dev.tulu4j.sft.Packer;
@@ -45,7 +46,7 @@ public final class SftRecipe {
     Path tokDir = "auto".equals(cfg.tokenizer()) ? modelDir : Path.of(cfg.tokenizer());
     log.println("sft: model " + (modelDir == null ? "tiny (random init)" : modelDir) + ", tokenizer " + tokDir);
     MemoryPlans.check(MemoryPlans.sft(modelDir == null ? cfg.model().tinyConfig() : HfCheckpoint.readConfig(modelDir),
-        train, cfg.maxSeqLength(), cfg.lora()), log);
+        train, cfg.maxSeqLength(), cfg.lora(), MemoryPlans.loraBaseBytes(modelDir, cfg.lora())), log);
 
     try (Tokenizer tok = Tokenizer.load(tokDir);
         Kernels kernels = Kernels.create(new KernelConfig(cfg.gemm(), train.resolvedThreads()))) {
@@ -61,10 +62,15 @@ public final class SftRecipe {
 
       // 2. model (with LoRA: frozen, no gradient buffers, plus a trainable adapter)
       boolean lora = cfg.lora().enabled();
-      LlamaModel model = modelDir == null
-          ? LlamaModel.random(cfg.model().tinyConfig(), cfg.model().initSeed(), kernels.gemm())
-          : ModelFiles.loadModel(modelDir, kernels.gemm(), !lora);
-      if (lora && modelDir == null) model = model.frozenView();
+      //    (the frozen base in bf16 when lora.base_dtype says so: half the weight memory, same gradients)
+      LlamaModel model;
+      if (modelDir != null) {
+        model = lora ? ModelFiles.loadLoraBase(modelDir, cfg.lora().baseWeightsDtype(), kernels.gemm(), kernels.parallel())
+            : ModelFiles.loadModel(modelDir, kernels.gemm(), true);
+      } else {
+        model = LlamaModel.random(cfg.model().tinyConfig(), cfg.model().initSeed(), kernels.gemm());
+        if (lora) model = cfg.lora().baseWeightsDtype() == WeightsDtype.BF16 ? model.frozenBf16Copy() : model.frozenView();
+      }
       LoraAdapter adapter = lora ? LoraRuns.attach(model, cfg.lora(), train.seed(), log) : null;
       if (tok.vocabSize() > model.config().vocabSize())
         throw new IllegalArgumentException("the tokenizer in " + tokDir + " has " + tok.vocabSize()

@@ -173,7 +173,7 @@ public record RlvrConfig(
     if (klEstimator == null) throw new IllegalArgumentException("kl_estimator is required");
     if (gemm == null || saveDtype == null) throw new IllegalArgumentException("gemm and save_dtype are required");
     if (train == null) throw new IllegalArgumentException("train section is required");
-    if (lora == null) lora = new LoraSettings(0, 16, 0, null, false, null);
+    if (lora == null) lora = new LoraSettings(0, 16, 0, null, false, null, null);
     if (lora.enabled() && lora.dropout() != 0)
       throw new IllegalArgumentException("lora.dropout must be 0 for rlvr (old and new log-probs must come from one "
           + "function), got " + lora.dropout());

@@ -45,8 +45,12 @@ public final class EngineBench {
     }
   }
 
+  /**
+   * @param cpuSecondsPerStep median CPU time of this process (all threads, spin-waits included) per
+   *     timed step: on a shared machine it moves far less than the wall time (0 where not reported)
+   */
   public record TrainResult(int batch, int seq, Timing step, double tokensPerSecond, double flopsPerToken,
-      double gflops, double mfu, double lastLoss) {}
+      double gflops, double mfu, double lastLoss, double cpuSecondsPerStep) {}
 
   public record PrefillResult(int batch, int seq, Timing pass, double tokensPerSecond, double gflops) {}
 
@@ -84,24 +88,30 @@ public final class EngineBench {
     for (int r = 0; r < n; r++) targets[r] = (r + 1) % seq == 0 ? -100 : ids[r + 1];
     Batch b = Batch.of(batch, seq, ids, targets);
     Activations act = Activations.training(c, n, checkpointed);
-    // the optimizer runs on the model's threads and clears the gradients in the same pass
-    AdamW opt = new AdamW(model.parameters(), 0.9, 0.999, 1e-8, 0.0).runOn(model.taskRunner());
+    // the optimizer runs on the model's threads and clears the gradients in the same pass; its
+    // parameters are the trained ones: every weight in full training, A and B under LoRA
+    AdamW opt = new AdamW(model.trainableParameters(), 0.9, 0.999, 1e-8, 0.0).runOn(model.taskRunner());
     double[] times = new double[steps];
+    double[] cpu = new double[steps];
     double loss = Double.NaN;
     model.zeroGrad();
     for (int i = -warmup; i < steps; i++) {
+      long c0 = processCpuNanos();
       long t0 = System.nanoTime();
       LlamaModel.LogProbs lp = model.lossAndBackward(b, act, 1f / (n - batch));
       opt.step(1e-5, 1.0, true);
       double dt = (System.nanoTime() - t0) / 1e9;
       loss = lp.lossSum() / lp.tokens();
-      if (i >= 0) times[i] = dt;
+      if (i >= 0) {
+        times[i] = dt;
+        cpu[i] = (processCpuNanos() - c0) / 1e9;
+      }
     }
     Timing t = Timing.of(times);
     double tps = n / t.medianSeconds();
     double fpt = LlamaModel.trainingFlopsPerToken(c, seq);
     double gflops = tps * fpt / 1e9;
-    return new TrainResult(batch, seq, t, tps, fpt, gflops, gflops / peakGflops, loss);
+    return new TrainResult(batch, seq, t, tps, fpt, gflops, gflops / peakGflops, loss, Timing.of(cpu).medianSeconds());
   }
 
   /** Forward passes with every position's logits (B·T·V floats). */

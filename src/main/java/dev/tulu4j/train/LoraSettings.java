@@ -2,6 +2,7 @@ package dev.tulu4j.train;
 
 import dev.tulu4j.config.Doc;
 import dev.tulu4j.model.LoraConfig;
+import dev.tulu4j.model.WeightsDtype;
 import java.util.List;
 
 /**
@@ -18,18 +19,37 @@ public record LoraSettings(
         def = "[all-linear]") List<String> targetModules,
     @Doc(value = "Rank-stabilised scaling alpha / sqrt(r) (rsLoRA).", def = "false") boolean useRslora,
     @Doc(value = "Whole modules trained and saved with the adapter; 'score' is the head of a reward or value model.",
-        def = "[]") List<String> modulesToSave) {
+        def = "[]") List<String> modulesToSave,
+    @Doc(value = "How the frozen base's weight matrices are held: auto (bf16 when the checkpoint stores every matrix as "
+        + "bf16, else fp32), fp32, or bf16 (half the memory, widened inside the kernels; same gradients as an fp32 "
+        + "base holding the bf16-rounded values). Llama and Qwen2 only.", def = "auto") String baseDtype) {
 
   public LoraSettings {
     if (r < 0) throw new IllegalArgumentException("lora.r must be >= 0 (0 = no adapter), got " + r);
     targetModules = targetModules == null ? List.of(LoraConfig.ALL_LINEAR) : List.copyOf(targetModules);
     modulesToSave = modulesToSave == null ? List.of() : List.copyOf(modulesToSave);
+    baseDtype = baseDtype == null ? "auto" : baseDtype.trim().toLowerCase(java.util.Locale.ROOT);
+    try {
+      WeightsDtype.parse(baseDtype);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("lora.base_dtype: " + e.getMessage());
+    }
     if (r > 0) toConfig(r, alpha, dropout, targetModules, useRslora, modulesToSave); // validates
   }
 
   /** Whether an adapter trains (r > 0). */
   public boolean enabled() {
     return r > 0;
+  }
+
+  /** {@code lora.base_dtype} parsed. */
+  public WeightsDtype baseWeightsDtype() {
+    return WeightsDtype.parse(baseDtype);
+  }
+
+  /** The same settings with {@code modules_to_save} replaced. */
+  public LoraSettings withModulesToSave(List<String> modules) {
+    return new LoraSettings(r, alpha, dropout, targetModules, useRslora, modules, baseDtype);
   }
 
   /** The engine's config; only when {@link #enabled()}. */

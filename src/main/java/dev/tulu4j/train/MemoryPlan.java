@@ -4,6 +4,7 @@ import dev.tulu4j.model.Activations;
 import dev.tulu4j.model.HfNames;
 import dev.tulu4j.model.KvCache;
 import dev.tulu4j.model.LlamaConfig;
+import dev.tulu4j.model.LoraConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -55,6 +56,21 @@ public final class MemoryPlan {
     public static Trained full(LlamaConfig c) {
       return new Trained(c, parameterCount(c), 0, 4);
     }
+
+    /**
+     * LoRA over the whole model: the adapter's {@link #adapterParameterCount} weights trained, every
+     * base weight frozen at {@code frozenBytesPerWeight} (2 for a bf16 base).
+     */
+    public static Trained lora(LlamaConfig c, LoraConfig lc, int frozenBytesPerWeight) {
+      return new Trained(c, adapterParameterCount(c, lc), parameterCount(c), frozenBytesPerWeight);
+    }
+  }
+
+  /** The adapter's weights: r·(in + out) per targeted projection and layer. */
+  public static long adapterParameterCount(LlamaConfig c, LoraConfig lc) {
+    long n = 0;
+    for (var target : lc.targets()) n += (long) lc.r() * (target.in(c) + target.out(c));
+    return n * c.layers();
   }
 
   private final String stage;

@@ -94,6 +94,37 @@ class EngineBenchCommandTest {
     assertThat(Main.execute("bench", "decode", "--shape", "tiny", "--weights-dtype", "auto")).isNotZero();
   }
 
+  /**
+   * --lora times the full and the LoRA step of the same weights alternately, prints each round's
+   * ratio and the median, and the LoRA step trains only the adapter (its loss starts where the full
+   * model's did: a fresh adapter changes nothing).
+   */
+  @Test
+  void trainWithLoraAlternatesFullAndLoraSteps(@TempDir Path dir) throws Exception {
+    Path json = dir.resolve("t.json");
+    CliRun r = CliRun.of("bench", "train", "--shape", "tiny", "--batch", "1", "--seq", "16", "--steps", "1", "--warmup", "0",
+        "--gemm", "vector", "--threads", "1", "--rounds", "2", "--lora", "r=8,alpha=16,targets=q_proj:v_proj",
+        "--json", json.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    LlamaConfig c = LlamaConfig.tiny();
+    long perLayer = 8L * (c.hidden() + c.qDim()) + 8L * (c.hidden() + c.kvDim());
+    assertThat(r.out()).contains("lora: r 8, alpha 16, targets [q_proj, v_proj]")
+        .contains(String.format(java.util.Locale.ROOT, "%.2fM trainable", perLayer * c.layers() / 1e6))
+        .contains("lora/full step time per round: [").contains("median");
+    JsonNode rows = new ObjectMapper().readTree(json.toFile()).get("results");
+    assertThat(rows).hasSize(4);
+    String[] mode = {"full", "lora", "full", "lora"};
+    for (int i = 0; i < 4; i++) {
+      assertThat(rows.get(i).get("mode").asText()).isEqualTo(mode[i]);
+      assertThat(rows.get(i).get("round").asInt()).isEqualTo(i / 2);
+    }
+    assertThat(rows.get(1).get("loraOverFull").asDouble())
+        .isCloseTo(rows.get(1).get("medianSeconds").asDouble() / rows.get(0).get("medianSeconds").asDouble(), Offset.offset(1e-12));
+    assertThat(Main.execute("bench", "train", "--shape", "tiny", "--lora", "alpha=8")).isNotZero();
+    assertThat(Main.execute("bench", "train", "--shape", "tiny", "--lora", "r=4,targets=qkv")).isNotZero();
+    assertThat(EngineBenchCommands.Common.parseLora("r=4,dropout=0.1,rslora").useRslora()).isTrue();
+  }
+
   @Test
   void badShapeFails() {
     assertThat(Main.execute("bench", "train", "--shape", "huge")).isEqualTo(1);

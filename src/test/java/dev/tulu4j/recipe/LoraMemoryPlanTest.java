@@ -15,18 +15,37 @@ class LoraMemoryPlanTest {
   @Test
   void loraTrainsOnlyTheAdaptersWeights() {
     LlamaConfig c = LlamaConfig.smollm2_135m();
-    var lora = new LoraSettings(16, 32, 0, List.of("q_proj", "v_proj"), false, List.of());
+    var lora = new LoraSettings(16, 32, 0, List.of("q_proj", "v_proj"), false, List.of(), null);
     var p = MemoryPlans.policy(c, lora);
     // q_proj: in C, out H·D; v_proj: in C, out Hkv·D; r·(in + out) each, per layer
     long perLayer = 16L * (c.hidden() + c.qDim()) + 16L * (c.hidden() + c.kvDim());
     assertThat(p.trainableParams()).isEqualTo(perLayer * c.layers());
     assertThat(p.frozenParams()).isEqualTo(MemoryPlan.parameterCount(c));
-    assertThat(MemoryPlans.policy(c, new LoraSettings(0, 16, 0, null, false, null)).trainableParams())
+    assertThat(MemoryPlans.policy(c, new LoraSettings(0, 16, 0, null, false, null, null)).trainableParams())
         .isEqualTo(MemoryPlan.parameterCount(c));
     TrainConfig t = ConfigLoader.fromOverrides(List.of("micro_batch=1"), TrainConfig.class);
     // a LoRA SFT plan needs far less than the full one: no gradients or AdamW state for the base
     long full = MemoryPlans.sft(c, t, 2048, null).peakBytes();
     long withLora = MemoryPlans.sft(c, t, 2048, lora).peakBytes();
     assertThat(withLora).isLessThan(full - 8L * MemoryPlan.parameterCount(c));
+  }
+
+  /** A LoRA reward model trains the adapter and the score head only; its backbone is frozen (it was counted as fully trained). */
+  @Test
+  void aLoraRewardModelTrainsTheAdapterAndTheScoreHead() {
+    LlamaConfig c = LlamaConfig.smollm2_135m();
+    var lora = new LoraSettings(16, 32, 0, null, false, null, null);
+    TrainConfig t = ConfigLoader.fromOverrides(List.of("micro_batch=1"), TrainConfig.class);
+    MemoryPlan.Trained rm = MemoryPlans.scalarHead(c, lora);
+    long perLayer = 0;
+    for (var target : lora.config().targets()) perLayer += 16L * (target.in(c) + target.out(c));
+    assertThat(rm.trainableParams()).isEqualTo(perLayer * c.layers() + c.hidden());
+    assertThat(rm.frozenParams() + c.hidden()).isEqualTo(MemoryPlan.scalarHeadParameterCount(c)); // backbone frozen, head trained
+    long full = MemoryPlans.reward(c, t, 1024).peakBytes();
+    long withLora = MemoryPlans.reward(c, t, 1024, lora).peakBytes();
+    // no gradients or AdamW moments for the frozen backbone: 12 bytes per frozen weight less, plus the runtime share
+    long modelledDiff = 12L * rm.frozenParams();
+    assertThat(full - withLora).isBetween(modelledDiff, modelledDiff + modelledDiff / 16 + 1);
+    assertThat(MemoryPlans.scalarHead(c, null).trainableParams()).isEqualTo(MemoryPlan.scalarHeadParameterCount(c));
   }
 }

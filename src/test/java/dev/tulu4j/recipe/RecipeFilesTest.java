@@ -86,4 +86,41 @@ class RecipeFilesTest {
     assertThat(c.train().effectiveBatch()).isEqualTo(128);
     assertThat(c.train().seed()).isEqualTo(42); // dpo_tune.py's default: the command sets no seed
   }
+  /**
+   * The LoRA variants are the full recipes plus open-instruct's --use_lora defaults (finetune.py and
+   * dpo_utils.py: lora_rank 64, lora_alpha 16, lora_dropout 0.1, the seven projections), with the base
+   * kept in the checkpoint's dtype and gradient checkpointing as the Tülu 3 commands have it.
+   */
+  @Test
+  void tulu3EightBLoraVariantsAreTheFullRecipesPlusOpenInstructsLoraDefaults() {
+    SftConfig full = ConfigLoader.load(RECIPES.resolve("tulu3-8b-sft.yaml"), List.of(), SftConfig.class);
+    SftConfig sft = ConfigLoader.load(RECIPES.resolve("tulu3-8b-lora-sft.yaml"), List.of(), SftConfig.class);
+    DpoConfig fullDpo = ConfigLoader.load(RECIPES.resolve("tulu3-8b-dpo.yaml"), List.of(), DpoConfig.class);
+    DpoConfig dpo = ConfigLoader.load(RECIPES.resolve("tulu3-8b-lora-dpo.yaml"), List.of(), DpoConfig.class);
+    for (dev.tulu4j.train.LoraSettings l : List.of(sft.lora(), dpo.lora())) {
+      assertThat(l.r()).isEqualTo(64);
+      assertThat(l.alpha()).isEqualTo(16.0);
+      assertThat(l.dropout()).isEqualTo(0.1);
+      assertThat(l.useRslora()).isFalse();
+      assertThat(l.config().targetNames())
+          .containsExactlyInAnyOrder("q_proj", "o_proj", "v_proj", "k_proj", "gate_proj", "up_proj", "down_proj");
+      assertThat(l.baseWeightsDtype()).isEqualTo(dev.tulu4j.model.WeightsDtype.AUTO);
+    }
+    assertThat(sft.train().activationCheckpointing()).isTrue();
+    assertThat(dpo.train().activationCheckpointing()).isTrue();
+    // the rest is the full recipe's
+    assertThat(sft.train().optim()).isEqualTo(full.train().optim());
+    assertThat(sft.train().effectiveBatch()).isEqualTo(full.train().effectiveBatch());
+    assertThat(sft.train().epochs()).isEqualTo(full.train().epochs());
+    assertThat(sft.train().seed()).isEqualTo(full.train().seed());
+    assertThat(sft.maxSeqLength()).isEqualTo(full.maxSeqLength());
+    assertThat(dpo.train().optim()).isEqualTo(fullDpo.train().optim());
+    assertThat(dpo.beta()).isEqualTo(fullDpo.beta());
+    assertThat(dpo.lossType()).isEqualTo(fullDpo.lossType());
+    assertThat(dpo.maxLength()).isEqualTo(fullDpo.maxLength());
+    assertThat(dpo.train().effectiveBatch()).isEqualTo(fullDpo.train().effectiveBatch());
+    // Llama 3.1 8B: 168M adapter weights of rank 64 (r·(in + out) per projection and layer)
+    dev.tulu4j.model.LlamaConfig l8 = dev.tulu4j.model.LlamaConfig.llama31_8b();
+    assertThat(dev.tulu4j.train.MemoryPlan.adapterParameterCount(l8, sft.lora().config())).isEqualTo(167_772_160L);
+  }
 }

@@ -95,6 +95,38 @@ class SftLoraTest {
     for (String n : a.keySet()) assertThat(b.get(n)).as(n).containsExactly(a.get(n));
   }
 
+  /**
+   * {@code lora.base_dtype}: a bf16 checkpoint's frozen base held in bf16 (auto) trains exactly the
+   * adapter and the losses of the same base loaded as fp32, with half the base's weight memory; the
+   * memory plan counts 2 bytes per frozen weight.
+   */
+  @Test
+  void aBf16BaseTrainsTheSameAdapterAsItsFp32Load() throws Exception {
+    LlamaConfig c = MicroRun.sft(in, dir.resolve("unused")).model().tinyConfig();
+    Path base = dir.resolve("base-bf16");
+    dev.tulu4j.checkpoint.HfCheckpoint.save(base, c, LlamaModel.random(c, 7, new NaiveGemm()).toTensors(),
+        dev.tulu4j.io.DType.BF16, dev.tulu4j.checkpoint.HfCheckpoint.DEFAULT_SHARD_BYTES, in.resolve("tokenizer"));
+    List<String> o = new ArrayList<>(List.of(LORA));
+    o.addAll(List.of("model.from=" + base, "model.vocab=0", "model.hidden=0", "model.intermediate=0", "model.layers=0",
+        "model.heads=0", "model.max_positions=0", "lora.target_modules=[all-linear]"));
+    Map<String, RunResult> runs = new LinkedHashMap<>();
+    Map<String, String> logs = new LinkedHashMap<>();
+    for (String d : new String[] {"auto", "fp32"}) {
+      List<String> od = new ArrayList<>(o);
+      od.add("lora.base_dtype=" + d);
+      java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+      runs.put(d, SftRecipe.run(MicroRun.sft(in, dir.resolve(d), od.toArray(String[]::new)), new PrintStream(log, true)));
+      logs.put(d, log.toString());
+    }
+    assertThat(logs.get("auto")).contains("held in bf16").contains("frozen bf16");
+    assertThat(logs.get("fp32")).contains("held in fp32").contains("frozen fp32");
+    assertThat(runs.get("auto").train().losses()).containsExactlyElementsOf(runs.get("fp32").train().losses());
+    Map<String, float[]> a = adapterTensors(runs.get("auto").finalModel()), b = adapterTensors(runs.get("fp32").finalModel());
+    assertThat(a.keySet()).isEqualTo(b.keySet()).hasSize(2 * 7 * c.layers());
+    for (String n : a.keySet()) assertThat(a.get(n)).as(n).containsExactly(b.get(n));
+    assertThatThrownBy(() -> MicroRun.sft(in, dir, "lora.r=4", "lora.base_dtype=fp8")).hasMessageContaining("lora.base_dtype");
+  }
+
   @Test
   void badLoraSettingsNameTheKey() {
     assertThatThrownBy(() -> MicroRun.sft(in, dir, "lora.r=4", "lora.target_modules=[qkv_proj]"))
