@@ -105,20 +105,14 @@ public final class ModelFiles {
 
   /**
    * Whether the frozen base of a LoRA run over {@code dir} is held in bf16 ({@code lora.base_dtype}):
-   * {@link WeightsDtype#BF16} always (Llama and Qwen2 only), {@link WeightsDtype#AUTO} when the
-   * checkpoint stores every weight matrix as BF16 and the family is Llama or Qwen2, fp32 otherwise.
+   * {@link WeightsDtype#BF16} always, {@link WeightsDtype#AUTO} when the
+   * checkpoint stores every weight matrix as BF16, fp32 otherwise (every family).
    * Reads config.json and the safetensors headers only.
    */
   public static boolean loraBaseBf16(Path dir, WeightsDtype dtype) {
     if (dtype == WeightsDtype.FP32) return false;
-    LlamaConfig cfg = HfCheckpoint.readConfig(dir);
-    if (!cfg.family().isPlain()) {
-      if (dtype == WeightsDtype.BF16)
-        throw new IllegalArgumentException("lora.base_dtype bf16 is not implemented for " + cfg.architecture().hfClass
-            + " (only Llama and Qwen2); use auto or fp32");
-      return false;
-    }
     if (dtype == WeightsDtype.BF16) return true;
+    LlamaConfig cfg = HfCheckpoint.readConfig(dir);
     try (Safetensors st = HfCheckpoint.openTensors(dir, cfg)) {
       return HfNames.parameterOrder(cfg).entrySet().stream().filter(e -> e.getValue().length == 2)
           .allMatch(e -> st.info(e.getKey()).orElseThrow().dtype() == DType.BF16);

@@ -22,7 +22,7 @@ public record LoraSettings(
         def = "[]") List<String> modulesToSave,
     @Doc(value = "How the frozen base's weight matrices are held: auto (bf16 when the checkpoint stores every matrix as "
         + "bf16, else fp32), fp32, or bf16 (half the memory, widened inside the kernels; same gradients as an fp32 "
-        + "base holding the bf16-rounded values). Llama and Qwen2 only.", def = "auto") String baseDtype) {
+        + "base holding the bf16-rounded values).", def = "auto") String baseDtype) {
 
   public LoraSettings {
     if (r < 0) throw new IllegalArgumentException("lora.r must be >= 0 (0 = no adapter), got " + r);

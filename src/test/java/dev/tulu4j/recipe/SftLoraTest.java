@@ -98,11 +98,14 @@ class SftLoraTest {
   /**
    * {@code lora.base_dtype}: a bf16 checkpoint's frozen base held in bf16 (auto) trains exactly the
    * adapter and the losses of the same base loaded as fp32, with half the base's weight memory; the
-   * memory plan counts 2 bytes per frozen weight.
+   * memory plan counts 2 bytes per frozen weight. For Llama and for each family beyond it (OLMo 2,
+   * Qwen3, Mistral, Gemma 2 in their tiny shapes over the same vocabulary).
    */
-  @Test
-  void aBf16BaseTrainsTheSameAdapterAsItsFp32Load() throws Exception {
-    LlamaConfig c = MicroRun.sft(in, dir.resolve("unused")).model().tinyConfig();
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"llama", "olmo2", "qwen3", "mistral", "gemma2"})
+  void aBf16BaseTrainsTheSameAdapterAsItsFp32Load(String family) throws Exception {
+    LlamaConfig tiny = MicroRun.sft(in, dir.resolve("unused")).model().tinyConfig();
+    LlamaConfig c = family.equals("llama") ? tiny : dev.tulu4j.reliability.FamilyKillResumeTest.config(family, tiny);
     Path base = dir.resolve("base-bf16");
     dev.tulu4j.checkpoint.HfCheckpoint.save(base, c, LlamaModel.random(c, 7, new NaiveGemm()).toTensors(),
         dev.tulu4j.io.DType.BF16, dev.tulu4j.checkpoint.HfCheckpoint.DEFAULT_SHARD_BYTES, in.resolve("tokenizer"));

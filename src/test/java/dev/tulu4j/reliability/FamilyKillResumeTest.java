@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.FieldSource;
  * <p>Kills per family: {@code -Dtulu4j.family.kills} (default 1; {@code -Preliability} sets 5).
  */
 @Tag("slow")
-class FamilyKillResumeTest {
+public class FamilyKillResumeTest {
   static final List<String> FAMILIES = List.of("olmo2", "qwen3", "mistral", "gemma2");
   static final int KILLS = Integer.getInteger("tulu4j.family.kills", 1);
   static final long SEED = Long.getLong("tulu4j.kill.seed", 19);
@@ -54,7 +54,7 @@ class FamilyKillResumeTest {
   }
 
   /** The family's tiny shape over the base's vocabulary and special ids. */
-  static LlamaConfig config(String family, LlamaConfig b) {
+  public static LlamaConfig config(String family, LlamaConfig b) {
     Architecture a = switch (family) {
       case "olmo2" -> Architecture.OLMO2;
       case "qwen3" -> Architecture.QWEN3;
