@@ -71,6 +71,8 @@ class Olmo2PipelineWiringTest {
         + "train.micro_batch=1, train.grad_accum=2";
     int rc = Main.execute("pipeline", "recipes/olmo2-1b.yaml", "--out", out.toString(),
         "stages=[decontaminate, sft, dpo, rlvr]", "base_model=" + base,
+        // the suite's other sets need their folders (Tulu3PipelineWiringTest decontaminates against them)
+        "decontaminate.evals=[gsm8k, math, math500, ifeval]",
         "sft.overrides=['data=[" + sftFile + "]', tokenizer=auto, max_seq_length=96, " + small + "]",
         "dpo.overrides=['data=[" + prefFile + "]', max_length=96, " + small + "]",
         "rlvr.overrides=[train_file=" + rlvrFile + ", prompts_per_batch=2, samples_per_prompt=2, minibatches=1, "
