@@ -50,8 +50,15 @@ public final class MicroKernelBench {
         g.sgemm(ta, tb, m, n, k, 1f, ga, 0, ta ? m : k, gb, 0, tb ? k : n, 0f, gc, 0, n);
         return 2L * m * n * k;
       };
-      names = new String[] {"peak loop", "gemm " + args[6] + " " + m + "x" + n + "x" + k + " t" + threads, "wideRows 6x4v"};
-      ks = new LongSupplier[] {peak, gemm, wide};
+      LongSupplier rows = () -> { // the row split for every shape (the rule before OWN_PANELS_MAX_M)
+        VectorGemm.ownPanelsRule = false;
+        g.sgemm(ta, tb, m, n, k, 1f, ga, 0, ta ? m : k, gb, 0, tb ? k : n, 0f, gc, 0, n);
+        VectorGemm.ownPanelsRule = true;
+        return 2L * m * n * k;
+      };
+      names = new String[] {"peak loop", "gemm " + args[6] + " " + m + "x" + n + "x" + k + " t" + threads,
+          "gemm rows split", "wideRows 6x4v"};
+      ks = new LongSupplier[] {peak, gemm, rows, wide};
     }
     double[] best = new double[ks.length];
     for (int r = 0; r < rounds; r++) {
