@@ -106,7 +106,8 @@ public final class BenchCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
       out.printf(Locale.ROOT, "gemm bench: %d threads, trans %s, load average %.2f at start%n", t, tr, load);
-      out.printf(Locale.ROOT, "cpu: %s; peak %.0f GFLOP/s (%s)%n", cpu.describe(), peakGflops, used.source());
+      out.printf(Locale.ROOT, "cpu: %s; peak %.0f GFLOP/s (%s); vector kernel %s%n", cpu.describe(), peakGflops,
+          used.source(), VectorGemm.KERNEL);
 
       List<GemmBench.Result> results = new ArrayList<>();
       String coreName = null;
@@ -182,6 +183,7 @@ public final class BenchCommand implements Runnable {
       doc.put("bench", "gemm");
       doc.put("time", Instant.now().toString());
       doc.put("cpu", cpu.toJson());
+      doc.put("gemmKernel", VectorGemm.KERNEL);
       doc.put("threads", threads);
       doc.put("trans", trans);
       doc.put("loadAverageAtStart", load);

@@ -10,6 +10,7 @@ import dev.tulu4j.model.WeightsDtype;
 import dev.tulu4j.runtime.EngineBench;
 import dev.tulu4j.runtime.GemmProfile;
 import dev.tulu4j.tensor.CpuInfo;
+import dev.tulu4j.tensor.VectorGemm;
 import dev.tulu4j.tensor.GemmBackend;
 import dev.tulu4j.tensor.KernelConfig;
 import dev.tulu4j.tensor.Kernels;
@@ -145,6 +146,7 @@ final class EngineBenchCommands {
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("time", Instant.now().toString());
       doc.put("cpu", cpu.toJson());
+      doc.put("gemmKernel", VectorGemm.KERNEL);
       doc.put("threads", t);
       doc.put("loadAverageAtStart", load);
       doc.put("peakGflops", mfuPeak.gflops());
@@ -154,7 +156,8 @@ final class EngineBenchCommands {
         doc.put("gemm", k.gemmReason());
         out.printf(Locale.ROOT, "engine bench: %d threads, gemm %s, load average %.2f at start (shared machine)%n",
             t, k.gemmReason(), load);
-        out.printf(Locale.ROOT, "cpu: %s; MFU peak %.0f GFLOP/s (%s)%n", cpu.describe(), mfuPeak.gflops(), mfuPeak.source());
+        out.printf(Locale.ROOT, "cpu: %s; MFU peak %.0f GFLOP/s (%s); vector gemm kernel %s%n", cpu.describe(),
+            mfuPeak.gflops(), mfuPeak.source(), VectorGemm.KERNEL);
         double bw = 0;
         if (decode) {
           bw = EngineBench.readBandwidth(k.parallel(), (long) bandwidthMib << 20, 3);

@@ -110,6 +110,24 @@ public record CpuInfo(String vendor, String modelName, int family, int model, bo
         model, arch == null ? "" : " = " + arch, avx512 ? "AVX-512" : "no AVX-512", vectorBits);
   }
 
+  /**
+   * What the fp32 results of this machine's kernels depend on besides the inputs: the vector width
+   * (lane sums, the GEMM's panels) and the GEMM micro-kernel with its depth blocking. The CPU is
+   * named too: the project measured its kernels on Zen 4 and Zen 5 only, and a resume on another
+   * CPU (another vector width, or a future per-CPU kernel) is not promised to be bit-identical.
+   * Deterministic: checkpoints store it ({@code trainer_state/machine.json}).
+   */
+  public Map<String, Object> kernelSignature() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("cpu", describe());
+    m.put("family", family);
+    m.put("model", model);
+    m.put("microarchitecture", microarchitecture() == null ? "unknown" : microarchitecture());
+    m.put("vectorBits", vectorBits);
+    m.put("gemmKernel", VectorGemm.KERNEL);
+    return m;
+  }
+
   /** The fields for a JSON report. */
   public Map<String, Object> toJson() {
     Map<String, Object> m = new LinkedHashMap<>();

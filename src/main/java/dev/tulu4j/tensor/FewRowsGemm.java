@@ -62,13 +62,14 @@ public final class FewRowsGemm {
     // W in blocks of about 64 KiB: a block is read from memory once and reused from L1/L2 by every
     // group of four x rows, so a W larger than the caches (an LM head) streams once per call
     int jb = Math.max(4, BLOCK_FLOATS / Math.max(1, k) / 4 * 4);
+    float[] red = new float[16 * L]; // the 4 × 4 tile's accumulators, summed from memory (VectorMath.sumStored)
     for (int jBlock = j0; jBlock < j1; jBlock += jb) {
       int jEnd = Math.min(j1, jBlock + jb);
       int i = 0;
       for (; i + 4 <= m; i += 4) {
         int j = jBlock;
         for (; j + 4 <= jEnd; j += 4) {
-          tile4x4(k, x, xOff + i * ldx, ldx, w, wOff + j * ldw, ldw, beta, c, cOff + i * ldc + j, ldc);
+          tile4x4(k, x, xOff + i * ldx, ldx, w, wOff + j * ldw, ldw, beta, c, cOff + i * ldc + j, ldc, red);
         }
         for (; j < jEnd; j++) {
           for (int r = 0; r < 4; r++) {
@@ -103,7 +104,7 @@ public final class FewRowsGemm {
 
   /** Four x rows (stride ldx) times four W rows (stride ldw): 16 outputs at c[ci + r·ldc + s]. */
   private static void tile4x4(int k, float[] x, int xa, int ldx, float[] w, int wa, int ldw, float beta,
-      float[] c, int ci, int ldc) {
+      float[] c, int ci, int ldc, float[] red) {
     FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a03 = a00;
     FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
     FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
@@ -137,14 +138,32 @@ public final class FewRowsGemm {
       a23 = x2.fma(v, a23);
       a33 = x3.fma(v, a33);
     }
-    float s00 = VectorMath.sum(a00), s01 = VectorMath.sum(a01);
-    float s02 = VectorMath.sum(a02), s03 = VectorMath.sum(a03);
-    float s10 = VectorMath.sum(a10), s11 = VectorMath.sum(a11);
-    float s12 = VectorMath.sum(a12), s13 = VectorMath.sum(a13);
-    float s20 = VectorMath.sum(a20), s21 = VectorMath.sum(a21);
-    float s22 = VectorMath.sum(a22), s23 = VectorMath.sum(a23);
-    float s30 = VectorMath.sum(a30), s31 = VectorMath.sum(a31);
-    float s32 = VectorMath.sum(a32), s33 = VectorMath.sum(a33);
+    // sixteen inlined VectorMath.sum trees exceed C2's inlining budget (12 of them stayed calls and
+    // boxed their vectors): the same trees in scalar adds from memory, the same bits
+    a00.intoArray(red, 0);
+    a01.intoArray(red, L);
+    a02.intoArray(red, 2 * L);
+    a03.intoArray(red, 3 * L);
+    a10.intoArray(red, 4 * L);
+    a11.intoArray(red, 5 * L);
+    a12.intoArray(red, 6 * L);
+    a13.intoArray(red, 7 * L);
+    a20.intoArray(red, 8 * L);
+    a21.intoArray(red, 9 * L);
+    a22.intoArray(red, 10 * L);
+    a23.intoArray(red, 11 * L);
+    a30.intoArray(red, 12 * L);
+    a31.intoArray(red, 13 * L);
+    a32.intoArray(red, 14 * L);
+    a33.intoArray(red, 15 * L);
+    float s00 = VectorMath.sumStored(red, 0), s01 = VectorMath.sumStored(red, L);
+    float s02 = VectorMath.sumStored(red, 2 * L), s03 = VectorMath.sumStored(red, 3 * L);
+    float s10 = VectorMath.sumStored(red, 4 * L), s11 = VectorMath.sumStored(red, 5 * L);
+    float s12 = VectorMath.sumStored(red, 6 * L), s13 = VectorMath.sumStored(red, 7 * L);
+    float s20 = VectorMath.sumStored(red, 8 * L), s21 = VectorMath.sumStored(red, 9 * L);
+    float s22 = VectorMath.sumStored(red, 10 * L), s23 = VectorMath.sumStored(red, 11 * L);
+    float s30 = VectorMath.sumStored(red, 12 * L), s31 = VectorMath.sumStored(red, 13 * L);
+    float s32 = VectorMath.sumStored(red, 14 * L), s33 = VectorMath.sumStored(red, 15 * L);
     for (; p < k; p++) {
       float x0 = x[xa + p], x1 = x[xb + p], x2 = x[xc + p], x3 = x[xd + p];
       float v0 = w[wa + p], v1 = w[wb + p], v2 = w[wc + p], v3 = w[wd + p];

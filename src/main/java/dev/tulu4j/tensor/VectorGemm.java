@@ -64,6 +64,15 @@ public final class VectorGemm implements Gemm {
    */
   static final int FEW_ROWS_MIN_K = 128;
 
+  /**
+   * The blocked kernel in one line, for reports and checkpoint metadata ({@link CpuInfo#kernelSignature}):
+   * the register tile (MR rows × NR columns, its vector accumulators) and the default depth block,
+   * which fixes each output's summation (one FMA chain per depth block, blocks added into C). One
+   * tile for every CPU: on the Zen 5 it runs at 97% of a register-only FMA loop (docs/PERFORMANCE.md).
+   */
+  public static final String KERNEL = String.format(java.util.Locale.ROOT, "%dx%d fp32 tile (%d accumulators of %d lanes), kc %d",
+      MR, NR, MR * NR / VectorMath.L, VectorMath.L, Blocking.defaults().kc());
+
   /** Below this many flops a call runs on one thread: waking the pool would cost more than it saves. */
   private static final double PARALLEL_MIN_FLOPS = 4e6;
 
@@ -87,6 +96,24 @@ public final class VectorGemm implements Gemm {
   enum AMode { PACKED, ROWS_IN_PLACE, IN_PLACE }
 
   static final AMode DEFAULT_A_MODE = AMode.IN_PLACE;
+
+  /**
+   * Up to this many rows, a product with at least 4 B panels per thread splits the panels over the
+   * threads and each thread packs the panels it multiplies (one parallel region per depth block, no
+   * barrier between packing and the kernels, a thread's panels stay in its own L2) instead of splitting
+   * the rows over all panels packed by both threads. Each output is still computed by one kernel call
+   * in the same order, so results are the same bits. Measured on the Zen 5, 2 threads, alternating in
+   * one JVM (`MicroKernelBench`, machine partly shared): 1024³ +2 to +7% (3 runs), 2048³ +4%, 4096³
+   * −2 to 0%, 4096×768×256 +3%; so not above 2048 rows.
+   */
+  static final int OWN_PANELS_MAX_M = 2048;
+
+  /** For the A/B bench only: false turns {@link #OWN_PANELS_MAX_M}'s rule off. */
+  static volatile boolean ownPanelsRule = true;
+
+  static boolean ownPanels(int m, int panels, int threads) {
+    return ownPanelsRule && m <= OWN_PANELS_MAX_M && panels >= 4 * threads;
+  }
 
   public VectorGemm(Parallel parallel) {
     this(parallel, Blocking.defaults());
@@ -276,7 +303,8 @@ public final class VectorGemm implements Gemm {
     void run() {
       int threads = 2.0 * m * n * k < PARALLEL_MIN_FLOPS ? 1 : parallel.threads();
       int rowTiles = (m + MR - 1) / MR;
-      boolean splitRows = rowTiles >= 2 * threads;
+      boolean ownPanels = threads > 1 && ownPanels(m, GemmPack.panels(Math.min(n, blocking.nc())), threads);
+      boolean splitRows = rowTiles >= 2 * threads && !ownPanels;
       // rows go out in up to 4 chunks per thread, claimed dynamically: equal shares on a quiet
       // machine, and a thread that loses its core for a while takes fewer chunks. A multiple of
       // the thread count, so that a quiet machine ends every thread at the same time (5 chunks on
@@ -293,6 +321,15 @@ public final class VectorGemm implements Gemm {
           if (threads == 1) {
             pack(p0, kcb, j0, ncb, 0, panels);
             compute(0, m, 0, panels, j0, ncb, p0, kcb, betaEff);
+            continue;
+          }
+          if (ownPanels) {
+            // each thread packs the panels it then multiplies: no barrier, its panels stay in its L2
+            parallel.parallelFor(threads, t -> {
+              int q0 = Parallel.split(panels, threads, t), q1 = Parallel.split(panels, threads, t + 1);
+              pack(p0, kcb, j0, ncb, q0, q1);
+              compute(0, m, q0, q1, j0, ncb, p0, kcb, betaEff);
+            });
             continue;
           }
           parallel.parallelFor(threads, t -> pack(p0, kcb, j0, ncb,

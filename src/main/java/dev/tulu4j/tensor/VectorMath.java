@@ -47,6 +47,28 @@ public final class VectorMath {
     return half1(half2(half4(half8(half16(half32(v)))))).lane(0);
   }
 
+  /**
+   * {@link #sum(FloatVector)} of a vector already stored at {@code t[off .. off+L)}: the same pairwise
+   * tree in scalar IEEE adds, so the same bits, with no vector crossing a call. For kernels that C2
+   * compiles past its inlining budget ({@code NodeCountInliningCutoff}): there a {@link #sum} call
+   * may stay a call, and a vector passed to a call is boxed (two allocations per horizontal sum, seen
+   * in JFR allocation profiles of the softmax and the few-rows tiles). Store with
+   * {@code v.intoArray(t, off)} (forced inline) and sum here.
+   */
+  public static float sumStored(float[] t, int off) {
+    if (L == 16) {
+      return (((t[off] + t[off + 8]) + (t[off + 4] + t[off + 12]))
+          + ((t[off + 2] + t[off + 10]) + (t[off + 6] + t[off + 14])))
+          + (((t[off + 1] + t[off + 9]) + (t[off + 5] + t[off + 13]))
+          + ((t[off + 3] + t[off + 11]) + (t[off + 7] + t[off + 15])));
+    }
+    // lane i += lane i^h for h = L/2 .. 1, kept to the lanes i < h that reach lane 0 (in place)
+    for (int h = L >> 1; h >= 1; h >>= 1) {
+      for (int i = 0; i < h; i++) t[off + i] += t[off + i + h];
+    }
+    return t[off];
+  }
+
   private static FloatVector half32(FloatVector v) {
     return L > 32 ? v.add(v.rearrange(X32)) : v;
   }
@@ -170,7 +192,9 @@ public final class VectorMath {
       e.intoArray(x, off + i);
       acc = acc.add(e);
     }
-    float s = sum(acc);
+    float[] t = new float[L];
+    acc.intoArray(t, 0);
+    float s = sumStored(t, 0); // this body is past C2's inlining budget at sum(acc): boxing
     for (; i < n; i++) {
       float e = VectorExp.exp(x[off + i] - shift);
       x[off + i] = e;
@@ -186,7 +210,9 @@ public final class VectorMath {
     FloatVector acc = FloatVector.zero(S);
     for (; i < bound; i += L)
       acc = acc.add(VectorExp.exp(FloatVector.fromArray(S, x, off + i).sub(shift)));
-    float s = sum(acc);
+    float[] t = new float[L];
+    acc.intoArray(t, 0);
+    float s = sumStored(t, 0); // as expShiftSum
     for (; i < n; i++) s += VectorExp.exp(x[off + i] - shift);
     return s;
   }

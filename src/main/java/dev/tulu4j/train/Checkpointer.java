@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tulu4j.io.FileOps;
 import dev.tulu4j.model.Parameter;
+import dev.tulu4j.tensor.CpuInfo;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -55,6 +56,8 @@ public final class Checkpointer {
   public record Found(Path dir, TrainerState state) {}
 
   public static final String STATE_DIR = "trainer_state";
+  /** The CPU and kernels that wrote the checkpoint ({@link CpuInfo#kernelSignature}), for {@link #machineNote}. */
+  static final String MACHINE_FILE = "machine.json";
   private static final Pattern STEP_DIR = Pattern.compile("step-(\\d{6,})");
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(SerializationFeature.INDENT_OUTPUT)
@@ -107,6 +110,7 @@ public final class Checkpointer {
     hook.at("optimizer-written");
     writeSynced(st.resolve("config.yaml"), configYaml);
     writeSynced(st.resolve("config.hashed.yaml"), hashedYaml);
+    writeSynced(st.resolve(MACHINE_FILE), JSON.writeValueAsString(CpuInfo.detect().kernelSignature()));
     TrainerState sized = state.withSizes(Files.size(st.resolve("params.bin")), Files.size(st.resolve("optimizer.bin")));
     writeSynced(st.resolve("state.json"), JSON.writeValueAsString(sized));
     syncTree(tmp);
@@ -150,6 +154,35 @@ public final class Checkpointer {
     }
     FloatTensors.readInto(st.resolve("params.bin"), names, arrays);
     opt.load(st.resolve("optimizer.bin"));
+  }
+
+  /**
+   * A warning when {@code found} was written by another CPU or kernel than this process runs
+   * ({@code trainer_state/machine.json}, absent in checkpoints from before it was recorded): the run
+   * continues, but bit-identity with an uninterrupted run is not promised. Empty when they match.
+   */
+  public static Optional<String> machineNote(Found found) {
+    Map<String, Object> now = CpuInfo.detect().kernelSignature();
+    Path f = found.dir().resolve(STATE_DIR).resolve(MACHINE_FILE);
+    Map<?, ?> then;
+    try {
+      if (!Files.isRegularFile(f)) return Optional.of("resuming " + found.dir().getFileName()
+          + ", which does not record the CPU it was written on; this run uses " + now.get("cpu") + ", "
+          + now.get("gemmKernel") + ": bit-identity with an uninterrupted run is promised only on the same CPU and kernels");
+      then = JSON.readValue(f.toFile(), Map.class);
+    } catch (IOException e) {
+      return Optional.of("resuming " + found.dir().getFileName() + ": cannot read " + f + " (" + e.getMessage()
+          + "); bit-identity with an uninterrupted run is promised only on the same CPU and kernels");
+    }
+    List<String> diff = new ArrayList<>();
+    for (String key : List.of("family", "model", "vectorBits", "gemmKernel")) {
+      String a = String.valueOf(then.get(key)), b = String.valueOf(now.get(key));
+      if (!a.equals(b)) diff.add(key + " " + a + " -> " + b);
+    }
+    if (diff.isEmpty()) return Optional.empty();
+    return Optional.of("resuming " + found.dir().getFileName() + " written on " + then.get("cpu") + " on "
+        + now.get("cpu") + " (" + String.join(", ", diff) + "): the run continues, but bit-identity with an "
+        + "uninterrupted run is not promised on another CPU or kernel");
   }
 
   /** The hashed config the checkpoint was written with (to explain a config-hash mismatch). */

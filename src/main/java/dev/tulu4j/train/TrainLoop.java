@@ -157,6 +157,7 @@ public final class TrainLoop {
             + "; set resume=true to continue it or choose another out_dir");
       TrainerState s = f.state();
       checkCompatible(f, s, hash, hashedYaml, schedule);
+      Checkpointer.machineNote(f).ifPresent(note -> System.err.println("tulu4j: warning: " + note));
       Checkpointer.restore(f, params, parts.getFirst().opt);
       for (Part p : parts.subList(1, parts.size())) p.restore(f);
       order.seek(new DataOrder.Position(s.dataEpoch(), s.dataOffset()));

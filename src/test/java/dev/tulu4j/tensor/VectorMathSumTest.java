@@ -46,4 +46,20 @@ class VectorMathSumTest {
     // the inputs are hard enough that the order is visible (lane-by-lane order gives other bits)
     if (L >= 4) assertThat(differsFromSequential).isGreaterThan(1000);
   }
+
+  /** The stored form gives sum()'s bits on the same hard inputs, specials included, at any offset. */
+  @Test
+  void sumStoredIsTheSameTree() {
+    float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, Float.MIN_VALUE, Float.MAX_VALUE};
+    for (int t = 0; t < 20_000; t++) {
+      float[] a = lanes();
+      if (t % 10 == 0) a[rnd.nextInt(L)] = specials[rnd.nextInt(specials.length)];
+      float want = VectorMath.sum(FloatVector.fromArray(VectorMath.S, a, 0));
+      int off = rnd.nextInt(5);
+      float[] stored = new float[off + L];
+      System.arraycopy(a, 0, stored, off, L);
+      assertThat(Float.floatToRawIntBits(VectorMath.sumStored(stored, off))).as("trial %d", t)
+          .isEqualTo(Float.floatToRawIntBits(want));
+    }
+  }
 }

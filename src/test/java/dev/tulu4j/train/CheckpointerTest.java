@@ -42,4 +42,24 @@ class CheckpointerTest {
       p.update(1, 1.0, 1.0);
     }
   }
+
+  /** machine.json records the CPU and kernel; a resume elsewhere (or from an older checkpoint) is told bit-identity is not promised. */
+  @Test
+  void aCheckpointFromAnotherCpuOrKernelGetsANote() throws Exception {
+    ToyRegression toy = new ToyRegression(TrainLoopTest.N, 7);
+    TrainLoopTest.train(TrainLoopTest.cfg(dir, "max_steps=4"), toy);
+    Checkpointer.Found f = new Checkpointer(dir, 2).findLatest().orElseThrow();
+    Path machine = f.dir().resolve("trainer_state/machine.json");
+    String written = Files.readString(machine);
+    assertThat(written).contains("\"gemmKernel\"").contains("\"vectorBits\"").contains("\"family\"");
+    assertThat(Checkpointer.machineNote(f)).isEmpty(); // same machine, same kernels
+
+    Files.writeString(machine, written.replaceFirst("\"family\"\\s*:\\s*-?\\d+", "\"family\" : 7")
+        .replaceFirst("\"gemmKernel\"\\s*:\\s*\"[^\"]*\"", "\"gemmKernel\" : \"8x48 other\""));
+    assertThat(Checkpointer.machineNote(f)).hasValueSatisfying(n -> assertThat(n)
+        .contains("family 7 -> ").contains("gemmKernel 8x48 other -> ").contains("bit-identity").contains("not promised"));
+
+    Files.delete(machine); // a checkpoint from before machine.json
+    assertThat(Checkpointer.machineNote(f)).hasValueSatisfying(n -> assertThat(n).contains("does not record the CPU"));
+  }
 }
