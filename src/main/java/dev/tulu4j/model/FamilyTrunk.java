@@ -298,14 +298,7 @@ final class FamilyTrunk {
     float[] ge = m.embedding().grad();
     if (ge == null) return; // frozen embedding (LoRA)
     if (fam.scaleEmbeddings()) VectorMath.scale(n * cc, (float) Math.sqrt(cc), a.dres, 0);
-    int[] ids = batch.ids();
-    int lanes = VectorMath.S.length();
-    int groups = (cc + lanes - 1) / lanes;
-    par.forRange(groups, 4, (g0, g1) -> {
-      int c0 = g0 * lanes;
-      int width = Math.min(cc, g1 * lanes) - c0;
-      for (int r = 0; r < n; r++) VectorMath.axpy(width, 1f, a.dres, r * cc + c0, ge, ids[r] * cc + c0);
-    });
+    Trunk.embeddingBackward(par, a.dres, ge, batch.ids(), n, cc);
   }
 
   private static void copy(ModelParallel par, float[] src, float[] dst, int len) {

@@ -227,13 +227,21 @@ final class Trunk {
     // any thread count); the channels are split in blocks of whole vectors over the threads
     float[] ge = m.embedding().grad();
     if (ge == null) return; // frozen embedding (LoRA)
-    int[] ids = batch.ids();
+    embeddingBackward(par, a.dres, ge, batch.ids(), n, cc);
+  }
+
+  /**
+   * {@code ge[ids[r]] += dres[r]} for rows 0..n in order, so repeated ids add up in the same order on
+   * any thread count; the channels are split over the threads in blocks of whole vectors. Shared
+   * with {@link FamilyTrunk}.
+   */
+  static void embeddingBackward(ModelParallel par, float[] dres, float[] ge, int[] ids, int n, int cc) {
     int lanes = VectorMath.S.length();
     int groups = (cc + lanes - 1) / lanes;
     par.forRange(groups, 4, (g0, g1) -> {
       int c0 = g0 * lanes;
       int width = Math.min(cc, g1 * lanes) - c0;
-      for (int r = 0; r < n; r++) VectorMath.axpy(width, 1f, a.dres, r * cc + c0, ge, ids[r] * cc + c0);
+      for (int r = 0; r < n; r++) VectorMath.axpy(width, 1f, dres, r * cc + c0, ge, ids[r] * cc + c0);
     });
   }
 

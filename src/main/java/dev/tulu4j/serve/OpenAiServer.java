@@ -44,6 +44,11 @@ import java.util.function.Supplier;
  * streaming); a streaming client that hangs up is noticed at the next write (a token or a one-second
  * keep-alive comment) and its sequence is cancelled, which frees its KV slot before the next decode
  * step; {@link #drain} stops accepting and lets in-flight requests finish (the SIGTERM path).
+ *
+ * <p>Why one file of about 700 lines: every route here (completions, streaming, the vLLM LoRA routes,
+ * SGLang's weight reload) hands work to the same single engine thread and reads the same served
+ * weights, in-flight count and drain state; request parsing ({@link CompletionRequest}), weight
+ * routing ({@link RoutedStepModel}) and the served models ({@link ServedModels}) live in their own classes already.
  */
 public final class OpenAiServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
