@@ -3,6 +3,7 @@ package dev.tulu4j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tulu4j.tensor.CpuInfo;
+import dev.tulu4j.tensor.FmaPeak;
 import dev.tulu4j.tensor.Gemm;
 import dev.tulu4j.tensor.GemmBench;
 import dev.tulu4j.tensor.OpenBlasGemm;
@@ -72,7 +73,7 @@ public final class BenchCommand implements Runnable {
     double warmupSeconds;
 
     @Option(names = "--peak", description = "fp32 peak for the utilisation column, GFLOP/s "
-        + "(default: the detected CPU's measured FMA peak per core x threads: Zen 5 240, Zen 4 115; "
+        + "(default: the detected CPU's measured FMA peak per core x threads: Zen 5 215, Zen 4 115; "
         + "the Zen 5 figure, marked ASSUMED, on any other CPU).")
     Double peak;
 
@@ -108,6 +109,8 @@ public final class BenchCommand implements Runnable {
       out.printf(Locale.ROOT, "gemm bench: %d threads, trans %s, load average %.2f at start%n", t, tr, load);
       out.printf(Locale.ROOT, "cpu: %s; peak %.0f GFLOP/s (%s); vector kernel %s%n", cpu.describe(), peakGflops,
           used.source(), VectorGemm.KERNEL);
+      FmaPeak.Result fmaNow = FmaPeak.measure(t, 3, 100);
+      out.println(fmaNow.describe() + String.format(Locale.ROOT, " = %.0f%% of the peak above", 100 * fmaNow.gflops() / peakGflops));
 
       List<GemmBench.Result> results = new ArrayList<>();
       String coreName = null;
@@ -147,7 +150,7 @@ public final class BenchCommand implements Runnable {
         }
       }
       if (json != null) {
-        writeJson(json, t, tr, load, cpu, used, coreName, results);
+        writeJson(json, t, tr, load, cpu, used, fmaNow, coreName, results);
         out.println("wrote " + json);
       }
       return 0;
@@ -178,7 +181,7 @@ public final class BenchCommand implements Runnable {
     }
 
     private static void writeJson(Path file, int threads, String trans, double load, CpuInfo cpu, CpuInfo.Peak peak,
-        String coreName, List<GemmBench.Result> results) throws IOException {
+        FmaPeak.Result fmaNow, String coreName, List<GemmBench.Result> results) throws IOException {
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("bench", "gemm");
       doc.put("time", Instant.now().toString());
@@ -189,6 +192,7 @@ public final class BenchCommand implements Runnable {
       doc.put("loadAverageAtStart", load);
       doc.put("peakGflops", peak.gflops());
       doc.put("peakSource", peak.source());
+      doc.put("fmaNowGflops", fmaNow.gflops());
       doc.put("openblasCore", coreName);
       List<Map<String, Object>> rows = new ArrayList<>();
       for (GemmBench.Result r : results) {

@@ -10,6 +10,7 @@ import dev.tulu4j.model.WeightsDtype;
 import dev.tulu4j.runtime.EngineBench;
 import dev.tulu4j.runtime.GemmProfile;
 import dev.tulu4j.tensor.CpuInfo;
+import dev.tulu4j.tensor.FmaPeak;
 import dev.tulu4j.tensor.VectorGemm;
 import dev.tulu4j.tensor.GemmBackend;
 import dev.tulu4j.tensor.KernelConfig;
@@ -89,7 +90,7 @@ final class EngineBenchCommands {
     int newTokens;
 
     @Option(names = "--peak", description = "fp32 peak GFLOP/s for MFU (default: the detected CPU's measured FMA peak "
-        + "per core x threads: Zen 5 240, Zen 4 115; the Zen 5 figure, marked ASSUMED, on any other CPU).")
+        + "per core x threads: Zen 5 215, Zen 4 115; the Zen 5 figure, marked ASSUMED, on any other CPU).")
     Double peak;
 
     @Option(names = "--gemm", defaultValue = "auto", description = "GEMM backend: auto, vector or openblas (default: ${DEFAULT-VALUE}).")
@@ -158,6 +159,9 @@ final class EngineBenchCommands {
             t, k.gemmReason(), load);
         out.printf(Locale.ROOT, "cpu: %s; MFU peak %.0f GFLOP/s (%s); vector gemm kernel %s%n", cpu.describe(),
             mfuPeak.gflops(), mfuPeak.source(), VectorGemm.KERNEL);
+        FmaPeak.Result fmaNow = FmaPeak.measure(t, 3, 100);
+        doc.put("fmaNowGflops", fmaNow.gflops());
+        out.println(fmaNow.describe() + String.format(Locale.ROOT, " = %.0f%% of the MFU peak", 100 * fmaNow.gflops() / mfuPeak.gflops()));
         double bw = 0;
         if (decode) {
           bw = EngineBench.readBandwidth(k.parallel(), (long) bandwidthMib << 20, 3);

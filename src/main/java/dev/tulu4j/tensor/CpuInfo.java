@@ -23,11 +23,12 @@ import jdk.incubator.vector.FloatVector;
 public record CpuInfo(String vendor, String modelName, int family, int model, boolean avx512, int vectorBits) {
 
   /**
-   * Measured fp32 FMA peaks per core, GFLOP/s: a register-only Vector API FMA loop on 2 cores gave
-   * ~480 on Zen 5 (full-width 512-bit FMAs) and ~230 on Zen 4 (512-bit FMAs split in two halves)
-   * (shared/STACK.md, docs/PERFORMANCE.md).
+   * Measured fp32 FMA peaks per core, GFLOP/s: a register-only Vector API FMA loop ({@link FmaPeak})
+   * on 2 cores of a quiet machine gave ~430 on Zen 5 (full-width 512-bit FMAs; 215–219 per core,
+   * 2026-12-06, not the 480 STACK.md's nominal figure implies) and ~230 on Zen 4 (512-bit FMAs split in
+   * two halves) (docs/PERFORMANCE.md).
    */
-  static final double ZEN5_PEAK_PER_CORE = 240;
+  static final double ZEN5_PEAK_PER_CORE = 215;
 
   static final double ZEN4_PEAK_PER_CORE = 115;
 

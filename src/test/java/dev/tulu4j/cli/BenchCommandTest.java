@@ -24,6 +24,7 @@ class BenchCommandTest {
     assertThat(doc.get("cpu").get("family").asInt()).isEqualTo(cpu.family());
     assertThat(doc.get("peakGflops").asDouble()).isEqualTo(cpu.assumedPeak(2).gflops());
     assertThat(doc.get("peakSource").asText()).isEqualTo(cpu.assumedPeak(2).source());
+    assertThat(doc.get("fmaNowGflops").asDouble()).isPositive(); // the FMA loop measured during this run
     JsonNode rows = doc.get("results");
     assertThat(rows).hasSize(4);
     assertThat(rows.get(0).get("backend").asText()).isEqualTo("vector");

@@ -46,6 +46,7 @@ class EngineBenchCommandTest {
     assertThat(tr.get("flopsPerToken").asDouble()).isEqualTo(fpt);
     // default peak: the detected CPU's (or the marked Zen 5 assumption) for the one thread asked for
     assertThat(doc.get("peakGflops").asDouble()).isEqualTo(dev.tulu4j.tensor.CpuInfo.detect().assumedPeak(1).gflops());
+    assertThat(doc.get("fmaNowGflops").asDouble()).isPositive();
     assertThat(doc.get("cpu").get("modelName").asText()).isEqualTo(dev.tulu4j.tensor.CpuInfo.detect().modelName());
     assertThat(tr.get("mfu").asDouble()).isCloseTo(tr.get("gflops").asDouble() / doc.get("peakGflops").asDouble(), Offset.offset(1e-12));
     assertThat(tr.get("gflops").asDouble()).isCloseTo(32 / tr.get("medianSeconds").asDouble() * fpt / 1e9, Percentage.withPercentage(1e-6));

@@ -24,7 +24,7 @@ class CpuInfoTest {
     assertThat(c.family()).isEqualTo(26);
     assertThat(c.model()).isEqualTo(2);
     assertThat(c.microarchitecture()).isEqualTo("Zen 5");
-    assertThat(c.assumedPeak(2).gflops()).isEqualTo(480);
+    assertThat(c.assumedPeak(2).gflops()).isEqualTo(430);
     assertThat(c.assumedPeak(2).source()).startsWith("Zen 5 measured");
     assertThat(c.describe()).isEqualTo("AMD EPYC 9R45 (AuthenticAMD family 26 model 2 = Zen 5, AVX-512, 512-bit vectors)");
   }
@@ -38,7 +38,7 @@ class CpuInfoTest {
     CpuInfo milan = CpuInfo.parse(cpuinfo("AuthenticAMD", "AMD EPYC", 25, 1, "avx2 fma"), 256);
     assertThat(milan.microarchitecture()).isEqualTo("Zen 3");
     assertThat(milan.peakGflopsPerCore()).isEmpty();
-    assertThat(milan.assumedPeak(2).gflops()).isEqualTo(480);
+    assertThat(milan.assumedPeak(2).gflops()).isEqualTo(430);
     assertThat(milan.assumedPeak(2).source()).startsWith("ASSUMED");
   }
 
