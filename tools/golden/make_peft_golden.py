@@ -34,7 +34,8 @@ holding its own deep copy of the (shared) weight, warns that the tied layer is p
 without ``ensure_weight_tying``, and saves the copies as ``base_model.model.lm_head.weight`` and
 ``base_model.model.model.embed_tokens.weight``. Both copies are perturbed differently (random, as
 training would leave them), so the adapted model is untied while ``disable_adapter()`` gives the
-tied base back (for PeftModulesToSaveGoldenTest).
+tied base back (for PeftModulesToSaveGoldenTest). ``--family gemma2 --modules-to-save`` does the
+same over Gemma 2's tied base (√C-scaled embedding, final soft-cap) into ``peft-gemma2-mts/``.
 
 ``--check-tulu4j DIR`` loads an adapter folder that tulu4j wrote (next to the base above) with
 ``PeftModel.from_pretrained`` and prints the max |logit| difference against tulu4j's own logits
@@ -158,7 +159,8 @@ def main() -> None:
     if a.check_tulu4j:
         check(a.check_tulu4j)
     elif a.modules_to_save:
-        make(OUT.parent / "peft-llama-mts", modules_to_save=["lm_head", "embed_tokens"])
+        name = f"peft-{a.family or 'llama'}-mts"
+        make(OUT.parent / name, a.family, modules_to_save=["lm_head", "embed_tokens"])
     elif a.family:
         make(OUT.parent / f"peft-{a.family}", a.family)
     else:

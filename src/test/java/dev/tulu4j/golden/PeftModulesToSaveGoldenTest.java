@@ -35,12 +35,18 @@ class PeftModulesToSaveGoldenTest {
   @TempDir Path tmp;
 
   private static GoldenFixture fixture() {
-    return GoldenFixture.read(GoldenFixture.folder("peft-llama-mts"));
+    return fixture("peft-llama-mts");
   }
 
-  @Test
-  void copiesOfTheTiedHeadAndEmbeddingScoreAsPeftComputesThem() {
-    GoldenFixture g = fixture();
+  private static GoldenFixture fixture(String name) {
+    return GoldenFixture.read(GoldenFixture.folder(name));
+  }
+
+  /** Llama, and Gemma 2 (tied too, with its √C-scaled embedding and final soft-cap on the copies). */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"peft-llama-mts", "peft-gemma2-mts"})
+  void copiesOfTheTiedHeadAndEmbeddingScoreAsPeftComputesThem(String name) {
+    GoldenFixture g = fixture(name);
     try (Kernels k = Kernels.create(new KernelConfig(GemmBackend.VECTOR, 2))) {
       LlamaModel m = ModelFiles.loadModel(g.checkpoint(), k.gemm(), false);
       assertThat(m.config().tieEmbeddings()).as("the fixture's base is tied").isTrue();
@@ -59,7 +65,7 @@ class PeftModulesToSaveGoldenTest {
       assertThat(m.inputEmbedding()).isSameAs(m.embedding());
       assertThat(m.outputHead()).isSameAs(m.embedding());
       double off = relError(logits(m, g), g.tensor("base_logits").data());
-      System.out.printf("PEFT modules_to_save adapter: logits error %.2e (adapter on), %.2e (off)%n", on, off);
+      System.out.printf("PEFT modules_to_save adapter %s: logits error %.2e (adapter on), %.2e (off)%n", name, on, off);
       assertThat(on).as("adapter on vs PEFT").isLessThan(TOL);
       assertThat(off).as("adapter off vs PEFT's disable_adapter()").isLessThan(TOL);
       assertThat(relError(logits(m, g), g.tensor("logits").data())).isGreaterThan(100 * TOL);
@@ -71,9 +77,10 @@ class PeftModulesToSaveGoldenTest {
     }
   }
 
-  @Test
-  void mergedWeightsAreUntiedAndScoreAsTheUnmergedAdapter() {
-    GoldenFixture g = fixture();
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"peft-llama-mts", "peft-gemma2-mts"})
+  void mergedWeightsAreUntiedAndScoreAsTheUnmergedAdapter(String name) {
+    GoldenFixture g = fixture(name);
     try (Kernels k = Kernels.create(new KernelConfig(GemmBackend.VECTOR, 2))) {
       LlamaModel m = ModelFiles.loadModel(g.checkpoint(), k.gemm(), false);
       m.attachLora(PeftAdapter.load(g.dir().resolve("adapter"), m.config()).adapter());
