@@ -141,4 +141,16 @@ class LoraModulesToSaveRecipeTest {
     assertThat(full.details().get("reference_from_cache")).isEqualTo(true);
     assertThat(full.details().get("reference_file")).isEqualTo(r.details().get("reference_file"));
   }
+
+  @Test
+  void modulesAStageCannotTrainAreRefusedNamingTheKey() {
+    assertThatThrownBy(() -> MicroRun.sft(in, dir, "lora.r=4", "lora.modules_to_save=[score]"))
+        .hasMessageContaining("lora.modules_to_save").hasMessageContaining("score");
+    assertThatThrownBy(() -> MicroRun.sft(in, dir, "lora.r=4", "lora.modules_to_save=[norm]"))
+        .hasMessageContaining("lora.modules_to_save").hasMessageContaining("norm");
+    assertThatThrownBy(() -> dev.tulu4j.config.ConfigLoader.fromOverrides(List.of("model=" + dir, "data=x.jsonl",
+        "lora.r=4", "lora.modules_to_save=[lm_head]"), RewardConfig.class))
+        .hasMessageContaining("lora.modules_to_save").hasMessageContaining("lm_head");
+    assertThat(MicroRun.sft(in, dir, "lora.r=4", "lora.modules_to_save=[model.embed_tokens]").lora().config().savesEmbedding()).isTrue();
+  }
 }
