@@ -141,6 +141,24 @@ class LoraSavedModulesGradientTest {
     assertThat(fresh.forward(b, new Activations(k.cfg(), b.rows())).logp()).containsExactly(want);
   }
 
+  /** The cached path (CachedForward for Llama, FamilyCached for the others) reads the copies too. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void theCachedPathReadsTheCopiesLikeTheTrainingPath(Case k) {
+    LlamaModel m = adapted(k);
+    int[] ids = ModelFixtures.randomIds(6, k.cfg().vocabSize(), 8);
+    float[] want = m.lastLogits(new Batch(1, 6, ids, null, null, null), Activations.inference(k.cfg(), 6));
+    KvCache cache = m.newCache(1, 8);
+    m.prefill(cache, new int[][] {java.util.Arrays.copyOf(ids, 5)});
+    float[] got = m.decode(cache, new int[] {ids[5]});
+    for (int i = 0; i < want.length; i++)
+      assertThat(got[i]).as("logit %d", i).isCloseTo(want[i], org.assertj.core.data.Offset.offset(1e-4f));
+    m.lora().enabled(false);
+    KvCache off = m.newCache(1, 8);
+    m.prefill(off, new int[][] {java.util.Arrays.copyOf(ids, 5)});
+    assertThat(m.decode(off, new int[] {ids[5]})).isNotEqualTo(got);
+  }
+
   @Test
   void onlyTheAdaptersAndTheHeadCopyRunWeightGradientGemms() {
     LlamaConfig c = ModelFixtures.tinyGqaTied();
