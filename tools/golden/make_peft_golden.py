@@ -27,6 +27,16 @@ init, its attention implementation; Gemma 2 on INPUTS_LONG so its window of 4 sl
 adapter on every linear module by name (q, k, v, o, gate, up, down; for src/test/java/dev/tulu4j/
 golden/FamilyPeftGoldenTest).
 
+``--modules-to-save`` writes ``peft-llama-mts/`` the same way over the tiny Llama with tied
+embeddings (``tie_word_embeddings=True``, as Llama 3.2 and the tiny recipe model) and
+``modules_to_save=["lm_head", "embed_tokens"]``: PEFT wraps each in a ``ModulesToSaveWrapper``
+holding its own deep copy of the (shared) weight, warns that the tied layer is part of the adapter
+without ``ensure_weight_tying``, and saves the copies as ``base_model.model.lm_head.weight`` and
+``base_model.model.model.embed_tokens.weight``. Both copies are perturbed differently (random, as
+training would leave them), so the adapted model is untied while ``disable_adapter()`` gives the
+tied base back (for PeftModulesToSaveGoldenTest). ``--family gemma2 --modules-to-save`` does the
+same over Gemma 2's tied base (√C-scaled embedding, final soft-cap) into ``peft-gemma2-mts/``.
+
 ``--check-tulu4j DIR`` loads an adapter folder that tulu4j wrote (next to the base above) with
 ``PeftModel.from_pretrained`` and prints the max |logit| difference against tulu4j's own logits
 in ``DIR/logits.safetensors`` if present: proof that PEFT reads our files.
@@ -57,11 +67,11 @@ ALL_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "d
 FAMILY_CASES = {"olmo2": "olmo2_untied", "gemma2": "gemma2_softcap"}
 
 
-def base_model() -> LlamaForCausalLM:
+def base_model(tied: bool = False) -> LlamaForCausalLM:
     cfg = LlamaConfig(vocab_size=40, hidden_size=16, intermediate_size=24, num_hidden_layers=2,
                       num_attention_heads=4, num_key_value_heads=2, head_dim=4, rms_norm_eps=1e-5,
                       max_position_embeddings=64, bos_token_id=1, eos_token_id=2, pad_token_id=None,
-                      tie_word_embeddings=False,
+                      tie_word_embeddings=tied,
                       rope_parameters={"rope_type": "default", "rope_theta": 10000.0})
     torch.manual_seed(SEED)
     model = LlamaForCausalLM(cfg).to(torch.float32)
@@ -82,24 +92,26 @@ def family_model(family: str):
     return model, c.inputs["input_ids"], c.attn_implementation
 
 
-def make(out: Path, family: str | None = None) -> None:
+def make(out: Path, family: str | None = None, modules_to_save: list[str] | None = None) -> None:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     if family is None:
-        model, input_ids, attn, targets = base_model(), INPUT_IDS, "sdpa", TARGETS
+        model, input_ids, attn, targets = base_model(modules_to_save is not None), INPUT_IDS, "sdpa", TARGETS
     else:
         model, input_ids, attn = family_model(family)
         targets = ALL_LINEAR
     model.save_pretrained(out / "checkpoint")
     lora = peft.LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0, target_modules=targets, bias="none",
-                           task_type="CAUSAL_LM")
+                           task_type="CAUSAL_LM", modules_to_save=modules_to_save)
     pm = peft.get_peft_model(model, lora)
     g = torch.Generator().manual_seed(SEED + 1)
     with torch.no_grad():
         for name, p in pm.named_parameters():
             if "lora_B" in name:
                 p.copy_(0.3 * torch.randn(p.shape, generator=g, dtype=torch.float64))
+            elif "modules_to_save" in name:  # the trained copy of lm_head / embed_tokens
+                p.add_((0.2 * torch.randn(p.shape, generator=g, dtype=torch.float64)).to(p.dtype))
     pm.save_pretrained(out / "adapter")
 
     # golden values: reload both from disk in float64, as a user's PEFT would load them
@@ -118,7 +130,8 @@ def make(out: Path, family: str | None = None) -> None:
                                 str(out / "golden.safetensors"))
     inputs = {"input_ids": input_ids, "position_ids": [list(range(len(r))) for r in input_ids],
               "labels": input_ids}
-    meta = {"inputs": inputs, "seed": SEED, "targets": targets, "max_adapter_effect": diff,
+    meta = {"inputs": inputs, "seed": SEED, "targets": targets, "modules_to_save": modules_to_save,
+            "tie_word_embeddings": model.config.tie_word_embeddings, "max_adapter_effect": diff,
             "model_type": model.config.model_type, "attn_implementation": attn,
             "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
                          "peft": peft.__version__, "python": platform.python_version()}}
@@ -139,10 +152,15 @@ def check(adapter_dir: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--check-tulu4j", type=Path, help="an adapter folder written by tulu4j for the base above")
+    ap.add_argument("--modules-to-save", action="store_true",
+                    help="peft-llama-mts/: tied tiny Llama with modules_to_save=[lm_head, embed_tokens]")
     ap.add_argument("--family", choices=sorted(FAMILY_CASES), help="a family's fixture (peft-<family>/) instead of Llama's")
     a = ap.parse_args()
     if a.check_tulu4j:
         check(a.check_tulu4j)
+    elif a.modules_to_save:
+        name = f"peft-{a.family or 'llama'}-mts"
+        make(OUT.parent / name, a.family, modules_to_save=["lm_head", "embed_tokens"])
     elif a.family:
         make(OUT.parent / f"peft-{a.family}", a.family)
     else:

@@ -39,7 +39,9 @@ import java.util.SequencedMap;
  * against PEFT's own files in {@code PeftGoldenTest}).
  *
  * <p>Supported: plain LoRA ({@code peft_type} LORA) on the Llama projections, rsLoRA, dropout,
- * {@code modules_to_save: [score]}. Refused with a message naming the field: DoRA, LoRA biases,
+ * {@code modules_to_save: [score, lm_head, embed_tokens]} (the copies of the last two as
+ * {@code base_model.model.lm_head.weight} / {@code base_model.model.model.embed_tokens.weight}, as
+ * PEFT 0.21's {@code get_peft_model_state_dict} names them). Refused with a message naming the field: DoRA, LoRA biases,
  * {@code fan_in_fan_out}, per-module rank or alpha patterns, {@code layers_to_transform}, regex
  * target strings other than {@code all-linear}.
  */
@@ -73,6 +75,10 @@ public final class PeftAdapter {
     refuseIf(f, j, "rank_pattern", n -> n.size() > 0, "per-module ranks are not supported");
     refuseIf(f, j, "alpha_pattern", n -> n.size() > 0, "per-module alphas are not supported");
     refuseIf(f, j, "layers_to_transform", n -> !n.isNull(), "layers_to_transform is not supported");
+    // PEFT's ensure_weight_tying=True on a tied model trains one embedding copy that the head shares;
+    // tulu4j trains PEFT's default, an independent copy per module (docs/LORA.md)
+    refuseIf(f, j, "ensure_weight_tying", n -> n.asBoolean(false), "ensure_weight_tying is not supported (one "
+        + "independent trained copy per modules_to_save module, PEFT's default)");
     try {
       int r = required(f, j, "r").asInt();
       double alpha = required(f, j, "lora_alpha").asDouble();

@@ -78,7 +78,7 @@ final class CachedForward {
     int vocab = m.config().vocabSize();
     java.util.Arrays.fill(lastRow, -1);
     float[] x = new float[seq.length * cc]; // (N, C)
-    Parameter emb = m.embedding();
+    Parameter emb = m.inputEmbedding();
     int r = 0;
     for (int e = 0; e < count; e++) {
       if (tokens[e] == null) continue;
@@ -174,7 +174,7 @@ final class CachedForward {
     }
     RmsNorm.forward(m.parallel(), last, 0, m.finalNorm().data(), last, 0, null, 0, outs, cc, (float) c.rmsNormEps());
     float[] logits = new float[outs * vocab];
-    LogSoftmaxHead.logits(m.gemm(), last, 0, m.lmHead(), outs, cc, vocab, logits);
+    LogSoftmaxHead.logits(m.gemm(), last, 0, m.outputHead(), outs, cc, vocab, logits);
     for (int i = 0; i < outs; i++) System.arraycopy(logits, i * vocab, out, which[i] * vocab, vocab);
   }
 }

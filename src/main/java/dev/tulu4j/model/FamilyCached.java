@@ -26,7 +26,7 @@ final class FamilyCached {
     int[] lastRow = new int[count];
     java.util.Arrays.fill(lastRow, -1);
     float[] x = new float[n * cc];
-    Parameter emb = m.embedding();
+    Parameter emb = m.inputEmbedding();
     float norm = (float) Math.sqrt(cc);
     int r = 0;
     for (int e = 0; e < count; e++) {
@@ -119,7 +119,7 @@ final class FamilyCached {
     }
     RmsNorm.forward(par, last, 0, FamilyTrunk.normWeight(fam, m.finalNorm()), last, 0, null, 0, outs, cc, eps);
     float[] logits = new float[outs * vocab];
-    LogSoftmaxHead.logits(m.gemm(), last, 0, m.lmHead(), outs, cc, vocab, logits);
+    LogSoftmaxHead.logits(m.gemm(), last, 0, m.outputHead(), outs, cc, vocab, logits);
     m.softcapLogits(logits);
     for (int i = 0; i < outs; i++) System.arraycopy(logits, i * vocab, out, which[i] * vocab, vocab);
     for (int e = 0; e < count; e++) if (tokens[e] != null) cache.length[slots[e]] += tokens[e].length;

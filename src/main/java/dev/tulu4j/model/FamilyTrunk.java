@@ -57,7 +57,7 @@ final class FamilyTrunk {
     int[] pos = Trunk.positionsAndStarts(batch, a.start);
     windowStarts(batch, a.start, fam.slidingWindow(), fa.winStart);
     Rope.tables(par, m.inverseFrequencies(), pos, n, a.ropeCos, a.ropeSin);
-    Parameter e = m.embedding();
+    Parameter e = m.inputEmbedding();
     int[] ids = batch.ids();
     for (int r = 0; r < n; r++) {
       if (ids[r] < 0 || ids[r] >= c.vocabSize())
@@ -170,10 +170,10 @@ final class FamilyTrunk {
     LlamaConfig c = m.config();
     float cap = (float) c.family().finalSoftcap();
     if (cap == 0)
-      LogSoftmaxHead.forwardBackward(m.parallel(), m.gemm(), a.lnf, m.lmHead(), m.lmHead().grad(), n,
+      LogSoftmaxHead.forwardBackward(m.parallel(), m.gemm(), a.lnf, m.outputHead(), m.outputHead().grad(), n,
           c.hidden(), c.vocabSize(), a.logitScale(), targets, upstream, logp, lse, a.dln, a.headScratch);
     else
-      CappedHead.forwardBackward(m.parallel(), m.gemm(), a.lnf, m.lmHead(), m.lmHead().grad(), n, c.hidden(),
+      CappedHead.forwardBackward(m.parallel(), m.gemm(), a.lnf, m.outputHead(), m.outputHead().grad(), n, c.hidden(),
           c.vocabSize(), a.logitScale(), cap, targets, upstream, logp, lse, a.dln, a.headScratch);
   }
 
@@ -197,7 +197,7 @@ final class FamilyTrunk {
     if (!headDone) {
       LlamaConfig c = m.config();
       if (c.family().finalSoftcap() == 0)
-        LogSoftmaxHead.backward(m.parallel(), m.gemm(), a.lnf, m.lmHead(), m.lmHead().grad(), batch.rows(),
+        LogSoftmaxHead.backward(m.parallel(), m.gemm(), a.lnf, m.outputHead(), m.outputHead().grad(), batch.rows(),
             c.hidden(), c.vocabSize(), a.logitScale(), batch.targets(), dLogp, a.headLse, a.dln, a.headScratch);
       else // the capped head recomputes its forward (its log-probs are already in a.logp)
         head(m, a, batch.rows(), batch.targets(), dLogp, new float[batch.rows()], new float[batch.rows()]);
@@ -295,7 +295,7 @@ final class FamilyTrunk {
       if (pre)
         RmsNorm.backward(par, a.dln, a.res[l], normWeight(fam, w.inputNorm()), a.rstd1[l], a.dres, w.inputNorm().grad(), n, cc);
     }
-    float[] ge = m.embedding().grad();
+    float[] ge = m.inputEmbedding().grad();
     if (ge == null) return; // frozen embedding (LoRA)
     if (fam.scaleEmbeddings()) VectorMath.scale(n * cc, (float) Math.sqrt(cc), a.dres, 0);
     Trunk.embeddingBackward(par, a.dres, ge, batch.ids(), n, cc);

@@ -117,6 +117,12 @@ public record LlamaConfig(
         ropeTheta, ropeScaling, maxPositions, tieEmbeddings, attentionBias, bosId, eosIds, f);
   }
 
+  /** The same architecture with {@code tie_word_embeddings} set to {@code tie}. */
+  public LlamaConfig withTieEmbeddings(boolean tie) {
+    return new LlamaConfig(architecture, vocabSize, hidden, intermediate, layers, heads, kvHeads, headDim, rmsNormEps,
+        ropeTheta, ropeScaling, maxPositions, tie, attentionBias, bosId, eosIds, family);
+  }
+
   /** Each architecture has exactly the switches its transformers modeling file computes. */
   private static void checkFamily(Architecture a, Family f, int layers, boolean bias) {
     if (f.slidingWindow() > 0 && f.slidingLayers().size() != layers)

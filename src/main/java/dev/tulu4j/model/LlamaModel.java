@@ -32,15 +32,15 @@ import java.util.function.Predicate;
  * gradients.
  */
 public final class LlamaModel {
-  private final LlamaConfig cfg;
+  private LlamaConfig cfg;             // not final: merging a modules_to_save copy into a tied model unties it
   private final Gemm gemm;
   private final Gemm taskGemm;         // gemm on the calling thread, for products inside parallel tasks
   private final TaskRunner runner;
   private final ModelParallel par;
-  private final List<Parameter> params;
+  private List<Parameter> params;
   private final Parameter embed;       // [V, C]
   private final Parameter finalNorm;   // [C]
-  private final Parameter lmHead;      // [V, C]; == embed when tied
+  private Parameter lmHead;            // [V, C]; == embed when tied
   private final LayerWeights[] layers;
   private final FamilyWeights[] familyLayers; // OLMo 2 / Qwen3 / Gemma 2 extras; null entries for the others
   private final float[] invFreq;       // (D/2)
@@ -278,7 +278,7 @@ public final class LlamaModel {
    * computed.
    */
   public LoraAdapter attachLora(LoraConfig lc, long seed) {
-    return attachLora(LoraAdapter.init(lc, cfg, seed));
+    return attachLora(LoraAdapter.init(lc, this, seed));
   }
 
   /** Attaches {@code adapter} (built for this architecture); at most one adapter at a time. */
@@ -304,7 +304,45 @@ public final class LlamaModel {
   public void mergeLora() {
     if (lora == null) throw new IllegalStateException("no LoRA adapter to merge");
     lora.mergeInto(this);
+    mergeSavedModules(lora.embeddingCopy(), lora.headCopy());
     lora = null;
+  }
+
+  /**
+   * The modules_to_save copies replace the base's modules (PEFT's {@code merge_and_unload} puts the
+   * wrapper's copy in the module's place). On a tied model whose input and output matrices then
+   * differ the model is untied (PEFT then sets {@code tie_word_embeddings=False}): the config says
+   * so and {@code lm_head.weight} becomes its own parameter. Needs fp32 base weights.
+   */
+  private void mergeSavedModules(Parameter embCopy, Parameter headCopy) {
+    if (embCopy == null && headCopy == null) return;
+    if (embed.isBf16()) throw new IllegalStateException("merging modules_to_save needs fp32 base weights");
+    float[] in = embCopy != null ? embCopy.data() : embed.data();
+    float[] out = headCopy != null ? headCopy.data() : lmHead.data();
+    if (cfg.tieEmbeddings() && !Arrays.equals(in, out)) {
+      cfg = cfg.withTieEmbeddings(false);
+      lmHead = new Parameter(HfNames.LM_HEAD, new int[] {cfg.vocabSize(), cfg.hidden()}, out.clone(), null, true);
+      List<Parameter> ps = new ArrayList<>(params);
+      ps.add(lmHead); // HfNames.parameterOrder puts lm_head last
+      params = Collections.unmodifiableList(ps);
+    } else if (out != lmHead.data()) System.arraycopy(out, 0, lmHead.data(), 0, out.length);
+    if (in != embed.data()) System.arraycopy(in, 0, embed.data(), 0, in.length);
+  }
+
+  /**
+   * The embedding the forward reads: the adapter's trained copy while an adapter with
+   * {@code modules_to_save: [embed_tokens]} is active, else the base's {@link #embedding()}.
+   */
+  public Parameter inputEmbedding() {
+    return loraActive() && lora.embeddingCopy() != null ? lora.embeddingCopy() : embed;
+  }
+
+  /**
+   * The LM head the forward reads: the adapter's trained copy while an adapter with
+   * {@code modules_to_save: [lm_head]} is active, else the base's {@link #lmHead()}.
+   */
+  public Parameter outputHead() {
+    return loraActive() && lora.headCopy() != null ? lora.headCopy() : lmHead;
   }
 
   /** The parameters with a gradient buffer: the adapter's when one is active, then every non-frozen base tensor. */
@@ -455,7 +493,7 @@ public final class LlamaModel {
   public float[] logits(Batch batch, Activations act) {
     Trunk.forward(this, batch, act, false);
     float[] out = new float[batch.rows() * cfg.vocabSize()];
-    LogSoftmaxHead.logits(gemm, act.lnf, 0, lmHead, batch.rows(), cfg.hidden(), cfg.vocabSize(), out);
+    LogSoftmaxHead.logits(gemm, act.lnf, 0, outputHead(), batch.rows(), cfg.hidden(), cfg.vocabSize(), out);
     softcapLogits(out);
     return out;
   }
@@ -469,7 +507,7 @@ public final class LlamaModel {
     float[] last = new float[b * c];
     for (int i = 0; i < b; i++) System.arraycopy(act.lnf, ((i + 1) * t - 1) * c, last, i * c, c);
     float[] out = new float[b * cfg.vocabSize()];
-    LogSoftmaxHead.logits(gemm, last, 0, lmHead, b, c, cfg.vocabSize(), out);
+    LogSoftmaxHead.logits(gemm, last, 0, outputHead(), b, c, cfg.vocabSize(), out);
     softcapLogits(out);
     return out;
   }

@@ -26,6 +26,15 @@ import java.util.Set;
  * hash of ({@link #dropoutSeed}, layer, target, element), so the backward recomputes the forward's
  * mask instead of storing it, and a resumed run draws the same masks. The trainer sets the seed per
  * micro-batch.
+ *
+ * <p>{@code modules_to_save: [lm_head, embed_tokens]} (PEFT's {@code ModulesToSaveWrapper}): each
+ * named module gets a trainable fp32 copy of the base's weight ({@link #embeddingCopy()},
+ * {@link #headCopy()}, HF names {@code model.embed_tokens.weight} / {@code lm_head.weight}, so PEFT's
+ * files name them {@code base_model.model.model.embed_tokens.weight} / {@code base_model.model.lm_head.weight}).
+ * While the adapter is enabled the model reads the copy; disabled (and in {@link LlamaModel#frozenView()})
+ * it reads the frozen original. On a tied model each copy is its own tensor, as PEFT 0.21 does with
+ * its default {@code ensure_weight_tying=False}: a head copy leaves the input embedding the original
+ * and vice versa, so training unties them. The copies follow the A/B pairs in {@link #parameters()}.
  */
 public final class LoraAdapter {
   private final LoraConfig cfg;
@@ -33,6 +42,8 @@ public final class LoraAdapter {
   private final float scaling;
   private final List<Map<LoraTarget, Pair>> layers;
   private final List<Parameter> params;
+  private final Parameter embedCopy;   // [V, C] or null: modules_to_save embed_tokens
+  private final Parameter headCopy;    // [V, C] or null: modules_to_save lm_head
   private volatile boolean enabled = true;
   private volatile boolean training;
   private long dropoutSeed;
@@ -59,8 +70,19 @@ public final class LoraAdapter {
       }
       ls.add(m);
     }
+    int[] vc = {model.vocabSize(), model.hidden()};
+    // decay as the base's own tensors: none on the embedding, AdamW's decay on the LM head
+    embedCopy = cfg.savesEmbedding() ? copyParam(HfNames.EMBED, vc, data, false) : null;
+    headCopy = cfg.savesLmHead() ? copyParam(HfNames.LM_HEAD, vc, data, true) : null;
+    if (embedCopy != null) ps.add(embedCopy);
+    if (headCopy != null) ps.add(headCopy);
     this.layers = List.copyOf(ls);
     this.params = Collections.unmodifiableList(ps);
+  }
+
+  private static Parameter copyParam(String name, int[] shape, Map<String, float[]> data, boolean decay) {
+    float[] d = data.get(name);
+    return new Parameter(name, shape, d, new float[d.length], decay);
   }
 
   /** {@code model.layers.{l}.<module path>.lora_A.weight}. */
@@ -73,8 +95,15 @@ public final class LoraAdapter {
     return t.modulePath(layer) + ".lora_B.weight";
   }
 
-  /** Every adapter tensor's name → shape, in parameter order. */
+  /** Every adapter tensor's name → shape, in parameter order (the modules_to_save copies last). */
   public static Map<String, int[]> shapes(LoraConfig cfg, LlamaConfig model) {
+    Map<String, int[]> m = pairShapes(cfg, model);
+    if (cfg.savesEmbedding()) m.put(HfNames.EMBED, new int[] {model.vocabSize(), model.hidden()});
+    if (cfg.savesLmHead()) m.put(HfNames.LM_HEAD, new int[] {model.vocabSize(), model.hidden()});
+    return m;
+  }
+
+  private static Map<String, int[]> pairShapes(LoraConfig cfg, LlamaConfig model) {
     Map<String, int[]> m = new java.util.LinkedHashMap<>();
     for (int l = 0; l < model.layers(); l++)
       for (LoraTarget t : cfg.targets()) {
@@ -90,9 +119,28 @@ public final class LoraAdapter {
    * √(2/(1+5)) times √3/√fan_in), and B = 0, so the adapted model starts equal to the base. Seeded.
    */
   public static LoraAdapter init(LoraConfig cfg, LlamaConfig model, long seed) {
+    if (cfg.savesEmbedding() || cfg.savesLmHead())
+      throw new IllegalArgumentException("modules_to_save " + cfg.modulesToSave()
+          + " copies the base's modules: build the adapter with init(config, base model, seed)");
+    return new LoraAdapter(cfg, model, initPairs(cfg, model, seed));
+  }
+
+  /**
+   * {@link #init(LoraConfig, LlamaConfig, long)} for the model {@code base}; a {@code modules_to_save}
+   * module starts as an fp32 copy of the base's (PEFT's {@code copy.deepcopy(original_module)}; a
+   * bf16 base is widened), so the adapted model starts equal to the base.
+   */
+  public static LoraAdapter init(LoraConfig cfg, LlamaModel base, long seed) {
+    Map<String, float[]> data = initPairs(cfg, base.config(), seed);
+    if (cfg.savesEmbedding()) data.put(HfNames.EMBED, base.embedding().toFloats().clone());
+    if (cfg.savesLmHead()) data.put(HfNames.LM_HEAD, base.lmHead().toFloats().clone());
+    return new LoraAdapter(cfg, base.config(), data);
+  }
+
+  private static Map<String, float[]> initPairs(LoraConfig cfg, LlamaConfig model, long seed) {
     Random rnd = new Random(seed);
     Map<String, float[]> data = new java.util.HashMap<>();
-    for (Map.Entry<String, int[]> e : shapes(cfg, model).entrySet()) {
+    for (Map.Entry<String, int[]> e : pairShapes(cfg, model).entrySet()) {
       int[] s = e.getValue();
       float[] d = new float[s[0] * s[1]];
       if (e.getKey().endsWith("lora_A.weight")) {
@@ -101,7 +149,7 @@ public final class LoraAdapter {
       }
       data.put(e.getKey(), d);
     }
-    return new LoraAdapter(cfg, model, data);
+    return data;
   }
 
   /**
@@ -124,8 +172,14 @@ public final class LoraAdapter {
   /** The model architecture the adapter was built for. */
   public LlamaConfig modelConfig() { return model; }
 
-  /** A and B of every targeted projection: the trainable parameters of a LoRA run. */
+  /** A and B of every targeted projection, then the modules_to_save copies: the trainable parameters of a LoRA run. */
   public List<Parameter> parameters() { return params; }
+
+  /** The trained copy of the input embedding [V, C] ({@code modules_to_save: [embed_tokens]}), or null. */
+  public Parameter embeddingCopy() { return embedCopy; }
+
+  /** The trained copy of the LM head [V, C] ({@code modules_to_save: [lm_head]}), or null. */
+  public Parameter headCopy() { return headCopy; }
 
   /** Layer {@code l}'s pair for {@code t}, or null when {@code t} is not targeted. */
   public Pair pair(int l, LoraTarget t) { return layers.get(l).get(t); }

@@ -20,7 +20,9 @@ import java.util.Set;
  * @param useRslora rank-stabilised scaling {@code alpha / √r}
  * @param modulesToSave whole modules trained and saved next to the adapter (PEFT's
  *     {@code modules_to_save}); tulu4j supports {@code score}, the scalar head of a reward or value
- *     model ({@code classifier} is accepted as PEFT writes it, and names nothing)
+ *     model ({@code classifier} is accepted as PEFT writes it, and names nothing), {@code lm_head}
+ *     and {@code embed_tokens} (also spelled {@code model.embed_tokens}): a trainable fp32 copy of
+ *     the module, the frozen original kept for the adapter-off view ({@link LoraAdapter})
  */
 public record LoraConfig(int r, double alpha, double dropout, List<String> targetModules, boolean useRslora,
     List<String> modulesToSave) {
@@ -31,9 +33,12 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
   /**
    * The modules of {@link #modulesToSave} tulu4j knows: {@code score}, the head of a reward or value
    * model; {@code classifier}, which PEFT lists for every sequence-classification adapter and which
-   * matches no module of a Llama model (accepted, nothing to train).
+   * matches no module of a Llama model (accepted, nothing to train); {@code lm_head} and
+   * {@code embed_tokens} / {@code model.embed_tokens} (PEFT matches a module by its name's suffix),
+   * each trained as a copy of the base's module ({@link LoraAdapter#embeddingCopy()}, {@link LoraAdapter#headCopy()}).
    */
-  public static final Set<String> SAVABLE_MODULES = Set.of("score", "classifier");
+  public static final Set<String> SAVABLE_MODULES = Set.of("score", "classifier", "lm_head", "embed_tokens",
+      "model.embed_tokens");
 
   public LoraConfig {
     if (r <= 0) throw new IllegalArgumentException("lora.r must be > 0, got " + r);
@@ -49,6 +54,16 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
     for (String m : modulesToSave)
       if (!SAVABLE_MODULES.contains(m))
         throw new IllegalArgumentException("lora.modules_to_save: '" + m + "' is not supported (supported: " + SAVABLE_MODULES + ")");
+  }
+
+  /** Whether {@code modules_to_save} names the input embedding ({@code embed_tokens}). */
+  public boolean savesEmbedding() {
+    return modulesToSave.contains("embed_tokens") || modulesToSave.contains("model.embed_tokens");
+  }
+
+  /** Whether {@code modules_to_save} names the LM head ({@code lm_head}). */
+  public boolean savesLmHead() {
+    return modulesToSave.contains("lm_head");
   }
 
   /** Rank {@code r} and {@code alpha} on every linear layer, no dropout, no rsLoRA. */

@@ -31,7 +31,7 @@ final class Trunk {
     int[] pos = positionsAndStarts(batch, a.start);
     Rope.tables(par, m.inverseFrequencies(), pos, n, a.ropeCos, a.ropeSin);
     // embedding: res0[r] = E[ids[r]]
-    Parameter e = m.embedding();
+    Parameter e = m.inputEmbedding();
     int[] ids = batch.ids();
     for (int r = 0; r < n; r++) {
       if (ids[r] < 0 || ids[r] >= c.vocabSize())
@@ -47,7 +47,7 @@ final class Trunk {
     checkTargets(batch, c.vocabSize());
     // LM head + log-softmax + gather of the targets (+ its backward when the upstream is known)
     if (headUpstream != null) a.ensureBackwardScratch();
-    LogSoftmaxHead.forwardBackward(par, m.gemm(), a.lnf, m.lmHead(), m.lmHead().grad(), n, cc, c.vocabSize(),
+    LogSoftmaxHead.forwardBackward(par, m.gemm(), a.lnf, m.outputHead(), m.outputHead().grad(), n, cc, c.vocabSize(),
         a.logitScale(), batch.targets(), headUpstream, a.logp, a.headLse, a.dln, a.headScratch);
     a.forwarded = batch;
     return gathered(batch, a);
@@ -162,7 +162,7 @@ final class Trunk {
     int n = batch.rows();
     int cc = c.hidden(), f = c.intermediate(), qd = c.qDim(), kd = c.kvDim(), hd = c.headDim();
     // LM head + log-softmax: dlnf = dz·W_head ; dW_head += dzᵀ·lnf
-    if (!headDone) LogSoftmaxHead.backward(par, m.gemm(), a.lnf, m.lmHead(), m.lmHead().grad(), n, cc, c.vocabSize(),
+    if (!headDone) LogSoftmaxHead.backward(par, m.gemm(), a.lnf, m.outputHead(), m.outputHead().grad(), n, cc, c.vocabSize(),
         a.logitScale(), batch.targets(), dLogp, a.headLse, a.dln, a.headScratch);
     backwardFromHidden(m, batch, a);
   }
@@ -225,7 +225,7 @@ final class Trunk {
     }
     // embedding: dE[ids[r]] += dres_0[r], rows in order (repeated ids add up in the same order on
     // any thread count); the channels are split in blocks of whole vectors over the threads
-    float[] ge = m.embedding().grad();
+    float[] ge = m.inputEmbedding().grad();
     if (ge == null) return; // frozen embedding (LoRA)
     embeddingBackward(par, a.dres, ge, batch.ids(), n, cc);
   }

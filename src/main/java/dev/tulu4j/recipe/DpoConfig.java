@@ -59,8 +59,9 @@ public record DpoConfig(
     if (!(rpoAlpha >= 0)) throw new IllegalArgumentException("rpo_alpha must be >= 0, got " + rpoAlpha);
     if (train == null) throw new IllegalArgumentException("train section is required");
     if (lora == null) lora = new LoraSettings(0, 16, 0, null, false, null, null);
-    if (lora.enabled() && !lora.modulesToSave().isEmpty())
-      throw new IllegalArgumentException("lora.modules_to_save: a DPO policy is a causal LM, which has no 'score' head");
+    if (lora.enabled() && !lora.onlyCausalLmModules())
+      throw new IllegalArgumentException("lora.modules_to_save: a DPO policy is a causal LM: only lm_head and embed_tokens apply (no 'score' head), got "
+          + lora.modulesToSave());
     if (onError == null) throw new IllegalArgumentException("on_error must be fail or skip");
     if (saveDtype == null) throw new IllegalArgumentException("save_dtype is required");
     data = List.copyOf(data);

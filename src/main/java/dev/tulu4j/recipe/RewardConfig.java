@@ -43,6 +43,11 @@ public record RewardConfig(
     if (maxLength < 2) throw new IllegalArgumentException("max_length must be >= 2, got " + maxLength);
     if (train == null) throw new IllegalArgumentException("train section is required");
     if (lora == null) lora = new LoraSettings(0, 16, 0, null, false, null, null);
+    // the reward recipe trains the score head itself (modules_to_save [classifier, score]); copies of
+    // lm_head / embed_tokens are not wired into the reward model's training (docs/LORA.md)
+    if (lora.enabled() && !lora.modulesToSave().stream().allMatch(m -> m.equals("score") || m.equals("classifier")))
+      throw new IllegalArgumentException("lora.modules_to_save: the reward stage trains only the 'score' head, got "
+          + lora.modulesToSave() + " (lm_head / embed_tokens apply to sft, dpo and rlvr)");
     if (onError == null) throw new IllegalArgumentException("on_error must be fail or skip");
     if (saveDtype == null) throw new IllegalArgumentException("save_dtype is required");
     if (headInit == null) throw new IllegalArgumentException("head_init must be hf or open_instruct");

@@ -52,8 +52,9 @@ public record SftConfig(
     if (gemm == null) throw new IllegalArgumentException("gemm is required");
     if (saveDtype == null) throw new IllegalArgumentException("save_dtype is required");
     if (lora == null) lora = new LoraSettings(0, 16, 0, null, false, null, null);
-    if (lora.enabled() && !lora.modulesToSave().isEmpty())
-      throw new IllegalArgumentException("lora.modules_to_save: SFT trains a causal LM, which has no 'score' head");
+    if (lora.enabled() && !lora.onlyCausalLmModules())
+      throw new IllegalArgumentException("lora.modules_to_save: SFT trains a causal LM: only lm_head and embed_tokens apply (no 'score' head), got "
+          + lora.modulesToSave());
     if (train == null) throw new IllegalArgumentException("train section is required");
     if (onError == null) throw new IllegalArgumentException("on_error must be fail or skip");
     if (model.isTiny() && "auto".equals(tokenizer))

@@ -177,8 +177,9 @@ public record RlvrConfig(
     if (lora.enabled() && lora.dropout() != 0)
       throw new IllegalArgumentException("lora.dropout must be 0 for rlvr (old and new log-probs must come from one "
           + "function), got " + lora.dropout());
-    if (lora.enabled() && !lora.modulesToSave().isEmpty())
-      throw new IllegalArgumentException("lora.modules_to_save: the RLVR policy is a causal LM, which has no 'score' head");
+    if (lora.enabled() && !lora.onlyCausalLmModules())
+      throw new IllegalArgumentException("lora.modules_to_save: the RLVR policy is a causal LM: only lm_head and embed_tokens apply (no 'score' head), got "
+          + lora.modulesToSave());
     if (rollouts == null) rollouts = RolloutEndpointConfig.inProcess();
     if (rollouts.enabled() && rollouts.syncMode(lora.enabled()) == RolloutEndpointConfig.SyncMode.LORA && !lora.enabled())
       throw new IllegalArgumentException("rollouts.sync: lora needs a LoRA policy (lora.r > 0); use sync: full");

@@ -18,8 +18,9 @@ public record LoraSettings(
     @Doc(value = "Projections to adapt: all-linear, or a list of q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj.",
         def = "[all-linear]") List<String> targetModules,
     @Doc(value = "Rank-stabilised scaling alpha / sqrt(r) (rsLoRA).", def = "false") boolean useRslora,
-    @Doc(value = "Whole modules trained and saved with the adapter; 'score' is the head of a reward or value model.",
-        def = "[]") List<String> modulesToSave,
+    @Doc(value = "Whole modules trained (as an fp32 copy, the frozen original kept for the adapter-off reference) and "
+        + "saved with the adapter, PEFT's modules_to_save: lm_head and embed_tokens (sft, dpo, rlvr); 'score' is the "
+        + "head of a reward model.", def = "[]") List<String> modulesToSave,
     @Doc(value = "How the frozen base's weight matrices are held: auto (bf16 when the checkpoint stores every matrix as "
         + "bf16, else fp32), fp32, or bf16 (half the memory, widened inside the kernels; same gradients as an fp32 "
         + "base holding the bf16-rounded values).", def = "auto") String baseDtype) {
@@ -35,6 +36,14 @@ public record LoraSettings(
       throw new IllegalArgumentException("lora.base_dtype: " + e.getMessage());
     }
     if (r > 0) toConfig(r, alpha, dropout, targetModules, useRslora, modulesToSave); // validates
+  }
+
+  /** The modules_to_save a causal-LM stage (sft, dpo, rlvr) takes: copies of the LM head and the input embedding. */
+  public static final java.util.Set<String> CAUSAL_LM_MODULES = java.util.Set.of("lm_head", "embed_tokens", "model.embed_tokens");
+
+  /** Whether every modules_to_save entry is one of {@link #CAUSAL_LM_MODULES}. */
+  public boolean onlyCausalLmModules() {
+    return CAUSAL_LM_MODULES.containsAll(modulesToSave);
   }
 
   /** Whether an adapter trains (r > 0). */

@@ -66,11 +66,16 @@ public final class MemoryPlan {
     }
   }
 
-  /** The adapter's weights: r·(in + out) per targeted projection and layer. */
+  /**
+   * The adapter's trained weights: r·(in + out) per targeted projection and layer, plus V·C for each
+   * {@code modules_to_save} copy of the LM head or the embedding (fp32, with gradients and AdamW
+   * state; the frozen originals stay in the base's count).
+   */
   public static long adapterParameterCount(LlamaConfig c, LoraConfig lc) {
     long n = 0;
     for (var target : lc.targets()) n += (long) lc.r() * (target.in(c) + target.out(c));
-    return n * c.layers();
+    long copies = (lc.savesEmbedding() ? 1 : 0) + (lc.savesLmHead() ? 1 : 0);
+    return n * c.layers() + copies * c.vocabSize() * c.hidden();
   }
 
   private final String stage;

@@ -48,4 +48,24 @@ class LoraMemoryPlanTest {
     assertThat(full - withLora).isBetween(modelledDiff, modelledDiff + modelledDiff / 16 + 1);
     assertThat(MemoryPlans.scalarHead(c, null).trainableParams()).isEqualTo(MemoryPlan.scalarHeadParameterCount(c));
   }
+
+  /** modules_to_save lm_head / embed_tokens: each copy is V·C trained fp32 weights (+ gradients + AdamW), the originals stay frozen. */
+  @Test
+  void theHeadAndEmbeddingCopiesAreCountedWithGradientsAndAdamW() {
+    LlamaConfig c = LlamaConfig.smollm2_135m(); // tied: the original is one V·C matrix, the copies are two
+    var plain = new LoraSettings(16, 32, 0, List.of("q_proj", "v_proj"), false, List.of(), null);
+    var both = plain.withModulesToSave(List.of("lm_head", "embed_tokens"));
+    var head = plain.withModulesToSave(List.of("lm_head"));
+    long vc = (long) c.vocabSize() * c.hidden();
+    assertThat(MemoryPlans.policy(c, both).trainableParams() - MemoryPlans.policy(c, plain).trainableParams()).isEqualTo(2 * vc);
+    assertThat(MemoryPlans.policy(c, head).trainableParams() - MemoryPlans.policy(c, plain).trainableParams()).isEqualTo(vc);
+    assertThat(MemoryPlans.policy(c, both).frozenParams()).isEqualTo(MemoryPlan.parameterCount(c));
+    TrainConfig t = ConfigLoader.fromOverrides(List.of("micro_batch=1"), TrainConfig.class);
+    java.util.function.Function<MemoryPlan, Long> policyBytes = p -> p.items().stream()
+        .filter(i -> i.name().startsWith("policy ")).mapToLong(MemoryPlan.Item::bytes).sum();
+    // 4 bytes of fp32 weight + 4 of gradient + 8 of AdamW moments per copied weight, with a bf16 base too
+    for (int frozenBytes : new int[] {4, 2})
+      assertThat(policyBytes.apply(MemoryPlans.sft(c, t, 2048, both, frozenBytes))
+          - policyBytes.apply(MemoryPlans.sft(c, t, 2048, plain, frozenBytes))).isEqualTo(16 * 2 * vc);
+  }
 }
