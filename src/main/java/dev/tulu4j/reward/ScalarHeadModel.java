@@ -294,22 +294,12 @@ public final class ScalarHeadModel {
 
   /** HF class name of the classification model of this family. */
   public static String classificationClass(LlamaConfig.Architecture a) {
-    return a.hfClass.replace("ForCausalLM", "ForSequenceClassification"); // e.g. Gemma2ForSequenceClassification
+    return dev.tulu4j.checkpoint.ModelFiles.classificationClass(a); // e.g. Gemma2ForSequenceClassification
   }
 
   /** config.json text: the causal-LM config with the classification class, one label and the pad id. */
   public String configJson(DType dtype) {
-    try {
-      ObjectNode o = (ObjectNode) JSON.readTree(HfConfig.toJson(config, dtype));
-      o.putArray("architectures").add(classificationClass(config.architecture()));
-      o.putObject("id2label").put("0", "LABEL_0");
-      o.putObject("label2id").put("LABEL_0", 0);
-      o.put("num_labels", 1);
-      if (padTokenId != null) o.put("pad_token_id", padTokenId);
-      return JSON.writeValueAsString(o) + "\n";
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return dev.tulu4j.checkpoint.ModelFiles.classificationConfigJson(config, dtype, padTokenId);
   }
 
   /** Writes an HF folder atomically (config.json, safetensors, optional tokenizer files). */

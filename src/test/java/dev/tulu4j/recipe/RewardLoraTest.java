@@ -50,6 +50,38 @@ class RewardLoraTest {
           .containsKey("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight");
     }
     assertThat(PeftAdapter.readConfig(ckpt).modulesToSave()).containsExactly("classifier", "score");
+
+    // merged (lora merge / the pipeline's OUT/reward/merged): a plain sequence-classification folder that
+    // scores as base + adapter + saved head at run time
+    Path merged = dir.resolve("merged");
+    dev.tulu4j.tensor.NaiveGemm gemm = new dev.tulu4j.tensor.NaiveGemm();
+    dev.tulu4j.checkpoint.ModelFiles.mergeAdapter(model, ckpt, merged, gemm);
+    assertThat(Files.readString(merged.resolve("config.json"))).contains("LlamaForSequenceClassification")
+        .contains("\"num_labels\" : 1");
+    assertThat(merged.resolve("tokenizer.json")).exists();
+    dev.tulu4j.reward.ScalarHeadModel plain = dev.tulu4j.reward.ScalarHeadModel.load(merged, 0, gemm, false);
+    assertThat(plain.isClassificationCheckpoint()).isTrue();
+    dev.tulu4j.reward.ScalarHeadModel live = dev.tulu4j.reward.ScalarHeadModel.loadFrozenBackbone(model,
+        dev.tulu4j.model.WeightsDtype.FP32, 0, dev.tulu4j.reward.ScalarHeadModel.HeadInit.HF, gemm,
+        dev.tulu4j.tensor.TaskRunner.commonPool());
+    PeftAdapter.Loaded ad = PeftAdapter.load(ckpt, live.backbone().config());
+    live.backbone().attachLora(ad.adapter());
+    float[] head = ad.savedModules().get("score.weight").data();
+    System.arraycopy(head, 0, live.score().data(), 0, head.length);
+    assertThat(plain.score().data()).containsExactly(head);
+    int[] ids = new int[24];
+    for (int i = 0; i < ids.length; i++) ids[i] = (i * 37 + 5) % plain.config().vocabSize();
+    dev.tulu4j.model.Batch b = new dev.tulu4j.model.Batch(2, 12, ids, null, null, null);
+    float[] want = live.values(b, live.newActivations(24)), got = plain.values(b, plain.newActivations(24));
+    double worst = 0;
+    for (int i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(want[i] - got[i]) / (1 + Math.abs(want[i])));
+    System.out.printf("merged reward model vs base + adapter + head at run time: max relative difference %.2e%n", worst);
+    assertThat(worst).isLessThan(1e-5);
+    live.backbone().lora().enabled(false); // the trained adapter matters: without it the values are far off
+    float[] base = live.values(b, live.newActivations(24));
+    double moved = 0;
+    for (int i = 0; i < base.length; i++) moved = Math.max(moved, Math.abs(base[i] - got[i]));
+    assertThat(moved).isGreaterThan(1e-3);
   }
 
   /**
