@@ -82,18 +82,22 @@ public final class ModelFiles {
    */
   public static DType mergeAdapter(Path baseDir, Path adapter, Path out, Gemm gemm) {
     Path base = resolveModelDir(baseDir);
-    HfCheckpoint.readConfig(base); // a clear error for a folder that is no checkpoint
+    LlamaConfig classification = classificationConfig(base); // null for a causal-LM base
+    if (classification == null) HfCheckpoint.readConfig(base); // a clear error for a folder that is no checkpoint
     DType dtype;
     try (Safetensors st = Safetensors.open(base)) {
       dtype = st.info(HfNames.EMBED).map(i -> i.dtype()).orElse(DType.F32);
     }
-    LlamaModel m = loadModel(base, gemm, false);
+    LlamaModel m = classification == null ? loadModel(base, gemm, false) : loadBackbone(base, classification, gemm);
     PeftAdapter.Loaded ad = PeftAdapter.load(adapter, m.config());
     Tensor score = scoreHead(adapter, ad);
+    if (classification != null && score == null)
+      throw new IllegalArgumentException(adapter + ": its base " + base + " is a sequence-classification model, but the adapter "
+          + "saves no score head (modules_to_save)");
     m.attachLora(ad.adapter());
     m.mergeLora();
     if (score != null) {
-      saveSequenceClassification(base, m, score, out, dtype);
+      saveSequenceClassification(base, classification != null ? classification : m.config(), m, score, out, dtype);
       return dtype;
     }
     boolean tokenizer = HfCheckpoint.TOKENIZER_FILES.stream().anyMatch(f -> Files.isRegularFile(base.resolve(f)));
@@ -127,8 +131,8 @@ public final class ModelFiles {
    * checkpoint layout): the backbone's {@code model.*} tensors (no LM head) then {@code score.weight},
    * the classification config.json with the base's {@code pad_token_id}, the base's tokenizer files.
    */
-  private static void saveSequenceClassification(Path base, LlamaModel merged, Tensor score, Path out, DType dtype) {
-    LlamaConfig c = merged.config();
+  private static void saveSequenceClassification(Path base, LlamaConfig c, LlamaModel merged, Tensor score, Path out,
+      DType dtype) {
     if (!java.util.Arrays.equals(score.shape(), new int[] {1, c.hidden()}))
       throw new IllegalArgumentException("score.weight has shape " + java.util.Arrays.toString(score.shape()) + ", expected [1, "
           + c.hidden() + "] (num_labels must be 1)");
@@ -149,6 +153,43 @@ public final class ModelFiles {
       for (String f : HfCheckpoint.TOKENIZER_FILES)
         if (Files.isRegularFile(base.resolve(f))) Files.copy(base.resolve(f), tmp.resolve(f));
     });
+  }
+
+  /**
+   * The config of a sequence-classification folder ({@code …ForSequenceClassification}: a reward or
+   * value model, e.g. PPO's {@code value_model}) with its causal-LM class, or null for any other folder.
+   */
+  private static LlamaConfig classificationConfig(Path dir) {
+    Path f = dir.resolve(HfCheckpoint.CONFIG);
+    com.fasterxml.jackson.databind.JsonNode root;
+    try {
+      root = JSON.readTree(f.toFile());
+    } catch (IOException e) {
+      return null; // HfCheckpoint.readConfig gives the error
+    }
+    com.fasterxml.jackson.databind.JsonNode archs = root.get("architectures");
+    if (!(root instanceof ObjectNode o) || archs == null || !archs.isArray() || archs.size() != 1) return null;
+    for (LlamaConfig.Architecture a : LlamaConfig.Architecture.values())
+      if (archs.get(0).asText().equals(classificationClass(a))) {
+        o.putArray("architectures").add(a.hfClass);
+        return HfConfig.parse(o, f.toString());
+      }
+    return null;
+  }
+
+  /** A sequence-classification folder's backbone (fp32, frozen): its {@code model.*} tensors, no LM head, no score. */
+  private static LlamaModel loadBackbone(Path dir, LlamaConfig c, Gemm gemm) {
+    LlamaConfig headless = new LlamaConfig(c.architecture(), c.vocabSize(), c.hidden(), c.intermediate(), c.layers(), c.heads(),
+        c.kvHeads(), c.headDim(), c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(), c.maxPositions(), true,
+        c.attentionBias(), c.bosId(), c.eosIds(), c.family());
+    try (Safetensors st = Safetensors.open(dir)) {
+      Map<String, Tensor> t = new LinkedHashMap<>(st.loadAll());
+      t.remove(SCORE);
+      t.remove(HfNames.LM_HEAD);
+      return LlamaModel.fromTensors(headless, t, gemm, false);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(dir + ": " + e.getMessage(), e);
+    }
   }
 
   /** HF class name of the sequence-classification model of an architecture, e.g. {@code Gemma2ForSequenceClassification}. */

@@ -60,5 +60,26 @@ class PipelineLoraMicroTest {
     assertThat(Files.readString(value.resolve(PeftAdapter.CONFIG))).contains("\"task_type\": \"SEQ_CLS\"")
         .contains(reward.resolve("merged").toAbsolutePath().normalize().toString());
     assertThat(out.resolve("eval/win_rate.json")).exists();
+
+    // lora merge of the value adapter over its sequence-classification base: scores as base + adapter + head
+    var gemm = new dev.tulu4j.tensor.NaiveGemm();
+    Path mergedValue = out.resolve("value-merged");
+    dev.tulu4j.checkpoint.ModelFiles.mergeAdapter(reward.resolve("merged"), value, mergedValue, gemm);
+    var plain = dev.tulu4j.reward.ScalarHeadModel.load(mergedValue, 0, gemm, false);
+    var live = dev.tulu4j.reward.ScalarHeadModel.loadFrozenBackbone(reward.resolve("merged"), dev.tulu4j.model.WeightsDtype.FP32,
+        0, dev.tulu4j.reward.ScalarHeadModel.HeadInit.HF, gemm, dev.tulu4j.tensor.TaskRunner.commonPool());
+    PeftAdapter.Loaded ad = PeftAdapter.load(value, live.backbone().config());
+    live.backbone().attachLora(ad.adapter());
+    float[] head = ad.savedModules().get("score.weight").data();
+    System.arraycopy(head, 0, live.score().data(), 0, head.length);
+    assertThat(plain.score().data()).containsExactly(head);
+    int[] ids = new int[20];
+    for (int i = 0; i < ids.length; i++) ids[i] = (i * 53 + 7) % plain.config().vocabSize();
+    var b = new dev.tulu4j.model.Batch(2, 10, ids, null, null, null);
+    float[] want = live.values(b, live.newActivations(20)), got = plain.values(b, plain.newActivations(20));
+    double worst = 0;
+    for (int i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(want[i] - got[i]) / (1 + Math.abs(want[i])));
+    System.out.printf("merged value model vs reward model + value adapter + head at run time: max relative difference %.2e%n", worst);
+    assertThat(worst).isLessThan(1e-5);
   }
 }
