@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tulu4j.io.FileOps;
 import dev.tulu4j.io.DType;
 import dev.tulu4j.io.Safetensors;
+import dev.tulu4j.io.Tensor;
 import dev.tulu4j.model.HfNames;
 import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaModel;
@@ -76,25 +77,146 @@ public final class ModelFiles {
   /**
    * Merges a PEFT LoRA adapter into its base ({@code W += s·B·A} in fp32) and writes a plain HF
    * checkpoint in the base's storage dtype, with the base's tokenizer files (tulu4j lora merge).
-   * Returns that dtype.
+   * Returns that dtype. A SEQ_CLS adapter with a saved {@code score} head (the reward stage's, PPO's
+   * value model's) becomes a sequence-classification checkpoint: merged backbone + that head.
    */
   public static DType mergeAdapter(Path baseDir, Path adapter, Path out, Gemm gemm) {
     Path base = resolveModelDir(baseDir);
-    HfCheckpoint.readConfig(base); // a clear error for a folder that is no checkpoint
+    LlamaConfig classification = classificationConfig(base); // null for a causal-LM base
+    if (classification == null) HfCheckpoint.readConfig(base); // a clear error for a folder that is no checkpoint
     DType dtype;
     try (Safetensors st = Safetensors.open(base)) {
       dtype = st.info(HfNames.EMBED).map(i -> i.dtype()).orElse(DType.F32);
     }
-    LlamaModel m = loadModel(base, gemm, false);
+    LlamaModel m = classification == null ? loadModel(base, gemm, false) : loadBackbone(base, classification, gemm);
     PeftAdapter.Loaded ad = PeftAdapter.load(adapter, m.config());
-    if (!ad.savedModules().isEmpty())
-      throw new IllegalArgumentException(adapter + ": modules_to_save " + ad.config().modulesToSave()
-          + " belong to a scalar-head model; a merge writes causal-LM checkpoints");
+    Tensor score = scoreHead(adapter, ad);
+    if (classification != null && score == null)
+      throw new IllegalArgumentException(adapter + ": its base " + base + " is a sequence-classification model, but the adapter "
+          + "saves no score head (modules_to_save)");
     m.attachLora(ad.adapter());
     m.mergeLora();
+    if (score != null) {
+      saveSequenceClassification(base, classification != null ? classification : m.config(), m, score, out, dtype);
+      return dtype;
+    }
     boolean tokenizer = HfCheckpoint.TOKENIZER_FILES.stream().anyMatch(f -> Files.isRegularFile(base.resolve(f)));
     HfCheckpoint.save(out, m.config(), m.toTensors(), dtype, HfCheckpoint.DEFAULT_SHARD_BYTES, tokenizer ? base : null);
     return dtype;
+  }
+
+  /**
+   * The saved {@code score} head of a sequence-classification (SEQ_CLS) adapter, as the reward stage
+   * and PPO's value model write it, or null for an adapter with no saved module. Any other saved
+   * module is refused.
+   */
+  private static Tensor scoreHead(Path adapter, PeftAdapter.Loaded ad) {
+    if (ad.savedModules().isEmpty()) return null;
+    Tensor score = null;
+    for (Map.Entry<String, Tensor> e : ad.savedModules().entrySet()) {
+      // tulu4j writes score.weight; PEFT's own spelling is score.modules_to_save.default.weight (".default." dropped at load)
+      if (e.getKey().equals(SCORE) || e.getKey().equals("score.modules_to_save.weight")) score = e.getValue();
+      else throw new IllegalArgumentException(adapter + ": modules_to_save " + ad.config().modulesToSave()
+          + ": only the score head of a reward/value model can be merged (found tensor '" + e.getKey() + "')");
+    }
+    if (score == null) throw new IllegalArgumentException(adapter + ": modules_to_save names score but the adapter has no score.weight");
+    return score;
+  }
+
+  /** HF name of a sequence-classification model's head ({@code num_labels = 1}). */
+  private static final String SCORE = "score.weight";
+
+  /**
+   * A merged SEQ_CLS adapter as an HF sequence-classification folder (the reward stage's full
+   * checkpoint layout): the backbone's {@code model.*} tensors (no LM head) then {@code score.weight},
+   * the classification config.json with the base's {@code pad_token_id}, the base's tokenizer files.
+   */
+  private static void saveSequenceClassification(Path base, LlamaConfig c, LlamaModel merged, Tensor score, Path out,
+      DType dtype) {
+    if (!java.util.Arrays.equals(score.shape(), new int[] {1, c.hidden()}))
+      throw new IllegalArgumentException("score.weight has shape " + java.util.Arrays.toString(score.shape()) + ", expected [1, "
+          + c.hidden() + "] (num_labels must be 1)");
+    java.util.SequencedMap<String, Tensor> tensors = new LinkedHashMap<>(merged.toTensors());
+    tensors.remove(HfNames.LM_HEAD);
+    tensors.put(SCORE, score);
+    Integer pad;
+    try {
+      com.fasterxml.jackson.databind.JsonNode p = JSON.readTree(base.resolve(HfCheckpoint.CONFIG).toFile()).get("pad_token_id");
+      pad = p != null && p.isIntegralNumber() ? p.asInt() : null;
+    } catch (IOException e) {
+      throw new UncheckedIOException(base + ": " + e.getMessage(), e);
+    }
+    String cfgJson = classificationConfigJson(c, dtype, pad);
+    dev.tulu4j.io.AtomicFolder.write(out, tmp -> {
+      dev.tulu4j.io.SafetensorsWriter.writeSharded(tmp, tensors, dtype, HfCheckpoint.DEFAULT_SHARD_BYTES);
+      Files.writeString(tmp.resolve(HfCheckpoint.CONFIG), cfgJson);
+      for (String f : HfCheckpoint.TOKENIZER_FILES)
+        if (Files.isRegularFile(base.resolve(f))) Files.copy(base.resolve(f), tmp.resolve(f));
+    });
+  }
+
+  /**
+   * The config of a sequence-classification folder ({@code …ForSequenceClassification}: a reward or
+   * value model, e.g. PPO's {@code value_model}) with its causal-LM class, or null for any other folder.
+   */
+  private static LlamaConfig classificationConfig(Path dir) {
+    Path f = dir.resolve(HfCheckpoint.CONFIG);
+    com.fasterxml.jackson.databind.JsonNode root;
+    try {
+      root = JSON.readTree(f.toFile());
+    } catch (IOException e) {
+      return null; // HfCheckpoint.readConfig gives the error
+    }
+    com.fasterxml.jackson.databind.JsonNode archs = root.get("architectures");
+    if (!(root instanceof ObjectNode o) || archs == null || !archs.isArray() || archs.size() != 1) return null;
+    for (LlamaConfig.Architecture a : LlamaConfig.Architecture.values())
+      if (archs.get(0).asText().equals(classificationClass(a))) {
+        o.putArray("architectures").add(a.hfClass);
+        return HfConfig.parse(o, f.toString());
+      }
+    return null;
+  }
+
+  /** A sequence-classification folder's backbone (fp32, frozen): its {@code model.*} tensors, no LM head, no score. */
+  private static LlamaModel loadBackbone(Path dir, LlamaConfig c, Gemm gemm) {
+    LlamaConfig headless = new LlamaConfig(c.architecture(), c.vocabSize(), c.hidden(), c.intermediate(), c.layers(), c.heads(),
+        c.kvHeads(), c.headDim(), c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(), c.maxPositions(), true,
+        c.attentionBias(), c.bosId(), c.eosIds(), c.family());
+    try (Safetensors st = Safetensors.open(dir)) {
+      Map<String, Tensor> t = new LinkedHashMap<>(st.loadAll());
+      t.remove(SCORE);
+      t.remove(HfNames.LM_HEAD);
+      return LlamaModel.fromTensors(headless, t, gemm, false);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** HF class name of the sequence-classification model of an architecture, e.g. {@code Gemma2ForSequenceClassification}. */
+  public static String classificationClass(LlamaConfig.Architecture a) {
+    return a.hfClass.replace("ForCausalLM", "ForSequenceClassification");
+  }
+
+  /**
+   * config.json of a one-label sequence-classification checkpoint (reward/value model): the causal-LM
+   * config with the classification class, {@code id2label}/{@code label2id}, {@code num_labels: 1}
+   * and the pad id when known.
+   */
+  public static String classificationConfigJson(LlamaConfig c, DType dtype, Integer padTokenId) {
+    com.fasterxml.jackson.databind.ObjectMapper json = new ObjectMapper()
+        .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+        .enable(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+    try {
+      ObjectNode o = (ObjectNode) json.readTree(HfConfig.toJson(c, dtype));
+      o.putArray("architectures").add(classificationClass(c.architecture()));
+      o.putObject("id2label").put("0", "LABEL_0");
+      o.putObject("label2id").put("LABEL_0", 0);
+      o.put("num_labels", 1);
+      if (padTokenId != null) o.put("pad_token_id", padTokenId);
+      return json.writeValueAsString(o) + "\n";
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Loads the checkpoint in {@code dir} (fp32) as a model; {@code trainable} allocates gradients. */

@@ -48,9 +48,31 @@ final class MemoryPlans {
 
   /** A reward or value model as trained: in full, or with {@code lora} adapter + score head over a frozen fp32 backbone. */
   static Trained scalarHead(LlamaConfig c, LoraSettings lora) {
+    return scalarHead(c, lora, 4);
+  }
+
+  /** {@link #scalarHead(LlamaConfig, LoraSettings)} with the LoRA backbone at {@code frozenBytes} per weight (2: bf16). */
+  static Trained scalarHead(LlamaConfig c, LoraSettings lora, int frozenBytes) {
     long all = MemoryPlan.scalarHeadParameterCount(c);
     if (lora == null || !lora.enabled()) return new Trained(c, all, 0, 4);
-    return new Trained(c, MemoryPlan.adapterParameterCount(c, lora.config()) + c.hidden(), all - c.hidden(), 4);
+    return new Trained(c, MemoryPlan.adapterParameterCount(c, lora.config()) + c.hidden(), all - c.hidden(), frozenBytes);
+  }
+
+  /**
+   * PPO's value model under LoRA when it starts from the policy: its adapter and score head, trained,
+   * over the policy's own frozen base (shared arrays: no frozen weights of its own).
+   */
+  static Trained valueOverPolicyBase(LlamaConfig c, LoraSettings lora) {
+    return new Trained(c, MemoryPlan.adapterParameterCount(c, lora.config()) + c.hidden(), 0, 4);
+  }
+
+  /**
+   * Bytes per frozen backbone weight of a LoRA reward/value model loaded from {@code dir}: 2 when
+   * {@code lora.base_dtype} puts it in bf16 ({@link ScalarHeadModel#backboneBf16}), else 4.
+   */
+  static int scalarHeadBaseBytes(java.nio.file.Path dir, LoraSettings lora) {
+    if (lora == null || !lora.enabled()) return 4;
+    return ScalarHeadModel.backboneBf16(dir, lora.baseWeightsDtype()) ? 2 : 4;
   }
 
   /** SFT: the policy ({@link #policy}), {@code micro_batch × max_seq_length} tokens per call. */
@@ -91,8 +113,13 @@ final class MemoryPlans {
    * base and only the adapter and the score head (C weights, a module to save) train.
    */
   static MemoryPlan reward(LlamaConfig c, TrainConfig t, int maxLength, LoraSettings lora) {
+    return reward(c, t, maxLength, lora, 4);
+  }
+
+  /** {@link #reward(LlamaConfig, TrainConfig, int, LoraSettings)} with the LoRA backbone at {@code frozenBytes} per weight. */
+  static MemoryPlan reward(LlamaConfig c, TrainConfig t, int maxLength, LoraSettings lora, int frozenBytes) {
     return new MemoryPlan("reward", "max_length")
-        .trained("reward model", scalarHead(c, lora))
+        .trained("reward model", scalarHead(c, lora, frozenBytes))
         .activations("reward model", c, Math.multiplyExact(2 * t.microBatch(), maxLength), t.activationCheckpointing());
   }
 
@@ -107,6 +134,16 @@ final class MemoryPlans {
 
   /** {@link #rlvr(LlamaConfig, RlvrConfig, LlamaConfig, LlamaConfig)} with the LoRA base at {@code frozenBytes} per weight. */
   static MemoryPlan rlvr(LlamaConfig c, RlvrConfig cfg, LlamaConfig valueConfig, LlamaConfig rewardConfig, int frozenBytes) {
+    return rlvr(c, cfg, valueConfig, rewardConfig, frozenBytes, 4);
+  }
+
+  /**
+   * With LoRA, PPO's value model is its own adapter + score head: over the policy's base (shared, no
+   * frozen weights of its own) without {@code value_model}, else over that folder's frozen backbone at
+   * {@code valueFrozenBytes} per weight.
+   */
+  static MemoryPlan rlvr(LlamaConfig c, RlvrConfig cfg, LlamaConfig valueConfig, LlamaConfig rewardConfig, int frozenBytes,
+      int valueFrozenBytes) {
     TrainConfig t = cfg.train();
     int maxLen = Math.addExact(cfg.maxPromptLength(), cfg.responseLength());
     int tokens = Math.multiplyExact(t.microBatch(), Math.max(1, maxLen - 1));
@@ -118,7 +155,9 @@ final class MemoryPlans {
     p
         .kvCache(c, Math.min(cfg.rolloutSlots(), cfg.rolloutBatch()), maxLen);
     if (valueConfig != null)
-      p.trained("value model", new Trained(valueConfig, MemoryPlan.scalarHeadParameterCount(valueConfig), 0, 4))
+      p.trained("value model", !cfg.lora().enabled() ? new Trained(valueConfig, MemoryPlan.scalarHeadParameterCount(valueConfig), 0, 4)
+              : cfg.valueModel() == null ? valueOverPolicyBase(valueConfig, cfg.lora())
+              : scalarHead(valueConfig, cfg.lora(), valueFrozenBytes))
           .activations("value model", valueConfig, tokens, t.activationCheckpointing());
     if (rewardConfig != null)
       p.frozen("reward model", MemoryPlan.scalarHeadParameterCount(rewardConfig), 4)
@@ -132,7 +171,9 @@ final class MemoryPlans {
         : cfg.valueModel() != null ? ScalarHeadModel.readConfig(ModelFiles.resolveModelDir(cfg.valueModel())) : c;
     LlamaConfig reward = cfg.rewardModel() != null && cfg.rewardModelMultiplier() != 0
         ? ScalarHeadModel.readConfig(ModelFiles.resolveModelDir(cfg.rewardModel())) : null;
-    return rlvr(c, cfg, value, reward, loraBaseBytes(ModelFiles.resolveModelDir(cfg.model()), cfg.lora()));
+    int valueBytes = value != null && cfg.valueModel() != null
+        ? scalarHeadBaseBytes(ModelFiles.resolveModelDir(cfg.valueModel()), cfg.lora()) : 4;
+    return rlvr(c, cfg, value, reward, loraBaseBytes(ModelFiles.resolveModelDir(cfg.model()), cfg.lora()), valueBytes);
   }
 
   /** Prints the plan and stops (with the plan's message) when it exceeds this JVM's heap. */

@@ -97,6 +97,7 @@ public final class Pipeline {
       case "sft" -> configOnly(cfg.sft(), sftOverrides(), SftConfig.class).lora().enabled();
       case "dpo" -> configOnly(cfg.dpo(), dpoOverrides(), DpoConfig.class).lora().enabled();
       case "rlvr" -> configOnly(cfg.rlvr(), rlvrOverrides(), RlvrConfig.class).lora().enabled();
+      case "reward" -> configOnly(cfg.reward(), rewardOverrides(), RewardConfig.class).lora().enabled();
       default -> false;
     };
   }
@@ -110,10 +111,21 @@ public final class Pipeline {
     if (!usesLora(stage)) return;
     Path adapter = ModelFiles.latestAdapter(dir(stage));
     if (adapter == null) throw new IllegalStateException(dir(stage) + ": a LoRA stage left no adapter checkpoint");
+    // the reward stage trains from the SFT model (rewardOverrides); its SEQ_CLS adapter merges with its score head
+    Path base = stage.equals("reward") ? modelOf("sft") : inputModel(stage);
     try (Kernels k = Kernels.create(new KernelConfig(GemmBackend.VECTOR, KernelConfig.defaults().threads()))) {
-      ModelFiles.mergeAdapter(inputModel(stage), adapter, dir(stage).resolve(MERGED), k.gemm());
+      ModelFiles.mergeAdapter(base, adapter, dir(stage).resolve(MERGED), k.gemm());
     }
     log.printf("[%s] adapter %s merged into %s%n", stage, adapter.getFileName(), dir(stage).resolve(MERGED));
+  }
+
+  /**
+   * The reward stage's model as later steps read it (PPO's value model, the on-policy preference judge,
+   * the win-rate judge): its run folder, or with LoRA its adapter merged into a sequence-classification
+   * folder ({@code OUT/reward/merged}).
+   */
+  private Path rewardModel() {
+    return usesLora("reward") ? dir("reward").resolve(MERGED) : dir("reward");
   }
 
   /** The model the given training stage starts from: the previous model stage's. */
@@ -137,7 +149,7 @@ public final class Pipeline {
       case "sft" -> new Step(name, stageText(cfg.sft(), sftOverrides()), before,
           (d, resume) -> merged("sft", summary(SftRecipe.run(load(cfg.sft(), sftOverrides(), SftConfig.class), log))));
       case "reward" -> new Step(name, stageText(cfg.reward(), rewardOverrides()), before,
-          (d, resume) -> summary(RewardRecipe.run(load(cfg.reward(), rewardOverrides(), RewardConfig.class), log)));
+          (d, resume) -> merged("reward", summary(RewardRecipe.run(load(cfg.reward(), rewardOverrides(), RewardConfig.class), log))));
       case "dpo" -> new Step(name, stageText(cfg.dpo(), dpoOverrides()) + "\n" + JSON.valueToTree(cfg.dpoPreferences()), before,
           (d, resume) -> merged("dpo", runDpo(d)));
       case "rlvr" -> new Step(name, stageText(cfg.rlvr(), rlvrOverrides()), before,
@@ -229,7 +241,7 @@ public final class Pipeline {
       if (pc.judge() == PreferenceBuildConfig.JudgeKind.VERIFIER_REWARD_MODEL) {
         if (!cfg.has("reward"))
           throw new IllegalArgumentException("dpo_preferences.judge verifier_reward_model needs the reward stage in stages");
-        rm = ModelFiles.resolveModelDir(dir("reward"));
+        rm = ModelFiles.resolveModelDir(rewardModel());
       }
       var judge = new PreferenceBuildConfig.JudgeSpec(pc.judge(), pc.judgeEndpoint(), pc.judgeModel(), pc.judgeApiKeyEnv(),
           2, 1024, rm, pc.maxLength(), pc.judgeMaxInFlight());
@@ -259,7 +271,7 @@ public final class Pipeline {
     RlvrConfig rc = ConfigLoader.load(cfg.rlvr().config(), probe, RlvrConfig.class);
     if (rc.valueModel() == null || rc.algorithm() != RlvrConfig.Algorithm.PPO) return base;
     List<String> all = new ArrayList<>(base);
-    all.add("value_model=" + dir("reward"));
+    all.add("value_model=" + rewardModel());
     return all;
   }
 
@@ -481,7 +493,7 @@ public final class Pipeline {
    * model of the reward stage; written to {@code eval/win_rate.json}.
    */
   private JsonNode winRates(Path evalDir, Kernels k) throws IOException {
-    Path rmDir = ModelFiles.resolveModelDir(dir("reward"));
+    Path rmDir = ModelFiles.resolveModelDir(rewardModel());
     ObjectNode out = JSON.createObjectNode();
     var judge = dev.tulu4j.reward.ScalarHeadModel.load(rmDir, 0, k.gemm(), false);
     try (Tokenizer tok = Tokenizer.load(rmDir)) {

@@ -43,10 +43,8 @@ public final class RewardRecipe {
   public static RunResult run(RewardConfig cfg, PrintStream log) throws IOException {
     Path modelDir = ModelFiles.resolveModelDir(cfg.model());
     Path tokSrc = cfg.tokenizer() != null ? cfg.tokenizer() : modelDir;
-    if (cfg.lora().enabled() && cfg.lora().baseWeightsDtype() == dev.tulu4j.model.WeightsDtype.BF16)
-      throw new IllegalArgumentException("lora.base_dtype bf16 is not implemented for the reward model yet (its backbone "
-          + "loads as fp32); use auto or fp32");
-    MemoryPlans.check(MemoryPlans.reward(ScalarHeadModel.readConfig(modelDir), cfg.train(), cfg.maxLength(), cfg.lora()), log);
+    MemoryPlans.check(MemoryPlans.reward(ScalarHeadModel.readConfig(modelDir), cfg.train(), cfg.maxLength(), cfg.lora(),
+        MemoryPlans.scalarHeadBaseBytes(modelDir, cfg.lora())), log);
     try (Tokenizer tok = Tokenizer.load(tokSrc);
         Kernels kernels = Kernels.create(new KernelConfig(cfg.gemm(), cfg.train().resolvedThreads()))) {
       ConversationEncoder enc = new ConversationEncoder(tok, TemplateChoice.parse(cfg.template()).resolve(tok), cfg.maxLength());
@@ -73,7 +71,11 @@ public final class RewardRecipe {
       if (train.isEmpty()) throw new IllegalArgumentException("no training pairs left after holding out " + eval.size());
       int padId = tok.padId() >= 0 ? tok.padId() : tok.eosIds().getFirst();
       boolean lora = cfg.lora().enabled();
-      ScalarHeadModel rm = ScalarHeadModel.load(modelDir, cfg.headSeed(), cfg.headInit(), kernels.gemm(), !lora, true);
+      // LoRA: the backbone frozen in lora.base_dtype (bf16 stays bf16), the head trainable
+      ScalarHeadModel rm = lora
+          ? ScalarHeadModel.loadFrozenBackbone(modelDir, cfg.lora().baseWeightsDtype(), cfg.headSeed(), cfg.headInit(),
+              kernels.gemm(), kernels.parallel())
+          : ScalarHeadModel.load(modelDir, cfg.headSeed(), cfg.headInit(), kernels.gemm(), true, true);
       rm.backbone().activationCheckpointing(cfg.train().activationCheckpointing());
       // LoRA: the backbone trains through its adapter; the score head is a module to save (PEFT's SEQ_CLS default)
       LoraAdapter adapter = lora ? LoraRuns.attach(rm.backbone(), withScoreHead(cfg.lora()), cfg.train().seed(), log) : null;
@@ -113,7 +115,7 @@ public final class RewardRecipe {
   }
 
   /** The run's LoRA settings with PEFT's SEQ_CLS modules_to_save ({@code classifier}, {@code score}). */
-  private static LoraSettings withScoreHead(LoraSettings s) {
+  static LoraSettings withScoreHead(LoraSettings s) {
     return s.withModulesToSave(List.of("classifier", "score"));
   }
 

@@ -5,6 +5,7 @@ import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.client.EndpointOptions;
 import dev.tulu4j.client.OpenAiClient;
 import dev.tulu4j.io.DType;
+import dev.tulu4j.io.Tensor;
 import dev.tulu4j.rlvr.RolloutEndpointConfig;
 import dev.tulu4j.train.ModelSaver;
 import dev.tulu4j.checkpoint.ModelFiles;
@@ -26,7 +27,6 @@ import dev.tulu4j.rlvr.ScalarHeadScorer;
 import dev.tulu4j.rlvr.ScalarHeadValueModel;
 import dev.tulu4j.rlvr.SequenceScorer;
 import dev.tulu4j.rlvr.ValueModel;
-import dev.tulu4j.reward.ScalarHeadModel;
 import dev.tulu4j.tensor.KernelConfig;
 import dev.tulu4j.tensor.Kernels;
 import dev.tulu4j.tokenizer.ConversationEncoder;
@@ -102,7 +102,7 @@ public final class RlvrRecipe {
 
     // 3. PPO's value model and the optional reward model
     ValueModel value = cfg.algorithm() == RlvrConfig.Algorithm.PPO
-        ? valueModel(cfg, config, policy, kernels, maxLen, modelDir) : null;
+        ? valueModel(cfg, config, policy, kernels, maxLen, modelDir, log) : null;
     SequenceScorer rm = null;
     if (cfg.rewardModel() != null && cfg.rewardModelMultiplier() != 0)
       rm = new ScalarHeadScorer(ScalarHeadModel.load(ModelFiles.resolveModelDir(cfg.rewardModel()), cfg.train().seed(),
@@ -169,15 +169,41 @@ public final class RlvrRecipe {
         .withCache(cfg.train().outDir().resolve("rollouts.requests.jsonl"));
   }
 
-  /** Tülu 3: the value model starts from a reward model; without one, from a copy of the policy plus a fresh head. */
+  /**
+   * Tülu 3: the value model starts from a reward model; without one, from a copy of the policy plus a
+   * fresh head. Under LoRA it is a frozen backbone with its own adapter (the run's {@code lora}
+   * settings) and a trainable head (PEFT {@code modules_to_save: [score]}, task SEQ_CLS): from the
+   * policy it shares the policy's frozen base arrays (no second copy), from {@code value_model} its
+   * backbone is loaded frozen in {@code lora.base_dtype}. Its checkpoints are then PEFT adapter folders.
+   */
   private static ValueModel valueModel(RlvrConfig cfg, LlamaConfig config, LlamaModel policy, Kernels kernels, int maxLen,
-      Path modelDir) throws IOException {
+      Path modelDir, PrintStream log) throws IOException {
+    if (cfg.lora().enabled()) return loraValueModel(cfg, policy, kernels, maxLen, modelDir, log);
     ScalarHeadModel vm = cfg.valueModel() != null
         ? ScalarHeadModel.load(ModelFiles.resolveModelDir(cfg.valueModel()), cfg.train().seed(), kernels.gemm(), true)
         : ScalarHeadModel.fromTensors(config, RlvrTrainer.frozenCopy(policy).toTensors(), cfg.train().seed(),
             kernels.gemm(), true, null);
     vm.backbone().activationCheckpointing(cfg.train().activationCheckpointing());
     return new ScalarHeadValueModel(vm, cfg.train().microBatch(), maxLen, cfg.saveDtype(), modelDir);
+  }
+
+  /** Seed salt of the value adapter's init, so that its A differs from the policy adapter's. */
+  private static final long VALUE_ADAPTER_SALT = 0x5641_4C55_4541L; // "VALUEA"
+
+  private static ValueModel loraValueModel(RlvrConfig cfg, LlamaModel policy, Kernels kernels, int maxLen, Path modelDir,
+      PrintStream log) {
+    Path valueDir = cfg.valueModel() != null ? ModelFiles.resolveModelDir(cfg.valueModel()) : null;
+    ScalarHeadModel vm = valueDir != null
+        ? ScalarHeadModel.loadFrozenBackbone(valueDir, cfg.lora().baseWeightsDtype(), cfg.train().seed(),
+            ScalarHeadModel.HeadInit.HF, kernels.gemm(), kernels.parallel())
+        : ScalarHeadModel.overFrozenBase(policy, cfg.train().seed());
+    vm.backbone().activationCheckpointing(cfg.train().activationCheckpointing());
+    log.print("value model: ");
+    LoraAdapter ad = LoraRuns.attach(vm.backbone(), RewardRecipe.withScoreHead(cfg.lora()),
+        cfg.train().seed() ^ VALUE_ADAPTER_SALT, log);
+    ModelSaver saver = LoraRuns.saver(ad, () -> Map.of(ScalarHeadModel.SCORE, new Tensor(vm.score().shape(), vm.score().data())),
+        valueDir != null ? valueDir : modelDir, modelDir);
+    return new ScalarHeadValueModel(vm, cfg.train().microBatch(), maxLen, saver);
   }
 
   /**

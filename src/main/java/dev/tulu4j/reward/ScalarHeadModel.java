@@ -12,6 +12,7 @@ import dev.tulu4j.io.DType;
 import dev.tulu4j.io.Safetensors;
 import dev.tulu4j.io.SafetensorsWriter;
 import dev.tulu4j.io.Tensor;
+import dev.tulu4j.io.TensorInfo;
 import dev.tulu4j.model.Activations;
 import dev.tulu4j.model.Batch;
 import dev.tulu4j.model.HfNames;
@@ -19,6 +20,8 @@ import dev.tulu4j.model.HiddenStates;
 import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.model.Parameter;
+import dev.tulu4j.model.WeightsDtype;
+import dev.tulu4j.tensor.TaskRunner;
 import dev.tulu4j.tensor.Gemm;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -133,15 +136,100 @@ public final class ScalarHeadModel {
     Tensor s = body.remove(SCORE);
     body.remove(HfNames.LM_HEAD);
     LlamaModel m = LlamaModel.fromTensors(headless(cfg), body, gemm, trainable);
-    Parameter sp;
-    if (s == null) sp = newScore(cfg.hidden(), seed, init, headTrainable);
-    else {
-      if (!Arrays.equals(s.shape(), new int[] {1, cfg.hidden()}))
-        throw new IllegalArgumentException("tensor " + SCORE + " has shape " + Arrays.toString(s.shape())
-            + ", expected [1, " + cfg.hidden() + "] (num_labels must be 1)");
-      sp = new Parameter(SCORE, new int[] {1, cfg.hidden()}, s.data(), headTrainable ? new float[cfg.hidden()] : null, true);
+    return new ScalarHeadModel(cfg, m, head(cfg, s, seed, init, headTrainable), padTokenId, s != null);
+  }
+
+  /** The head: {@code s} (checked to be [1, C]) or, when null, a fresh one drawn per {@code init}. */
+  private static Parameter head(LlamaConfig cfg, Tensor s, long seed, HeadInit init, boolean headTrainable) {
+    if (s == null) return newScore(cfg.hidden(), seed, init, headTrainable);
+    if (!Arrays.equals(s.shape(), new int[] {1, cfg.hidden()}))
+      throw new IllegalArgumentException("tensor " + SCORE + " has shape " + Arrays.toString(s.shape())
+          + ", expected [1, " + cfg.hidden() + "] (num_labels must be 1)");
+    return new Parameter(SCORE, new int[] {1, cfg.hidden()}, s.data(), headTrainable ? new float[cfg.hidden()] : null, true);
+  }
+
+  /**
+   * A model over {@code base}'s weights with a fresh trainable N(0, 0.02²) head (HF init, from
+   * {@code seed}): the backbone is frozen and shares {@code base}'s arrays, bf16 ones included (no
+   * copy; the LM head is left out). PPO's value model under LoRA when it starts from the policy: the
+   * policy's base is frozen while its adapter trains, so the value model's own adapter can sit on the
+   * same base weights (PEFT: a second adapter over one base).
+   */
+  public static ScalarHeadModel overFrozenBase(LlamaModel base, long seed) {
+    LlamaConfig cfg = base.config();
+    Map<String, float[]> fp32 = new LinkedHashMap<>();
+    Map<String, short[]> bf16 = new LinkedHashMap<>();
+    for (Parameter p : base.parameters()) {
+      if (p.name().equals(HfNames.LM_HEAD)) continue;
+      if (p.isBf16()) bf16.put(p.name(), p.bf16());
+      else fp32.put(p.name(), p.data());
     }
-    return new ScalarHeadModel(cfg, m, sp, padTokenId, s != null);
+    LlamaModel m = LlamaModel.frozen(headless(cfg), fp32, bf16, base.gemm(), base.taskRunner());
+    return new ScalarHeadModel(cfg, m, newScore(cfg.hidden(), seed, HeadInit.HF, true), null, false);
+  }
+
+  /**
+   * Whether a LoRA run holds the frozen backbone of the reward/value folder {@code dir} in bf16:
+   * {@link WeightsDtype#BF16} always, {@link WeightsDtype#AUTO} when every backbone matrix is
+   * stored BF16, fp32 otherwise. Reads config.json and the safetensors headers only.
+   */
+  public static boolean backboneBf16(Path dir, WeightsDtype dtype) {
+    if (dtype == WeightsDtype.FP32) return false;
+    if (dtype == WeightsDtype.BF16) return true;
+    LlamaConfig body = headless(readConfig(dir));
+    try (Safetensors st = Safetensors.open(dir)) {
+      return allMatricesBf16(st, HfNames.parameterOrder(body), dir);
+    }
+  }
+
+  private static boolean allMatricesBf16(Safetensors st, Map<String, int[]> order, Path dir) {
+    for (Map.Entry<String, int[]> e : order.entrySet()) {
+      if (e.getValue().length != 2) continue;
+      TensorInfo info = st.info(e.getKey())
+          .orElseThrow(() -> new CheckpointException(dir + ": checkpoint is missing tensor " + e.getKey()));
+      if (info.dtype() != DType.BF16) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Loads a reward/value folder (sequence-classification or causal-LM, as {@link #load}) for LoRA
+   * training: the backbone frozen (no gradient buffers) with its weight matrices held as
+   * {@code dtype} says ({@link #backboneBf16}; a bf16 matrix is read straight from the file into
+   * 2-byte storage and widened inside the kernels, norms and biases fp32), and a trainable fp32 head
+   * ({@code score.weight} from the file, else a fresh one drawn per {@code init} from {@code seed}).
+   */
+  public static ScalarHeadModel loadFrozenBackbone(Path dir, WeightsDtype dtype, long seed, HeadInit init, Gemm gemm,
+      TaskRunner runner) {
+    Path cfgFile = dir.resolve(HfCheckpoint.CONFIG);
+    ObjectNode o = configNode(dir);
+    LlamaConfig cfg = HfConfig.parse(o, cfgFile.toString());
+    JsonNode pad = o.get("pad_token_id");
+    Integer padId = pad != null && pad.isIntegralNumber() ? pad.asInt() : null;
+    LlamaConfig body = headless(cfg);
+    Map<String, int[]> order = HfNames.parameterOrder(body);
+    try (Safetensors st = Safetensors.open(dir)) {
+      boolean bf16 = dtype == WeightsDtype.BF16 || (dtype == WeightsDtype.AUTO && allMatricesBf16(st, order, dir));
+      Map<String, float[]> fp32 = new LinkedHashMap<>();
+      Map<String, short[]> half = new LinkedHashMap<>();
+      for (Map.Entry<String, int[]> e : order.entrySet()) {
+        String name = e.getKey();
+        TensorInfo info = st.info(name).orElseThrow(() -> new CheckpointException(dir + ": checkpoint is missing tensor " + name));
+        if (!Arrays.equals(info.shape(), e.getValue()))
+          throw new CheckpointException(dir + ": tensor " + name + " has shape " + Arrays.toString(info.shape())
+              + ", config expects " + Arrays.toString(e.getValue()));
+        if (bf16 && e.getValue().length == 2) half.put(name, st.loadBf16(name));
+        else fp32.put(name, st.load(name).data());
+      }
+      for (String name : st.tensors().keySet())
+        if (!order.containsKey(name) && !name.equals(SCORE) && !name.equals(HfNames.LM_HEAD) && !HfNames.ignorable(body, name))
+          throw new CheckpointException(dir + ": checkpoint has unexpected tensor " + name + " for this config");
+      Tensor s = st.info(SCORE).isPresent() ? st.load(SCORE) : null;
+      LlamaModel m = LlamaModel.frozen(body, fp32, half, gemm, runner);
+      return new ScalarHeadModel(cfg, m, head(cfg, s, seed, init, true), padId, s != null);
+    } catch (IllegalArgumentException e) {
+      throw new CheckpointException(dir + ": " + e.getMessage(), e);
+    }
   }
 
   /** The backbone config of a reward/value folder (causal-LM or sequence-classification), weights not read. */
@@ -206,22 +294,12 @@ public final class ScalarHeadModel {
 
   /** HF class name of the classification model of this family. */
   public static String classificationClass(LlamaConfig.Architecture a) {
-    return a.hfClass.replace("ForCausalLM", "ForSequenceClassification"); // e.g. Gemma2ForSequenceClassification
+    return dev.tulu4j.checkpoint.ModelFiles.classificationClass(a); // e.g. Gemma2ForSequenceClassification
   }
 
   /** config.json text: the causal-LM config with the classification class, one label and the pad id. */
   public String configJson(DType dtype) {
-    try {
-      ObjectNode o = (ObjectNode) JSON.readTree(HfConfig.toJson(config, dtype));
-      o.putArray("architectures").add(classificationClass(config.architecture()));
-      o.putObject("id2label").put("0", "LABEL_0");
-      o.putObject("label2id").put("LABEL_0", 0);
-      o.put("num_labels", 1);
-      if (padTokenId != null) o.put("pad_token_id", padTokenId);
-      return JSON.writeValueAsString(o) + "\n";
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return dev.tulu4j.checkpoint.ModelFiles.classificationConfigJson(config, dtype, padTokenId);
   }
 
   /** Writes an HF folder atomically (config.json, safetensors, optional tokenizer files). */
@@ -256,6 +334,17 @@ public final class ScalarHeadModel {
 
   /** Backbone parameters then the head. */
   public List<Parameter> parameters() { return params; }
+
+  /**
+   * What a trainer updates: the backbone's trainable parameters (its adapter's under LoRA, else every
+   * tensor built with a gradient) then the head when it has a gradient. For a fully trained model this
+   * is {@link #parameters()}, in the same order.
+   */
+  public List<Parameter> trainableParameters() {
+    List<Parameter> ps = new ArrayList<>(backbone.trainableParameters());
+    if (score.grad() != null) ps.add(score);
+    return Collections.unmodifiableList(ps);
+  }
 
   public void zeroGrad() {
     backbone.zeroGrad();

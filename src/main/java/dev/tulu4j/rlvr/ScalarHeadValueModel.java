@@ -5,6 +5,7 @@ import dev.tulu4j.model.Activations;
 import dev.tulu4j.model.Batch;
 import dev.tulu4j.model.Parameter;
 import dev.tulu4j.reward.ScalarHeadModel;
+import dev.tulu4j.train.ModelSaver;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -12,14 +13,14 @@ import java.util.List;
  * PPO's value model over a {@link ScalarHeadModel} (HF {@code LlamaForSequenceClassification}
  * layout): the value of response token k is the head's output at the position that predicts it
  * (prompt + response[:k] seen), packed exactly like the policy's rows ({@link SequenceForward#pack}).
- * Tülu 3 initialises it from the reward model; otherwise from the policy with a fresh head.
+ * Tülu 3 initialises it from the reward model; otherwise from the policy with a fresh head. Under
+ * LoRA the model's backbone is frozen and carries its own adapter: only the adapter and the head train.
  */
 public final class ScalarHeadValueModel implements ValueModel {
   private final ScalarHeadModel model;
   private final Activations act;
   private final int rowsPerCall;
-  private final DType saveDtype;
-  private final Path tokenizerDir;
+  private final ModelSaver saver;
 
   /**
    * @param rowsPerCall rollouts per forward call
@@ -27,11 +28,18 @@ public final class ScalarHeadValueModel implements ValueModel {
    * @param tokenizerDir folder whose tokenizer files are copied into saved checkpoints, or null
    */
   public ScalarHeadValueModel(ScalarHeadModel model, int rowsPerCall, int maxLength, DType saveDtype, Path tokenizerDir) {
+    this(model, rowsPerCall, maxLength, dir -> model.save(dir, saveDtype, tokenizerDir));
+  }
+
+  /**
+   * With checkpoints written by {@code saver}: under LoRA a PEFT SEQ_CLS adapter folder (the value
+   * adapter plus the {@code score} head as a module to save) instead of a full HF folder.
+   */
+  public ScalarHeadValueModel(ScalarHeadModel model, int rowsPerCall, int maxLength, ModelSaver saver) {
     this.model = model;
     this.rowsPerCall = rowsPerCall;
     this.act = model.newActivations(Math.multiplyExact(rowsPerCall, Math.max(1, maxLength - 1)));
-    this.saveDtype = saveDtype;
-    this.tokenizerDir = tokenizerDir;
+    this.saver = saver;
   }
 
   public ScalarHeadModel model() {
@@ -40,7 +48,7 @@ public final class ScalarHeadValueModel implements ValueModel {
 
   @Override
   public List<Parameter> parameters() {
-    return model.parameters();
+    return model.trainableParameters(); // all of them when fully trained; the adapter and the head under LoRA
   }
 
   @Override
@@ -74,8 +82,8 @@ public final class ScalarHeadValueModel implements ValueModel {
   }
 
   @Override
-  public void save(Path dir) {
-    model.save(dir, saveDtype, tokenizerDir);
+  public void save(Path dir) throws java.io.IOException {
+    saver.save(dir);
   }
 
   private static double[] extract(float[] v, int t, int row, Rollout r) {

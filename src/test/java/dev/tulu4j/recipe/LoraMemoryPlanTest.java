@@ -68,4 +68,39 @@ class LoraMemoryPlanTest {
       assertThat(policyBytes.apply(MemoryPlans.sft(c, t, 2048, both, frozenBytes))
           - policyBytes.apply(MemoryPlans.sft(c, t, 2048, plain, frozenBytes))).isEqualTo(16 * 2 * vc);
   }
+
+  /**
+   * PPO under LoRA: the value model trains its own adapter and score head over the policy's shared base
+   * (no frozen weights of its own), or over a value_model folder's frozen backbone at 2 or 4 bytes.
+   */
+  @Test
+  void aLoraValueModelIsAnAdapterAndAHeadOverTheSharedBase() {
+    LlamaConfig c = LlamaConfig.smollm2_135m();
+    List<String> common = List.of("model=m", "train_file=p.jsonl", "algorithm=ppo", "train.micro_batch=1");
+    List<String> withLora = new java.util.ArrayList<>(common);
+    withLora.addAll(List.of("lora.r=16", "lora.alpha=32"));
+    var loraCfg = ConfigLoader.fromOverrides(withLora, dev.tulu4j.rlvr.RlvrConfig.class);
+    long adapter = MemoryPlan.adapterParameterCount(c, loraCfg.lora().config());
+    MemoryPlan.Trained v = MemoryPlans.valueOverPolicyBase(c, loraCfg.lora());
+    assertThat(v.trainableParams()).isEqualTo(adapter + c.hidden());
+    assertThat(v.frozenParams()).isZero();
+    MemoryPlan shared = MemoryPlans.rlvr(c, loraCfg, c, null, 2, 4);
+    List<String> withFolder = new java.util.ArrayList<>(withLora);
+    withFolder.add("value_model=v");
+    var folderCfg = ConfigLoader.fromOverrides(withFolder, dev.tulu4j.rlvr.RlvrConfig.class);
+    MemoryPlan own = MemoryPlans.rlvr(c, folderCfg, c, null, 2, 2);
+    long backbone = MemoryPlan.scalarHeadParameterCount(c) - c.hidden();
+    // a value_model folder adds its frozen backbone (bf16 here: 2 bytes a weight), plus the runtime share
+    assertThat(own.peakBytes() - shared.peakBytes()).isBetween(2L * backbone, 2L * backbone + 2L * backbone / 16 + 1);
+    // the fully trained value model of PPO without LoRA costs 16 bytes per weight instead
+    var fullCfg = ConfigLoader.fromOverrides(common, dev.tulu4j.rlvr.RlvrConfig.class);
+    MemoryPlan full = MemoryPlans.rlvr(c, fullCfg, c, null, 4, 4);
+    MemoryPlan fullGrpo = MemoryPlans.rlvr(c, fullCfg, null, null, 4, 4);
+    MemoryPlan loraGrpo = MemoryPlans.rlvr(c, loraCfg, null, null, 2, 4);
+    long fullValue = full.peakBytes() - fullGrpo.peakBytes(), loraValue = shared.peakBytes() - loraGrpo.peakBytes();
+    long saved = 16L * (MemoryPlan.scalarHeadParameterCount(c) - adapter - c.hidden());
+    assertThat(fullValue - loraValue).isBetween(saved, saved + saved / 16 + 1);
+    System.out.printf("PPO value model, SmolLM2-135M: full %.1f MiB, LoRA r=16 over the shared base %.1f MiB%n",
+        fullValue / 1048576.0, loraValue / 1048576.0);
+  }
 }

@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (and PPO's value model) end bit-identical to an uninterrupted child run, the resumed process
  * repeats the reference's losses, and metrics.jsonl and samples.jsonl read as one uninterrupted run.
  * Rollout samplers and minibatch shuffles are seeded by (seed, step) and the data order is the
- * loop's checkpointed position, so nothing random is lost with the process.
+ * loop's checkpointed position, so nothing random is lost with the process. {@code ppo-lora}: PPO
+ * with a LoRA policy and a LoRA value model (its own adapter + score head over the policy's base).
  */
 @Tag("slow")
 class RlvrResumeAfterKillTest {
@@ -38,10 +39,13 @@ class RlvrResumeAfterKillTest {
   @TempDir Path dir;
 
   private static String[] run(String algorithm) {
+    boolean lora = algorithm.endsWith("-lora");
+    if (lora) algorithm = algorithm.substring(0, algorithm.length() - "-lora".length());
     List<String> o = new ArrayList<>(List.of("algorithm=" + algorithm, "train.max_steps=6", "train.save_every=2",
         "train.keep_last=5", "train.optim.lr=1e-2", "ppo_epochs=2", "minibatches=2"));
     if (algorithm.equals("ppo"))
       o.addAll(List.of("samples_per_prompt=4", "train.micro_batch=4", "value_warmup_steps=1", "value_lr=5e-2"));
+    if (lora) o.addAll(List.of("lora.r=4", "lora.alpha=8"));
     return o.toArray(String[]::new);
   }
 
@@ -52,7 +56,7 @@ class RlvrResumeAfterKillTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"grpo", "ppo"})
+  @ValueSource(strings = {"grpo", "ppo", "ppo-lora"})
   void kill9AfterAStepThenResumeEqualsTheUninterruptedRun(String algorithm) throws Exception {
     List<String> want = reference(algorithm);
     Path out = dir.resolve("killed");
@@ -67,6 +71,10 @@ class RlvrResumeAfterKillTest {
     assertThat(metrics(out)).isEqualTo(metrics(ref.resolve(algorithm)));
     assertThat(Files.readString(out.resolve("samples.jsonl")))
         .isEqualTo(Files.readString(ref.resolve(algorithm).resolve("samples.jsonl")));
+    if (algorithm.endsWith("-lora")) // PPO + LoRA: the policy's and the value model's PEFT folders, byte for byte
+      for (String f : List.of("step-000006/adapter_model.safetensors", "value/step-000006/adapter_model.safetensors",
+          "value/step-000006/adapter_config.json", "value/step-000006/trainer_state/optimizer.bin"))
+        assertThat(Files.mismatch(out.resolve(f), ref.resolve(algorithm).resolve(f))).as(f).isEqualTo(-1L);
   }
 
   /**

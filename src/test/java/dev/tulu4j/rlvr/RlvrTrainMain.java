@@ -2,7 +2,10 @@ package dev.tulu4j.rlvr;
 
 import dev.tulu4j.config.ConfigLoader;
 import dev.tulu4j.io.DType;
+import dev.tulu4j.checkpoint.PeftAdapter;
+import dev.tulu4j.io.Tensor;
 import dev.tulu4j.model.LlamaModel;
+import dev.tulu4j.model.LoraAdapter;
 import dev.tulu4j.model.Parameter;
 import dev.tulu4j.reliability.KillHarness;
 import dev.tulu4j.reward.ScalarHeadModel;
@@ -17,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Child-JVM entry point of {@link RlvrResumeAfterKillTest}: an RLVR run of the toy task (GRPO, or PPO
@@ -34,13 +38,27 @@ public final class RlvrTrainMain {
     List<String> o = ToyTask.baseOverrides(Path.of(args[1]));
     o.addAll(Arrays.asList(args).subList(2, args.length));
     RlvrConfig cfg = ConfigLoader.fromOverrides(o, RlvrConfig.class);
-    LlamaModel policy = ToyTask.model(9);
-    ScalarHeadValueModel value = cfg.algorithm() == RlvrConfig.Algorithm.PPO
-        ? new ScalarHeadValueModel(ScalarHeadModel.random(ToyTask.config(), 5, new NaiveGemm()), 4, 16, DType.F32, null)
-        : null;
+    boolean lora = cfg.lora().enabled();
+    // with lora: a frozen base + the policy's adapter; PPO's value model is that base + its own adapter + a head,
+    // written as PEFT SEQ_CLS folders (as RlvrRecipe wires it)
+    LlamaModel policy = lora ? ToyTask.model(9).frozenView() : ToyTask.model(9);
+    LlamaModel reference = lora ? policy.frozenView() : RlvrTrainer.frozenCopy(policy);
+    LoraAdapter policyAdapter = lora ? policy.attachLora(cfg.lora().config(), 7) : null;
+    if (lora) policyAdapter.training(true);
+    ScalarHeadValueModel value = null;
+    if (cfg.algorithm() == RlvrConfig.Algorithm.PPO && !lora)
+      value = new ScalarHeadValueModel(ScalarHeadModel.random(ToyTask.config(), 5, new NaiveGemm()), 4, 16, DType.F32, null);
+    else if (cfg.algorithm() == RlvrConfig.Algorithm.PPO) {
+      ScalarHeadModel vm = ScalarHeadModel.overFrozenBase(policy, 5);
+      LoraAdapter ad = vm.backbone().attachLora(cfg.lora().withModulesToSave(List.of("score")).config(), 8);
+      ad.training(true);
+      value = new ScalarHeadValueModel(vm, 4, 16, dir -> PeftAdapter.writeFiles(dir, ad,
+          Map.of(ScalarHeadModel.SCORE, new Tensor(vm.score().shape(), vm.score().data())), null));
+    }
+    ModelSaver saver = lora ? dir -> PeftAdapter.writeFiles(dir, policyAdapter, Map.of(), null) : ModelSaver.none();
     long[] step = {-1};
-    var r = new RlvrTrainer(cfg, policy, RlvrTrainer.frozenCopy(policy), value, ToyTask.prompts(), List.of(ToyTask.EOS),
-        ToyTask.DECODER, ModelSaver.none(), new PrintStream(System.err))
+    var r = new RlvrTrainer(cfg, policy, reference, value, ToyTask.prompts(), List.of(ToyTask.EOS),
+        ToyTask.DECODER, saver, new PrintStream(System.err))
         .run(loop -> loop
             .onStep(m -> {
               step[0] = m.step();
@@ -52,7 +70,7 @@ public final class RlvrTrainMain {
     List<Double> losses = new ArrayList<>();
     for (var m : r.history()) losses.add(m.get("loss"));
     System.out.println("LOSSES " + losses);
-    System.out.println("HASH policy " + hash(policy.parameters()) + " value "
+    System.out.println("HASH policy " + hash(policy.trainableParameters()) + " value "
         + (value == null ? "-" : hash(value.parameters())));
     System.out.println("DONE");
     System.out.flush();
