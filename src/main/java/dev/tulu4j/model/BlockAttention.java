@@ -1,6 +1,7 @@
 package dev.tulu4j.model;
 
 import dev.tulu4j.tensor.Gemm;
+import dev.tulu4j.tensor.VectorGemm;
 import dev.tulu4j.tensor.VectorMath;
 import jdk.incubator.vector.FloatVector;
 
@@ -23,7 +24,7 @@ final class BlockAttention {
   /** Queries per block: the score tile is QB × (keys up to the block's last query). */
   static final int QB = 64;
 
-  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
 
   private BlockAttention() {}
 
@@ -34,6 +35,63 @@ final class BlockAttention {
       s[1] = new float[size];
     }
     return s;
+  }
+
+  /** {@link #scratch} plus buffers 2 and 3 of at least {@code tSize} floats (transposed keys, values). */
+  private static float[][] scratch(int size, int tSize) {
+    float[][] s = scratch(size);
+    if (s[2].length < tSize) {
+      s[2] = new float[tSize];
+      s[3] = new float[tSize];
+    }
+    return s;
+  }
+
+  /**
+   * The GEMM as a {@link VectorGemm} when it is one (then the products read B in place,
+   * {@link VectorGemm#sgemmInPlaceB}: same bits as its {@code sgemm}), else null.
+   */
+  private static VectorGemm inPlace(Gemm gemm) {
+    return gemm instanceof VectorGemm vg ? vg : null;
+  }
+
+  /**
+   * Whether the score products {@code Q·Kᵀ} and {@code dO·Vᵀ} run as {@code Q·(Kᵀ)} with the keys
+   * transposed once per task: only where {@link VectorGemm#sgemm} would give them to its blocked
+   * kernel (a deeper head dim goes to {@code FewRowsGemm}, whose sums run in another order).
+   */
+  private static boolean transposedScores(VectorGemm vg, int d) {
+    return vg != null && d < VectorGemm.FEW_ROWS_MIN_K;
+  }
+
+  /** dst[e·ldt + t] = src[off + t·ld + e] for t &lt; rows, e &lt; d: one (row, kv head)'s keys or values as (D, T). */
+  private static void transpose(float[] src, int off, int ld, int rows, int d, float[] dst, int ldt) {
+    for (int t = 0; t < rows; t++) {
+      int o = off + t * ld;
+      for (int e = 0; e < d; e++) dst[e * ldt + t] = src[o + e];
+    }
+  }
+
+  /**
+   * {@code c = alpha·A·Bᵀ} with B (rows of D) at {@code b[bOff..]} stride {@code ldb}, or, when
+   * {@code bt} is non-null, from its transpose {@code bt (D, ldbt)} at column {@code btCol}: the same
+   * bits ({@link VectorGemm#sgemmInPlaceB} runs the blocked kernel's chains; one row or one key stays
+   * on {@link Gemm#sgemm}, whose vector routes differ).
+   */
+  private static void scoresGemm(Gemm gemm, VectorGemm vg, int rows, int nk, int d, float alpha, float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb, float[] bt, int btCol, int ldbt, float[] c, int ldc) {
+    if (bt != null && rows > 1 && nk > 1) {
+      vg.sgemmInPlaceB(false, rows, nk, d, alpha, a, aOff, lda, bt, btCol, ldbt, 0f, c, 0, ldc);
+    } else {
+      gemm.sgemm(false, true, rows, nk, d, alpha, a, aOff, lda, b, bOff, ldb, 0f, c, 0, ldc);
+    }
+  }
+
+  /** {@code C = alpha·op(A)·B + beta·C}, B not transposed: in place on a {@link VectorGemm}. */
+  private static void gemmB(Gemm gemm, VectorGemm vg, boolean transA, int m, int n, int k, float alpha, float[] a, int aOff,
+      int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    if (vg != null) vg.sgemmInPlaceB(transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    else gemm.sgemm(transA, false, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
   }
 
   private static int keyStart(int[] start, int r0, int rows) {
@@ -49,34 +107,41 @@ final class BlockAttention {
     int qw = heads * d;
     int kw = kvHeads * d;
     float scale = (float) (1.0 / Math.sqrt(d));
+    VectorGemm vg = inPlace(gemm);
+    boolean tScores = transposedScores(vg, d);
     int blocks = (time + QB - 1) / QB;
-    par.forEach(batch * heads * blocks, task -> {
-      int blk = task % blocks;
-      int h = (task / blocks) % heads;
-      int b = task / blocks / heads;
+    // one task per (row, head): its keys are transposed once for all its query blocks
+    par.forEach(batch * heads, task -> {
+      int h = task % heads;
+      int b = task / heads;
       int g = h / group;
-      int t0 = blk * QB;
-      int rows = Math.min(QB, time - t0);
-      int r0 = b * time + t0;
-      int ks = keyStart(start, r0, rows);
-      int nk = t0 + rows - ks;
-      float[] s = scratch(rows * nk)[0];
-      int qOff = r0 * qw + h * d;
-      int kOff = (b * time + ks) * kw + g * d;
-      gemm.sgemm(false, true, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, 0f, s, 0, nk);
-      for (int i = 0; i < rows; i++) {
-        int r = r0 + i;
-        int lo = start[r] - ks;
-        int n = t0 + i - ks - lo + 1;
-        int row = i * nk;
-        float m = VectorMath.max(s, row + lo, n);
-        float l = VectorMath.expShiftSum(s, row + lo, n, m);
-        VectorMath.scale(n, 1f / l, s, row + lo);
-        java.util.Arrays.fill(s, row, row + lo, 0f);
-        java.util.Arrays.fill(s, row + lo + n, row + nk, 0f);
-        lse[r * heads + h] = m + (float) Math.log(l);
+      float[][] sc = scratch(QB * time, tScores ? d * time : 0);
+      float[] s = sc[0];
+      float[] kt = tScores ? sc[2] : null;
+      if (tScores) transpose(k, b * time * kw + g * d, kw, time, d, kt, time);
+      for (int blk = 0; blk < blocks; blk++) {
+        int t0 = blk * QB;
+        int rows = Math.min(QB, time - t0);
+        int r0 = b * time + t0;
+        int ks = keyStart(start, r0, rows);
+        int nk = t0 + rows - ks;
+        int qOff = r0 * qw + h * d;
+        int kOff = (b * time + ks) * kw + g * d;
+        scoresGemm(gemm, vg, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, kt, ks, time, s, nk);
+        for (int i = 0; i < rows; i++) {
+          int r = r0 + i;
+          int lo = start[r] - ks;
+          int n = t0 + i - ks - lo + 1;
+          int row = i * nk;
+          float m = VectorMath.max(s, row + lo, n);
+          float l = VectorMath.expShiftSum(s, row + lo, n, m);
+          VectorMath.scale(n, 1f / l, s, row + lo);
+          java.util.Arrays.fill(s, row, row + lo, 0f);
+          java.util.Arrays.fill(s, row + lo + n, row + nk, 0f);
+          lse[r * heads + h] = m + (float) Math.log(l);
+        }
+        gemmB(gemm, vg, false, rows, d, nk, 1f, s, 0, nk, v, kOff, kw, 0f, out, qOff, qw);
       }
-      gemm.sgemm(false, false, rows, d, nk, 1f, s, 0, nk, v, kOff, kw, 0f, out, qOff, qw);
     });
   }
 
@@ -86,6 +151,8 @@ final class BlockAttention {
     int qw = heads * d;
     int kw = kvHeads * d;
     float scale = (float) (1.0 / Math.sqrt(d));
+    VectorGemm vg = inPlace(gemm);
+    boolean tScores = transposedScores(vg, d);
     par.forEach(batch * kvHeads, task -> {
       int b = task / kvHeads;
       int g = task % kvHeads;
@@ -95,19 +162,25 @@ final class BlockAttention {
         java.util.Arrays.fill(dk, o, o + d, 0f);
         java.util.Arrays.fill(dv, o, o + d, 0f);
       }
+      float[][] sc = scratch(QB * time, tScores ? d * time : 0);
+      float[] p = sc[0];
+      float[] ds = sc[1];
+      float[] kt = tScores ? sc[2] : null;
+      float[] vt = tScores ? sc[3] : null;
+      if (tScores) {
+        transpose(k, base, kw, time, d, kt, time);
+        transpose(v, base, kw, time, d, vt, time);
+      }
       for (int h = g * group; h < (g + 1) * group; h++) {
         for (int t0 = 0; t0 < time; t0 += QB) {
           int rows = Math.min(QB, time - t0);
           int r0 = b * time + t0;
           int ks = keyStart(start, r0, rows);
           int nk = t0 + rows - ks;
-          float[][] sc = scratch(rows * nk);
-          float[] p = sc[0];
-          float[] ds = sc[1];
           int qOff = r0 * qw + h * d;
           int kOff = base + ks * kw;
-          gemm.sgemm(false, true, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, 0f, p, 0, nk);    // S
-          gemm.sgemm(false, true, rows, nk, d, 1f, dout, qOff, qw, v, kOff, kw, 0f, ds, 0, nk);  // dP
+          scoresGemm(gemm, vg, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, kt, ks, time, p, nk);   // S
+          scoresGemm(gemm, vg, rows, nk, d, 1f, dout, qOff, qw, v, kOff, kw, vt, ks, time, ds, nk);  // dP
           for (int i = 0; i < rows; i++) {
             int r = r0 + i;
             int lo = start[r] - ks;
@@ -120,9 +193,9 @@ final class BlockAttention {
             java.util.Arrays.fill(ds, row, row + lo, 0f);
             java.util.Arrays.fill(ds, row + lo + n, row + nk, 0f);
           }
-          gemm.sgemm(false, false, rows, d, nk, 1f, ds, 0, nk, k, kOff, kw, 0f, dq, qOff, qw);   // dQ
-          gemm.sgemm(true, false, nk, d, rows, 1f, ds, 0, nk, q, qOff, qw, 1f, dk, kOff, kw);    // dK
-          gemm.sgemm(true, false, nk, d, rows, 1f, p, 0, nk, dout, qOff, qw, 1f, dv, kOff, kw);  // dV
+          gemmB(gemm, vg, false, rows, d, nk, 1f, ds, 0, nk, k, kOff, kw, 0f, dq, qOff, qw);   // dQ
+          gemmB(gemm, vg, true, nk, d, rows, 1f, ds, 0, nk, q, qOff, qw, 1f, dk, kOff, kw);    // dK
+          gemmB(gemm, vg, true, nk, d, rows, 1f, p, 0, nk, dout, qOff, qw, 1f, dv, kOff, kw);  // dV
         }
       }
     });
@@ -140,6 +213,7 @@ final class BlockAttention {
   static void cached(ModelParallel par, Gemm gemm, float[] q, KvCache cache, int layer, float[] att, int[] seq, int[] pos,
       int rows, int heads, float scale, long work) {
     int kvHeads = cache.kvHeads, d = cache.headDim;
+    VectorGemm vg = inPlace(gemm);
     float[] vc = cache.v[layer];
     int group = heads / kvHeads;
     int qw = heads * d;
@@ -172,7 +246,7 @@ final class BlockAttention {
         return;
       }
       float[] s = sc[0];
-      gemm.sgemm(false, false, cnt, nk, d, scale, q, qOff, qw, kt, 0, nk, 0f, s, 0, nk);
+      gemmB(gemm, vg, false, cnt, nk, d, scale, q, qOff, qw, kt, 0, nk, 0f, s, 0, nk);
       for (int i = 0; i < cnt; i++) {
         int n = pos[r0] + i + 1;
         int row = i * nk;
@@ -181,7 +255,7 @@ final class BlockAttention {
         VectorMath.scale(n, 1f / l, s, row);
         java.util.Arrays.fill(s, row + n, row + nk, 0f);
       }
-      gemm.sgemm(false, false, cnt, d, nk, 1f, s, 0, nk, vc, vBase, d, 0f, att, qOff, qw);
+      gemmB(gemm, vg, false, cnt, d, nk, 1f, s, 0, nk, vc, vBase, d, 0f, att, qOff, qw);
     });
   }
 
