@@ -1,7 +1,6 @@
 package dev.tulu4j.model;
 
 import dev.tulu4j.tensor.Gemm;
-import dev.tulu4j.tensor.VectorGemm;
 import dev.tulu4j.tensor.VectorMath;
 import jdk.incubator.vector.FloatVector;
 
@@ -47,23 +46,6 @@ final class BlockAttention {
     return s;
   }
 
-  /**
-   * The GEMM as a {@link VectorGemm} when it is one (then the products read B in place,
-   * {@link VectorGemm#sgemmInPlaceB}: same bits as its {@code sgemm}), else null.
-   */
-  private static VectorGemm inPlace(Gemm gemm) {
-    return gemm instanceof VectorGemm vg ? vg : null;
-  }
-
-  /**
-   * Whether the score products {@code Q·Kᵀ} and {@code dO·Vᵀ} run as {@code Q·(Kᵀ)} with the keys
-   * transposed once per task: only where {@link VectorGemm#sgemm} would give them to its blocked
-   * kernel (a deeper head dim goes to {@code FewRowsGemm}, whose sums run in another order).
-   */
-  private static boolean transposedScores(VectorGemm vg, int d) {
-    return vg != null && d < VectorGemm.FEW_ROWS_MIN_K;
-  }
-
   /** dst[e·ldt + t] = src[off + t·ld + e] for t &lt; rows, e &lt; d: one (row, kv head)'s keys or values as (D, T). */
   private static void transpose(float[] src, int off, int ld, int rows, int d, float[] dst, int ldt) {
     for (int t = 0; t < rows; t++) {
@@ -74,24 +56,24 @@ final class BlockAttention {
 
   /**
    * {@code c = alpha·A·Bᵀ} with B (rows of D) at {@code b[bOff..]} stride {@code ldb}, or, when
-   * {@code bt} is non-null, from its transpose {@code bt (D, ldbt)} at column {@code btCol}: the same
-   * bits ({@link VectorGemm#sgemmInPlaceB} runs the blocked kernel's chains; one row or one key stays
-   * on {@link Gemm#sgemm}, whose vector routes differ).
+   * {@code bt} is non-null and the GEMM says the bits agree ({@link Gemm#transposedBSameBits}), as
+   * {@code A·(Bᵀ)} from its transpose {@code bt (D, ldbt)} at column {@code btCol}, read in place.
    */
-  private static void scoresGemm(Gemm gemm, VectorGemm vg, int rows, int nk, int d, float alpha, float[] a, int aOff, int lda,
+  private static void scoresGemm(Gemm gemm, int rows, int nk, int d, float alpha, float[] a, int aOff, int lda,
       float[] b, int bOff, int ldb, float[] bt, int btCol, int ldbt, float[] c, int ldc) {
-    if (bt != null && rows > 1 && nk > 1) {
-      vg.sgemmInPlaceB(false, rows, nk, d, alpha, a, aOff, lda, bt, btCol, ldbt, 0f, c, 0, ldc);
+    if (bt != null && gemm.transposedBSameBits(rows, nk, d)) {
+      gemm.sgemmInPlaceB(false, rows, nk, d, alpha, a, aOff, lda, bt, btCol, ldbt, 0f, c, 0, ldc);
     } else {
       gemm.sgemm(false, true, rows, nk, d, alpha, a, aOff, lda, b, bOff, ldb, 0f, c, 0, ldc);
     }
   }
 
-  /** {@code C = alpha·op(A)·B + beta·C}, B not transposed: in place on a {@link VectorGemm}. */
-  private static void gemmB(Gemm gemm, VectorGemm vg, boolean transA, int m, int n, int k, float alpha, float[] a, int aOff,
-      int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
-    if (vg != null) vg.sgemmInPlaceB(transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-    else gemm.sgemm(transA, false, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+  /**
+   * Whether a task transposes its keys (and values) once for the score products: when the GEMM
+   * computes a full block's scores ({@link #QB} rows, D deep) the same way from the transpose.
+   */
+  private static boolean transposedScores(Gemm gemm, int time, int d) {
+    return time > 1 && gemm.transposedBSameBits(Math.min(QB, time), time, d);
   }
 
   private static int keyStart(int[] start, int r0, int rows) {
@@ -107,8 +89,7 @@ final class BlockAttention {
     int qw = heads * d;
     int kw = kvHeads * d;
     float scale = (float) (1.0 / Math.sqrt(d));
-    VectorGemm vg = inPlace(gemm);
-    boolean tScores = transposedScores(vg, d);
+    boolean tScores = transposedScores(gemm, time, d);
     int blocks = (time + QB - 1) / QB;
     // one task per (row, head): its keys are transposed once for all its query blocks
     par.forEach(batch * heads, task -> {
@@ -127,7 +108,7 @@ final class BlockAttention {
         int nk = t0 + rows - ks;
         int qOff = r0 * qw + h * d;
         int kOff = (b * time + ks) * kw + g * d;
-        scoresGemm(gemm, vg, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, kt, ks, time, s, nk);
+        scoresGemm(gemm, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, kt, ks, time, s, nk);
         for (int i = 0; i < rows; i++) {
           int r = r0 + i;
           int lo = start[r] - ks;
@@ -140,7 +121,7 @@ final class BlockAttention {
           java.util.Arrays.fill(s, row + lo + n, row + nk, 0f);
           lse[r * heads + h] = m + (float) Math.log(l);
         }
-        gemmB(gemm, vg, false, rows, d, nk, 1f, s, 0, nk, v, kOff, kw, 0f, out, qOff, qw);
+        gemm.sgemmInPlaceB(false, rows, d, nk, 1f, s, 0, nk, v, kOff, kw, 0f, out, qOff, qw);
       }
     });
   }
@@ -151,8 +132,7 @@ final class BlockAttention {
     int qw = heads * d;
     int kw = kvHeads * d;
     float scale = (float) (1.0 / Math.sqrt(d));
-    VectorGemm vg = inPlace(gemm);
-    boolean tScores = transposedScores(vg, d);
+    boolean tScores = transposedScores(gemm, time, d);
     par.forEach(batch * kvHeads, task -> {
       int b = task / kvHeads;
       int g = task % kvHeads;
@@ -179,8 +159,8 @@ final class BlockAttention {
           int nk = t0 + rows - ks;
           int qOff = r0 * qw + h * d;
           int kOff = base + ks * kw;
-          scoresGemm(gemm, vg, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, kt, ks, time, p, nk);   // S
-          scoresGemm(gemm, vg, rows, nk, d, 1f, dout, qOff, qw, v, kOff, kw, vt, ks, time, ds, nk);  // dP
+          scoresGemm(gemm, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, kt, ks, time, p, nk);   // S
+          scoresGemm(gemm, rows, nk, d, 1f, dout, qOff, qw, v, kOff, kw, vt, ks, time, ds, nk);  // dP
           for (int i = 0; i < rows; i++) {
             int r = r0 + i;
             int lo = start[r] - ks;
@@ -193,9 +173,9 @@ final class BlockAttention {
             java.util.Arrays.fill(ds, row, row + lo, 0f);
             java.util.Arrays.fill(ds, row + lo + n, row + nk, 0f);
           }
-          gemmB(gemm, vg, false, rows, d, nk, 1f, ds, 0, nk, k, kOff, kw, 0f, dq, qOff, qw);   // dQ
-          gemmB(gemm, vg, true, nk, d, rows, 1f, ds, 0, nk, q, qOff, qw, 1f, dk, kOff, kw);    // dK
-          gemmB(gemm, vg, true, nk, d, rows, 1f, p, 0, nk, dout, qOff, qw, 1f, dv, kOff, kw);  // dV
+          gemm.sgemmInPlaceB(false, rows, d, nk, 1f, ds, 0, nk, k, kOff, kw, 0f, dq, qOff, qw);   // dQ
+          gemm.sgemmInPlaceB(true, nk, d, rows, 1f, ds, 0, nk, q, qOff, qw, 1f, dk, kOff, kw);    // dK
+          gemm.sgemmInPlaceB(true, nk, d, rows, 1f, p, 0, nk, dout, qOff, qw, 1f, dv, kOff, kw);  // dV
         }
       }
     });
@@ -213,7 +193,6 @@ final class BlockAttention {
   static void cached(ModelParallel par, Gemm gemm, float[] q, KvCache cache, int layer, float[] att, int[] seq, int[] pos,
       int rows, int heads, float scale, long work) {
     int kvHeads = cache.kvHeads, d = cache.headDim;
-    VectorGemm vg = inPlace(gemm);
     float[] vc = cache.v[layer];
     int group = heads / kvHeads;
     int qw = heads * d;
@@ -246,7 +225,7 @@ final class BlockAttention {
         return;
       }
       float[] s = sc[0];
-      gemmB(gemm, vg, false, cnt, nk, d, scale, q, qOff, qw, kt, 0, nk, 0f, s, 0, nk);
+      gemm.sgemmInPlaceB(false, cnt, nk, d, scale, q, qOff, qw, kt, 0, nk, 0f, s, 0, nk);
       for (int i = 0; i < cnt; i++) {
         int n = pos[r0] + i + 1;
         int row = i * nk;
@@ -255,7 +234,7 @@ final class BlockAttention {
         VectorMath.scale(n, 1f / l, s, row);
         java.util.Arrays.fill(s, row + n, row + nk, 0f);
       }
-      gemmB(gemm, vg, false, cnt, d, nk, 1f, s, 0, nk, vc, vBase, d, 0f, att, qOff, qw);
+      gemm.sgemmInPlaceB(false, cnt, d, nk, 1f, s, 0, nk, vc, vBase, d, 0f, att, qOff, qw);
     });
   }
 

@@ -62,7 +62,7 @@ public final class VectorGemm implements Gemm {
    * product with few rows is the attention score tile {@code S = Q·Kᵀ} (k = head dim, 32–64): the
    * packed kernel does it several times faster (docs/PERFORMANCE.md, "Training step").
    */
-  public static final int FEW_ROWS_MIN_K = 128;
+  static final int FEW_ROWS_MIN_K = 128;
 
   /**
    * The blocked kernel in one line, for reports and checkpoint metadata ({@link CpuInfo#kernelSignature}):
@@ -220,6 +220,7 @@ public final class VectorGemm implements Gemm {
    * {@code n == 1} and products routed to the large backend take {@link #sgemm} itself. Runs on the
    * calling thread whatever the pool (callers are tasks of a parallel loop).
    */
+  @Override
   public void sgemmInPlaceB(boolean transA, int m, int n, int k,
       float alpha, float[] a, int aOff, int lda,
       float[] b, int bOff, int ldb,
@@ -239,6 +240,17 @@ public final class VectorGemm implements Gemm {
       InPlaceKernels.block(m, n, Math.min(kcStep, k - pc), alpha, a, aOff + pc * ps, rs, ps, b, bOff + pc * ldb, ldb,
           pc == 0 ? beta : 1f, c, cOff, ldc, tile);
     }
+  }
+
+  /**
+   * True where {@link #sgemm} with B transposed runs the blocked kernel (not one row or column, not
+   * {@link FewRowsGemm}, not the large backend): its chains are then those of
+   * {@link #sgemmInPlaceB} on the transposed B.
+   */
+  @Override
+  public boolean transposedBSameBits(int m, int n, int k) {
+    return m > 1 && n > 1 && !(m <= FewRowsGemm.MAX_M && k >= FEW_ROWS_MIN_K)
+        && !(large != null && Gemms.routesToLarge(m, n, k));
   }
 
   /**

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The attention blocks on a {@link VectorGemm} (products with B read in place, the score products on
  * keys transposed once per task) give the same bits as the same blocks through the plain
  * {@link Gemm#sgemm} calls of that GEMM (what they ran before; reached here through a wrapper that
- * is not a {@code VectorGemm}): forward output and log-sum-exp, and dQ, dK, dV, on the bench shapes'
+ * keeps the interface's defaults for {@code sgemmInPlaceB} and {@code transposedBSameBits}): forward output and log-sum-exp, and dQ, dK, dV, on the bench shapes'
  * head dims (32 tiny, 64 SmolLM2), a head dim the scores give to {@code FewRowsGemm} (128), edges
  * (one-row last block, odd head dim, masked columns) and packed rows (segment starts inside a block).
  */
