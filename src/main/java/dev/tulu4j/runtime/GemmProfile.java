@@ -50,7 +50,9 @@ public final class GemmProfile implements Gemm {
     long w0 = System.nanoTime();
     long c0 = MX.getCurrentThreadCpuTime();
     inner.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-    record(String.format(Locale.ROOT, "%s%s  %5dx%5dx%5d", transA ? "T" : "N", transB ? "T" : "N", m, n, k), m, n, k, w0, c0);
+    long c1 = MX.getCurrentThreadCpuTime();
+    long w1 = System.nanoTime();
+    record(String.format(Locale.ROOT, "%s%s  %5dx%5dx%5d", transA ? "T" : "N", transB ? "T" : "N", m, n, k), m, n, k, w1 - w0, c1 - c0);
   }
 
   /** Profiled as {@code NN*} / {@code TN*}: B read in place ({@link Gemm#sgemmInPlaceB}). */
@@ -60,7 +62,9 @@ public final class GemmProfile implements Gemm {
     long w0 = System.nanoTime();
     long c0 = MX.getCurrentThreadCpuTime();
     inner.sgemmInPlaceB(transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-    record(String.format(Locale.ROOT, "%sN* %5dx%5dx%5d", transA ? "T" : "N", m, n, k), m, n, k, w0, c0);
+    long c1 = MX.getCurrentThreadCpuTime();
+    long w1 = System.nanoTime();
+    record(String.format(Locale.ROOT, "%sN* %5dx%5dx%5d", transA ? "T" : "N", m, n, k), m, n, k, w1 - w0, c1 - c0);
   }
 
   @Override
@@ -68,14 +72,12 @@ public final class GemmProfile implements Gemm {
     return inner.transposedBSameBits(m, n, k);
   }
 
-  private void record(String key, int m, int n, int k, long w0, long c0) {
-    long c1 = MX.getCurrentThreadCpuTime();
-    long w1 = System.nanoTime();
+  private void record(String key, int m, int n, int k, long wallNs, long cpuNs) {
     synchronized (shapes) {
       double[] s = shapes.computeIfAbsent(key, x -> new double[4]);
       s[0]++;
-      s[1] += (w1 - w0) / 1e9;
-      s[2] += (c1 - c0) / 1e9;
+      s[1] += wallNs / 1e9;
+      s[2] += cpuNs / 1e9;
       s[3] += 2.0 * m * n * k;
     }
   }

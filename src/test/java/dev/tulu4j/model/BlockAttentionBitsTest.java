@@ -81,4 +81,32 @@ class BlockAttentionBitsTest {
     Attention.backward(P, gemm, q, k, v, out, lse, dout, dq, dk, dv, b, t, heads, kvh, d, start);
     return new float[][] {out, lse, dq, dk, dv};
   }
+
+  /** softmaxGrad's tail as one masked vector against the scalar tail it replaced (copied here). */
+  @org.junit.jupiter.api.Test
+  void softmaxGradTailSameBitsAsTheScalarTail() {
+    Random r = new Random(9);
+    int lanes = dev.tulu4j.tensor.VectorMath.L;
+    for (int n = 0; n <= 3 * lanes + 1; n++) {
+      for (int off : new int[] {0, 5}) {
+        float[] p = new float[off + n + lanes], ds = new float[p.length];
+        for (int i = 0; i < p.length; i++) {
+          p[i] = (float) (r.nextGaussian() * 6);
+          ds[i] = (float) r.nextGaussian();
+        }
+        float ls = 3.7f, di = 0.3f, scale = 0.17677669f;
+        float[] pw = p.clone(), dw = ds.clone();
+        int bound = dev.tulu4j.tensor.VectorMath.S.loopBound(n);
+        BlockAttention.softmaxGrad(pw, dw, off, bound, ls, di, scale); // the vector part, unchanged
+        for (int j = bound; j < n; j++) { // the scalar tail before session 10
+          float pj = dev.tulu4j.tensor.VectorExp.exp(pw[off + j] - ls);
+          pw[off + j] = pj;
+          dw[off + j] = pj * (dw[off + j] - di) * scale;
+        }
+        BlockAttention.softmaxGrad(p, ds, off, n, ls, di, scale);
+        sameBits(p, pw, "p n=" + n);
+        sameBits(ds, dw, "ds n=" + n);
+      }
+    }
+  }
 }
