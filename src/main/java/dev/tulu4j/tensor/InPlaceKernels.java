@@ -195,27 +195,463 @@ final class InPlaceKernels {
     GemmKernels.update(tile, L, c, ci, ldc, rows, cols, alpha, beta);
   }
 
+  /** {@link #w4} for a full tile of A as stored (depth stride 1, so C2 hoists A's bounds checks), C written from the registers. */
+
+  static void full4Rows(int kcb, float[] a, int ai, int lda, float[] b, int bi, int ldb, float[] c, int ci, int ldc,
+      float alpha, float beta) {
+    int a0 = ai + 0 * lda; int a1 = ai + 1 * lda; int a2 = ai + 2 * lda; int a3 = ai + 3 * lda; int a4 = ai + 4 * lda; int a5 = ai + 5 * lda;
+    FloatVector z = FloatVector.zero(S);
+    FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+    FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+    FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+    FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+    FloatVector c40 = z, c41 = z, c42 = z, c43 = z;
+    FloatVector c50 = z, c51 = z, c52 = z, c53 = z;
+    for (int p = 0; p < kcb; p++) {
+      int bp = bi + p * ldb;
+      FloatVector b0 = FloatVector.fromArray(S, b, bp);
+      FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+      FloatVector b2 = FloatVector.fromArray(S, b, bp + 2 * L);
+      FloatVector b3 = FloatVector.fromArray(S, b, bp + 3 * L);
+      FloatVector av = FloatVector.broadcast(S, a[a0 + p]);
+      c00 = b0.fma(av, c00);
+      c01 = b1.fma(av, c01);
+      c02 = b2.fma(av, c02);
+      c03 = b3.fma(av, c03);
+      av = FloatVector.broadcast(S, a[a1 + p]);
+      c10 = b0.fma(av, c10);
+      c11 = b1.fma(av, c11);
+      c12 = b2.fma(av, c12);
+      c13 = b3.fma(av, c13);
+      av = FloatVector.broadcast(S, a[a2 + p]);
+      c20 = b0.fma(av, c20);
+      c21 = b1.fma(av, c21);
+      c22 = b2.fma(av, c22);
+      c23 = b3.fma(av, c23);
+      av = FloatVector.broadcast(S, a[a3 + p]);
+      c30 = b0.fma(av, c30);
+      c31 = b1.fma(av, c31);
+      c32 = b2.fma(av, c32);
+      c33 = b3.fma(av, c33);
+      av = FloatVector.broadcast(S, a[a4 + p]);
+      c40 = b0.fma(av, c40);
+      c41 = b1.fma(av, c41);
+      c42 = b2.fma(av, c42);
+      c43 = b3.fma(av, c43);
+      av = FloatVector.broadcast(S, a[a5 + p]);
+      c50 = b0.fma(av, c50);
+      c51 = b1.fma(av, c51);
+      c52 = b2.fma(av, c52);
+      c53 = b3.fma(av, c53);
+    }
+    FloatVector al = FloatVector.broadcast(S, alpha);
+    if (beta == 0f) {
+      int o0 = ci;
+      c00.mul(al).intoArray(c, o0);
+      c01.mul(al).intoArray(c, o0 + L);
+      c02.mul(al).intoArray(c, o0 + 2 * L);
+      c03.mul(al).intoArray(c, o0 + 3 * L);
+      int o1 = ci + 1 * ldc;
+      c10.mul(al).intoArray(c, o1);
+      c11.mul(al).intoArray(c, o1 + L);
+      c12.mul(al).intoArray(c, o1 + 2 * L);
+      c13.mul(al).intoArray(c, o1 + 3 * L);
+      int o2 = ci + 2 * ldc;
+      c20.mul(al).intoArray(c, o2);
+      c21.mul(al).intoArray(c, o2 + L);
+      c22.mul(al).intoArray(c, o2 + 2 * L);
+      c23.mul(al).intoArray(c, o2 + 3 * L);
+      int o3 = ci + 3 * ldc;
+      c30.mul(al).intoArray(c, o3);
+      c31.mul(al).intoArray(c, o3 + L);
+      c32.mul(al).intoArray(c, o3 + 2 * L);
+      c33.mul(al).intoArray(c, o3 + 3 * L);
+      int o4 = ci + 4 * ldc;
+      c40.mul(al).intoArray(c, o4);
+      c41.mul(al).intoArray(c, o4 + L);
+      c42.mul(al).intoArray(c, o4 + 2 * L);
+      c43.mul(al).intoArray(c, o4 + 3 * L);
+      int o5 = ci + 5 * ldc;
+      c50.mul(al).intoArray(c, o5);
+      c51.mul(al).intoArray(c, o5 + L);
+      c52.mul(al).intoArray(c, o5 + 2 * L);
+      c53.mul(al).intoArray(c, o5 + 3 * L);
+    } else {
+      FloatVector be = FloatVector.broadcast(S, beta);
+      int o0 = ci;
+      FloatVector.fromArray(S, c, o0).mul(be).add(c00.mul(al)).intoArray(c, o0);
+      FloatVector.fromArray(S, c, o0 + L).mul(be).add(c01.mul(al)).intoArray(c, o0 + L);
+      FloatVector.fromArray(S, c, o0 + 2 * L).mul(be).add(c02.mul(al)).intoArray(c, o0 + 2 * L);
+      FloatVector.fromArray(S, c, o0 + 3 * L).mul(be).add(c03.mul(al)).intoArray(c, o0 + 3 * L);
+      int o1 = ci + 1 * ldc;
+      FloatVector.fromArray(S, c, o1).mul(be).add(c10.mul(al)).intoArray(c, o1);
+      FloatVector.fromArray(S, c, o1 + L).mul(be).add(c11.mul(al)).intoArray(c, o1 + L);
+      FloatVector.fromArray(S, c, o1 + 2 * L).mul(be).add(c12.mul(al)).intoArray(c, o1 + 2 * L);
+      FloatVector.fromArray(S, c, o1 + 3 * L).mul(be).add(c13.mul(al)).intoArray(c, o1 + 3 * L);
+      int o2 = ci + 2 * ldc;
+      FloatVector.fromArray(S, c, o2).mul(be).add(c20.mul(al)).intoArray(c, o2);
+      FloatVector.fromArray(S, c, o2 + L).mul(be).add(c21.mul(al)).intoArray(c, o2 + L);
+      FloatVector.fromArray(S, c, o2 + 2 * L).mul(be).add(c22.mul(al)).intoArray(c, o2 + 2 * L);
+      FloatVector.fromArray(S, c, o2 + 3 * L).mul(be).add(c23.mul(al)).intoArray(c, o2 + 3 * L);
+      int o3 = ci + 3 * ldc;
+      FloatVector.fromArray(S, c, o3).mul(be).add(c30.mul(al)).intoArray(c, o3);
+      FloatVector.fromArray(S, c, o3 + L).mul(be).add(c31.mul(al)).intoArray(c, o3 + L);
+      FloatVector.fromArray(S, c, o3 + 2 * L).mul(be).add(c32.mul(al)).intoArray(c, o3 + 2 * L);
+      FloatVector.fromArray(S, c, o3 + 3 * L).mul(be).add(c33.mul(al)).intoArray(c, o3 + 3 * L);
+      int o4 = ci + 4 * ldc;
+      FloatVector.fromArray(S, c, o4).mul(be).add(c40.mul(al)).intoArray(c, o4);
+      FloatVector.fromArray(S, c, o4 + L).mul(be).add(c41.mul(al)).intoArray(c, o4 + L);
+      FloatVector.fromArray(S, c, o4 + 2 * L).mul(be).add(c42.mul(al)).intoArray(c, o4 + 2 * L);
+      FloatVector.fromArray(S, c, o4 + 3 * L).mul(be).add(c43.mul(al)).intoArray(c, o4 + 3 * L);
+      int o5 = ci + 5 * ldc;
+      FloatVector.fromArray(S, c, o5).mul(be).add(c50.mul(al)).intoArray(c, o5);
+      FloatVector.fromArray(S, c, o5 + L).mul(be).add(c51.mul(al)).intoArray(c, o5 + L);
+      FloatVector.fromArray(S, c, o5 + 2 * L).mul(be).add(c52.mul(al)).intoArray(c, o5 + 2 * L);
+      FloatVector.fromArray(S, c, o5 + 3 * L).mul(be).add(c53.mul(al)).intoArray(c, o5 + 3 * L);
+    }
+  }
+
+  /** {@link #w4} for a full tile of Aᵀ (six neighbouring values of one stored row per step), C written from the registers. */
+
+  static void full4Cols(int kcb, float[] a, int ai, int lda, float[] b, int bi, int ldb, float[] c, int ci, int ldc,
+      float alpha, float beta) {
+    FloatVector z = FloatVector.zero(S);
+    FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+    FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+    FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+    FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+    FloatVector c40 = z, c41 = z, c42 = z, c43 = z;
+    FloatVector c50 = z, c51 = z, c52 = z, c53 = z;
+    for (int p = 0; p < kcb; p++) {
+      int bp = bi + p * ldb;
+      int ap = ai + p * lda;
+      FloatVector b0 = FloatVector.fromArray(S, b, bp);
+      FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+      FloatVector b2 = FloatVector.fromArray(S, b, bp + 2 * L);
+      FloatVector b3 = FloatVector.fromArray(S, b, bp + 3 * L);
+      FloatVector av = FloatVector.broadcast(S, a[ap]);
+      c00 = b0.fma(av, c00);
+      c01 = b1.fma(av, c01);
+      c02 = b2.fma(av, c02);
+      c03 = b3.fma(av, c03);
+      av = FloatVector.broadcast(S, a[ap + 1]);
+      c10 = b0.fma(av, c10);
+      c11 = b1.fma(av, c11);
+      c12 = b2.fma(av, c12);
+      c13 = b3.fma(av, c13);
+      av = FloatVector.broadcast(S, a[ap + 2]);
+      c20 = b0.fma(av, c20);
+      c21 = b1.fma(av, c21);
+      c22 = b2.fma(av, c22);
+      c23 = b3.fma(av, c23);
+      av = FloatVector.broadcast(S, a[ap + 3]);
+      c30 = b0.fma(av, c30);
+      c31 = b1.fma(av, c31);
+      c32 = b2.fma(av, c32);
+      c33 = b3.fma(av, c33);
+      av = FloatVector.broadcast(S, a[ap + 4]);
+      c40 = b0.fma(av, c40);
+      c41 = b1.fma(av, c41);
+      c42 = b2.fma(av, c42);
+      c43 = b3.fma(av, c43);
+      av = FloatVector.broadcast(S, a[ap + 5]);
+      c50 = b0.fma(av, c50);
+      c51 = b1.fma(av, c51);
+      c52 = b2.fma(av, c52);
+      c53 = b3.fma(av, c53);
+    }
+    FloatVector al = FloatVector.broadcast(S, alpha);
+    if (beta == 0f) {
+      int o0 = ci;
+      c00.mul(al).intoArray(c, o0);
+      c01.mul(al).intoArray(c, o0 + L);
+      c02.mul(al).intoArray(c, o0 + 2 * L);
+      c03.mul(al).intoArray(c, o0 + 3 * L);
+      int o1 = ci + 1 * ldc;
+      c10.mul(al).intoArray(c, o1);
+      c11.mul(al).intoArray(c, o1 + L);
+      c12.mul(al).intoArray(c, o1 + 2 * L);
+      c13.mul(al).intoArray(c, o1 + 3 * L);
+      int o2 = ci + 2 * ldc;
+      c20.mul(al).intoArray(c, o2);
+      c21.mul(al).intoArray(c, o2 + L);
+      c22.mul(al).intoArray(c, o2 + 2 * L);
+      c23.mul(al).intoArray(c, o2 + 3 * L);
+      int o3 = ci + 3 * ldc;
+      c30.mul(al).intoArray(c, o3);
+      c31.mul(al).intoArray(c, o3 + L);
+      c32.mul(al).intoArray(c, o3 + 2 * L);
+      c33.mul(al).intoArray(c, o3 + 3 * L);
+      int o4 = ci + 4 * ldc;
+      c40.mul(al).intoArray(c, o4);
+      c41.mul(al).intoArray(c, o4 + L);
+      c42.mul(al).intoArray(c, o4 + 2 * L);
+      c43.mul(al).intoArray(c, o4 + 3 * L);
+      int o5 = ci + 5 * ldc;
+      c50.mul(al).intoArray(c, o5);
+      c51.mul(al).intoArray(c, o5 + L);
+      c52.mul(al).intoArray(c, o5 + 2 * L);
+      c53.mul(al).intoArray(c, o5 + 3 * L);
+    } else {
+      FloatVector be = FloatVector.broadcast(S, beta);
+      int o0 = ci;
+      FloatVector.fromArray(S, c, o0).mul(be).add(c00.mul(al)).intoArray(c, o0);
+      FloatVector.fromArray(S, c, o0 + L).mul(be).add(c01.mul(al)).intoArray(c, o0 + L);
+      FloatVector.fromArray(S, c, o0 + 2 * L).mul(be).add(c02.mul(al)).intoArray(c, o0 + 2 * L);
+      FloatVector.fromArray(S, c, o0 + 3 * L).mul(be).add(c03.mul(al)).intoArray(c, o0 + 3 * L);
+      int o1 = ci + 1 * ldc;
+      FloatVector.fromArray(S, c, o1).mul(be).add(c10.mul(al)).intoArray(c, o1);
+      FloatVector.fromArray(S, c, o1 + L).mul(be).add(c11.mul(al)).intoArray(c, o1 + L);
+      FloatVector.fromArray(S, c, o1 + 2 * L).mul(be).add(c12.mul(al)).intoArray(c, o1 + 2 * L);
+      FloatVector.fromArray(S, c, o1 + 3 * L).mul(be).add(c13.mul(al)).intoArray(c, o1 + 3 * L);
+      int o2 = ci + 2 * ldc;
+      FloatVector.fromArray(S, c, o2).mul(be).add(c20.mul(al)).intoArray(c, o2);
+      FloatVector.fromArray(S, c, o2 + L).mul(be).add(c21.mul(al)).intoArray(c, o2 + L);
+      FloatVector.fromArray(S, c, o2 + 2 * L).mul(be).add(c22.mul(al)).intoArray(c, o2 + 2 * L);
+      FloatVector.fromArray(S, c, o2 + 3 * L).mul(be).add(c23.mul(al)).intoArray(c, o2 + 3 * L);
+      int o3 = ci + 3 * ldc;
+      FloatVector.fromArray(S, c, o3).mul(be).add(c30.mul(al)).intoArray(c, o3);
+      FloatVector.fromArray(S, c, o3 + L).mul(be).add(c31.mul(al)).intoArray(c, o3 + L);
+      FloatVector.fromArray(S, c, o3 + 2 * L).mul(be).add(c32.mul(al)).intoArray(c, o3 + 2 * L);
+      FloatVector.fromArray(S, c, o3 + 3 * L).mul(be).add(c33.mul(al)).intoArray(c, o3 + 3 * L);
+      int o4 = ci + 4 * ldc;
+      FloatVector.fromArray(S, c, o4).mul(be).add(c40.mul(al)).intoArray(c, o4);
+      FloatVector.fromArray(S, c, o4 + L).mul(be).add(c41.mul(al)).intoArray(c, o4 + L);
+      FloatVector.fromArray(S, c, o4 + 2 * L).mul(be).add(c42.mul(al)).intoArray(c, o4 + 2 * L);
+      FloatVector.fromArray(S, c, o4 + 3 * L).mul(be).add(c43.mul(al)).intoArray(c, o4 + 3 * L);
+      int o5 = ci + 5 * ldc;
+      FloatVector.fromArray(S, c, o5).mul(be).add(c50.mul(al)).intoArray(c, o5);
+      FloatVector.fromArray(S, c, o5 + L).mul(be).add(c51.mul(al)).intoArray(c, o5 + L);
+      FloatVector.fromArray(S, c, o5 + 2 * L).mul(be).add(c52.mul(al)).intoArray(c, o5 + 2 * L);
+      FloatVector.fromArray(S, c, o5 + 3 * L).mul(be).add(c53.mul(al)).intoArray(c, o5 + 3 * L);
+    }
+  }
+
+  /** {@link #w2} for a full tile of A as stored, C written from the registers. */
+
+  static void full2Rows(int kcb, float[] a, int ai, int lda, float[] b, int bi, int ldb, float[] c, int ci, int ldc,
+      float alpha, float beta) {
+    int a0 = ai + 0 * lda; int a1 = ai + 1 * lda; int a2 = ai + 2 * lda; int a3 = ai + 3 * lda; int a4 = ai + 4 * lda; int a5 = ai + 5 * lda; int a6 = ai + 6 * lda; int a7 = ai + 7 * lda;
+    FloatVector z = FloatVector.zero(S);
+    FloatVector c00 = z, c01 = z;
+    FloatVector c10 = z, c11 = z;
+    FloatVector c20 = z, c21 = z;
+    FloatVector c30 = z, c31 = z;
+    FloatVector c40 = z, c41 = z;
+    FloatVector c50 = z, c51 = z;
+    FloatVector c60 = z, c61 = z;
+    FloatVector c70 = z, c71 = z;
+    for (int p = 0; p < kcb; p++) {
+      int bp = bi + p * ldb;
+      FloatVector b0 = FloatVector.fromArray(S, b, bp);
+      FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+      FloatVector av = FloatVector.broadcast(S, a[a0 + p]);
+      c00 = b0.fma(av, c00);
+      c01 = b1.fma(av, c01);
+      av = FloatVector.broadcast(S, a[a1 + p]);
+      c10 = b0.fma(av, c10);
+      c11 = b1.fma(av, c11);
+      av = FloatVector.broadcast(S, a[a2 + p]);
+      c20 = b0.fma(av, c20);
+      c21 = b1.fma(av, c21);
+      av = FloatVector.broadcast(S, a[a3 + p]);
+      c30 = b0.fma(av, c30);
+      c31 = b1.fma(av, c31);
+      av = FloatVector.broadcast(S, a[a4 + p]);
+      c40 = b0.fma(av, c40);
+      c41 = b1.fma(av, c41);
+      av = FloatVector.broadcast(S, a[a5 + p]);
+      c50 = b0.fma(av, c50);
+      c51 = b1.fma(av, c51);
+      av = FloatVector.broadcast(S, a[a6 + p]);
+      c60 = b0.fma(av, c60);
+      c61 = b1.fma(av, c61);
+      av = FloatVector.broadcast(S, a[a7 + p]);
+      c70 = b0.fma(av, c70);
+      c71 = b1.fma(av, c71);
+    }
+    FloatVector al = FloatVector.broadcast(S, alpha);
+    if (beta == 0f) {
+      int o0 = ci;
+      c00.mul(al).intoArray(c, o0);
+      c01.mul(al).intoArray(c, o0 + L);
+      int o1 = ci + 1 * ldc;
+      c10.mul(al).intoArray(c, o1);
+      c11.mul(al).intoArray(c, o1 + L);
+      int o2 = ci + 2 * ldc;
+      c20.mul(al).intoArray(c, o2);
+      c21.mul(al).intoArray(c, o2 + L);
+      int o3 = ci + 3 * ldc;
+      c30.mul(al).intoArray(c, o3);
+      c31.mul(al).intoArray(c, o3 + L);
+      int o4 = ci + 4 * ldc;
+      c40.mul(al).intoArray(c, o4);
+      c41.mul(al).intoArray(c, o4 + L);
+      int o5 = ci + 5 * ldc;
+      c50.mul(al).intoArray(c, o5);
+      c51.mul(al).intoArray(c, o5 + L);
+      int o6 = ci + 6 * ldc;
+      c60.mul(al).intoArray(c, o6);
+      c61.mul(al).intoArray(c, o6 + L);
+      int o7 = ci + 7 * ldc;
+      c70.mul(al).intoArray(c, o7);
+      c71.mul(al).intoArray(c, o7 + L);
+    } else {
+      FloatVector be = FloatVector.broadcast(S, beta);
+      int o0 = ci;
+      FloatVector.fromArray(S, c, o0).mul(be).add(c00.mul(al)).intoArray(c, o0);
+      FloatVector.fromArray(S, c, o0 + L).mul(be).add(c01.mul(al)).intoArray(c, o0 + L);
+      int o1 = ci + 1 * ldc;
+      FloatVector.fromArray(S, c, o1).mul(be).add(c10.mul(al)).intoArray(c, o1);
+      FloatVector.fromArray(S, c, o1 + L).mul(be).add(c11.mul(al)).intoArray(c, o1 + L);
+      int o2 = ci + 2 * ldc;
+      FloatVector.fromArray(S, c, o2).mul(be).add(c20.mul(al)).intoArray(c, o2);
+      FloatVector.fromArray(S, c, o2 + L).mul(be).add(c21.mul(al)).intoArray(c, o2 + L);
+      int o3 = ci + 3 * ldc;
+      FloatVector.fromArray(S, c, o3).mul(be).add(c30.mul(al)).intoArray(c, o3);
+      FloatVector.fromArray(S, c, o3 + L).mul(be).add(c31.mul(al)).intoArray(c, o3 + L);
+      int o4 = ci + 4 * ldc;
+      FloatVector.fromArray(S, c, o4).mul(be).add(c40.mul(al)).intoArray(c, o4);
+      FloatVector.fromArray(S, c, o4 + L).mul(be).add(c41.mul(al)).intoArray(c, o4 + L);
+      int o5 = ci + 5 * ldc;
+      FloatVector.fromArray(S, c, o5).mul(be).add(c50.mul(al)).intoArray(c, o5);
+      FloatVector.fromArray(S, c, o5 + L).mul(be).add(c51.mul(al)).intoArray(c, o5 + L);
+      int o6 = ci + 6 * ldc;
+      FloatVector.fromArray(S, c, o6).mul(be).add(c60.mul(al)).intoArray(c, o6);
+      FloatVector.fromArray(S, c, o6 + L).mul(be).add(c61.mul(al)).intoArray(c, o6 + L);
+      int o7 = ci + 7 * ldc;
+      FloatVector.fromArray(S, c, o7).mul(be).add(c70.mul(al)).intoArray(c, o7);
+      FloatVector.fromArray(S, c, o7 + L).mul(be).add(c71.mul(al)).intoArray(c, o7 + L);
+    }
+  }
+
+  /** {@link #w2} for a full tile of Aᵀ, C written from the registers. */
+
+  static void full2Cols(int kcb, float[] a, int ai, int lda, float[] b, int bi, int ldb, float[] c, int ci, int ldc,
+      float alpha, float beta) {
+    FloatVector z = FloatVector.zero(S);
+    FloatVector c00 = z, c01 = z;
+    FloatVector c10 = z, c11 = z;
+    FloatVector c20 = z, c21 = z;
+    FloatVector c30 = z, c31 = z;
+    FloatVector c40 = z, c41 = z;
+    FloatVector c50 = z, c51 = z;
+    FloatVector c60 = z, c61 = z;
+    FloatVector c70 = z, c71 = z;
+    for (int p = 0; p < kcb; p++) {
+      int bp = bi + p * ldb;
+      int ap = ai + p * lda;
+      FloatVector b0 = FloatVector.fromArray(S, b, bp);
+      FloatVector b1 = FloatVector.fromArray(S, b, bp + L);
+      FloatVector av = FloatVector.broadcast(S, a[ap]);
+      c00 = b0.fma(av, c00);
+      c01 = b1.fma(av, c01);
+      av = FloatVector.broadcast(S, a[ap + 1]);
+      c10 = b0.fma(av, c10);
+      c11 = b1.fma(av, c11);
+      av = FloatVector.broadcast(S, a[ap + 2]);
+      c20 = b0.fma(av, c20);
+      c21 = b1.fma(av, c21);
+      av = FloatVector.broadcast(S, a[ap + 3]);
+      c30 = b0.fma(av, c30);
+      c31 = b1.fma(av, c31);
+      av = FloatVector.broadcast(S, a[ap + 4]);
+      c40 = b0.fma(av, c40);
+      c41 = b1.fma(av, c41);
+      av = FloatVector.broadcast(S, a[ap + 5]);
+      c50 = b0.fma(av, c50);
+      c51 = b1.fma(av, c51);
+      av = FloatVector.broadcast(S, a[ap + 6]);
+      c60 = b0.fma(av, c60);
+      c61 = b1.fma(av, c61);
+      av = FloatVector.broadcast(S, a[ap + 7]);
+      c70 = b0.fma(av, c70);
+      c71 = b1.fma(av, c71);
+    }
+    FloatVector al = FloatVector.broadcast(S, alpha);
+    if (beta == 0f) {
+      int o0 = ci;
+      c00.mul(al).intoArray(c, o0);
+      c01.mul(al).intoArray(c, o0 + L);
+      int o1 = ci + 1 * ldc;
+      c10.mul(al).intoArray(c, o1);
+      c11.mul(al).intoArray(c, o1 + L);
+      int o2 = ci + 2 * ldc;
+      c20.mul(al).intoArray(c, o2);
+      c21.mul(al).intoArray(c, o2 + L);
+      int o3 = ci + 3 * ldc;
+      c30.mul(al).intoArray(c, o3);
+      c31.mul(al).intoArray(c, o3 + L);
+      int o4 = ci + 4 * ldc;
+      c40.mul(al).intoArray(c, o4);
+      c41.mul(al).intoArray(c, o4 + L);
+      int o5 = ci + 5 * ldc;
+      c50.mul(al).intoArray(c, o5);
+      c51.mul(al).intoArray(c, o5 + L);
+      int o6 = ci + 6 * ldc;
+      c60.mul(al).intoArray(c, o6);
+      c61.mul(al).intoArray(c, o6 + L);
+      int o7 = ci + 7 * ldc;
+      c70.mul(al).intoArray(c, o7);
+      c71.mul(al).intoArray(c, o7 + L);
+    } else {
+      FloatVector be = FloatVector.broadcast(S, beta);
+      int o0 = ci;
+      FloatVector.fromArray(S, c, o0).mul(be).add(c00.mul(al)).intoArray(c, o0);
+      FloatVector.fromArray(S, c, o0 + L).mul(be).add(c01.mul(al)).intoArray(c, o0 + L);
+      int o1 = ci + 1 * ldc;
+      FloatVector.fromArray(S, c, o1).mul(be).add(c10.mul(al)).intoArray(c, o1);
+      FloatVector.fromArray(S, c, o1 + L).mul(be).add(c11.mul(al)).intoArray(c, o1 + L);
+      int o2 = ci + 2 * ldc;
+      FloatVector.fromArray(S, c, o2).mul(be).add(c20.mul(al)).intoArray(c, o2);
+      FloatVector.fromArray(S, c, o2 + L).mul(be).add(c21.mul(al)).intoArray(c, o2 + L);
+      int o3 = ci + 3 * ldc;
+      FloatVector.fromArray(S, c, o3).mul(be).add(c30.mul(al)).intoArray(c, o3);
+      FloatVector.fromArray(S, c, o3 + L).mul(be).add(c31.mul(al)).intoArray(c, o3 + L);
+      int o4 = ci + 4 * ldc;
+      FloatVector.fromArray(S, c, o4).mul(be).add(c40.mul(al)).intoArray(c, o4);
+      FloatVector.fromArray(S, c, o4 + L).mul(be).add(c41.mul(al)).intoArray(c, o4 + L);
+      int o5 = ci + 5 * ldc;
+      FloatVector.fromArray(S, c, o5).mul(be).add(c50.mul(al)).intoArray(c, o5);
+      FloatVector.fromArray(S, c, o5 + L).mul(be).add(c51.mul(al)).intoArray(c, o5 + L);
+      int o6 = ci + 6 * ldc;
+      FloatVector.fromArray(S, c, o6).mul(be).add(c60.mul(al)).intoArray(c, o6);
+      FloatVector.fromArray(S, c, o6 + L).mul(be).add(c61.mul(al)).intoArray(c, o6 + L);
+      int o7 = ci + 7 * ldc;
+      FloatVector.fromArray(S, c, o7).mul(be).add(c70.mul(al)).intoArray(c, o7);
+      FloatVector.fromArray(S, c, o7 + L).mul(be).add(c71.mul(al)).intoArray(c, o7 + L);
+    }
+  }
+
   /**
    * {@code C[m, n] = alpha · op(A)[m, kcb] · B[kcb, n] + beta · C} on the calling thread, one depth
    * block: column strips of 64 (6-row tiles), then 32 (8-row tiles), then 16 and the masked rest.
    */
   static void block(int m, int n, int kcb, float alpha, float[] a, int ai, int rs, int ps, float[] b, int bi, int ldb,
       float beta, float[] c, int ci, int ldc, float[] tile) {
+    boolean cols = ps != 1; // Aᵀ: its depth stride is lda ≥ m ≥ 2 (one row goes to sgemm)
+    int lda = cols ? ps : rs;
     int j = 0;
     for (; j + 4 * L <= n; j += 4 * L) {
-      for (int i = 0; i < m; i += 6) {
-        w4(kcb, a, ai + i * rs, rs, ps, b, bi + j, ldb, c, ci + i * ldc + j, ldc, Math.min(6, m - i), alpha, beta, tile);
+      int i = 0;
+      for (; i + 6 <= m; i += 6) {
+        if (cols) full4Cols(kcb, a, ai + i, lda, b, bi + j, ldb, c, ci + i * ldc + j, ldc, alpha, beta);
+        else full4Rows(kcb, a, ai + i * lda, lda, b, bi + j, ldb, c, ci + i * ldc + j, ldc, alpha, beta);
       }
+      if (i < m) w4(kcb, a, ai + i * rs, rs, ps, b, bi + j, ldb, c, ci + i * ldc + j, ldc, m - i, alpha, beta, tile);
     }
     for (; j + 2 * L <= n; j += 2 * L) {
-      for (int i = 0; i < m; i += 8) {
-        w2(kcb, a, ai + i * rs, rs, ps, b, bi + j, ldb, c, ci + i * ldc + j, ldc, Math.min(8, m - i), alpha, beta, tile);
+      int i = 0;
+      for (; i + 8 <= m; i += 8) {
+        if (cols) full2Cols(kcb, a, ai + i, lda, b, bi + j, ldb, c, ci + i * ldc + j, ldc, alpha, beta);
+        else full2Rows(kcb, a, ai + i * lda, lda, b, bi + j, ldb, c, ci + i * ldc + j, ldc, alpha, beta);
       }
+      if (i < m) w2(kcb, a, ai + i * rs, rs, ps, b, bi + j, ldb, c, ci + i * ldc + j, ldc, m - i, alpha, beta, tile);
     }
     for (; j < n; j += L) {
-      int cols = Math.min(L, n - j);
+      int cw = Math.min(L, n - j);
       for (int i = 0; i < m; i += 8) {
-        w1(kcb, a, ai + i * rs, rs, ps, b, bi + j, ldb, c, ci + i * ldc + j, ldc, Math.min(8, m - i), cols, alpha, beta,
+        w1(kcb, a, ai + i * rs, rs, ps, b, bi + j, ldb, c, ci + i * ldc + j, ldc, Math.min(8, m - i), cw, alpha, beta,
             tile);
       }
     }
