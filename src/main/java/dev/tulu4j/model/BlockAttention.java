@@ -87,6 +87,16 @@ final class BlockAttention {
     return time > 1 && gemm.transposedBSameBits(Math.min(QB, time), time, d);
   }
 
+  /**
+   * Row stride for a tile of {@code n} columns: n, plus 16 when n is a multiple of 128, so that the
+   * rows of a score tile or of the transposed keys do not all fall in a few L1 sets (a 2 KiB stride
+   * maps every row to the same two of the 64 sets; the kernels read 64 such rows per tile column).
+   * Layout only: no result changes.
+   */
+  static int padded(int n) {
+    return n % 128 == 0 ? n + 16 : n;
+  }
+
   private static int keyStart(int[] start, int r0, int rows) {
     int ks = Integer.MAX_VALUE;
     for (int i = 0; i < rows; i++) ks = Math.min(ks, start[r0 + i]);
@@ -107,10 +117,11 @@ final class BlockAttention {
       int h = task % heads;
       int b = task / heads;
       int g = h / group;
-      float[][] sc = scratch(QB * time, tScores ? d * time : 0);
+      int ldt = padded(time);
+      float[][] sc = scratch(QB * (time + 16), tScores ? d * ldt : 0); // rows · padded(nk) ≤ QB · (time + 16)
       float[] s = sc[0];
       float[] kt = tScores ? sc[2] : null;
-      if (tScores) transpose(k, b * time * kw + g * d, kw, time, d, kt, time);
+      if (tScores) transpose(k, b * time * kw + g * d, kw, time, d, kt, ldt);
       for (int blk = 0; blk < blocks; blk++) {
         int t0 = blk * QB;
         int rows = Math.min(QB, time - t0);
@@ -119,12 +130,13 @@ final class BlockAttention {
         int nk = t0 + rows - ks;
         int qOff = r0 * qw + h * d;
         int kOff = (b * time + ks) * kw + g * d;
-        scoresGemm(gemm, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, kt, ks, time, s, nk);
+        int ld = padded(nk);
+        scoresGemm(gemm, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, kt, ks, ldt, s, ld);
         for (int i = 0; i < rows; i++) {
           int r = r0 + i;
           int lo = start[r] - ks;
           int n = t0 + i - ks - lo + 1;
-          int row = i * nk;
+          int row = i * ld;
           float m = VectorMath.max(s, row + lo, n);
           float l = VectorMath.expShiftSum(s, row + lo, n, m);
           VectorMath.scale(n, 1f / l, s, row + lo);
@@ -132,7 +144,7 @@ final class BlockAttention {
           java.util.Arrays.fill(s, row + lo + n, row + nk, 0f);
           lse[r * heads + h] = m + (float) Math.log(l);
         }
-        gemm.sgemmInPlaceB(false, rows, d, nk, 1f, s, 0, nk, v, kOff, kw, 0f, out, qOff, qw);
+        gemm.sgemmInPlaceB(false, rows, d, nk, 1f, s, 0, ld, v, kOff, kw, 0f, out, qOff, qw);
       }
     });
   }
@@ -153,14 +165,15 @@ final class BlockAttention {
         java.util.Arrays.fill(dk, o, o + d, 0f);
         java.util.Arrays.fill(dv, o, o + d, 0f);
       }
-      float[][] sc = scratch(QB * time, tScores ? d * time : 0);
+      int ldt = padded(time);
+      float[][] sc = scratch(QB * (time + 16), tScores ? d * ldt : 0); // rows · padded(nk) ≤ QB · (time + 16)
       float[] p = sc[0];
       float[] ds = sc[1];
       float[] kt = tScores ? sc[2] : null;
       float[] vt = tScores ? sc[3] : null;
       if (tScores) {
-        transpose(k, base, kw, time, d, kt, time);
-        transpose(v, base, kw, time, d, vt, time);
+        transpose(k, base, kw, time, d, kt, ldt);
+        transpose(v, base, kw, time, d, vt, ldt);
       }
       for (int h = g * group; h < (g + 1) * group; h++) {
         for (int t0 = 0; t0 < time; t0 += QB) {
@@ -170,13 +183,14 @@ final class BlockAttention {
           int nk = t0 + rows - ks;
           int qOff = r0 * qw + h * d;
           int kOff = base + ks * kw;
-          scoresGemm(gemm, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, kt, ks, time, p, nk);   // S
-          scoresGemm(gemm, rows, nk, d, 1f, dout, qOff, qw, v, kOff, kw, vt, ks, time, ds, nk);  // dP
+          int ld = padded(nk);
+          scoresGemm(gemm, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, kt, ks, ldt, p, ld);   // S
+          scoresGemm(gemm, rows, nk, d, 1f, dout, qOff, qw, v, kOff, kw, vt, ks, ldt, ds, ld);  // dP
           for (int i = 0; i < rows; i++) {
             int r = r0 + i;
             int lo = start[r] - ks;
             int n = t0 + i - ks - lo + 1;
-            int row = i * nk;
+            int row = i * ld;
             float di = VectorMath.dotOneChain(dout, qOff + i * qw, out, qOff + i * qw, d);
             softmaxGrad(p, ds, row + lo, n, lse[r * heads + h], di, scale);
             java.util.Arrays.fill(p, row, row + lo, 0f);
@@ -184,9 +198,9 @@ final class BlockAttention {
             java.util.Arrays.fill(ds, row, row + lo, 0f);
             java.util.Arrays.fill(ds, row + lo + n, row + nk, 0f);
           }
-          gemm.sgemmInPlaceB(false, rows, d, nk, 1f, ds, 0, nk, k, kOff, kw, 0f, dq, qOff, qw);   // dQ
-          gemm.sgemmInPlaceB(true, nk, d, rows, 1f, ds, 0, nk, q, qOff, qw, 1f, dk, kOff, kw);    // dK
-          gemm.sgemmInPlaceB(true, nk, d, rows, 1f, p, 0, nk, dout, qOff, qw, 1f, dv, kOff, kw);  // dV
+          gemm.sgemmInPlaceB(false, rows, d, nk, 1f, ds, 0, ld, k, kOff, kw, 0f, dq, qOff, qw);   // dQ
+          gemm.sgemmInPlaceB(true, nk, d, rows, 1f, ds, 0, ld, q, qOff, qw, 1f, dk, kOff, kw);    // dK
+          gemm.sgemmInPlaceB(true, nk, d, rows, 1f, p, 0, ld, dout, qOff, qw, 1f, dv, kOff, kw);  // dV
         }
       }
     });

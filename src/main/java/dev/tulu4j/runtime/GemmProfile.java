@@ -52,7 +52,7 @@ public final class GemmProfile implements Gemm {
     inner.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     long c1 = MX.getCurrentThreadCpuTime();
     long w1 = System.nanoTime();
-    record(String.format(Locale.ROOT, "%s%s  %5dx%5dx%5d", transA ? "T" : "N", transB ? "T" : "N", m, n, k), m, n, k, w1 - w0, c1 - c0);
+    record(String.format(Locale.ROOT, "%s%s %5dx%5dx%5d", transA ? "T" : "N", transB ? "T" : "N", m, n, k), m, n, k, w1 - w0, c1 - c0);
   }
 
   /** Profiled as {@code NN*} / {@code TN*}: B read in place ({@link Gemm#sgemmInPlaceB}). */
@@ -64,7 +64,7 @@ public final class GemmProfile implements Gemm {
     inner.sgemmInPlaceB(transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     long c1 = MX.getCurrentThreadCpuTime();
     long w1 = System.nanoTime();
-    record(String.format(Locale.ROOT, "%sN* %5dx%5dx%5d", transA ? "T" : "N", m, n, k), m, n, k, w1 - w0, c1 - c0);
+    record(String.format(Locale.ROOT, "%sN*%5dx%5dx%5d", transA ? "T" : "N", m, n, k), m, n, k, w1 - w0, c1 - c0);
   }
 
   @Override

@@ -43,6 +43,7 @@ class BlockAttentionBitsTest {
       "1, 100, 2, 1, 33, true",  // odd head dim: 32 + one masked column
       "1, 90, 2, 2, 128, false", // scores on FewRowsGemm (not transposed), the rest in place
       "1, 70, 2, 2, 16, true",   // one vector of head dim
+      "1, 133, 2, 1, 32, true",  // a 128-key tile (padded row stride) with T not a multiple of 128
   })
   void sameBitsAsThePlainGemmCalls(int b, int t, int heads, int kvh, int d, boolean packed) {
     Random r = new Random(b * 1000L + t * 10L + d);
