@@ -15,7 +15,11 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>The GEMMs run on the model's GEMM confined to the calling thread ({@link Gemm#onCallingThread()}:
  * for the vector backend a {@code VectorGemm} without workers): the tasks themselves are the
- * parallel loop, and the score tiles ({@code QB × keys}) stay in the calling thread's cache.
+ * parallel loop, and the score tiles ({@code QB × keys}) stay in the calling thread's cache. They go
+ * through {@link Gemm#sgemmInPlaceB} (B read where it lies); each task transposes its keys (and, in
+ * the backward, values) once so that the score products are such products too, where
+ * {@link Gemm#transposedBSameBits} says the bits agree. Same bits as plain {@code sgemm} calls
+ * (BlockAttentionBitsTest); docs/PERFORMANCE.md, session 10.
  * Measured on the tiny model's B8×T256 training step: attention went from ~29% of the CPU time
  * (about 7 GFLOP per CPU-second) to the GEMM's rate (docs/PERFORMANCE.md).
  */

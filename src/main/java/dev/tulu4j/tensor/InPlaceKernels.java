@@ -16,7 +16,11 @@ import jdk.incubator.vector.VectorMask;
  * {@code C = alpha·acc + beta·C} ({@link GemmKernels#update}): the same operations in the same order
  * as the packed kernels of {@link VectorGemm}, so the results are the same bits. Three widths:
  * {@link #w4} 6 rows × 4 vectors (24 accumulators, the blocked kernel's tile), {@link #w2} 8 rows × 2
- * vectors (16; head dim 32), {@link #w1} 8 rows × 1 vector, masked at the right edge.
+ * vectors (16; head dim 32), {@link #w1} 8 rows × 1 vector, masked at the right edge. Full tiles of
+ * the two wide ones take {@code full4Rows}/{@code full4Cols}/{@code full2Rows}/{@code full2Cols}: A
+ * and B at constant offsets from one index per depth step (C2 hoists or merges their bounds checks;
+ * a variable depth stride in the general kernels keeps one check per load) and C written from the
+ * registers, with the same formula as the update.
  */
 final class InPlaceKernels {
   private InPlaceKernels() {}
