@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
 /** {@code tulu4j bench ...}: micro-benchmarks of the engine (more subcommands join later). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Micro-benchmarks of the engine.",
-    subcommands = {BenchCommand.GemmCommand.class, EngineBenchCommands.Train.class, EngineBenchCommands.Prefill.class,
+    subcommands = {BenchCommand.GemmCommand.class, BenchCommand.AttentionCommand.class, EngineBenchCommands.Train.class, EngineBenchCommands.Prefill.class,
         EngineBenchCommands.Decode.class, EngineBenchCommands.All.class, ServeBenchCommand.class})
 public final class BenchCommand implements Runnable {
 
@@ -39,6 +39,75 @@ public final class BenchCommand implements Runnable {
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** {@code tulu4j bench attention}: one layer's training attention, in-place products against plain sgemm. */
+  @Command(name = "attention", mixinStandardHelpOptions = true,
+      description = {"One layer's training attention (BlockAttention forward + backward, random inputs, the vector "
+          + "GEMM) in process CPU time: the products with B read in place (what the model runs) against the same "
+          + "GEMM through plain sgemm calls (the earlier path), alternating in rounds; checks both give the same bits.",
+          "GF/cpu-s counts the blocks' seven products (2 forward, 5 backward)."})
+  static final class AttentionCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--shape", defaultValue = "tiny", description = "tiny (B16 T256 H8 D32) or smollm2-135m "
+        + "(B8 T512 H9 Hkv3 D64) (default: ${DEFAULT-VALUE}).")
+    String shape;
+
+    @Option(names = "--threads", defaultValue = "1", description = "Threads (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--rounds", defaultValue = "7", description = "Alternating rounds (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--reps", defaultValue = "20", description = "Passes per way per round (default: ${DEFAULT-VALUE}).")
+    int reps;
+
+    @Option(names = "--warmup", defaultValue = "5", description = "Untimed passes per way (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Override
+    public Integer call() {
+      int[] sh = switch (shape.toLowerCase(Locale.ROOT)) {
+        case "tiny" -> new int[] {16, 256, 8, 8, 32};
+        case "smollm2-135m", "135m" -> new int[] {8, 512, 9, 3, 64};
+        default -> throw new IllegalArgumentException("--shape must be tiny or smollm2-135m, got '" + shape + "'");
+      };
+      if (threads < 1 || rounds < 1 || reps < 1 || warmup < 1) {
+        throw new IllegalArgumentException("--threads, --rounds, --reps and --warmup must be >= 1");
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      CpuInfo cpu = CpuInfo.detect();
+      double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+      out.printf(Locale.ROOT, "attention bench: %s B%d T%d H%d Hkv%d D%d, %d threads, load average %.2f at start%n",
+          shape, sh[0], sh[1], sh[2], sh[3], sh[4], threads, load);
+      out.printf(Locale.ROOT, "cpu: %s; vector kernel %s%n", cpu.describe(), VectorGemm.KERNEL);
+      double flops = dev.tulu4j.model.AttentionBench.flops(sh[0], sh[1], sh[2], sh[4]);
+      try (Parallel parallel = Parallel.create(threads)) {
+        List<dev.tulu4j.model.AttentionBench.Round> rs = dev.tulu4j.model.AttentionBench.run(new VectorGemm(parallel),
+            parallel, sh[0], sh[1], sh[2], sh[3], sh[4], warmup, reps, rounds);
+        out.printf(Locale.ROOT, "%5s %14s %14s %10s %10s %8s%n", "round", "in place ms", "plain ms", "in place", "plain",
+            "speedup");
+        double[] sp = new double[rs.size()], a = new double[rs.size()], b = new double[rs.size()];
+        for (int i = 0; i < rs.size(); i++) {
+          var r = rs.get(i);
+          sp[i] = r.speedup();
+          a[i] = r.inPlaceCpuSeconds();
+          b[i] = r.plainCpuSeconds();
+          out.printf(Locale.ROOT, "%5d %14.2f %14.2f %5.1f GF/cpu-s %5.1f GF/cpu-s %7.2fx%n", i + 1, a[i] * 1e3, b[i] * 1e3,
+              flops / a[i] / 1e9, flops / b[i] / 1e9, sp[i]);
+        }
+        java.util.Arrays.sort(sp);
+        java.util.Arrays.sort(a);
+        java.util.Arrays.sort(b);
+        int mid = rs.size() / 2;
+        out.printf(Locale.ROOT, "median: in place %.2f ms (%.1f GF/cpu-s), plain %.2f ms (%.1f GF/cpu-s), per-round speedup "
+            + "median %.2fx (same bits: checked)%n", a[mid] * 1e3, flops / a[mid] / 1e9, b[mid] * 1e3, flops / b[mid] / 1e9,
+            sp[mid]);
+      }
+      return 0;
+    }
   }
 
   /** {@code tulu4j bench gemm}: fp32 GEMM throughput of the backends. */

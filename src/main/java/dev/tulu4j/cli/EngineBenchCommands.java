@@ -249,11 +249,13 @@ final class EngineBenchCommands {
       int b = batch != null ? batch : s.batch();
       int q = seq != null ? seq : s.seq();
       var r = EngineBench.prefill(m, b, q, warmup, steps);
-      out.printf(Locale.ROOT, "  prefill B%d x T%d: %10.1f tok/s  %8.3f s/pass  %6.1f GFLOP/s%n",
-          b, q, r.tokensPerSecond(), r.pass().medianSeconds(), r.gflops());
+      out.printf(Locale.ROOT, "  prefill B%d x T%d: %10.1f tok/s  %8.3f s/pass  %6.1f GFLOP/s  (cpu %.3f s/pass, %.0f tok/cpu-s)%n",
+          b, q, r.tokensPerSecond(), r.pass().medianSeconds(), r.gflops(), r.cpuSecondsPerPass(),
+          b * q / r.cpuSecondsPerPass());
       out.flush();
       return row(s, "prefill", Map.of("batch", b, "seq", q, "medianSeconds", r.pass().medianSeconds(),
-          "bestSeconds", r.pass().bestSeconds(), "tokensPerSecond", r.tokensPerSecond(), "gflops", r.gflops()));
+          "bestSeconds", r.pass().bestSeconds(), "tokensPerSecond", r.tokensPerSecond(), "gflops", r.gflops(),
+          "cpuSecondsPerPass", r.cpuSecondsPerPass()));
     }
 
     private Map<String, Object> trainRow(Shape s, LlamaModel m, double peakGflops, PrintWriter out) {
@@ -266,8 +268,9 @@ final class EngineBenchCommands {
       out.printf(Locale.ROOT, "  heap: %.2f GiB peak used (sum of the heap pools' peaks), %.2f GiB max%n",
           heapPeakBytes() / (double) (1L << 30), Runtime.getRuntime().maxMemory() / (double) (1L << 30));
       out.printf(Locale.ROOT, "  train   B%d x T%d: %10.1f tok/s  %8.3f s/step  %6.1f GFLOP/s  MFU %4.1f%%  "
-          + "(%.1f MFLOP/token, loss %.3f)%n", b, q, r.tokensPerSecond(), r.step().medianSeconds(), r.gflops(),
-          100 * r.mfu(), r.flopsPerToken() / 1e6, r.lastLoss());
+          + "(%.1f MFLOP/token, loss %.3f; cpu %.3f s/step, %.0f tok/cpu-s)%n", b, q, r.tokensPerSecond(),
+          r.step().medianSeconds(), r.gflops(), 100 * r.mfu(), r.flopsPerToken() / 1e6, r.lastLoss(),
+          r.cpuSecondsPerStep(), b * q / r.cpuSecondsPerStep());
       out.flush();
       return row(s, "train", Map.of("batch", b, "seq", q, "medianSeconds", r.step().medianSeconds(),
           "bestSeconds", r.step().bestSeconds(), "tokensPerSecond", r.tokensPerSecond(),

@@ -15,7 +15,11 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>The GEMMs run on the model's GEMM confined to the calling thread ({@link Gemm#onCallingThread()}:
  * for the vector backend a {@code VectorGemm} without workers): the tasks themselves are the
- * parallel loop, and the score tiles ({@code QB × keys}) stay in the calling thread's cache.
+ * parallel loop, and the score tiles ({@code QB × keys}) stay in the calling thread's cache. They go
+ * through {@link Gemm#sgemmInPlaceB} (B read where it lies); each task transposes its keys (and, in
+ * the backward, values) once so that the score products are such products too, where
+ * {@link Gemm#transposedBSameBits} says the bits agree. Same bits as plain {@code sgemm} calls
+ * (BlockAttentionBitsTest); docs/PERFORMANCE.md, session 10.
  * Measured on the tiny model's B8×T256 training step: attention went from ~29% of the CPU time
  * (about 7 GFLOP per CPU-second) to the GEMM's rate (docs/PERFORMANCE.md).
  */
@@ -23,7 +27,7 @@ final class BlockAttention {
   /** Queries per block: the score tile is QB × (keys up to the block's last query). */
   static final int QB = 64;
 
-  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
 
   private BlockAttention() {}
 
@@ -34,6 +38,67 @@ final class BlockAttention {
       s[1] = new float[size];
     }
     return s;
+  }
+
+  /** {@link #scratch} plus buffers 2 and 3 of at least {@code tSize} floats (transposed keys, values). */
+  private static float[][] scratch(int size, int tSize) {
+    float[][] s = scratch(size);
+    if (s[2].length < tSize) {
+      s[2] = new float[tSize];
+      s[3] = new float[tSize];
+    }
+    return s;
+  }
+
+  /**
+   * dst[e·ldt + t] = src[off + t·ld + e] for t &lt; rows, e &lt; d: one (row, kv head)'s keys or values as
+   * (D, T). A vector of L times at a time by a gather (the scalar loop took 8% of the attention bench).
+   */
+  private static void transpose(float[] src, int off, int ld, int rows, int d, float[] dst, int ldt) {
+    int lanes = VectorMath.L;
+    int[] idx = new int[lanes];
+    for (int i = 0; i < lanes; i++) idx[i] = i * ld;
+    int t = 0;
+    for (; t + lanes <= rows; t += lanes) {
+      int o = off + t * ld;
+      for (int e = 0; e < d; e++) FloatVector.fromArray(VectorMath.S, src, o + e, idx, 0).intoArray(dst, e * ldt + t);
+    }
+    for (; t < rows; t++) {
+      int o = off + t * ld;
+      for (int e = 0; e < d; e++) dst[e * ldt + t] = src[o + e];
+    }
+  }
+
+  /**
+   * {@code c = alpha·A·Bᵀ} with B (rows of D) at {@code b[bOff..]} stride {@code ldb}, or, when
+   * {@code bt} is non-null and the GEMM says the bits agree ({@link Gemm#transposedBSameBits}), as
+   * {@code A·(Bᵀ)} from its transpose {@code bt (D, ldbt)} at column {@code btCol}, read in place.
+   */
+  private static void scoresGemm(Gemm gemm, int rows, int nk, int d, float alpha, float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb, float[] bt, int btCol, int ldbt, float[] c, int ldc) {
+    if (bt != null && gemm.transposedBSameBits(rows, nk, d)) {
+      gemm.sgemmInPlaceB(false, rows, nk, d, alpha, a, aOff, lda, bt, btCol, ldbt, 0f, c, 0, ldc);
+    } else {
+      gemm.sgemm(false, true, rows, nk, d, alpha, a, aOff, lda, b, bOff, ldb, 0f, c, 0, ldc);
+    }
+  }
+
+  /**
+   * Whether a task transposes its keys (and values) once for the score products: when the GEMM
+   * computes a full block's scores ({@link #QB} rows, D deep) the same way from the transpose.
+   */
+  private static boolean transposedScores(Gemm gemm, int time, int d) {
+    return time > 1 && gemm.transposedBSameBits(Math.min(QB, time), time, d);
+  }
+
+  /**
+   * Row stride for a tile of {@code n} columns: n, plus 16 when n is a multiple of 128, so that the
+   * rows of a score tile or of the transposed keys do not all fall in a few L1 sets (a 2 KiB stride
+   * maps every row to the same two of the 64 sets; the kernels read 64 such rows per tile column).
+   * Layout only: no result changes.
+   */
+  static int padded(int n) {
+    return n % 128 == 0 ? n + 16 : n;
   }
 
   private static int keyStart(int[] start, int r0, int rows) {
@@ -49,34 +114,42 @@ final class BlockAttention {
     int qw = heads * d;
     int kw = kvHeads * d;
     float scale = (float) (1.0 / Math.sqrt(d));
+    boolean tScores = transposedScores(gemm, time, d);
     int blocks = (time + QB - 1) / QB;
-    par.forEach(batch * heads * blocks, task -> {
-      int blk = task % blocks;
-      int h = (task / blocks) % heads;
-      int b = task / blocks / heads;
+    // one task per (row, head): its keys are transposed once for all its query blocks
+    par.forEach(batch * heads, task -> {
+      int h = task % heads;
+      int b = task / heads;
       int g = h / group;
-      int t0 = blk * QB;
-      int rows = Math.min(QB, time - t0);
-      int r0 = b * time + t0;
-      int ks = keyStart(start, r0, rows);
-      int nk = t0 + rows - ks;
-      float[] s = scratch(rows * nk)[0];
-      int qOff = r0 * qw + h * d;
-      int kOff = (b * time + ks) * kw + g * d;
-      gemm.sgemm(false, true, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, 0f, s, 0, nk);
-      for (int i = 0; i < rows; i++) {
-        int r = r0 + i;
-        int lo = start[r] - ks;
-        int n = t0 + i - ks - lo + 1;
-        int row = i * nk;
-        float m = VectorMath.max(s, row + lo, n);
-        float l = VectorMath.expShiftSum(s, row + lo, n, m);
-        VectorMath.scale(n, 1f / l, s, row + lo);
-        java.util.Arrays.fill(s, row, row + lo, 0f);
-        java.util.Arrays.fill(s, row + lo + n, row + nk, 0f);
-        lse[r * heads + h] = m + (float) Math.log(l);
+      int ldt = padded(time);
+      float[][] sc = scratch(QB * (time + 16), tScores ? d * ldt : 0); // rows · padded(nk) ≤ QB · (time + 16)
+      float[] s = sc[0];
+      float[] kt = tScores ? sc[2] : null;
+      if (tScores) transpose(k, b * time * kw + g * d, kw, time, d, kt, ldt);
+      for (int blk = 0; blk < blocks; blk++) {
+        int t0 = blk * QB;
+        int rows = Math.min(QB, time - t0);
+        int r0 = b * time + t0;
+        int ks = keyStart(start, r0, rows);
+        int nk = t0 + rows - ks;
+        int qOff = r0 * qw + h * d;
+        int kOff = (b * time + ks) * kw + g * d;
+        int ld = padded(nk);
+        scoresGemm(gemm, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, kt, ks, ldt, s, ld);
+        for (int i = 0; i < rows; i++) {
+          int r = r0 + i;
+          int lo = start[r] - ks;
+          int n = t0 + i - ks - lo + 1;
+          int row = i * ld;
+          float m = VectorMath.max(s, row + lo, n);
+          float l = VectorMath.expShiftSum(s, row + lo, n, m);
+          VectorMath.scale(n, 1f / l, s, row + lo);
+          java.util.Arrays.fill(s, row, row + lo, 0f);
+          java.util.Arrays.fill(s, row + lo + n, row + nk, 0f);
+          lse[r * heads + h] = m + (float) Math.log(l);
+        }
+        gemm.sgemmInPlaceB(false, rows, d, nk, 1f, s, 0, ld, v, kOff, kw, 0f, out, qOff, qw);
       }
-      gemm.sgemm(false, false, rows, d, nk, 1f, s, 0, nk, v, kOff, kw, 0f, out, qOff, qw);
     });
   }
 
@@ -86,6 +159,7 @@ final class BlockAttention {
     int qw = heads * d;
     int kw = kvHeads * d;
     float scale = (float) (1.0 / Math.sqrt(d));
+    boolean tScores = transposedScores(gemm, time, d);
     par.forEach(batch * kvHeads, task -> {
       int b = task / kvHeads;
       int g = task % kvHeads;
@@ -95,24 +169,32 @@ final class BlockAttention {
         java.util.Arrays.fill(dk, o, o + d, 0f);
         java.util.Arrays.fill(dv, o, o + d, 0f);
       }
+      int ldt = padded(time);
+      float[][] sc = scratch(QB * (time + 16), tScores ? d * ldt : 0); // rows · padded(nk) ≤ QB · (time + 16)
+      float[] p = sc[0];
+      float[] ds = sc[1];
+      float[] kt = tScores ? sc[2] : null;
+      float[] vt = tScores ? sc[3] : null;
+      if (tScores) {
+        transpose(k, base, kw, time, d, kt, ldt);
+        transpose(v, base, kw, time, d, vt, ldt);
+      }
       for (int h = g * group; h < (g + 1) * group; h++) {
         for (int t0 = 0; t0 < time; t0 += QB) {
           int rows = Math.min(QB, time - t0);
           int r0 = b * time + t0;
           int ks = keyStart(start, r0, rows);
           int nk = t0 + rows - ks;
-          float[][] sc = scratch(rows * nk);
-          float[] p = sc[0];
-          float[] ds = sc[1];
           int qOff = r0 * qw + h * d;
           int kOff = base + ks * kw;
-          gemm.sgemm(false, true, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, 0f, p, 0, nk);    // S
-          gemm.sgemm(false, true, rows, nk, d, 1f, dout, qOff, qw, v, kOff, kw, 0f, ds, 0, nk);  // dP
+          int ld = padded(nk);
+          scoresGemm(gemm, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, kt, ks, ldt, p, ld);   // S
+          scoresGemm(gemm, rows, nk, d, 1f, dout, qOff, qw, v, kOff, kw, vt, ks, ldt, ds, ld);  // dP
           for (int i = 0; i < rows; i++) {
             int r = r0 + i;
             int lo = start[r] - ks;
             int n = t0 + i - ks - lo + 1;
-            int row = i * nk;
+            int row = i * ld;
             float di = VectorMath.dotOneChain(dout, qOff + i * qw, out, qOff + i * qw, d);
             softmaxGrad(p, ds, row + lo, n, lse[r * heads + h], di, scale);
             java.util.Arrays.fill(p, row, row + lo, 0f);
@@ -120,9 +202,9 @@ final class BlockAttention {
             java.util.Arrays.fill(ds, row, row + lo, 0f);
             java.util.Arrays.fill(ds, row + lo + n, row + nk, 0f);
           }
-          gemm.sgemm(false, false, rows, d, nk, 1f, ds, 0, nk, k, kOff, kw, 0f, dq, qOff, qw);   // dQ
-          gemm.sgemm(true, false, nk, d, rows, 1f, ds, 0, nk, q, qOff, qw, 1f, dk, kOff, kw);    // dK
-          gemm.sgemm(true, false, nk, d, rows, 1f, p, 0, nk, dout, qOff, qw, 1f, dv, kOff, kw);  // dV
+          gemm.sgemmInPlaceB(false, rows, d, nk, 1f, ds, 0, ld, k, kOff, kw, 0f, dq, qOff, qw);   // dQ
+          gemm.sgemmInPlaceB(true, nk, d, rows, 1f, ds, 0, ld, q, qOff, qw, 1f, dk, kOff, kw);    // dK
+          gemm.sgemmInPlaceB(true, nk, d, rows, 1f, p, 0, ld, dout, qOff, qw, 1f, dv, kOff, kw);  // dV
         }
       }
     });
@@ -172,7 +254,7 @@ final class BlockAttention {
         return;
       }
       float[] s = sc[0];
-      gemm.sgemm(false, false, cnt, nk, d, scale, q, qOff, qw, kt, 0, nk, 0f, s, 0, nk);
+      gemm.sgemmInPlaceB(false, cnt, nk, d, scale, q, qOff, qw, kt, 0, nk, 0f, s, 0, nk);
       for (int i = 0; i < cnt; i++) {
         int n = pos[r0] + i + 1;
         int row = i * nk;
@@ -181,12 +263,12 @@ final class BlockAttention {
         VectorMath.scale(n, 1f / l, s, row);
         java.util.Arrays.fill(s, row + n, row + nk, 0f);
       }
-      gemm.sgemm(false, false, cnt, d, nk, 1f, s, 0, nk, vc, vBase, d, 0f, att, qOff, qw);
+      gemm.sgemmInPlaceB(false, cnt, d, nk, 1f, s, 0, nk, vc, vBase, d, 0f, att, qOff, qw);
     });
   }
 
   /** p = exp(s − lse) in place; ds = p·(dp − di)·scale in place (ds holds dp on entry). */
-  private static void softmaxGrad(float[] p, float[] ds, int o, int n, float ls, float di, float scale) {
+  static void softmaxGrad(float[] p, float[] ds, int o, int n, float ls, float di, float scale) {
     int j = 0;
     int bound = VectorMath.S.loopBound(n);
     for (; j < bound; j += VectorMath.S.length()) {
@@ -194,10 +276,11 @@ final class BlockAttention {
       pv.intoArray(p, o + j);
       pv.mul(FloatVector.fromArray(VectorMath.S, ds, o + j).sub(di)).mul(scale).intoArray(ds, o + j);
     }
-    for (; j < n; j++) {
-      float pj = dev.tulu4j.tensor.VectorExp.exp(p[o + j] - ls);
-      p[o + j] = pj;
-      ds[o + j] = pj * (ds[o + j] - di) * scale;
+    if (j < n) { // the tail as one masked vector: the scalar exp gives the same bits per lane (VectorExpTest)
+      jdk.incubator.vector.VectorMask<Float> mk = VectorMath.S.indexInRange(j, n);
+      FloatVector pv = dev.tulu4j.tensor.VectorExp.exp(FloatVector.fromArray(VectorMath.S, p, o + j, mk).sub(ls));
+      pv.intoArray(p, o + j, mk);
+      pv.mul(FloatVector.fromArray(VectorMath.S, ds, o + j, mk).sub(di)).mul(scale).intoArray(ds, o + j, mk);
     }
   }
 }

@@ -52,7 +52,9 @@ public final class EngineBench {
   public record TrainResult(int batch, int seq, Timing step, double tokensPerSecond, double flopsPerToken,
       double gflops, double mfu, double lastLoss, double cpuSecondsPerStep) {}
 
-  public record PrefillResult(int batch, int seq, Timing pass, double tokensPerSecond, double gflops) {}
+  /** @param cpuSecondsPerPass median CPU time of this process (all threads) per forward pass */
+  public record PrefillResult(int batch, int seq, Timing pass, double tokensPerSecond, double gflops,
+      double cpuSecondsPerPass) {}
 
   /**
    * @param floorTokensPerSecond the bandwidth floor: B · bandwidth / weight bytes per step (every
@@ -123,14 +125,20 @@ public final class EngineBench {
     Batch b = new Batch(batch, seq, ids, null, null, null);
     Activations act = new Activations(c, n);
     double[] times = new double[reps];
+    double[] cpu = new double[reps];
     for (int i = -warmup; i < reps; i++) {
+      long c0 = processCpuNanos();
       long t0 = System.nanoTime();
       model.logits(b, act);
-      if (i >= 0) times[i] = (System.nanoTime() - t0) / 1e9;
+      if (i >= 0) {
+        times[i] = (System.nanoTime() - t0) / 1e9;
+        cpu[i] = (processCpuNanos() - c0) / 1e9;
+      }
     }
     Timing t = Timing.of(times);
     double tps = n / t.medianSeconds();
-    return new PrefillResult(batch, seq, t, tps, tps * LlamaModel.forwardFlopsPerToken(c, seq) / 1e9);
+    return new PrefillResult(batch, seq, t, tps, tps * LlamaModel.forwardFlopsPerToken(c, seq) / 1e9,
+        Timing.of(cpu).medianSeconds());
   }
 
   /** Minimum decode warm-up time before the timed repetitions. */

@@ -52,12 +52,32 @@ public final class GemmProfile implements Gemm {
     inner.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     long c1 = MX.getCurrentThreadCpuTime();
     long w1 = System.nanoTime();
-    String key = String.format(Locale.ROOT, "%s%s %5dx%5dx%5d", transA ? "T" : "N", transB ? "T" : "N", m, n, k);
+    record(String.format(Locale.ROOT, "%s%s %5dx%5dx%5d", transA ? "T" : "N", transB ? "T" : "N", m, n, k), m, n, k, w1 - w0, c1 - c0);
+  }
+
+  /** Profiled as {@code NN*} / {@code TN*}: B read in place ({@link Gemm#sgemmInPlaceB}). */
+  @Override
+  public void sgemmInPlaceB(boolean transA, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    long w0 = System.nanoTime();
+    long c0 = MX.getCurrentThreadCpuTime();
+    inner.sgemmInPlaceB(transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    long c1 = MX.getCurrentThreadCpuTime();
+    long w1 = System.nanoTime();
+    record(String.format(Locale.ROOT, "%sN*%5dx%5dx%5d", transA ? "T" : "N", m, n, k), m, n, k, w1 - w0, c1 - c0);
+  }
+
+  @Override
+  public boolean transposedBSameBits(int m, int n, int k) {
+    return inner.transposedBSameBits(m, n, k);
+  }
+
+  private void record(String key, int m, int n, int k, long wallNs, long cpuNs) {
     synchronized (shapes) {
       double[] s = shapes.computeIfAbsent(key, x -> new double[4]);
       s[0]++;
-      s[1] += (w1 - w0) / 1e9;
-      s[2] += (c1 - c0) / 1e9;
+      s[1] += wallNs / 1e9;
+      s[2] += cpuNs / 1e9;
       s[3] += 2.0 * m * n * k;
     }
   }

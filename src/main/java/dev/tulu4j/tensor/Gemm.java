@@ -53,6 +53,28 @@ public interface Gemm {
     }
   }
 
+  /**
+   * {@link #sgemm} with B not transposed, for small products on the calling thread (the attention
+   * blocks'): same arguments and result as {@code sgemm(transA, false, ...)}. A backend may read B in
+   * place here instead of packing it ({@link VectorGemm} does, with the same bits as its
+   * {@code sgemm}); the default is {@code sgemm}.
+   */
+  default void sgemmInPlaceB(boolean transA, int m, int n, int k,
+      float alpha, float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb,
+      float beta, float[] c, int cOff, int ldc) {
+    sgemm(transA, false, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+  }
+
+  /**
+   * Whether {@code sgemm(false, true, m, n, k, ...)} gives the same bits as {@link #sgemmInPlaceB}
+   * (A as stored) on a transposed copy of B, so that a caller may transpose B once and reuse it
+   * (the attention's scores {@code Q·Kᵀ}). The default: false.
+   */
+  default boolean transposedBSameBits(int m, int n, int k) {
+    return false;
+  }
+
   /** Most floats the default {@link #sgemmBf16B} widens at once (4 MiB). */
   int BF16_BLOCK_FLOATS = 1 << 20;
 

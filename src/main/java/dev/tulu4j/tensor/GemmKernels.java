@@ -358,7 +358,7 @@ final class GemmKernels {
    * {@code C = alpha·tile + beta·C} on the valid {@code rows × cols} corner; {@code tile} is
    * stored {@code [MR][width]}. With {@code beta == 0} C is only written.
    */
-  private static void update(float[] tile, int width, float[] c, int ci, int ldc, int rows,
+  static void update(float[] tile, int width, float[] c, int ci, int ldc, int rows,
       int cols, float alpha, float beta) {
     FloatVector al = FloatVector.broadcast(S, alpha);
     FloatVector be = FloatVector.broadcast(S, beta);

@@ -79,6 +79,7 @@ public final class VectorGemm implements Gemm {
   private static final ThreadLocal<float[]> A_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
   private static final ThreadLocal<float[]> B_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
   private static final ThreadLocal<float[]> TILE_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+  private static final ThreadLocal<float[]> IN_PLACE_TILE = ThreadLocal.withInitial(() -> new float[0]);
 
   private final Parallel parallel;
   private final Blocking blocking;
@@ -206,6 +207,50 @@ public final class VectorGemm implements Gemm {
       return;
     }
     new Call(transA, transB, m, n, k, alpha, a, aOff, lda, b, null, bOff, ldb, beta, c, cOff, ldc).run();
+  }
+
+  /**
+   * {@link #sgemm} with B not transposed ({@code op(B) = B}, stored {@code [k, ldb]}) for small
+   * products on the calling thread: the attention blocks' {@code P·V}, {@code dS·K}, {@code dSᵀ·Q},
+   * {@code Pᵀ·dO} and, with the keys transposed first, {@code Q·Kᵀ}. B is read where it lies
+   * instead of being packed, and a head dim of 32 gets an 8 × 32 tile instead of the blocked
+   * kernel's one-vector edge panels ({@link InPlaceKernels}). Each output is the same FMA chain per
+   * depth block ({@link #depthBlock} of this GEMM's {@code kc}, beta on the first block) followed by
+   * the same C update as in {@link #sgemm}, so the results are the same bits; {@code m == 1},
+   * {@code n == 1} and products routed to the large backend take {@link #sgemm} itself. Runs on the
+   * calling thread whatever the pool (callers are tasks of a parallel loop).
+   */
+  @Override
+  public void sgemmInPlaceB(boolean transA, int m, int n, int k,
+      float alpha, float[] a, int aOff, int lda,
+      float[] b, int bOff, int ldb,
+      float beta, float[] c, int cOff, int ldc) {
+    if (m == 1 || n == 1 || (large != null && Gemms.routesToLarge(m, n, k))) {
+      sgemm(transA, false, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+      return;
+    }
+    GemmArgs.check(transA, false, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    if (GemmArgs.trivial(m, n, k, alpha, beta, c, cOff, ldc)) {
+      return;
+    }
+    int rs = transA ? 1 : lda, ps = transA ? lda : 1;
+    int kcStep = depthBlock(k, blocking.kc());
+    float[] tile = scratch(IN_PLACE_TILE, InPlaceKernels.TILE);
+    for (int pc = 0; pc < k; pc += kcStep) {
+      InPlaceKernels.block(m, n, Math.min(kcStep, k - pc), alpha, a, aOff + pc * ps, rs, ps, b, bOff + pc * ldb, ldb,
+          pc == 0 ? beta : 1f, c, cOff, ldc, tile);
+    }
+  }
+
+  /**
+   * True where {@link #sgemm} with B transposed runs the blocked kernel (not one row or column, not
+   * {@link FewRowsGemm}, not the large backend): its chains are then those of
+   * {@link #sgemmInPlaceB} on the transposed B.
+   */
+  @Override
+  public boolean transposedBSameBits(int m, int n, int k) {
+    return m > 1 && n > 1 && !(m <= FewRowsGemm.MAX_M && k >= FEW_ROWS_MIN_K)
+        && !(large != null && Gemms.routesToLarge(m, n, k));
   }
 
   /**
