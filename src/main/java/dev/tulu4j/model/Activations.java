@@ -43,6 +43,7 @@ public final class Activations {
   final float[] headScratch; // (chunk, V)
   FamilyActivations family; // OLMo 2 / Qwen3 / Mistral / Gemma 2 extras, created by FamilyTrunk
   Batch forwarded;         // the batch of the last forward with the LM head (what a backward may follow)
+  LoraAdapter.Saved loraSaved; // an adapter's x·Aᵀ kept for its backward (LoRA training only), created on first use
   // backward scratch, allocated lazily
   float[] dres, dln, dq, dk, dv, datt, dgate, dup, dh; // (N, ·)
 

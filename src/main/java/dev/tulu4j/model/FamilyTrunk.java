@@ -54,6 +54,7 @@ final class FamilyTrunk {
     float eps = (float) c.rmsNormEps();
     FamilyActivations fa = FamilyActivations.of(a, c);
     a.forwarded = null;
+    m.loraNewPass(a);
     int[] pos = Trunk.positionsAndStarts(batch, a.start);
     windowStarts(batch, a.start, fam.slidingWindow(), fa.winStart);
     Rope.tables(par, m.inverseFrequencies(), pos, n, a.ropeCos, a.ropeSin);
@@ -97,7 +98,6 @@ final class FamilyTrunk {
     float eps = (float) c.rmsNormEps();
     boolean pre = fam.norms() != Family.Norms.POST;   // a norm before each sublayer
     boolean after = fam.norms() != Family.Norms.PRE;  // a norm after each sublayer
-    boolean train = a.training();
     LayerWeights w = m.layer(l);
     FamilyWeights x = m.familyLayer(l);
     int[] st = fam.window(l) > 0 ? fa.winStart : a.start;
@@ -113,9 +113,7 @@ final class FamilyTrunk {
     m.linear(attIn, n, cc, w.q(), null, q, qd);
     m.linear(attIn, n, cc, w.k(), null, k, kd);
     m.linear(attIn, n, cc, w.v(), null, a.v[l], kd);
-    m.loraForward(l, LoraTarget.Q_PROJ, attIn, n, q, train);
-    m.loraForward(l, LoraTarget.K_PROJ, attIn, n, k, train);
-    m.loraForward(l, LoraTarget.V_PROJ, attIn, n, a.v[l], train);
+    m.loraForward(l, LoraAdapter.Group.ATTENTION_IN, attIn, n, new float[][] {q, k, a.v[l]}, a);
     if (qk) qkNormForward(par, c, x, fa.qRaw[l], fa.kRaw[l], a.q[l], a.k[l], fa.rstdQ[l], fa.rstdK[l], n, eps);
     // RoPE, attention (window, scale, soft-cap)
     Rope.forward(par, a.q[l], n, c.heads(), hd, a.ropeCos, a.ropeSin);
@@ -130,10 +128,10 @@ final class FamilyTrunk {
     copy(par, a.res[l], a.resMid[l], n * cc);
     if (!after) {
       WeightOps.mulT(m.gemm(), n, cc, qd, 1f, a.att[l], 0, qd, w.o(), 1f, a.resMid[l], 0, cc);
-      m.loraForward(l, LoraTarget.O_PROJ, a.att[l], n, a.resMid[l], train);
+      m.loraForward(l, LoraAdapter.Group.O, a.att[l], n, new float[][] {a.resMid[l]}, a);
     } else {
       WeightOps.mulT(m.gemm(), n, cc, qd, 1f, a.att[l], 0, qd, w.o(), 0f, fa.oRaw[l], 0, cc);
-      m.loraForward(l, LoraTarget.O_PROJ, a.att[l], n, fa.oRaw[l], train);
+      m.loraForward(l, LoraAdapter.Group.O, a.att[l], n, new float[][] {fa.oRaw[l]}, a);
       RmsNorm.forward(par, fa.oRaw[l], normWeight(fam, x.attnOutNorm()), a.ln2[l], fa.rstdO[l], n, cc, eps);
       add(par, a.ln2[l], a.resMid[l], n * cc);
     }
@@ -145,8 +143,7 @@ final class FamilyTrunk {
     }
     m.linear(mlpIn, n, cc, w.gate(), null, a.gate[l], f);
     m.linear(mlpIn, n, cc, w.up(), null, a.up[l], f);
-    m.loraForward(l, LoraTarget.GATE_PROJ, mlpIn, n, a.gate[l], train);
-    m.loraForward(l, LoraTarget.UP_PROJ, mlpIn, n, a.up[l], train);
+    m.loraForward(l, LoraAdapter.Group.MLP_IN, mlpIn, n, new float[][] {a.gate[l], a.up[l]}, a);
     a.slotLayer = l;
     if (!after && !toOutput) return;
     // h = act(gate)·up ; d = h·Wdᵀ (+ LoRA) ; res_{l+1} = resMid + d (or + norm(d))
@@ -154,11 +151,11 @@ final class FamilyTrunk {
     if (!after) {
       copy(par, a.resMid[l], a.res[l + 1], n * cc);
       WeightOps.mulT(m.gemm(), n, cc, f, 1f, a.h[l], 0, f, w.down(), 1f, a.res[l + 1], 0, cc);
-      m.loraForward(l, LoraTarget.DOWN_PROJ, a.h[l], n, a.res[l + 1], train);
+      m.loraForward(l, LoraAdapter.Group.DOWN, a.h[l], n, new float[][] {a.res[l + 1]}, a);
       return;
     }
     WeightOps.mulT(m.gemm(), n, cc, f, 1f, a.h[l], 0, f, w.down(), 0f, fa.dRaw[l], 0, cc);
-    m.loraForward(l, LoraTarget.DOWN_PROJ, a.h[l], n, fa.dRaw[l], train);
+    m.loraForward(l, LoraAdapter.Group.DOWN, a.h[l], n, new float[][] {fa.dRaw[l]}, a);
     RmsNorm.forward(par, fa.dRaw[l], normWeight(fam, x.ffnOutNorm()), a.ln2[l], fa.rstdD[l], n, cc, eps);
     if (!toOutput) return;
     copy(par, a.resMid[l], a.res[l + 1], n * cc);
@@ -239,14 +236,13 @@ final class FamilyTrunk {
         mlpIn = a.ln2[l];
       }
       m.linearBackward(dd, a.h[l], n, f, cc, w.down(), null, a.dh, false);
-      m.loraBackward(l, LoraTarget.DOWN_PROJ, a.h[l], n, dd, a.dh);
+      m.loraBackward(l, LoraAdapter.Group.DOWN, a.h[l], n, new float[][] {dd}, a.dh, a);
       if (fam.activation() == Family.Activation.GELU_TANH) GeGlu.backward(par, a.gate[l], a.up[l], a.dh, a.dgate, a.dup, n * f);
       else SwiGlu.backward(par, a.gate[l], a.up[l], a.dh, a.dgate, a.dup, n * f);
       float[] dMlpIn = pre ? a.dln : a.dres; // OLMo 2's MLP reads the residual itself
       m.linearBackward(a.dgate, mlpIn, n, cc, f, w.gate(), null, dMlpIn, !pre);
       m.linearBackward(a.dup, mlpIn, n, cc, f, w.up(), null, dMlpIn, true);
-      m.loraBackward(l, LoraTarget.GATE_PROJ, mlpIn, n, a.dgate, dMlpIn);
-      m.loraBackward(l, LoraTarget.UP_PROJ, mlpIn, n, a.dup, dMlpIn);
+      m.loraBackward(l, LoraAdapter.Group.MLP_IN, mlpIn, n, new float[][] {a.dgate, a.dup}, dMlpIn, a);
       if (pre)
         RmsNorm.backward(par, a.dln, a.resMid[l], normWeight(fam, w.postNorm()), a.rstd2[l], a.dres, w.postNorm().grad(), n, cc);
       // attention: dO = ∂/∂(o_proj output)
@@ -258,7 +254,7 @@ final class FamilyTrunk {
         dO = fa.dtmp;
       }
       m.linearBackward(dO, a.att[l], n, qd, cc, w.o(), null, a.datt, false);
-      m.loraBackward(l, LoraTarget.O_PROJ, a.att[l], n, dO, a.datt);
+      m.loraBackward(l, LoraAdapter.Group.O, a.att[l], n, new float[][] {dO}, a.datt, a);
       if (plainAttention(fam, hd))
         Attention.backward(par, m.taskGemm(), a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], a.datt, a.dq, a.dk, a.dv,
             batch.batchSize(), batch.seqLen(), c.heads(), c.kvHeads(), hd, st);
@@ -289,9 +285,7 @@ final class FamilyTrunk {
       m.linearBackward(dq, attIn, n, cc, qd, w.q(), null, dAttIn, !pre);
       m.linearBackward(dk, attIn, n, cc, kd, w.k(), null, dAttIn, true);
       m.linearBackward(a.dv, attIn, n, cc, kd, w.v(), null, dAttIn, true);
-      m.loraBackward(l, LoraTarget.Q_PROJ, attIn, n, dq, dAttIn);
-      m.loraBackward(l, LoraTarget.K_PROJ, attIn, n, dk, dAttIn);
-      m.loraBackward(l, LoraTarget.V_PROJ, attIn, n, a.dv, dAttIn);
+      m.loraBackward(l, LoraAdapter.Group.ATTENTION_IN, attIn, n, new float[][] {dq, dk, a.dv}, dAttIn, a);
       if (pre)
         RmsNorm.backward(par, a.dln, a.res[l], normWeight(fam, w.inputNorm()), a.rstd1[l], a.dres, w.inputNorm().grad(), n, cc);
     }

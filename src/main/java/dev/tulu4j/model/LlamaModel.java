@@ -370,6 +370,31 @@ public final class LlamaModel {
     if (loraActive()) lora.backward(gemm, l, t, x, rows, dy, dx);
   }
 
+  /**
+   * The adapter's terms for layer l's projections of group g ({@code ys[i]} the output of
+   * {@code g.targets[i]}) in a pass over {@code a}: training activations keep each group's
+   * {@code x·Aᵀ} for the backward.
+   */
+  void loraForward(int l, LoraAdapter.Group g, float[] x, int rows, float[][] ys, Activations a) {
+    if (loraActive()) lora.forward(gemm, l, g, x, rows, ys, a.training(), loraSaved(a));
+  }
+
+  /** The adapter's backward for layer l's group g: A/B gradients, dx accumulated; see {@link LoraAdapter.Group}. */
+  void loraBackward(int l, LoraAdapter.Group g, float[] x, int rows, float[][] dys, float[] dx, Activations a) {
+    if (loraActive()) lora.backward(gemm, l, g, x, rows, dys, dx, loraSaved(a));
+  }
+
+  /** A forward pass over {@code a} begins: what an earlier pass kept for the adapter's backward is stale. */
+  void loraNewPass(Activations a) {
+    if (a.loraSaved != null) a.loraSaved.newPass();
+  }
+
+  private LoraAdapter.Saved loraSaved(Activations a) {
+    if (!a.training()) return null;
+    if (a.loraSaved == null) a.loraSaved = new LoraAdapter.Saved(cfg.layers(), a.isCheckpointed());
+    return a.loraSaved;
+  }
+
   /** Name → tensor sharing the parameter arrays (for saving; do not mutate); bf16 weights are widened copies. */
   public Map<String, Tensor> toTensors() {
     Map<String, Tensor> m = new LinkedHashMap<>();

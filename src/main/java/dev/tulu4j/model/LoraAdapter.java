@@ -242,6 +242,207 @@ public final class LoraAdapter {
     for (int i = 0; i < rows * in; i++) if (keep(l, t, i)) dx[i] += dxin[i] * keepScale;
   }
 
+  // ---------------------------------------------------------------- grouped forward / backward (training path)
+
+  /**
+   * Projections that read the same input: q, k, v read the attention's input, gate and up the MLP's.
+   * The training path runs the adapters of a group together: without dropout one GEMM computes the
+   * group's {@code u = x·Aᵀ} side by side ({@code x·[A_q; A_k; A_v]ᵀ}, width k·r), one GEMM its
+   * {@code dA} ({@code duᵀ·x}, k·r rows) and one its {@code dx} ({@code du·[A_q; A_k; A_v]}, depth k·r).
+   */
+  public enum Group {
+    ATTENTION_IN(LoraTarget.Q_PROJ, LoraTarget.K_PROJ, LoraTarget.V_PROJ),
+    O(LoraTarget.O_PROJ),
+    MLP_IN(LoraTarget.GATE_PROJ, LoraTarget.UP_PROJ),
+    DOWN(LoraTarget.DOWN_PROJ);
+
+    final LoraTarget[] targets;
+
+    Group(LoraTarget... targets) {
+      this.targets = targets;
+    }
+  }
+
+  /**
+   * What training forwards over one {@link Activations} keep for the backward: per layer and
+   * {@link Group} the product {@code u = drop(x)·Aᵀ} (N, k·r), so the backward does not recompute it
+   * (r floats per token per adapted projection). Under activation checkpointing one slot serves
+   * every layer, like the other layer buffers, and the backward's recompute of a layer refills it.
+   * Each slot is tagged with the layer and the forward pass that wrote it; the backward uses it only
+   * when both match and recomputes u otherwise. Also holds the backward's scratch.
+   */
+  static final class Saved {
+    private final int slots;
+    private final float[][][] u;   // [slot][group]
+    private final int[][] layer;   // [slot][group]: the layer whose u the slot holds, -1 none
+    private final long[][] pass;   // [slot][group]: the forward pass that wrote it
+    private long current;
+    private float[] du, dbt, aCat, gCat;
+
+    Saved(int layers, boolean checkpointed) {
+      this.slots = checkpointed ? 1 : layers;
+      int g = Group.values().length;
+      u = new float[slots][g][];
+      layer = new int[slots][g];
+      pass = new long[slots][g];
+      for (int[] row : layer) java.util.Arrays.fill(row, -1);
+    }
+
+    /** A new forward pass begins: nothing saved before it is valid any more. */
+    void newPass() {
+      current++;
+    }
+
+    /** Layer l's buffer for group g, at least {@code size} floats (contents undefined), tagged invalid until {@link #mark}. */
+    private float[] u(int l, Group g, int size) {
+      int s = slots == 1 ? 0 : l;
+      float[] b = u[s][g.ordinal()];
+      if (b == null || b.length < size) u[s][g.ordinal()] = b = new float[size];
+      layer[s][g.ordinal()] = -1;
+      return b;
+    }
+
+    private void mark(int l, Group g) {
+      int s = slots == 1 ? 0 : l;
+      layer[s][g.ordinal()] = l;
+      pass[s][g.ordinal()] = current;
+    }
+
+    /** Layer l's saved u for group g from the current pass, or null. */
+    private float[] valid(int l, Group g, int size) {
+      int s = slots == 1 ? 0 : l;
+      int gi = g.ordinal();
+      return layer[s][gi] == l && pass[s][gi] == current && u[s][gi].length >= size ? u[s][gi] : null;
+    }
+
+    private static float[] grow(float[] b, int size) {
+      return b != null && b.length >= size ? b : new float[size];
+    }
+  }
+
+  /** The targeted projections of group g, in its order (empty when none is). */
+  private LoraTarget[] targeted(int l, Group g) {
+    int k = 0;
+    for (LoraTarget t : g.targets) if (pair(l, t) != null) k++;
+    LoraTarget[] ts = new LoraTarget[k];
+    k = 0;
+    for (LoraTarget t : g.targets) if (pair(l, t) != null) ts[k++] = t;
+    return ts;
+  }
+
+  /** Index of t in g's targets (the position of its output in the caller's array). */
+  private static int slot(Group g, LoraTarget t) {
+    for (int i = 0; i < g.targets.length; i++) if (g.targets[i] == t) return i;
+    throw new IllegalArgumentException(t + " is not in " + g);
+  }
+
+  /** [A_t1; A_t2; …] (k·r, in) into {@code dst} (the data, or with {@code grads} the gradients). */
+  private float[] stackA(int l, LoraTarget[] ts, int in, float[] dst, boolean grads) {
+    int len = cfg.r() * in;
+    for (int j = 0; j < ts.length; j++) {
+      Parameter a = pair(l, ts[j]).a();
+      System.arraycopy(grads ? a.grad() : a.data(), 0, dst, j * len, len);
+    }
+    return dst;
+  }
+
+  /**
+   * u (rows, k·r) = [drop_t(x)·A_tᵀ]_t side by side: one GEMM over the stacked A without dropout
+   * (one input for all), one per target with it (each has its own mask).
+   */
+  private void groupU(Gemm gemm, int l, LoraTarget[] ts, float[] x, int rows, int in, boolean drop, float[] aCat,
+      float[] u) {
+    int r = cfg.r(), w = ts.length * r;
+    if (!drop && ts.length > 1) {
+      gemm.sgemm(false, true, rows, w, in, 1f, x, 0, in, stackA(l, ts, in, aCat, false), 0, in, 0f, u, 0, w);
+      return;
+    }
+    for (int j = 0; j < ts.length; j++) {
+      float[] xin = drop ? dropped(l, ts[j], x, rows * in) : x;
+      gemm.sgemm(false, true, rows, r, in, 1f, xin, 0, in, pair(l, ts[j]).a().data(), 0, in, 0f, u, j * r, w);
+    }
+  }
+
+  /**
+   * {@link #forward} for every targeted projection of group g at once: {@code ys[i]} is the output
+   * of {@code g.targets[i]} (unused for an untargeted one). With {@code saved} (training activations)
+   * u is kept there for {@link #backward(Gemm, int, Group, float[], int, float[][], float[], Saved)}.
+   */
+  void forward(Gemm gemm, int l, Group g, float[] x, int rows, float[][] ys, boolean train, Saved saved) {
+    LoraTarget[] ts = targeted(l, g);
+    if (ts.length == 0) return;
+    int in = ts[0].in(model), r = cfg.r(), w = ts.length * r;
+    boolean drop = train && training && cfg.dropout() > 0;
+    float[] u = saved != null ? saved.u(l, g, rows * w) : new float[rows * w];
+    float[] aCat = ts.length > 1 && !drop ? new float[w * in] : null;
+    groupU(gemm, l, ts, x, rows, in, drop, aCat, u);
+    for (int j = 0; j < ts.length; j++) {
+      LoraTarget t = ts[j];
+      int out = t.out(model);
+      gemm.sgemm(false, true, rows, out, r, scaling, u, j * r, w, pair(l, t).b().data(), 0, r, 1f, ys[slot(g, t)], 0, out);
+    }
+    if (saved != null) saved.mark(l, g);
+  }
+
+  /**
+   * {@link #backward} for every targeted projection of group g at once ({@code dys[i]} the output
+   * gradient of {@code g.targets[i]}), accumulating into the shared {@code dx}: u from
+   * {@code saved} when the forward kept it, dB and du per target, then without dropout one dA GEMM
+   * ({@code duᵀ·x}, k·r rows) and one dx GEMM ({@code du·[A]}, depth k·r) for the group.
+   */
+  void backward(Gemm gemm, int l, Group g, float[] x, int rows, float[][] dys, float[] dx, Saved saved) {
+    LoraTarget[] ts = targeted(l, g);
+    if (ts.length == 0) return;
+    int in = ts[0].in(model), r = cfg.r(), k = ts.length, w = k * r;
+    boolean drop = training && cfg.dropout() > 0;
+    if (saved == null) saved = new Saved(1, true);
+    saved.aCat = Saved.grow(saved.aCat, w * in);
+    float[] u = saved.valid(l, g, rows * w);
+    if (u == null) {
+      u = saved.u(l, g, rows * w);
+      groupU(gemm, l, ts, x, rows, in, drop, saved.aCat, u);
+      saved.mark(l, g);
+    }
+    float[] du = saved.du = Saved.grow(saved.du, rows * w); // (N, k·r), every column written below
+    for (int j = 0; j < k; j++) {
+      LoraTarget t = ts[j];
+      Pair p = pair(l, t);
+      int out = t.out(model);
+      float[] dy = dys[slot(g, t)];
+      // dB (out, r) += s·dyᵀ·u, computed as its transpose s·uᵀ·dy (r, out), then added transposed
+      float[] dbt = saved.dbt = Saved.grow(saved.dbt, r * out);
+      gemm.sgemm(true, false, r, out, rows, scaling, u, j * r, w, dy, 0, out, 0f, dbt, 0, out);
+      float[] gb = p.b().grad();
+      for (int jj = 0; jj < r; jj++)
+        for (int i = 0; i < out; i++) gb[i * r + jj] += dbt[jj * out + i];
+      gemm.sgemm(false, false, rows, r, out, scaling, dy, 0, out, p.b().data(), 0, r, 0f, du, j * r, w);
+    }
+    if (!drop && k == 1) {
+      Pair p = pair(l, ts[0]);
+      gemm.sgemm(true, false, r, in, rows, 1f, du, 0, r, x, 0, in, 1f, p.a().grad(), 0, in);
+      gemm.sgemm(false, false, rows, in, r, 1f, du, 0, r, p.a().data(), 0, in, 1f, dx, 0, in);
+      return;
+    }
+    if (!drop) {
+      // dA of the group in one GEMM: the gradients stacked, accumulated (beta 1), put back
+      float[] gCat = saved.gCat = Saved.grow(saved.gCat, w * in);
+      stackA(l, ts, in, gCat, true);
+      gemm.sgemm(true, false, w, in, rows, 1f, du, 0, w, x, 0, in, 1f, gCat, 0, in);
+      for (int j = 0; j < k; j++) System.arraycopy(gCat, j * r * in, pair(l, ts[j]).a().grad(), 0, r * in);
+      gemm.sgemm(false, false, rows, in, w, 1f, du, 0, w, stackA(l, ts, in, saved.aCat, false), 0, in, 1f, dx, 0, in);
+      return;
+    }
+    float keepScale = (float) (1.0 / (1.0 - cfg.dropout()));
+    float[] dxin = new float[rows * in];
+    for (int j = 0; j < k; j++) {
+      LoraTarget t = ts[j];
+      Pair p = pair(l, t);
+      gemm.sgemm(true, false, r, in, rows, 1f, du, j * r, w, dropped(l, t, x, rows * in), 0, in, 1f, p.a().grad(), 0, in);
+      gemm.sgemm(false, false, rows, in, r, 1f, du, j * r, w, p.a().data(), 0, in, 0f, dxin, 0, in);
+      for (int i = 0; i < rows * in; i++) if (keep(l, t, i)) dx[i] += dxin[i] * keepScale;
+    }
+  }
+
   /** W += s·B·A for every targeted projection (merging for inference; the adapter is unchanged). */
   void mergeInto(LlamaModel m) {
     for (int l = 0; l < model.layers(); l++)

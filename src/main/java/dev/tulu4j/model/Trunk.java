@@ -28,6 +28,7 @@ final class Trunk {
     int cc = c.hidden();
     float eps = (float) c.rmsNormEps();
     a.forwarded = null;
+    m.loraNewPass(a);
     int[] pos = positionsAndStarts(batch, a.start);
     Rope.tables(par, m.inverseFrequencies(), pos, n, a.ropeCos, a.ropeSin);
     // embedding: res0[r] = E[ids[r]]
@@ -97,9 +98,7 @@ final class Trunk {
     m.linear(a.ln1[l], n, cc, w.k(), w.kBias(), a.k[l], kd);
     m.linear(a.ln1[l], n, cc, w.v(), w.vBias(), a.v[l], kd);
     //    (+ LoRA: q, k, v += s·(drop(ln1)·Aᵀ)·Bᵀ where targeted)
-    m.loraForward(l, LoraTarget.Q_PROJ, a.ln1[l], n, a.q[l], a.training());
-    m.loraForward(l, LoraTarget.K_PROJ, a.ln1[l], n, a.k[l], a.training());
-    m.loraForward(l, LoraTarget.V_PROJ, a.ln1[l], n, a.v[l], a.training());
+    m.loraForward(l, LoraAdapter.Group.ATTENTION_IN, a.ln1[l], n, new float[][] {a.q[l], a.k[l], a.v[l]}, a);
     // 3. RoPE on q and k
     Rope.forward(par, a.q[l], n, c.heads(), hd, a.ropeCos, a.ropeSin);
     Rope.forward(par, a.k[l], n, c.kvHeads(), hd, a.ropeCos, a.ropeSin);
@@ -109,14 +108,13 @@ final class Trunk {
     // 5. resMid = res_l + att·Woᵀ
     copy(par, a.res[l], a.resMid[l], n * cc);
     WeightOps.mulT(m.gemm(), n, cc, qd, 1f, a.att[l], 0, qd, w.o(), 1f, a.resMid[l], 0, cc);
-    m.loraForward(l, LoraTarget.O_PROJ, a.att[l], n, a.resMid[l], a.training());
+    m.loraForward(l, LoraAdapter.Group.O, a.att[l], n, new float[][] {a.resMid[l]}, a);
     // 6. ln2 = RMSNorm(resMid)
     RmsNorm.forward(par, a.resMid[l], w.postNorm().data(), a.ln2[l], a.rstd2[l], n, cc, eps);
     // 7. gate, up = ln2·Wᵀ
     m.linear(a.ln2[l], n, cc, w.gate(), null, a.gate[l], f);
     m.linear(a.ln2[l], n, cc, w.up(), null, a.up[l], f);
-    m.loraForward(l, LoraTarget.GATE_PROJ, a.ln2[l], n, a.gate[l], a.training());
-    m.loraForward(l, LoraTarget.UP_PROJ, a.ln2[l], n, a.up[l], a.training());
+    m.loraForward(l, LoraAdapter.Group.MLP_IN, a.ln2[l], n, new float[][] {a.gate[l], a.up[l]}, a);
     a.slotLayer = l;
     if (!toOutput) return;
     // 8. h = silu(gate)·up
@@ -124,7 +122,7 @@ final class Trunk {
     // 9. res_{l+1} = resMid + h·Wdᵀ
     copy(par, a.resMid[l], a.res[l + 1], n * cc);
     WeightOps.mulT(m.gemm(), n, cc, f, 1f, a.h[l], 0, f, w.down(), 1f, a.res[l + 1], 0, cc);
-    m.loraForward(l, LoraTarget.DOWN_PROJ, a.h[l], n, a.res[l + 1], a.training());
+    m.loraForward(l, LoraAdapter.Group.DOWN, a.h[l], n, new float[][] {a.res[l + 1]}, a);
   }
 
   /**
@@ -193,19 +191,18 @@ final class Trunk {
       RmsNorm.apply(par, a.resMid[l], w.postNorm().data(), a.rstd2[l], a.ln2[l], n, cc);
       // 9. res_{l+1} = resMid + h·Wdᵀ: dh = dres·Wd ; dWd += dresᵀ·h ; dresMid = dres (kept in place)
       m.linearBackward(a.dres, a.h[l], n, f, cc, w.down(), null, a.dh, false);
-      m.loraBackward(l, LoraTarget.DOWN_PROJ, a.h[l], n, a.dres, a.dh);
+      m.loraBackward(l, LoraAdapter.Group.DOWN, a.h[l], n, new float[][] {a.dres}, a.dh, a);
       // 8. h = silu(gate)·up: dgate, dup
       SwiGlu.backward(par, a.gate[l], a.up[l], a.dh, a.dgate, a.dup, n * f);
       // 7. gate, up = ln2·Wᵀ: dln2 = dgate·Wg + dup·Wu
       m.linearBackward(a.dgate, a.ln2[l], n, cc, f, w.gate(), null, a.dln, false);
       m.linearBackward(a.dup, a.ln2[l], n, cc, f, w.up(), null, a.dln, true);
-      m.loraBackward(l, LoraTarget.GATE_PROJ, a.ln2[l], n, a.dgate, a.dln);
-      m.loraBackward(l, LoraTarget.UP_PROJ, a.ln2[l], n, a.dup, a.dln);
+      m.loraBackward(l, LoraAdapter.Group.MLP_IN, a.ln2[l], n, new float[][] {a.dgate, a.dup}, a.dln, a);
       // 6. ln2 = RMSNorm(resMid): dresMid += RMSNorm'(dln2)
       RmsNorm.backward(par, a.dln, a.resMid[l], w.postNorm().data(), a.rstd2[l], a.dres, w.postNorm().grad(), n, cc);
       // 5. resMid = res_l + att·Woᵀ: datt = dresMid·Wo ; dWo += dresMidᵀ·att ; dres_l = dresMid
       m.linearBackward(a.dres, a.att[l], n, qd, cc, w.o(), null, a.datt, false);
-      m.loraBackward(l, LoraTarget.O_PROJ, a.att[l], n, a.dres, a.datt);
+      m.loraBackward(l, LoraAdapter.Group.O, a.att[l], n, new float[][] {a.dres}, a.datt, a);
       // 4. attention: dq, dk, dv
       Attention.backward(par, m.taskGemm(), a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], a.datt, a.dq, a.dk, a.dv,
           batch.batchSize(), batch.seqLen(), c.heads(), c.kvHeads(), hd, a.start);
@@ -217,9 +214,7 @@ final class Trunk {
       m.linearBackward(a.dq, a.ln1[l], n, cc, qd, w.q(), w.qBias(), a.dln, false);
       m.linearBackward(a.dk, a.ln1[l], n, cc, kd, w.k(), w.kBias(), a.dln, true);
       m.linearBackward(a.dv, a.ln1[l], n, cc, kd, w.v(), w.vBias(), a.dln, true);
-      m.loraBackward(l, LoraTarget.Q_PROJ, a.ln1[l], n, a.dq, a.dln);
-      m.loraBackward(l, LoraTarget.K_PROJ, a.ln1[l], n, a.dk, a.dln);
-      m.loraBackward(l, LoraTarget.V_PROJ, a.ln1[l], n, a.dv, a.dln);
+      m.loraBackward(l, LoraAdapter.Group.ATTENTION_IN, a.ln1[l], n, new float[][] {a.dq, a.dk, a.dv}, a.dln, a);
       // 1. ln1 = RMSNorm(res_l): dres_l += RMSNorm'(dln1)
       RmsNorm.backward(par, a.dln, a.res[l], w.inputNorm().data(), a.rstd1[l], a.dres, w.inputNorm().grad(), n, cc);
     }

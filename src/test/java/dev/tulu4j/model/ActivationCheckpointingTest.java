@@ -78,6 +78,55 @@ class ActivationCheckpointingTest {
     });
   }
 
+  /**
+   * With a LoRA adapter the stored path keeps each group's x·Aᵀ from the forward for the backward,
+   * the checkpointed path recomputes it with the layer (and, for the down projection, in the
+   * backward): the adapter's gradients must still be the same bits, with and without dropout.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void loraGradientsAreBitIdenticalToTheStoredPath(String name, LlamaConfig c, Gemm gemm) {
+    for (double dropout : new double[] {0, 0.2}) {
+      LlamaModel model = LlamaModel.fromTensors(c, ModelFixtures.model(c, 11).toTensors(), gemm, false);
+      LoraAdapter ad = model.attachLora(new LoraConfig(4, 8, dropout, List.of("all-linear"), false, List.of()), 3);
+      java.util.Random rnd = new java.util.Random(5);
+      for (Parameter p : ad.parameters())
+        if (p.name().endsWith("lora_B.weight")) for (int i = 0; i < p.data().length; i++) p.data()[i] = (float) (0.1 * rnd.nextGaussian());
+      ad.training(true);
+      ad.dropoutSeed(9);
+      Batch batch = packedBatch(c);
+      float[] upstream = new float[batch.rows()];
+      for (int r = 0; r < upstream.length; r++) upstream[r] = batch.targets()[r] < 0 ? 0f : (r % 3 - 1) * 0.37f;
+      BiConsumer<Activations, List<float[]>> sft = (a, out) -> out.add(new float[] {(float) model.lossAndBackward(batch, a, 0.25f).lossSum()});
+      BiConsumer<Activations, List<float[]>> dpo = (a, out) -> {
+        out.add(model.forward(batch, a).logp().clone());
+        model.backward(batch, a, upstream);
+      };
+      for (BiConsumer<Activations, List<float[]>> pass : List.of(sft, dpo)) {
+        List<float[]> stored = runLora(model, new Activations(c, batch.rows() + 3), pass);
+        List<float[]> ckpt = runLora(model, Activations.checkpointed(c, batch.rows() + 3), pass);
+        boolean anyNonZero = false;
+        for (int i = 0; i < stored.size(); i++) {
+          String what = i == 0 ? "output" : ad.parameters().get(i - 1).name() + ".grad";
+          assertThat(Arrays.equals(stored.get(i), ckpt.get(i))).as("%s, dropout %s: %s bit-identical", name, dropout, what).isTrue();
+          if (i > 0) for (float g : stored.get(i)) anyNonZero |= g != 0;
+        }
+        assertThat(anyNonZero).as("the adapter's gradients are not all zero").isTrue();
+      }
+    }
+  }
+
+  private static List<float[]> runLora(LlamaModel model, Activations a, BiConsumer<Activations, List<float[]>> pass) {
+    List<float[]> out = new ArrayList<>();
+    for (int step = 0; step < 2; step++) { // the second pass over the same activations must not see the first's leftovers
+      model.zeroGrad();
+      out.clear();
+      pass.accept(a, out);
+    }
+    for (Parameter p : model.lora().parameters()) out.add(p.grad().clone());
+    return out;
+  }
+
   /** Runs {@code pass} over stored and checkpointed activations; outputs and all gradients must be equal. */
   private static void assertSame(LlamaModel model, Batch batch, BiConsumer<Activations, List<float[]>> pass) {
     List<float[]> stored = run(model, new Activations(model.config(), batch.rows() + 3), pass);
