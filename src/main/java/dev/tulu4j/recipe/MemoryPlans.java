@@ -27,6 +27,11 @@ final class MemoryPlans {
     return policy(c, lora, 4);
   }
 
+  /** The adapter's engine config, or null without LoRA. */
+  static dev.tulu4j.model.LoraConfig loraConfig(LoraSettings lora) {
+    return lora == null || !lora.enabled() ? null : lora.config();
+  }
+
   /** {@link #policy(LlamaConfig, LoraSettings)} with the LoRA base at {@code frozenBytes} per weight (2: bf16). */
   static Trained policy(LlamaConfig c, LoraSettings lora, int frozenBytes) {
     if (lora == null || !lora.enabled()) return Trained.full(c);
@@ -84,7 +89,8 @@ final class MemoryPlans {
   static MemoryPlan sft(LlamaConfig c, TrainConfig t, int maxSeqLength, LoraSettings lora, int frozenBytes) {
     return new MemoryPlan("sft", "max_seq_length")
         .trained("policy", policy(c, lora, frozenBytes))
-        .activations("policy", c, Math.multiplyExact(t.microBatch(), maxSeqLength), t.activationCheckpointing());
+        .activations("policy", c, Math.multiplyExact(t.microBatch(), maxSeqLength), t.activationCheckpointing())
+        .loraActivations("policy", c, loraConfig(lora), Math.multiplyExact(t.microBatch(), maxSeqLength), t.activationCheckpointing());
   }
 
   /**
@@ -100,7 +106,8 @@ final class MemoryPlans {
   static MemoryPlan dpo(LlamaConfig c, TrainConfig t, int maxLength, LoraSettings lora, int frozenBytes) {
     return new MemoryPlan("dpo", "max_length")
         .trained("policy", policy(c, lora, frozenBytes))
-        .activations("policy", c, Math.multiplyExact(2 * t.microBatch(), maxLength), t.activationCheckpointing());
+        .activations("policy", c, Math.multiplyExact(2 * t.microBatch(), maxLength), t.activationCheckpointing())
+        .loraActivations("policy", c, loraConfig(lora), Math.multiplyExact(2 * t.microBatch(), maxLength), t.activationCheckpointing());
   }
 
   /** Reward model: the backbone with a scalar head (no LM head), pair rows as in DPO. */
@@ -120,7 +127,8 @@ final class MemoryPlans {
   static MemoryPlan reward(LlamaConfig c, TrainConfig t, int maxLength, LoraSettings lora, int frozenBytes) {
     return new MemoryPlan("reward", "max_length")
         .trained("reward model", scalarHead(c, lora, frozenBytes))
-        .activations("reward model", c, Math.multiplyExact(2 * t.microBatch(), maxLength), t.activationCheckpointing());
+        .activations("reward model", c, Math.multiplyExact(2 * t.microBatch(), maxLength), t.activationCheckpointing())
+        .loraActivations("reward model", c, loraConfig(lora), Math.multiplyExact(2 * t.microBatch(), maxLength), t.activationCheckpointing());
   }
 
   /**
@@ -149,7 +157,8 @@ final class MemoryPlans {
     int tokens = Math.multiplyExact(t.microBatch(), Math.max(1, maxLen - 1));
     MemoryPlan p = new MemoryPlan("rlvr", "max_prompt_length + response_length")
         .trained("policy", policy(c, cfg.lora(), frozenBytes))
-        .activations("policy", c, tokens, t.activationCheckpointing());
+        .activations("policy", c, tokens, t.activationCheckpointing())
+        .loraActivations("policy", c, loraConfig(cfg.lora()), tokens, t.activationCheckpointing());
     // with LoRA the reference is the base with the adapter off: no second copy
     if (!cfg.lora().enabled()) p.frozen("reference", MemoryPlan.parameterCount(c), 4);
     p
@@ -158,7 +167,8 @@ final class MemoryPlans {
       p.trained("value model", !cfg.lora().enabled() ? new Trained(valueConfig, MemoryPlan.scalarHeadParameterCount(valueConfig), 0, 4)
               : cfg.valueModel() == null ? valueOverPolicyBase(valueConfig, cfg.lora())
               : scalarHead(valueConfig, cfg.lora(), valueFrozenBytes))
-          .activations("value model", valueConfig, tokens, t.activationCheckpointing());
+          .activations("value model", valueConfig, tokens, t.activationCheckpointing())
+          .loraActivations("value model", valueConfig, loraConfig(cfg.lora()), tokens, t.activationCheckpointing());
     if (rewardConfig != null)
       p.frozen("reward model", MemoryPlan.scalarHeadParameterCount(rewardConfig), 4)
           .activations("reward model", rewardConfig, Math.multiplyExact(t.microBatch(), maxLen), false);

@@ -137,6 +137,21 @@ public final class MemoryPlan {
     return this;
   }
 
+  /**
+   * What a LoRA adapter keeps per training call beside the model's activations: u = x·Aᵀ of every
+   * adapted projection from the forward (r floats per token and projection, for every layer, or for
+   * one layer under activation checkpointing, whose recompute refills it) and the backward's du of
+   * the widest group (q/k/v: 3r per token). Nothing when {@code lora} is null.
+   */
+  public MemoryPlan loraActivations(String what, LlamaConfig c, LoraConfig lora, int tokens, boolean checkpointed) {
+    if (lora == null || lora.targets().isEmpty()) return this;
+    long perToken = (long) lora.r() * lora.targets().size() * (checkpointed ? 1 : c.layers()) + 3L * lora.r();
+    add(what + " LoRA u", Math.multiplyExact(4L * tokens, perToken),
+        String.format(Locale.ROOT, "r %d x %d projections%s", lora.r(), lora.targets().size(),
+            checkpointed ? ", one layer (checkpointed)" : " x " + c.layers() + " layers"));
+    return this;
+  }
+
   /** A frozen model's weights (a reference policy, a reward model). */
   public MemoryPlan frozen(String what, long params, int bytesPerWeight) {
     add(what, (long) bytesPerWeight * params, count(params) + (bytesPerWeight == 2 ? " bf16" : " fp32"));

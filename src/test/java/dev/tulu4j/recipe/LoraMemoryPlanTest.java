@@ -42,9 +42,13 @@ class LoraMemoryPlanTest {
     assertThat(rm.trainableParams()).isEqualTo(perLayer * c.layers() + c.hidden());
     assertThat(rm.frozenParams() + c.hidden()).isEqualTo(MemoryPlan.scalarHeadParameterCount(c)); // backbone frozen, head trained
     long full = MemoryPlans.reward(c, t, 1024).peakBytes();
-    long withLora = MemoryPlans.reward(c, t, 1024, lora).peakBytes();
-    // no gradients or AdamW moments for the frozen backbone: 12 bytes per frozen weight less, plus the runtime share
-    long modelledDiff = 12L * rm.frozenParams();
+    MemoryPlan loraPlan = MemoryPlans.reward(c, t, 1024, lora);
+    long withLora = loraPlan.peakBytes();
+    long keptU = loraPlan.items().stream().filter(i -> i.name().equals("reward model LoRA u")).mapToLong(MemoryPlan.Item::bytes).sum();
+    assertThat(keptU).isPositive();
+    // no gradients or AdamW moments for the frozen backbone: 12 bytes per frozen weight less, plus the runtime
+    // share, minus what the adapter keeps from the forward (u = x·Aᵀ)
+    long modelledDiff = 12L * rm.frozenParams() - keptU;
     assertThat(full - withLora).isBetween(modelledDiff, modelledDiff + modelledDiff / 16 + 1);
     assertThat(MemoryPlans.scalarHead(c, null).trainableParams()).isEqualTo(MemoryPlan.scalarHeadParameterCount(c));
   }
@@ -102,5 +106,22 @@ class LoraMemoryPlanTest {
     assertThat(fullValue - loraValue).isBetween(saved, saved + saved / 16 + 1);
     System.out.printf("PPO value model, SmolLM2-135M: full %.1f MiB, LoRA r=16 over the shared base %.1f MiB%n",
         fullValue / 1048576.0, loraValue / 1048576.0);
+  }
+
+  /** The adapter keeps u = x·Aᵀ of every adapted projection for the backward: r floats per token, per layer or (checkpointed) one layer. */
+  @Test
+  void theKeptAdapterInputsAreCountedPerLayerOrForOneLayerWhenCheckpointed() {
+    LlamaConfig c = LlamaConfig.smollm2_135m();
+    var lora = new LoraSettings(16, 32, 0, null, false, null, null); // all-linear: 7 projections
+    java.util.function.BiFunction<MemoryPlan, String, Long> item = (p, name) -> p.items().stream()
+        .filter(i -> i.name().equals(name)).mapToLong(MemoryPlan.Item::bytes).sum();
+    for (boolean ck : new boolean[] {false, true}) {
+      TrainConfig t = ConfigLoader.fromOverrides(List.of("micro_batch=2", "activation_checkpointing=" + ck), TrainConfig.class);
+      long tokens = 2L * 2048;
+      long perToken = 16L * 7 * (ck ? 1 : c.layers()) + 3 * 16;
+      assertThat(item.apply(MemoryPlans.sft(c, t, 2048, lora), "policy LoRA u")).isEqualTo(4 * tokens * perToken);
+      assertThat(item.apply(MemoryPlans.sft(c, t, 2048, null), "policy LoRA u")).isZero();
+      assertThat(item.apply(MemoryPlans.dpo(c, t, 2048, lora), "policy LoRA u")).isEqualTo(2 * 4 * tokens * perToken);
+    }
   }
 }
