@@ -10,7 +10,8 @@ import java.util.SplittableRandom;
  * Manual benchmark (a main, not a test): the TN weight-gradient product {@code C = Aᵀ·B} on one
  * thread in thread CPU time, A stored {@code [k, lda]}: in place with {@code lda = m}, A packed
  * ({@link VectorGemm.AMode#ROWS_IN_PLACE}), and in place with the same A copied to a padded stride
- * {@code lda = m + 16}; rounds alternate the variants, medians printed. Args: {@code m n k rounds}.
+ * {@code lda = m + 16}; rounds alternate the variants, medians printed (after the CPU time of the
+ * first three calls of the fresh JVM). Args: {@code m n k rounds}.
  */
 public final class TnStrideBench {
   private TnStrideBench() {}
@@ -35,6 +36,11 @@ public final class TnStrideBench {
       float[][] cs = new float[3][m * n];
       double[][] t = new double[3][rounds];
       double flops = 2.0 * m * n * k;
+      for (int call = 1; call <= 3; call++) { // a fresh JVM: the first calls run before C2 has compiled the kernel
+        long t0 = mx.getCurrentThreadCpuTime();
+        inPlace.sgemm(true, false, m, n, k, 1f, a, 0, m, b, 0, n, 0f, cs[0], 0, n);
+        System.out.printf(Locale.ROOT, "  call %d of a fresh JVM: %.3f cpu-s%n", call, (mx.getCurrentThreadCpuTime() - t0) / 1e9);
+      }
       for (int r = 0; r < rounds; r++) {
         for (int v = 0; v < 3; v++) {
           long t0 = mx.getCurrentThreadCpuTime();
