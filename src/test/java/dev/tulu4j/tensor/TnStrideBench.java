@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
  * Manual benchmark (a main, not a test): the TN weight-gradient product {@code C = Aᵀ·B} on one
  * thread in thread CPU time, A stored {@code [k, lda]}: in place with {@code lda = m}, A packed
  * ({@link VectorGemm.AMode#ROWS_IN_PLACE}), and in place with the same A copied to a padded stride
- * {@code lda = m + 16}; rounds alternate the variants, medians printed (after the CPU time of the
+ * {@code lda = m + 16}, and {@link VectorGemm#sgemmInPlaceB} (B read where it lies, no B packing); rounds alternate the variants, medians printed (after the CPU time of the
  * first three calls of the fresh JVM). Args: {@code m n k rounds}.
  */
 public final class TnStrideBench {
@@ -32,9 +32,9 @@ public final class TnStrideBench {
     try (Parallel par = Parallel.create(1)) {
       VectorGemm inPlace = new VectorGemm(par, VectorGemm.Blocking.defaults(), VectorGemm.AMode.IN_PLACE);
       VectorGemm packed = new VectorGemm(par, VectorGemm.Blocking.defaults(), VectorGemm.AMode.ROWS_IN_PLACE);
-      String[] names = {"in place lda=m", "A packed", "in place lda=m+16"};
-      float[][] cs = new float[3][m * n];
-      double[][] t = new double[3][rounds];
+      String[] names = {"in place lda=m", "A packed", "in place lda=m+16", "B in place too"};
+      float[][] cs = new float[4][m * n];
+      double[][] t = new double[4][rounds];
       double flops = 2.0 * m * n * k;
       for (int call = 1; call <= 3; call++) { // a fresh JVM: the first calls run before C2 has compiled the kernel
         long t0 = mx.getCurrentThreadCpuTime();
@@ -42,23 +42,24 @@ public final class TnStrideBench {
         System.out.printf(Locale.ROOT, "  call %d of a fresh JVM: %.3f cpu-s%n", call, (mx.getCurrentThreadCpuTime() - t0) / 1e9);
       }
       for (int r = 0; r < rounds; r++) {
-        for (int v = 0; v < 3; v++) {
+        for (int v = 0; v < 4; v++) {
           long t0 = mx.getCurrentThreadCpuTime();
           int reps = 0;
           while (mx.getCurrentThreadCpuTime() - t0 < 300_000_000L) {
             switch (v) {
               case 0 -> inPlace.sgemm(true, false, m, n, k, 1f, a, 0, m, b, 0, n, 0f, cs[0], 0, n);
               case 1 -> packed.sgemm(true, false, m, n, k, 1f, a, 0, m, b, 0, n, 0f, cs[1], 0, n);
-              default -> inPlace.sgemm(true, false, m, n, k, 1f, ap, 0, pad, b, 0, n, 0f, cs[2], 0, n);
+              case 2 -> inPlace.sgemm(true, false, m, n, k, 1f, ap, 0, pad, b, 0, n, 0f, cs[2], 0, n);
+              default -> inPlace.sgemmInPlaceB(true, m, n, k, 1f, a, 0, m, b, 0, n, 0f, cs[3], 0, n);
             }
             reps++;
           }
           t[v][r] = (mx.getCurrentThreadCpuTime() - t0) / 1e9 / reps;
         }
       }
-      if (!Arrays.equals(cs[0], cs[1]) || !Arrays.equals(cs[0], cs[2])) throw new AssertionError("variants differ");
+      if (!Arrays.equals(cs[0], cs[1]) || !Arrays.equals(cs[0], cs[2]) || !Arrays.equals(cs[0], cs[3])) throw new AssertionError("variants differ");
       System.out.printf(Locale.ROOT, "TN %dx%dx%d, 1 thread, thread CPU time, median of %d alternating rounds%n", m, n, k, rounds);
-      for (int v = 0; v < 3; v++) {
+      for (int v = 0; v < 4; v++) {
         double[] s = t[v].clone();
         Arrays.sort(s);
         double med = s[rounds / 2];
