@@ -15,8 +15,9 @@ import java.util.TreeMap;
  * machine. {@link #onCallingThread()} profiles into the same table, so the attention blocks'
  * products are counted too. The first call of a shape is also shown apart, with the rate of the
  * others: a shape that first appears in the warm-up step runs that call before C2 has compiled its
- * kernel (the tiny model's LM-head gradient {@code TN 2048x256x2048}: 0.47 CPU-s for its first call in the tiny bench,
- * 12–13 ms for later ones, docs/PERFORMANCE.md), which drags a short run's total rate down.
+ * kernel (the tiny model's LM-head gradient {@code TN 2048x256x2048}: 0.47 CPU-s for its first call
+ * in the tiny bench, 12–13 ms for later ones, docs/PERFORMANCE.md), which drags a short run's total
+ * rate down.
  */
 public final class GemmProfile implements Gemm {
   private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
