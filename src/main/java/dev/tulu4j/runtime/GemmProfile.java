@@ -13,12 +13,16 @@ import java.util.TreeMap;
  * CPU time and flops per call shape ({@code transA transB m n k}). With one thread the caller's CPU
  * time is all of the GEMM's work, so GFLOP per CPU-second per shape reads cleanly on a shared
  * machine. {@link #onCallingThread()} profiles into the same table, so the attention blocks'
- * products are counted too.
+ * products are counted too. The first call of a shape is also shown apart, with the rate of the
+ * others: a shape that first appears in the warm-up step runs that call before C2 has compiled its
+ * kernel (the tiny model's LM-head gradient {@code TN 2048x256x2048}: 0.47 CPU-s for its first call
+ * in the tiny bench, 12–13 ms for later ones, docs/PERFORMANCE.md), which drags a short run's total
+ * rate down.
  */
 public final class GemmProfile implements Gemm {
   private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
   private final Gemm inner;
-  private final Map<String, double[]> shapes; // key -> {calls, wall s, caller cpu s, flops}
+  private final Map<String, double[]> shapes; // key -> {calls, wall s, caller cpu s, flops, first call's caller cpu s}
   private final GemmProfile callingThread;
 
   public GemmProfile(Gemm inner) {
@@ -74,7 +78,10 @@ public final class GemmProfile implements Gemm {
 
   private void record(String key, int m, int n, int k, long wallNs, long cpuNs) {
     synchronized (shapes) {
-      double[] s = shapes.computeIfAbsent(key, x -> new double[4]);
+      double[] s = shapes.computeIfAbsent(key, x -> new double[5]);
+      if (s[0] == 0) {
+        s[4] = cpuNs / 1e9;
+      }
       s[0]++;
       s[1] += wallNs / 1e9;
       s[2] += cpuNs / 1e9;
@@ -92,8 +99,10 @@ public final class GemmProfile implements Gemm {
         double[] s = e.getValue();
         cpu += s[2];
         wall += s[1];
-        out.printf(Locale.ROOT, "    %s  calls %6.0f  wall %7.3fs  callerCpu %7.3fs  %6.1f GF/caller-cpu-s%n",
-            e.getKey(), s[0], s[1], s[2], s[3] / s[2] / 1e9);
+        String rest = s[0] > 1 && s[2] > s[4]
+            ? String.format(Locale.ROOT, "%6.1f", s[3] * (s[0] - 1) / s[0] / (s[2] - s[4]) / 1e9) : "     -";
+        out.printf(Locale.ROOT, "    %s  calls %6.0f  wall %7.3fs  callerCpu %7.3fs  %6.1f GF/caller-cpu-s"
+            + "  (first call %6.3fs, the others %s)%n", e.getKey(), s[0], s[1], s[2], s[3] / s[2] / 1e9, s[4], rest);
       }
       out.printf(Locale.ROOT, "    all shapes: wall %.3fs, caller cpu %.3fs (attention blocks run inside tasks: their wall overlaps)%n",
           wall, cpu);

@@ -60,7 +60,8 @@ class EngineBenchCommandTest {
     assertThat(r.code()).isZero();
     assertThat(r.out()).contains("MFU peak 100 GFLOP/s (--peak)").contains("gemm profile, tiny train")
         .contains("NT    16x  768x  256") // the QKV projection, x·Wᵀ
-        .contains("NN*   16x   16x   32"); // an attention block's scores, Q·(Kᵀ) on the transposed keys, B in place (head dim 32)
+        .contains("NN*   16x   16x   32") // an attention block's scores, Q·(Kᵀ) on the transposed keys, B in place (head dim 32)
+        .contains("(first call "); // each shape's first call apart (JIT warm-up)
   }
 
   /** The peer script's weights per batch-1 decode step for the 135M shape: 538 MB of fp32 (STACK.md). */
