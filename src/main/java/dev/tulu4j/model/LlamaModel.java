@@ -30,6 +30,10 @@ import java.util.function.Predicate;
  * scheduling, so a seeded run is bit-reproducible). Concurrent forwards are safe with distinct
  * {@link Activations}; a backward must not run concurrently with anything that reads the weights'
  * gradients.
+ *
+ * <p>Over 600 lines because it is the one owner of the weights and of what replaces them: the LoRA
+ * adapter, its {@code modules_to_save} copies (merging one can untie the model) and the frozen views;
+ * the arithmetic lives in {@link Trunk}, {@link FamilyTrunk} and the kernels.
  */
 public final class LlamaModel {
   private LlamaConfig cfg;             // not final: merging a modules_to_save copy into a tied model unties it

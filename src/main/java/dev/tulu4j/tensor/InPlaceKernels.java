@@ -21,6 +21,12 @@ import jdk.incubator.vector.VectorMask;
  * and B at constant offsets from one index per depth step (C2 hoists or merges their bounds checks;
  * a variable depth stride in the general kernels keeps one check per load) and C written from the
  * registers, with the same formula as the update.
+ *
+ * <p>Over 600 lines of near-repeats on purpose: a register tile must name every accumulator (an array
+ * of vectors is not scalar-replaced by C2 and boxes), and the row-major and transposed-A variants
+ * differ only in their A offsets, which must be constants per depth step for C2 to hoist the bounds
+ * checks. The full tiles write C from the registers instead of parking them in a tile for
+ * {@link GemmKernels#update}, which is what made them faster (same formula, same bits).
  */
 final class InPlaceKernels {
   private InPlaceKernels() {}

@@ -74,21 +74,8 @@ public final class MicroKernelBench {
     }
   }
 
-  /** 24 independent FMA chains in registers, {@code n} steps: 2·16·24·n flops (16 lanes). */
+  /** The register-only FMA loop of {@link FmaPeak#loop}, {@code n} steps: its flop count. */
   static long peakLoop(int n) {
-    var s = VectorMath.S;
-    FloatVector x = FloatVector.broadcast(s, 1.0000001f), y = FloatVector.broadcast(s, 0.9999999f);
-    FloatVector a0 = FloatVector.zero(s), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0,
-        a8 = a0, a9 = a0, a10 = a0, a11 = a0, a12 = a0, a13 = a0, a14 = a0, a15 = a0;
-    for (int i = 0; i < n; i++) {
-      a0 = a0.fma(x, y); a1 = a1.fma(x, y); a2 = a2.fma(x, y); a3 = a3.fma(x, y);
-      a4 = a4.fma(x, y); a5 = a5.fma(x, y); a6 = a6.fma(x, y); a7 = a7.fma(x, y);
-      a8 = a8.fma(x, y); a9 = a9.fma(x, y); a10 = a10.fma(x, y); a11 = a11.fma(x, y);
-      a12 = a12.fma(x, y); a13 = a13.fma(x, y); a14 = a14.fma(x, y); a15 = a15.fma(x, y);
-    }
-    FloatVector t = a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10)
-        .add(a11).add(a12).add(a13).add(a14).add(a15);
-    sink += t.lane(0);
-    return 2L * VectorMath.L * 16 * n;
+    return FmaPeak.loop(n);
   }
 }
