@@ -87,6 +87,20 @@ class LoraCommandTest {
 
   @Test
   void adapterFlagOnScoreAndGenerateEqualsTheMergedCheckpoint() throws Exception {
+    Path in = assertAdapterFlagsEqualMerged(dir, f32, adapter);
+
+    CliRun bad = CliRun.of("score", "--model", f32.toString(), "--adapter", dir.resolve("nope").toString(), "--in", in.toString(),
+        "--out", dir.resolve("x.jsonl").toString());
+    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.err()).startsWith("error: ").contains("adapter_config.json").doesNotContain("\tat ");
+  }
+
+  /**
+   * {@code lora merge} of {@code adapter} over the fp32 base {@code f32}, then {@code score} and greedy {@code generate}
+   * with {@code --adapter} against the merged checkpoint (log-probs within 1e-5, the same tokens), and
+   * the adapter visibly changing the base's score. Returns the scored input file.
+   */
+  static Path assertAdapterFlagsEqualMerged(Path dir, Path f32, Path adapter) throws Exception {
     Path merged = dir.resolve("merged-for-flags");
     assertThat(CliRun.of("lora", "merge", "--model", f32.toString(), "--adapter", adapter.toString(), "--out", merged.toString()).code()).isZero();
     Path in = dir.resolve("in.jsonl");
@@ -108,11 +122,7 @@ class LoraCommandTest {
     assertThat(ga.code()).as(ga.err()).isZero();
     JsonNode oa = JSON.readTree(ga.out()), ob = JSON.readTree(gb.out());
     assertThat(oa.get("output_ids")).isEqualTo(ob.get("output_ids"));
-
-    CliRun bad = CliRun.of("score", "--model", f32.toString(), "--adapter", dir.resolve("nope").toString(), "--in", in.toString(),
-        "--out", dir.resolve("x.jsonl").toString());
-    assertThat(bad.code()).isEqualTo(1);
-    assertThat(bad.err()).startsWith("error: ").contains("adapter_config.json").doesNotContain("\tat ");
+    return in;
   }
 
   private static String[] concat(String[] a, String[] b) {

@@ -2,8 +2,6 @@ package dev.tulu4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.checkpoint.ModelFiles;
 import dev.tulu4j.checkpoint.PeftAdapter;
@@ -16,7 +14,6 @@ import dev.tulu4j.model.LoraConfig;
 import dev.tulu4j.model.Parameter;
 import dev.tulu4j.runtime.TinyCheckpoint;
 import dev.tulu4j.tensor.NaiveGemm;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
  * score and generate gives what the merged checkpoint gives.
  */
 class LoraModulesToSaveCommandTest {
-  static final ObjectMapper JSON = new ObjectMapper();
   @TempDir static Path dir;
   static Path f32;
   static Path bf16;
@@ -90,26 +86,6 @@ class LoraModulesToSaveCommandTest {
 
   @Test
   void adapterFlagOnScoreAndGenerateEqualsTheMergedCheckpoint() throws Exception {
-    Path merged = dir.resolve("merged-for-flags");
-    assertThat(CliRun.of("lora", "merge", "--model", f32.toString(), "--adapter", adapter.toString(), "--out", merged.toString()).code()).isZero();
-    Path in = dir.resolve("in.jsonl");
-    Files.writeString(in, "{\"prompt\": \"Janet's ducks\", \"completion\": \" lay 16 eggs per day.\"}\n");
-    Path a = dir.resolve("scored-adapter.jsonl"), b = dir.resolve("scored-merged.jsonl"), c = dir.resolve("scored-base.jsonl");
-    CliRun ra = CliRun.of("score", "--model", f32.toString(), "--adapter", adapter.toString(), "--in", in.toString(), "--out", a.toString());
-    assertThat(ra.code()).as(ra.err()).isZero();
-    assertThat(CliRun.of("score", "--model", merged.toString(), "--in", in.toString(), "--out", b.toString()).code()).isZero();
-    assertThat(CliRun.of("score", "--model", f32.toString(), "--in", in.toString(), "--out", c.toString()).code()).isZero();
-    double sa = JSON.readTree(Files.readString(a)).get("sum_logprob").asDouble();
-    double sb = JSON.readTree(Files.readString(b)).get("sum_logprob").asDouble();
-    double sc = JSON.readTree(Files.readString(c)).get("sum_logprob").asDouble();
-    assertThat(sa).isCloseTo(sb, Offset.offset(1e-5));
-    assertThat(Math.abs(sa - sc)).isGreaterThan(1e-3);
-    String[] gen = {"--prompt", "Janet", "--max-new-tokens", "8", "--temperature", "0", "--json"};
-    CliRun ga = CliRun.of("generate", "--model", f32.toString(), "--adapter", adapter.toString(), gen[0], gen[1], gen[2], gen[3],
-        gen[4], gen[5], gen[6]);
-    CliRun gb = CliRun.of("generate", "--model", merged.toString(), gen[0], gen[1], gen[2], gen[3], gen[4], gen[5], gen[6]);
-    assertThat(ga.code()).as(ga.err()).isZero();
-    JsonNode oa = JSON.readTree(ga.out()), ob = JSON.readTree(gb.out());
-    assertThat(oa.get("output_ids")).isEqualTo(ob.get("output_ids"));
+    LoraCommandTest.assertAdapterFlagsEqualMerged(dir, f32, adapter);
   }
 }
