@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tulu4j.checkpoint.HfCheckpoint;
 import dev.tulu4j.checkpoint.PeftAdapter;
-import dev.tulu4j.io.SafetensorsFile;
 import dev.tulu4j.model.HfNames;
 import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaModel;
@@ -44,15 +43,11 @@ class LoraModulesToSaveRecipeTest {
   }
 
   private static PrintStream quiet() {
-    return new PrintStream(java.io.OutputStream.nullOutputStream());
+    return SftLoraTest.quiet();
   }
 
   private static Map<String, float[]> adapterTensors(Path ckpt) {
-    Map<String, float[]> m = new LinkedHashMap<>();
-    try (SafetensorsFile f = SafetensorsFile.open(ckpt.resolve(PeftAdapter.WEIGHTS))) {
-      for (String n : f.tensors().keySet()) m.put(n, f.load(n).data());
-    }
-    return m;
+    return SftLoraTest.adapterTensors(ckpt);
   }
 
   @Test

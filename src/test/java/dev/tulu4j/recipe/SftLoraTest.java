@@ -39,11 +39,12 @@ class SftLoraTest {
     MicroRun.writeInputs(in);
   }
 
-  private static PrintStream quiet() {
+  static PrintStream quiet() {
     return new PrintStream(java.io.OutputStream.nullOutputStream());
   }
 
-  private static Map<String, float[]> adapterTensors(Path ckpt) {
+  /** Every tensor of a PEFT adapter folder's safetensors, by name. */
+  static Map<String, float[]> adapterTensors(Path ckpt) {
     Map<String, float[]> m = new LinkedHashMap<>();
     try (SafetensorsFile f = SafetensorsFile.open(ckpt.resolve(PeftAdapter.WEIGHTS))) {
       for (String n : f.tensors().keySet()) m.put(n, f.load(n).data());
