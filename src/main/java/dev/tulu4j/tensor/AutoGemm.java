@@ -62,6 +62,15 @@ public final class AutoGemm implements Gemm {
     return new AutoGemm(v, v, other, otherId, System::nanoTime);
   }
 
+  /**
+   * Auto over any two backends: the model's router {@code routedBase.routingLargeTo(auto)}, its
+   * large products on {@code vector} (chosen by default) or {@code other}. For tests and benches
+   * that compare a stand-in backend.
+   */
+  public static AutoGemm of(VectorGemm routedBase, Gemm vector, Gemm other, String otherId) {
+    return new AutoGemm(routedBase, vector, other, otherId, System::nanoTime);
+  }
+
   /** The GEMM to give the model. */
   public VectorGemm routed() {
     return routed;
