@@ -142,8 +142,8 @@ public final class AutoGemm implements Gemm {
     }
     boolean pickOther = bestV > MARGIN * bestO;
     current = pickOther ? other : vector;
-    String line = String.format(Locale.ROOT, "gemm auto: %s step: vector %.3f s, %s %.3f s (best of %d after a "
-        + "warm-up each; %.1f s spent, bound %.1f s): %s (%s)", workload, bestV, otherId, bestO, rounds, seconds(t0),
+    String line = String.format(Locale.ROOT, "gemm auto: %s: vector %.1f ms, %s %.1f ms per step (best of %d after a "
+        + "warm-up each; %.1f s spent, bound %.1f s): %s (%s)", workload, bestV * 1e3, otherId, bestO * 1e3, rounds, seconds(t0),
         bound, choice(), pickOther
             ? String.format(Locale.ROOT, "%.2fx faster; decode and small products stay on vector", bestV / bestO)
             : String.format(Locale.ROOT, "%s is not %.0f%% faster", otherId, 100 * (MARGIN - 1)));

@@ -261,7 +261,7 @@ public final class TrainLoop {
           new Rng(Rng.mix(cfg.seed() ^ AUTO_SALT))));
       GradOps.zero(params);
     };
-    AutoGemm.Measurement m = auto.get().measure("train forward+backward, micro-batch " + cfg.microBatch(), timed,
+    AutoGemm.Measurement m = auto.get().measure("forward+backward of the first micro-batch (" + cfg.microBatch() + " examples)", timed,
         (total - step) * (long) cfg.gradAccum());
     System.err.println("tulu4j: " + m.line());
   }

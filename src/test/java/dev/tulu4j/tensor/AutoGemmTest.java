@@ -72,7 +72,7 @@ class AutoGemmTest {
       assertThat(m.otherSeconds()).isEqualTo(0.09);
       assertThat(m.rounds()).isEqualTo(AutoGemm.MAX_ROUNDS);
       assertThat(s.other().calls).as("warm-up and 3 timed steps, 3 large products each").isEqualTo(12);
-      assertThat(m.line()).contains("vector 0.030 s").contains("fake/Slow 0.090 s").contains(": vector (");
+      assertThat(m.line()).contains("vector 30.0 ms").contains("fake/Slow 90.0 ms per step").contains(": vector (");
       int before = s.other().calls;
       s.step().run();
       assertThat(s.other().calls).as("after the choice the large products run on vector").isEqualTo(before);
