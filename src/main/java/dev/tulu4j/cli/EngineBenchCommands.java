@@ -66,6 +66,9 @@ final class EngineBenchCommands {
     }
   }
 
+  /** {@code bench --gemm auto}: the measurement of one workload may take this long. */
+  static final double AUTO_BOUND_SECONDS = 60;
+
   /** Options every engine benchmark takes. */
   static final class Common {
     @Option(names = "--shape", description = "tiny, smollm2-135m, olmo2-1b, qwen3-0.6b, gemma2-2b, qwen2.5-0.5b "
@@ -216,13 +219,15 @@ final class EngineBenchCommands {
 
     /**
      * {@code --gemm auto}: times whole calls of the workload about to run on both backends
-     * ({@link AutoGemm#measure}, bounded by a few seconds: the bench's own repetitions are few) and
-     * keeps the faster for it; the rows record what ran ({@code gemmBackend}).
+     * ({@link AutoGemm#measure}, bounded by {@link #AUTO_BOUND_SECONDS}: a bench makes a few steps only,
+     * and the measurement is part of what it reports) and keeps the faster for it; the rows record
+     * what ran ({@code gemmBackend}).
      */
     private void autoChoose(Optional<AutoGemm> auto, String workload, java.util.function.Supplier<Runnable> step,
         PrintWriter out, List<String> lines) {
       if (auto.isEmpty()) return;
-      AutoGemm.Measurement m = auto.get().measure(workload, step.get(), Math.max(1, warmup) + (long) steps * rounds);
+      AutoGemm.Measurement m = auto.get().measure(workload, step.get(), Math.max(1, warmup) + (long) steps * rounds,
+          AUTO_BOUND_SECONDS);
       lines.add(m.line());
       out.println(m.line());
       out.flush();

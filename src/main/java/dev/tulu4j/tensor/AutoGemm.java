@@ -114,15 +114,24 @@ public final class AutoGemm implements Gemm {
    * @param stepsInRun how many such steps the run will make (for the bound: {@link #RUN_SHARE} of them)
    */
   public Measurement measure(String workload, Runnable step, long stepsInRun) {
+    return measure(workload, step, stepsInRun, MIN_BOUND_SECONDS);
+  }
+
+  /**
+   * {@link #measure(String, Runnable, long)} with another floor for the bound than
+   * {@link #MIN_BOUND_SECONDS} ({@code bench --gemm auto}, whose own runs are a few steps long: there
+   * the measurement is part of what is asked for).
+   */
+  public Measurement measure(String workload, Runnable step, long stepsInRun, double minBoundSeconds) {
     long t0 = clock.getAsLong();
     current = vector;
     double warmVector = time(step);
-    double bound = Math.max(MIN_BOUND_SECONDS, RUN_SHARE * warmVector * Math.max(1, stepsInRun));
+    double bound = Math.max(minBoundSeconds, RUN_SHARE * warmVector * Math.max(1, stepsInRun));
     if (warmVector * 4 > bound) {
       current = vector;
       String line = String.format(Locale.ROOT, "gemm auto: %s: vector (measurement skipped: a cold step took %.2f s, "
           + "warm-ups and one round would exceed the bound of %.1f s = max(%.0f s, %.0f%% of %d steps))",
-          workload, warmVector, bound, MIN_BOUND_SECONDS, 100 * RUN_SHARE, stepsInRun);
+          workload, warmVector, bound, minBoundSeconds, 100 * RUN_SHARE, stepsInRun);
       return new Measurement(workload, Double.NaN, Double.NaN, 0, seconds(t0), bound, VECTOR, line);
     }
     current = other;
