@@ -155,7 +155,10 @@ public final class AutoGemm implements Gemm {
         + "warm-up each; %.1f s spent, bound %.1f s): %s (%s)", workload, bestV * 1e3, otherId, bestO * 1e3, rounds, seconds(t0),
         bound, choice(), pickOther
             ? String.format(Locale.ROOT, "%.2fx faster; decode and small products stay on vector", bestV / bestO)
-            : String.format(Locale.ROOT, "%s is not %.0f%% faster", otherId, 100 * (MARGIN - 1)));
+            : bestO >= bestV
+                ? String.format(Locale.ROOT, "%s is %.2fx slower", otherId, bestO / bestV)
+                : String.format(Locale.ROOT, "%s is faster by %.1f%%, not the %.0f%% asked", otherId,
+                    100 * (bestV / bestO - 1), 100 * (MARGIN - 1)));
     return new Measurement(workload, bestV, bestO, rounds, seconds(t0), bound, choice(), line);
   }
 

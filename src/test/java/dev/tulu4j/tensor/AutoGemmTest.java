@@ -72,7 +72,8 @@ class AutoGemmTest {
       assertThat(m.otherSeconds()).isEqualTo(0.09);
       assertThat(m.rounds()).isEqualTo(AutoGemm.MAX_ROUNDS);
       assertThat(s.other().calls).as("warm-up and 3 timed steps, 3 large products each").isEqualTo(12);
-      assertThat(m.line()).contains("vector 30.0 ms").contains("fake/Slow 90.0 ms per step").contains(": vector (");
+      assertThat(m.line()).contains("vector 30.0 ms").contains("fake/Slow 90.0 ms per step")
+          .contains(": vector (fake/Slow is 3.00x slower)");
       int before = s.other().calls;
       s.step().run();
       assertThat(s.other().calls).as("after the choice the large products run on vector").isEqualTo(before);
@@ -100,7 +101,9 @@ class AutoGemmTest {
     try (Parallel p = Parallel.create(1)) {
       AtomicLong clock = new AtomicLong();
       Setup s = setup(p, clock, 10_500_000L, 10_000_000L); // 5% faster: not a clear margin
-      assertThat(s.auto().measure("toy", s.step(), 1000).choice()).isEqualTo("vector");
+      AutoGemm.Measurement m = s.auto().measure("toy", s.step(), 1000);
+      assertThat(m.choice()).isEqualTo("vector");
+      assertThat(m.line()).endsWith("(fake/Slow is faster by 5.0%, not the 10% asked)");
       assertThat(Gemms.id(s.auto().routed())).isEqualTo("vector");
     }
   }
