@@ -183,6 +183,7 @@ public final class BenchCommand implements Runnable {
 
       List<GemmBench.Result> results = new ArrayList<>();
       String coreName = null;
+      String coreConfig = null;
       try (Parallel parallel = Parallel.create(t)) {
         List<Gemm> gemms = new ArrayList<>();
         if (b.equals("vector") || b.equals("all")) {
@@ -198,8 +199,8 @@ public final class BenchCommand implements Runnable {
           } else {
             OpenBlasGemm ob = OpenBlasGemm.load(t);
             coreName = ob.coreName();
-            out.println("openblas kernels: " + coreName
-                + " (OPENBLAS_CORETYPE=" + System.getenv().getOrDefault("OPENBLAS_CORETYPE", "unset") + ")");
+            coreConfig = ob.config();
+            out.println(openBlasLine(ob));
             gemms.add(ob);
           }
         }
@@ -219,10 +220,24 @@ public final class BenchCommand implements Runnable {
         }
       }
       if (json != null) {
-        writeJson(json, t, tr, load, cpu, used, fmaNow, coreName, results);
+        writeJson(json, t, tr, load, cpu, used, fmaNow, coreName, coreConfig, results);
         out.println("wrote " + json);
       }
       return 0;
+    }
+
+    /**
+     * The OpenBLAS kernels that will run and why: {@code openblas_get_corename}, {@code openblas_get_config}
+     * and the environment variables that steer them (the machines here export OPENBLAS_CORETYPE=Haswell;
+     * a benchmark of the library's own choice unsets it for its command only).
+     */
+    static String openBlasLine(OpenBlasGemm ob) {
+      return "openblas kernels: " + ob.coreName() + " (" + ob.config() + "; " + openBlasEnv() + ")";
+    }
+
+    static String openBlasEnv() {
+      return "OPENBLAS_CORETYPE=" + System.getenv().getOrDefault("OPENBLAS_CORETYPE", "unset")
+          + " OPENBLAS_L2_SIZE=" + System.getenv().getOrDefault("OPENBLAS_L2_SIZE", "unset");
     }
 
     static int[] parseShape(String s) {
@@ -250,7 +265,7 @@ public final class BenchCommand implements Runnable {
     }
 
     private static void writeJson(Path file, int threads, String trans, double load, CpuInfo cpu, CpuInfo.Peak peak,
-        FmaPeak.Result fmaNow, String coreName, List<GemmBench.Result> results) throws IOException {
+        FmaPeak.Result fmaNow, String coreName, String coreConfig, List<GemmBench.Result> results) throws IOException {
       Map<String, Object> doc = new LinkedHashMap<>();
       doc.put("bench", "gemm");
       doc.put("time", Instant.now().toString());
@@ -263,6 +278,8 @@ public final class BenchCommand implements Runnable {
       doc.put("peakSource", peak.source());
       doc.put("fmaNowGflops", fmaNow.gflops());
       doc.put("openblasCore", coreName);
+      doc.put("openblasConfig", coreConfig);
+      doc.put("openblasEnv", openBlasEnv());
       List<Map<String, Object>> rows = new ArrayList<>();
       for (GemmBench.Result r : results) {
         Map<String, Object> row = new LinkedHashMap<>();

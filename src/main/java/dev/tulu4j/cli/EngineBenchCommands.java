@@ -9,7 +9,11 @@ import dev.tulu4j.model.LoraConfig;
 import dev.tulu4j.model.WeightsDtype;
 import dev.tulu4j.runtime.EngineBench;
 import dev.tulu4j.runtime.GemmProfile;
+import dev.tulu4j.tensor.AutoGemm;
 import dev.tulu4j.tensor.CpuInfo;
+import dev.tulu4j.tensor.Gemms;
+import dev.tulu4j.tensor.OpenBlasGemm;
+import java.util.Optional;
 import dev.tulu4j.tensor.FmaPeak;
 import dev.tulu4j.tensor.VectorGemm;
 import dev.tulu4j.tensor.GemmBackend;
@@ -61,6 +65,9 @@ final class EngineBenchCommands {
       return s.equalsIgnoreCase("both") ? List.of(of("tiny"), of("smollm2-135m")) : List.of(of(s));
     }
   }
+
+  /** {@code bench --gemm auto}: the measurement of one workload may take this long. */
+  static final double AUTO_BOUND_SECONDS = 60;
 
   /** Options every engine benchmark takes. */
   static final class Common {
@@ -157,6 +164,15 @@ final class EngineBenchCommands {
         doc.put("gemm", k.gemmReason());
         out.printf(Locale.ROOT, "engine bench: %d threads, gemm %s, load average %.2f at start (shared machine)%n",
             t, k.gemmReason(), load);
+        if (GemmBackend.parse(gemm) != GemmBackend.VECTOR && OpenBlasGemm.unavailableReason() == null) {
+          OpenBlasGemm ob = OpenBlasGemm.load(t);
+          doc.put("openblasCore", ob.coreName());
+          doc.put("openblasConfig", ob.config());
+          out.println(BenchCommand.GemmCommand.openBlasLine(ob));
+        }
+        Optional<AutoGemm> auto = Gemms.autoOf(k.gemm());
+        List<String> autoLines = new ArrayList<>();
+        if (auto.isPresent()) doc.put("gemmAutoMeasurements", autoLines);
         out.printf(Locale.ROOT, "cpu: %s; MFU peak %.0f GFLOP/s (%s); vector gemm kernel %s%n", cpu.describe(),
             mfuPeak.gflops(), mfuPeak.source(), VectorGemm.KERNEL);
         FmaPeak.Result fmaNow = FmaPeak.measure(t, 3, 100);
@@ -172,12 +188,21 @@ final class EngineBenchCommands {
         for (Shape s : shapes) {
           LlamaModel m = LlamaModel.random(s.config(), 0, profile != null ? profile : k.gemm(), k.parallel());
           out.printf(Locale.ROOT, "%s: %.1fM parameters%n", s.name(), EngineBench.millions(m));
-          if (decode) rows.addAll(decodeRows(s, m, bw, out));
+          int b = batch != null ? batch : s.batch();
+          int q = seq != null ? seq : s.seq();
+          int maxDecodeBatch = decodeBatches.stream().mapToInt(Integer::intValue).max().orElse(1);
+          if (decode) autoChoose(auto, s.name() + " decode b" + maxDecodeBatch + " (prompt " + promptLen + " + "
+              + newTokens + " new)", () -> EngineBench.decodeCall(m, maxDecodeBatch, promptLen, newTokens), out, autoLines);
+          if (decode) rows.addAll(tagged(decodeRows(s, m, bw, out), k));
           if (profile != null && decode) profile.reportAndReset(out, s.name() + " decode (all batches, warm-up included)");
-          if (prefill) rows.add(prefillRow(s, m, out));
+          if (prefill) autoChoose(auto, s.name() + " prefill B" + b + " x T" + q,
+              () -> EngineBench.prefillPass(m, b, q), out, autoLines);
+          if (prefill) rows.add(tagged(List.of(prefillRow(s, m, out)), k).getFirst());
           if (profile != null && prefill) profile.reportAndReset(out, s.name() + " prefill (warm-up included)");
-          if (train && loraConfig == null) rows.add(trainRow(s, m, mfuPeak.gflops(), out));
-          if (train && loraConfig != null) rows.addAll(trainLoraRows(s, m, loraConfig, mfuPeak.gflops(), out));
+          if (train) autoChoose(auto, s.name() + " train forward+backward B" + b + " x T" + q,
+              () -> EngineBench.trainStepWithoutUpdate(m, b, q, activationCheckpointing), out, autoLines);
+          if (train && loraConfig == null) rows.add(tagged(List.of(trainRow(s, m, mfuPeak.gflops(), out)), k).getFirst());
+          if (train && loraConfig != null) rows.addAll(tagged(trainLoraRows(s, m, loraConfig, mfuPeak.gflops(), out), k));
           if (profile != null && train) profile.reportAndReset(out, s.name() + " train (warm-up included)");
         }
       }
@@ -190,6 +215,28 @@ final class EngineBenchCommands {
       }
       out.flush();
       return 0;
+    }
+
+    /**
+     * {@code --gemm auto}: times whole calls of the workload about to run on both backends
+     * ({@link AutoGemm#measure}, bounded by {@link #AUTO_BOUND_SECONDS}: a bench makes a few steps only,
+     * and the measurement is part of what it reports) and keeps the faster for it; the rows record
+     * what ran ({@code gemmBackend}).
+     */
+    private void autoChoose(Optional<AutoGemm> auto, String workload, java.util.function.Supplier<Runnable> step,
+        PrintWriter out, List<String> lines) {
+      if (auto.isEmpty()) return;
+      AutoGemm.Measurement m = auto.get().measure(workload, step.get(), Math.max(1, warmup) + (long) steps * rounds,
+          AUTO_BOUND_SECONDS);
+      lines.add(m.line());
+      out.println(m.line());
+      out.flush();
+    }
+
+    /** The rows with the GEMM backend that ran their large products ({@link Gemms#id}). */
+    private static List<Map<String, Object>> tagged(List<Map<String, Object>> rows, Kernels k) {
+      for (Map<String, Object> r : rows) r.put("gemmBackend", Gemms.id(k.gemm()));
+      return rows;
     }
 
     private List<Map<String, Object>> decodeRows(Shape s, LlamaModel fp32, double bw, PrintWriter out) {

@@ -90,6 +90,7 @@ public final class DpoRecipe {
               : dir -> HfCheckpoint.save(dir, model.config(), model.toTensors(), cfg.saveDtype(),
                   HfCheckpoint.DEFAULT_SHARD_BYTES, tokFiles))
           .runConfig(cfg)
+          .gemm(kernels.gemm())
           .run();
       Map<String, Object> details = new LinkedHashMap<>();
       details.put("pairs", data.pairs().size());

@@ -97,8 +97,8 @@ public record PipelineConfig(
       @Doc(value = "Sequences decoded together.", def = "32") int batch,
       @Doc(value = "Context length for prompt + response.", def = "512") int maxLength,
       @Doc(value = "Chat template for evaluation: tulu or model.", def = "tulu") String template,
-      @Doc(value = "GEMM backend for evaluation: vector, openblas or auto (auto measures a 1024² GEMM, "
-          + "which does not predict decode's skinny shapes).", def = "vector") dev.tulu4j.tensor.GemmBackend gemm,
+      @Doc(value = "GEMM backend for evaluation: vector, openblas or auto (auto is vector for "
+          + "evaluation: nothing times a whole step there).", def = "vector") dev.tulu4j.tensor.GemmBackend gemm,
       @Doc(value = "Dataset folder per Tülu 3 suite task (drop, mmlu, popqa, bbh, truthfulqa, humaneval, humanevalplus, "
           + "alpaca_eval), "
           + "in the layout its Hugging Face repository ships; unlisted tasks read <data-dir>/<task>.", def = "{}")

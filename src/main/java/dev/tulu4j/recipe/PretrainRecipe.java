@@ -66,7 +66,8 @@ public final class PretrainRecipe {
           new CausalLmStep(model, data.batcher(tok.padId())), kernels.parallel())
           .saver(dir -> HfCheckpoint.save(dir, arch, model.toTensors(), cfg.saveDtype(),
               HfCheckpoint.DEFAULT_SHARD_BYTES, ckptTokenizer))
-          .runConfig(cfg);
+          .runConfig(cfg)
+          .gemm(kernels.gemm());
       customize.accept(loop);
       long t0 = System.nanoTime();
       TrainResult r = loop.run();

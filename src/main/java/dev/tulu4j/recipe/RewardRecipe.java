@@ -95,6 +95,7 @@ public final class RewardRecipe {
                   modelDir, tokDir)
               : dir -> rm.save(dir, cfg.saveDtype(), tokDir))
           .runConfig(cfg)
+          .gemm(kernels.gemm())
           .run();
       double seconds = (System.nanoTime() - t0) / 1e9;
       if (adapter != null) adapter.training(false); // evaluation: no dropout

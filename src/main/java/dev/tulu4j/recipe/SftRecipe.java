@@ -89,7 +89,8 @@ public final class SftRecipe {
       TrainLoop loop = new TrainLoop(train, lora ? adapter.parameters() : model.parameters(), data.examples().size(), step,
           kernels.parallel())
           .saver(saver)
-          .runConfig(cfg);
+          .runConfig(cfg)
+          .gemm(kernels.gemm());
       customize.accept(loop);
       long t0 = System.nanoTime();
       TrainResult r = loop.run();

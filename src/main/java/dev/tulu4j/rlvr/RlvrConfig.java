@@ -113,7 +113,7 @@ public record RlvrConfig(
         Double valueLr,
     @Doc(value = "PPO: the first N steps train only the value model (rollouts, values and returns as usual; the policy and its optimizer state are untouched), so the advantages of the first policy updates do not come from an untrained critic (OpenRLHF: freezing_actor_steps). The policy's lr schedule starts after the warm-up (peak lr at its first update); the value model's spans the whole run.", def = "0")
         int valueWarmupSteps,
-    @Doc(value = "Matrix-multiply backend: auto, vector or openblas.", def = "auto", hashed = false)
+    @Doc(value = "Matrix-multiply backend: auto, vector or openblas (auto is vector here: an RLVR step updates its optimizers itself, so it is not timed).", def = "auto", hashed = false)
         GemmBackend gemm,
     @Doc(value = "dtype of the safetensors in checkpoints: bf16 (as transformers saves), f16 or f32 "
         + "(resume always uses the exact fp32 trainer_state).", def = "bf16", hashed = false)

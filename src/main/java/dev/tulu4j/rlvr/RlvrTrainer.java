@@ -158,6 +158,7 @@ public final class RlvrTrainer {
     });
     TrainLoop loop = new TrainLoop(cfg.train(), prompts.size(), step, policy.taskRunner())
         .runConfig(cfg)
+        .gemm(policy.gemm())
         .onStep(m -> history.add(flat(m)))
         .progress("rlvr", m -> String.format(" reward %.3f acc %.3f", m.extras().get("reward"), m.extras().get("accuracy")));
     customize.accept(loop);

@@ -116,6 +116,50 @@ public final class EngineBench {
     return new TrainResult(batch, seq, t, tps, fpt, gflops, gflops / peakGflops, loss, Timing.of(cpu).medianSeconds());
   }
 
+  /**
+   * One training step of {@link #train}'s workload without the optimizer update (forward, loss,
+   * backward, gradients cleared): {@code --gemm auto}'s measurement, which must not change the model.
+   */
+  public static Runnable trainStepWithoutUpdate(LlamaModel model, int batch, int seq, boolean checkpointed) {
+    requirePositive(batch, seq, 1);
+    LlamaConfig c = model.config();
+    int n = batch * seq;
+    int[] ids = new SplittableRandom(1).ints(n, 0, c.vocabSize()).toArray();
+    int[] targets = new int[n];
+    for (int r = 0; r < n; r++) targets[r] = (r + 1) % seq == 0 ? -100 : ids[r + 1];
+    Batch b = Batch.of(batch, seq, ids, targets);
+    Activations act = Activations.training(c, n, checkpointed);
+    return () -> {
+      model.lossAndBackward(b, act, 1f / (n - batch));
+      model.zeroGrad();
+    };
+  }
+
+  /** One pass of {@link #prefill}'s workload, for {@code --gemm auto}'s measurement. */
+  public static Runnable prefillPass(LlamaModel model, int batch, int seq) {
+    requirePositive(batch, seq, 1);
+    int n = batch * seq;
+    int[] ids = new SplittableRandom(2).ints(n, 0, model.config().vocabSize()).toArray();
+    Batch b = new Batch(batch, seq, ids, null, null, null);
+    Activations act = new Activations(model.config(), n);
+    return () -> model.logits(b, act);
+  }
+
+  /** One call of {@link #decode}'s workload (the prompt pass, then greedy decode steps), for {@code --gemm auto}. */
+  public static Runnable decodeCall(LlamaModel model, int batch, int promptLen, int newTokens) {
+    requirePositive(batch, promptLen, 1);
+    LlamaConfig c = model.config();
+    SplittableRandom rnd = new SplittableRandom(4);
+    int[][] prompt = new int[batch][];
+    for (int b = 0; b < batch; b++) prompt[b] = rnd.ints(promptLen, 0, c.vocabSize()).toArray();
+    KvCache cache = model.newCache(batch, promptLen + newTokens);
+    int[] next = new int[batch];
+    return () -> {
+      prefill(model, cache, prompt, next);
+      for (int s = 1; s < newTokens; s++) argmax(model.decode(cache, next), c.vocabSize(), next);
+    };
+  }
+
   /** Forward passes with every position's logits (B·T·V floats). */
   public static PrefillResult prefill(LlamaModel model, int batch, int seq, int warmup, int reps) {
     requirePositive(batch, seq, reps);

@@ -18,7 +18,8 @@ import java.lang.invoke.MethodHandle;
  * (process-wide). Our {@link Parallel} workers are parked while it runs, so the two pools never
  * compete for the cores. OpenBLAS picks its kernels when the library loads: an exported
  * {@code OPENBLAS_CORETYPE} (the machines here set {@code Haswell}) forces them; {@link #coreName()}
- * reports what was chosen.
+ * reports what was chosen and {@link #config()} the library's build line. Unset there, the bundled
+ * 0.3.31 picks {@code Cooperlake} (AVX-512) kernels on the Zen 5 (docs/PERFORMANCE.md, session 11).
  *
  * <p>If the native library cannot be loaded (another OS or architecture, missing jar),
  * {@link #load} throws {@link IllegalStateException} with the reason and callers fall back to
@@ -89,6 +90,19 @@ public final class OpenBlasGemm implements Gemm {
     return Native.get().coreName;
   }
 
+  /**
+   * OpenBLAS's build line ({@code openblas_get_config}: version, build options, the selected core
+   * and its thread model), e.g. "OpenBLAS 0.3.31 DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64".
+   */
+  public String config() {
+    return Native.get().config;
+  }
+
+  /** {@code openblas/<core>}: the backend and its kernel family in one token, for reports and checkpoint metadata. */
+  public String id() {
+    return "openblas/" + coreName();
+  }
+
   @Override
   public void sgemm(boolean transA, boolean transB, int m, int n, int k,
       float alpha, float[] a, int aOff, int lda,
@@ -118,11 +132,13 @@ public final class OpenBlasGemm implements Gemm {
     final MethodHandle sgemm;
     final MethodHandle setNumThreads;
     final String coreName;
+    final String config;
 
-    private Native(MethodHandle sgemm, MethodHandle setNumThreads, String coreName) {
+    private Native(MethodHandle sgemm, MethodHandle setNumThreads, String coreName, String config) {
       this.sgemm = sgemm;
       this.setNumThreads = setNumThreads;
       this.coreName = coreName;
+      this.config = config;
     }
 
     static Native get() {
@@ -161,9 +177,20 @@ public final class OpenBlasGemm implements Gemm {
           FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
       MethodHandle corename = linker.downcallHandle(find(lookup, "openblas_get_corename"),
           FunctionDescriptor.of(ValueLayout.ADDRESS));
+      MethodHandle configFn = linker.downcallHandle(find(lookup, "openblas_get_config"),
+          FunctionDescriptor.of(ValueLayout.ADDRESS));
       MemorySegment name = (MemorySegment) corename.invokeExact();
-      String core = name.equals(MemorySegment.NULL) ? "unknown" : name.reinterpret(64).getString(0);
-      return new Native(sgemm, setThreads, core);
+      MemorySegment conf = (MemorySegment) configFn.invokeExact();
+      return new Native(sgemm, setThreads, cString(name, 64), cString(conf, 512).strip());
+    }
+
+    /** A NUL-terminated string OpenBLAS returns (a static buffer), read up to {@code max} bytes. */
+    private static String cString(MemorySegment p, int max) {
+      if (p.equals(MemorySegment.NULL)) return "unknown";
+      MemorySegment s = p.reinterpret(max);
+      int len = 0;
+      while (len < max && s.get(ValueLayout.JAVA_BYTE, len) != 0) len++;
+      return new String(s.asSlice(0, len).toArray(ValueLayout.JAVA_BYTE), java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     private static MemorySegment find(SymbolLookup lookup, String symbol) {

@@ -66,6 +66,8 @@ public final class Checkpointer {
   private final Path outDir;
   private final int keepLast;
   private SaveHook hook = phase -> {};
+  /** What ran the large products ({@code Gemms.id}), recorded in machine.json; null: not recorded. */
+  private String gemm;
 
   public Checkpointer(Path outDir, int keepLast) {
     if (keepLast < 1) throw new IllegalArgumentException("keep_last must be >= 1");
@@ -75,6 +77,28 @@ public final class Checkpointer {
 
   public Checkpointer hook(SaveHook h) {
     this.hook = h;
+    return this;
+  }
+
+  /**
+   * Records {@code gemmId} (the GEMM backend that ran the large products, {@code Gemms.id}: vector,
+   * openblas/core, or auto's choice) in each checkpoint's {@code machine.json} under {@link #GEMM_KEY}.
+   */
+  public Checkpointer gemm(String gemmId) {
+    this.gemm = gemmId;
+    return this;
+  }
+
+  /** machine.json's key for the GEMM backend that ran the large products. */
+  static final String GEMM_KEY = "gemmBackend";
+  /** machine.json's key for auto's choice (absent unless the run's backend was auto). */
+  static final String AUTO_KEY = "gemmAutoChoice";
+
+  private String autoChoice;
+
+  /** Records auto's choice ({@code AutoGemm.choice}) too, for a resume to reuse ({@link #recordedAutoChoice}). */
+  public Checkpointer autoChoice(String choice) {
+    this.autoChoice = choice;
     return this;
   }
 
@@ -110,7 +134,10 @@ public final class Checkpointer {
     hook.at("optimizer-written");
     writeSynced(st.resolve("config.yaml"), configYaml);
     writeSynced(st.resolve("config.hashed.yaml"), hashedYaml);
-    writeSynced(st.resolve(MACHINE_FILE), JSON.writeValueAsString(CpuInfo.detect().kernelSignature()));
+    Map<String, Object> machine = new LinkedHashMap<>(CpuInfo.detect().kernelSignature());
+    if (gemm != null) machine.put(GEMM_KEY, gemm);
+    if (autoChoice != null) machine.put(AUTO_KEY, autoChoice);
+    writeSynced(st.resolve(MACHINE_FILE), JSON.writeValueAsString(machine));
     TrainerState sized = state.withSizes(Files.size(st.resolve("params.bin")), Files.size(st.resolve("optimizer.bin")));
     writeSynced(st.resolve("state.json"), JSON.writeValueAsString(sized));
     syncTree(tmp);
@@ -162,7 +189,16 @@ public final class Checkpointer {
    * continues, but bit-identity with an uninterrupted run is not promised. Empty when they match.
    */
   public static Optional<String> machineNote(Found found) {
-    Map<String, Object> now = CpuInfo.detect().kernelSignature();
+    return machineNote(found, null);
+  }
+
+  /**
+   * {@link #machineNote(Found)}, comparing also the GEMM backend that runs the large products now
+   * ({@code gemmId}, {@code Gemms.id}) with the one recorded, when both are known.
+   */
+  public static Optional<String> machineNote(Found found, String gemmId) {
+    Map<String, Object> now = new LinkedHashMap<>(CpuInfo.detect().kernelSignature());
+    if (gemmId != null) now.put(GEMM_KEY, gemmId);
     Path f = found.dir().resolve(STATE_DIR).resolve(MACHINE_FILE);
     Map<?, ?> then;
     try {
@@ -175,7 +211,8 @@ public final class Checkpointer {
           + "); bit-identity with an uninterrupted run is promised only on the same CPU and kernels");
     }
     List<String> diff = new ArrayList<>();
-    for (String key : List.of("family", "model", "vectorBits", "gemmKernel")) {
+    for (String key : List.of("family", "model", "vectorBits", "gemmKernel", GEMM_KEY)) {
+      if (key.equals(GEMM_KEY) && (!then.containsKey(key) || !now.containsKey(key))) continue;
       String a = String.valueOf(then.get(key)), b = String.valueOf(now.get(key));
       if (!a.equals(b)) diff.add(key + " " + a + " -> " + b);
     }
@@ -183,6 +220,18 @@ public final class Checkpointer {
     return Optional.of("resuming " + found.dir().getFileName() + " written on " + then.get("cpu") + " on "
         + now.get("cpu") + " (" + String.join(", ", diff) + "): the run continues, but bit-identity with an "
         + "uninterrupted run is not promised on another CPU or kernel");
+  }
+
+  /** Auto's choice recorded in {@code found} ({@link #autoChoice}), if any. */
+  public static Optional<String> recordedAutoChoice(Found found) {
+    Path f = found.dir().resolve(STATE_DIR).resolve(MACHINE_FILE);
+    try {
+      if (!Files.isRegularFile(f)) return Optional.empty();
+      Object v = JSON.readValue(f.toFile(), Map.class).get(AUTO_KEY);
+      return v == null ? Optional.empty() : Optional.of(v.toString());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   /** The hashed config the checkpoint was written with (to explain a config-hash mismatch). */

@@ -2,6 +2,9 @@ package dev.tulu4j.train;
 
 import dev.tulu4j.config.ConfigYaml;
 import dev.tulu4j.model.Parameter;
+import dev.tulu4j.tensor.AutoGemm;
+import dev.tulu4j.tensor.Gemm;
+import dev.tulu4j.tensor.Gemms;
 import dev.tulu4j.tensor.TaskRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,6 +43,8 @@ import java.nio.file.Files;
  */
 public final class TrainLoop {
   private static final long RNG_SALT = 0x7475_6C75_346AL; // "tulu4j"
+  /** Seeds the throwaway random stream of {@code --gemm auto}'s timed steps (never the run's). */
+  private static final long AUTO_SALT = 0x6175_746F_6765L; // "autoge"
 
   private final TrainConfig cfg;
   private final List<Parameter> params;
@@ -54,6 +59,7 @@ public final class TrainLoop {
   private String progressTask = "train";
   private Function<StepMetrics, String> progressNote =
       m -> String.format(" loss %.4f lr %.2e", m.loss(), m.lr());
+  private Gemm gemm;
 
   /**
    * @param params the trainable parameters (grad buffers present, unique names); weight decay follows each one's {@link Parameter#decay()}
@@ -115,6 +121,17 @@ public final class TrainLoop {
     return this;
   }
 
+  /**
+   * The model's GEMM ({@code Kernels.gemm()}): recorded in each checkpoint's machine.json, compared on
+   * resume, and, when it is {@code --gemm auto}'s ({@link Gemms#autoOf}), set at the start by timing
+   * whole forward+backward steps of the run's next micro-batch on each backend ({@link AutoGemm#measure}),
+   * or on resume from the choice the checkpoint recorded.
+   */
+  public TrainLoop gemm(Gemm g) {
+    this.gemm = g;
+    return this;
+  }
+
   /** Fault injection for tests. */
   public TrainLoop saveHook(Checkpointer.SaveHook h) {
     this.saveHook = h;
@@ -157,7 +174,15 @@ public final class TrainLoop {
             + "; set resume=true to continue it or choose another out_dir");
       TrainerState s = f.state();
       checkCompatible(f, s, hash, hashedYaml, schedule);
-      Checkpointer.machineNote(f).ifPresent(note -> System.err.println("tulu4j: warning: " + note));
+      Optional<String> recorded = Checkpointer.recordedAutoChoice(f);
+      Optional<AutoGemm> auto = gemm == null ? Optional.empty() : Gemms.autoOf(gemm);
+      if (auto.isPresent() && recorded.isPresent()) {
+        String why = auto.get().use(recorded.get());
+        System.err.println("tulu4j: gemm auto: resuming " + f.dir().getFileName() + " with its recorded choice "
+            + recorded.get() + (why == null ? " (not measured again)" : ": " + why));
+      }
+      Checkpointer.machineNote(f, gemm == null ? null : Gemms.id(gemm))
+          .ifPresent(note -> System.err.println("tulu4j: warning: " + note));
       Checkpointer.restore(f, params, parts.getFirst().opt);
       for (Part p : parts.subList(1, parts.size())) p.restore(f);
       order.seek(new DataOrder.Position(s.dataEpoch(), s.dataOffset()));
@@ -170,6 +195,11 @@ public final class TrainLoop {
       for (Part p : parts.subList(1, parts.size())) p.discardOrphans();
     }
     long resumedFrom = step;
+    chooseAutoGemm(found.isPresent() ? Checkpointer.recordedAutoChoice(found.get()) : Optional.empty(), order, step, total);
+    for (Part p : parts) {
+      p.ckpt.gemm(gemm == null ? null : Gemms.id(gemm));
+      p.ckpt.autoChoice(gemm == null ? null : Gemms.autoOf(gemm).map(AutoGemm::choice).orElse(null));
+    }
 
     List<Double> losses = new ArrayList<>();
     long runStart = System.nanoTime();
@@ -206,6 +236,34 @@ public final class TrainLoop {
       throw e.getCause();
     }
     return new TrainResult(step, total, resumedFrom, losses, lastCkpt, totalTokens);
+  }
+
+  /**
+   * {@code --gemm auto} without a recorded choice: times forward+backward of the run's next
+   * micro-batch (a copy of the data order, a throwaway random stream, gradients zeroed after each
+   * step, no optimizer update: the run's results do not depend on it) and prints the measurement.
+   * An update step (RLVR) makes optimizer updates inside its step, so it is not timed: vector.
+   */
+  private void chooseAutoGemm(Optional<String> recorded, DataOrder order, long step, int total) {
+    Optional<AutoGemm> auto = gemm == null ? Optional.empty() : Gemms.autoOf(gemm);
+    if (auto.isEmpty() || recorded.isPresent() || step >= total) return;
+    if (update != null) {
+      System.err.println("tulu4j: gemm auto: vector (this trainer's step makes its own optimizer updates and "
+          + "cannot be timed without changing the run)");
+      return;
+    }
+    DataOrder probe = new DataOrder(datasetSize, cfg.seed());
+    probe.seek(order.position());
+    int[] idx = probe.next(cfg.microBatch());
+    long s = step;
+    Runnable timed = () -> {
+      fn.forwardBackward(new Batch(s, 0, cfg.gradAccum(), idx.clone(), cfg.lossReduction(),
+          new Rng(Rng.mix(cfg.seed() ^ AUTO_SALT))));
+      GradOps.zero(params);
+    };
+    AutoGemm.Measurement m = auto.get().measure("forward+backward of the first micro-batch (" + cfg.microBatch() + " examples)", timed,
+        (total - step) * (long) cfg.gradAccum());
+    System.err.println("tulu4j: " + m.line());
   }
 
   /**

@@ -25,6 +25,11 @@ class BenchCommandTest {
     assertThat(doc.get("peakGflops").asDouble()).isEqualTo(cpu.assumedPeak(2).gflops());
     assertThat(doc.get("peakSource").asText()).isEqualTo(cpu.assumedPeak(2).source());
     assertThat(doc.get("fmaNowGflops").asDouble()).isPositive(); // the FMA loop measured during this run
+    // which OpenBLAS kernels ran (openblas_get_corename / openblas_get_config) and the variables that steer them
+    String core = doc.get("openblasCore").asText();
+    assertThat(core).isNotBlank();
+    assertThat(doc.get("openblasConfig").asText()).startsWith("OpenBLAS ").contains(core);
+    assertThat(doc.get("openblasEnv").asText()).contains("OPENBLAS_CORETYPE=").contains("OPENBLAS_L2_SIZE=");
     JsonNode rows = doc.get("results");
     assertThat(rows).hasSize(4);
     assertThat(rows.get(0).get("backend").asText()).isEqualTo("vector");

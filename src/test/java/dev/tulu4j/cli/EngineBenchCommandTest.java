@@ -52,6 +52,28 @@ class EngineBenchCommandTest {
     assertThat(tr.get("gflops").asDouble()).isCloseTo(32 / tr.get("medianSeconds").asDouble() * fpt / 1e9, Percentage.withPercentage(1e-6));
   }
 
+  /**
+   * {@code --gemm auto} times whole calls of each workload on both backends before running it and
+   * records the measurements, the OpenBLAS kernels, and which backend ran each row.
+   */
+  @Test
+  void autoMeasuresEachWorkloadBeforeItRuns(@TempDir Path dir) throws Exception {
+    Path json = dir.resolve("auto.json");
+    // 4 x 32 = 128 rows: the tiny shape's products are large enough to be routed
+    CliRun r = CliRun.of("bench", "all", "--shape", "tiny", "--batch", "4", "--seq", "32", "--steps", "1", "--warmup", "0",
+        "--decode-batches", "2", "--prompt-len", "4", "--new-tokens", "3", "--gemm", "auto", "--threads", "1",
+        "--bandwidth-mib", "16", "--json", json.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("gemm auto: tiny decode b2 (prompt 4 + 3 new): vector ")
+        .contains("gemm auto: tiny prefill B4 x T32: vector ").contains("gemm auto: tiny train forward+backward B4 x T32: vector ")
+        .contains("openblas kernels: ");
+    JsonNode doc = new ObjectMapper().readTree(json.toFile());
+    assertThat(doc.get("gemmAutoMeasurements")).hasSize(3);
+    assertThat(doc.get("openblasConfig").asText()).startsWith("OpenBLAS ").contains(doc.get("openblasCore").asText());
+    for (JsonNode row : doc.get("results"))
+      assertThat(row.get("gemmBackend").asText()).isIn("vector", "vector+openblas/" + doc.get("openblasCore").asText());
+  }
+
   /** --gemm-profile prints a per-shape table after the workload, attention blocks included; --peak is used as given. */
   @Test
   void gemmProfilePrintsTheShapes() {

@@ -18,16 +18,30 @@ class GemmsTest {
   }
 
   @Test
-  void autoMeasuresAndReturnsAWorkingGemm() {
+  void autoStartsOnVectorAndWorksOnEitherChoice() {
     try (Kernels k = Kernels.create(new KernelConfig(GemmBackend.AUTO, 2))) {
-      assertThat(k.gemmReason()).contains("auto").contains("GFLOP/s");
-      // always the vector GEMM (its decode paths and its pool for the model's loops), maybe routing large products
+      assertThat(k.gemmReason()).startsWith("auto (vector until a whole step is timed against openblas/");
+      // always the vector GEMM (its decode paths and its pool for the model's loops), routing large products to auto
       assertThat(k.gemm()).isInstanceOf(VectorGemm.class);
-      VectorGemm g = (VectorGemm) k.gemm();
-      if (g.large() != null) assertThat(k.gemmReason()).startsWith("vector+openblas (auto");
+      AutoGemm auto = Gemms.autoOf(k.gemm()).orElseThrow();
+      assertThat(auto.choice()).isEqualTo("vector");
+      assertThat(Gemms.id(k.gemm())).isEqualTo("vector");
       GemmCheck.check(k.gemm(), GemmCheck.plain(false, true, 37, 70, 45), 3);
       GemmCheck.check(k.gemm(), GemmCheck.plain(false, true, 200, 150, 300), 4);
+      assertThat(auto.use(auto.otherId())).isNull();
+      assertThat(Gemms.id(k.gemm())).isEqualTo("vector+" + auto.otherId());
+      GemmCheck.check(k.gemm(), GemmCheck.plain(false, true, 200, 150, 300), 5);
+      GemmCheck.check(k.gemm(), GemmCheck.plain(true, false, 200, 150, 300), 6);
     }
+  }
+
+  @Test
+  void openBlasReportsItsKernelsAndBuild() {
+    OpenBlasGemm g = OpenBlasGemm.load(1);
+    assertThat(g.coreName()).isNotBlank().isNotEqualTo("unknown");
+    assertThat(g.config()).startsWith("OpenBLAS ").contains(g.coreName());
+    assertThat(g.id()).isEqualTo("openblas/" + g.coreName());
+    assertThat(Gemms.id(g)).isEqualTo(g.id());
   }
 
   @Test
