@@ -269,18 +269,16 @@ final class BlockAttention {
 
   /** p = exp(s − lse) in place; ds = p·(dp − di)·scale in place (ds holds dp on entry). */
   static void softmaxGrad(float[] p, float[] ds, int o, int n, float ls, float di, float scale) {
-    int j = 0;
-    int bound = VectorMath.S.loopBound(n);
-    for (; j < bound; j += VectorMath.S.length()) {
-      FloatVector pv = dev.tulu4j.tensor.VectorExp.exp(FloatVector.fromArray(VectorMath.S, p, o + j).sub(ls));
-      pv.intoArray(p, o + j);
-      pv.mul(FloatVector.fromArray(VectorMath.S, ds, o + j).sub(di)).mul(scale).intoArray(ds, o + j);
-    }
-    if (j < n) { // the tail as one masked vector: the scalar exp gives the same bits per lane (VectorExpTest)
+    // whole vectors and the tail (one masked vector: the scalar exp gives the same bits per lane,
+    // VectorExpTest) through one loop and one VectorExp.exp call site: with a second site for the
+    // tail, C2 could run out of inlining budget there and call exp with boxed vectors once per row
+    // (as in VectorMath.expShiftSum; session 11). Masks only select lanes: the same bits.
+    for (int j = 0; j < n; j += VectorMath.S.length()) {
       jdk.incubator.vector.VectorMask<Float> mk = VectorMath.S.indexInRange(j, n);
       FloatVector pv = dev.tulu4j.tensor.VectorExp.exp(FloatVector.fromArray(VectorMath.S, p, o + j, mk).sub(ls));
       pv.intoArray(p, o + j, mk);
       pv.mul(FloatVector.fromArray(VectorMath.S, ds, o + j, mk).sub(di)).mul(scale).intoArray(ds, o + j, mk);
     }
   }
+
 }
