@@ -28,6 +28,8 @@ final class BlockAttention {
   static final int QB = 64;
 
   private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
+  /** The softmax rows' lane-sum scratch ({@link VectorMath#expShiftSum(float[], int, int, float, float[])}). */
+  private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[VectorMath.L]);
 
   private BlockAttention() {}
 
@@ -126,6 +128,7 @@ final class BlockAttention {
       float[] s = sc[0];
       float[] kt = tScores ? sc[2] : null;
       if (tScores) transpose(k, b * time * kw + g * d, kw, time, d, kt, ldt);
+      float[] lanes = LANES.get();
       for (int blk = 0; blk < blocks; blk++) {
         int t0 = blk * QB;
         int rows = Math.min(QB, time - t0);
@@ -142,7 +145,7 @@ final class BlockAttention {
           int n = t0 + i - ks - lo + 1;
           int row = i * ld;
           float m = VectorMath.max(s, row + lo, n);
-          float l = VectorMath.expShiftSum(s, row + lo, n, m);
+          float l = VectorMath.expShiftSum(s, row + lo, n, m, lanes);
           VectorMath.scale(n, 1f / l, s, row + lo);
           java.util.Arrays.fill(s, row, row + lo, 0f);
           java.util.Arrays.fill(s, row + lo + n, row + nk, 0f);
@@ -254,12 +257,13 @@ final class BlockAttention {
         return;
       }
       float[] s = sc[0];
+      float[] lanes = LANES.get();
       gemm.sgemmInPlaceB(false, cnt, nk, d, scale, q, qOff, qw, kt, 0, nk, 0f, s, 0, nk);
       for (int i = 0; i < cnt; i++) {
         int n = pos[r0] + i + 1;
         int row = i * nk;
         float m = VectorMath.max(s, row, n);
-        float l = VectorMath.expShiftSum(s, row, n, m);
+        float l = VectorMath.expShiftSum(s, row, n, m, lanes);
         VectorMath.scale(n, 1f / l, s, row);
         java.util.Arrays.fill(s, row + n, row + nk, 0f);
       }

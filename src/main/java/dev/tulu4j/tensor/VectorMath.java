@@ -189,6 +189,16 @@ public final class VectorMath {
 
   /** {@code x[off+i] = exp(x[off+i] − shift)} in place; returns the sum of the new values. */
   public static float expShiftSum(float[] x, int off, int n, float shift) {
+    return expShiftSum(x, off, n, shift, new float[L]);
+  }
+
+  /**
+   * {@link #expShiftSum(float[], int, int, float)} with the caller's scratch of at least {@link #L}
+   * floats for the lane sum (overwritten): the attention calls this once per score row, and the
+   * {@code new float[L]} there was the training step's whole steady-state allocation (JFR, session
+   * 11), about 90 MB a tiny step, which brought young collections into the timed steps.
+   */
+  public static float expShiftSum(float[] x, int off, int n, float shift, float[] lanes) {
     // One loop and one VectorExp.exp call site for the whole vectors and the masked tail: with a
     // second call site for the tail, C2 hit NodeCountInliningCutoff there and called exp out of
     // line with boxed vectors once per causal row (JFR allocation samples at this tail; session 11).
@@ -202,9 +212,8 @@ public final class VectorMath {
       e.intoArray(x, off + i, mk);
       if (i < bound) acc = acc.add(e);
     }
-    float[] t = new float[L];
-    acc.intoArray(t, 0);
-    float s = sumStored(t, 0); // this body is past C2's inlining budget at sum(acc): boxing
+    acc.intoArray(lanes, 0);
+    float s = sumStored(lanes, 0); // this body is past C2's inlining budget at sum(acc): boxing
     for (int i = bound; i < n; i++) s += x[off + i];
     return s;
   }
