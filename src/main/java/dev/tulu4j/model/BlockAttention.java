@@ -284,5 +284,4 @@ final class BlockAttention {
       pv.mul(FloatVector.fromArray(VectorMath.S, ds, o + j, mk).sub(di)).mul(scale).intoArray(ds, o + j, mk);
     }
   }
-
 }
