@@ -28,6 +28,8 @@ final class BlockAttention {
   static final int QB = 64;
 
   private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[4][0]);
+  /** The softmax rows' lane-sum scratch ({@link VectorMath#expShiftSum(float[], int, int, float, float[])}). */
+  private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[VectorMath.L]);
 
   private BlockAttention() {}
 
@@ -126,6 +128,7 @@ final class BlockAttention {
       float[] s = sc[0];
       float[] kt = tScores ? sc[2] : null;
       if (tScores) transpose(k, b * time * kw + g * d, kw, time, d, kt, ldt);
+      float[] lanes = LANES.get();
       for (int blk = 0; blk < blocks; blk++) {
         int t0 = blk * QB;
         int rows = Math.min(QB, time - t0);
@@ -142,7 +145,7 @@ final class BlockAttention {
           int n = t0 + i - ks - lo + 1;
           int row = i * ld;
           float m = VectorMath.max(s, row + lo, n);
-          float l = VectorMath.expShiftSum(s, row + lo, n, m);
+          float l = VectorMath.expShiftSum(s, row + lo, n, m, lanes);
           VectorMath.scale(n, 1f / l, s, row + lo);
           java.util.Arrays.fill(s, row, row + lo, 0f);
           java.util.Arrays.fill(s, row + lo + n, row + nk, 0f);
@@ -254,12 +257,13 @@ final class BlockAttention {
         return;
       }
       float[] s = sc[0];
+      float[] lanes = LANES.get();
       gemm.sgemmInPlaceB(false, cnt, nk, d, scale, q, qOff, qw, kt, 0, nk, 0f, s, 0, nk);
       for (int i = 0; i < cnt; i++) {
         int n = pos[r0] + i + 1;
         int row = i * nk;
         float m = VectorMath.max(s, row, n);
-        float l = VectorMath.expShiftSum(s, row, n, m);
+        float l = VectorMath.expShiftSum(s, row, n, m, lanes);
         VectorMath.scale(n, 1f / l, s, row);
         java.util.Arrays.fill(s, row + n, row + nk, 0f);
       }
@@ -269,14 +273,11 @@ final class BlockAttention {
 
   /** p = exp(s − lse) in place; ds = p·(dp − di)·scale in place (ds holds dp on entry). */
   static void softmaxGrad(float[] p, float[] ds, int o, int n, float ls, float di, float scale) {
-    int j = 0;
-    int bound = VectorMath.S.loopBound(n);
-    for (; j < bound; j += VectorMath.S.length()) {
-      FloatVector pv = dev.tulu4j.tensor.VectorExp.exp(FloatVector.fromArray(VectorMath.S, p, o + j).sub(ls));
-      pv.intoArray(p, o + j);
-      pv.mul(FloatVector.fromArray(VectorMath.S, ds, o + j).sub(di)).mul(scale).intoArray(ds, o + j);
-    }
-    if (j < n) { // the tail as one masked vector: the scalar exp gives the same bits per lane (VectorExpTest)
+    // whole vectors and the tail (one masked vector: the scalar exp gives the same bits per lane,
+    // VectorExpTest) through one loop and one VectorExp.exp call site: with a second site for the
+    // tail, C2 could run out of inlining budget there and call exp with boxed vectors once per row
+    // (as in VectorMath.expShiftSum; session 11). Masks only select lanes: the same bits.
+    for (int j = 0; j < n; j += VectorMath.S.length()) {
       jdk.incubator.vector.VectorMask<Float> mk = VectorMath.S.indexInRange(j, n);
       FloatVector pv = dev.tulu4j.tensor.VectorExp.exp(FloatVector.fromArray(VectorMath.S, p, o + j, mk).sub(ls));
       pv.intoArray(p, o + j, mk);

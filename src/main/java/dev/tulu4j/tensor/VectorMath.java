@@ -189,25 +189,32 @@ public final class VectorMath {
 
   /** {@code x[off+i] = exp(x[off+i] − shift)} in place; returns the sum of the new values. */
   public static float expShiftSum(float[] x, int off, int n, float shift) {
-    int i = 0;
+    return expShiftSum(x, off, n, shift, new float[L]);
+  }
+
+  /**
+   * {@link #expShiftSum(float[], int, int, float)} with the caller's scratch of at least {@link #L}
+   * floats for the lane sum (overwritten): the attention calls this once per score row, and the
+   * {@code new float[L]} there was the training step's whole steady-state allocation (JFR, session
+   * 11), about 90 MB a tiny step, which brought young collections into the timed steps.
+   */
+  public static float expShiftSum(float[] x, int off, int n, float shift, float[] lanes) {
+    // One loop and one VectorExp.exp call site for the whole vectors and the masked tail: with a
+    // second call site for the tail, C2 hit NodeCountInliningCutoff there and called exp out of
+    // line with boxed vectors once per causal row (JFR allocation samples at this tail; session 11).
+    // Same operations as before: the whole vectors' lanes summed in acc, then sumStored, then the
+    // tail's values added one by one in index order (SoftmaxTailBitsTest).
     int bound = S.loopBound(n);
     FloatVector acc = FloatVector.zero(S);
-    for (; i < bound; i += L) {
-      FloatVector e = VectorExp.exp(FloatVector.fromArray(S, x, off + i).sub(shift));
-      e.intoArray(x, off + i);
-      acc = acc.add(e);
-    }
-    float[] t = new float[L];
-    acc.intoArray(t, 0);
-    float s = sumStored(t, 0); // this body is past C2's inlining budget at sum(acc): boxing
-    if (i < n) {
-      // the tail's exponentials in one masked vector (the scalar VectorExp.exp gives the same bits per
-      // lane, VectorExpTest; scalar, a causal row's tail of up to L − 1 cost 10% of the attention
-      // bench), then added to s one by one in index order as before
+    for (int i = 0; i < n; i += L) {
       VectorMask<Float> mk = S.indexInRange(i, n);
-      VectorExp.exp(FloatVector.fromArray(S, x, off + i, mk).sub(shift)).intoArray(x, off + i, mk);
-      for (; i < n; i++) s += x[off + i];
+      FloatVector e = VectorExp.exp(FloatVector.fromArray(S, x, off + i, mk).sub(shift));
+      e.intoArray(x, off + i, mk);
+      if (i < bound) acc = acc.add(e);
     }
+    acc.intoArray(lanes, 0);
+    float s = sumStored(lanes, 0); // this body is past C2's inlining budget at sum(acc): boxing
+    for (int i = bound; i < n; i++) s += x[off + i];
     return s;
   }
 

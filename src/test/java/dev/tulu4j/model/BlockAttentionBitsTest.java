@@ -83,7 +83,10 @@ class BlockAttentionBitsTest {
     return new float[][] {out, lse, dq, dk, dv};
   }
 
-  /** softmaxGrad's tail as one masked vector against the scalar tail it replaced (copied here). */
+  /**
+   * softmaxGrad (session 11: whole vectors and tail in one masked loop) against the code before
+   * session 10: unmasked whole vectors, then the scalar tail (both copied here).
+   */
   @org.junit.jupiter.api.Test
   void softmaxGradTailSameBitsAsTheScalarTail() {
     Random r = new Random(9);
@@ -98,7 +101,13 @@ class BlockAttentionBitsTest {
         float ls = 3.7f, di = 0.3f, scale = 0.17677669f;
         float[] pw = p.clone(), dw = ds.clone();
         int bound = dev.tulu4j.tensor.VectorMath.S.loopBound(n);
-        BlockAttention.softmaxGrad(pw, dw, off, bound, ls, di, scale); // the vector part, unchanged
+        for (int j = 0; j < bound; j += lanes) { // the whole vectors before session 11 (no mask)
+          jdk.incubator.vector.FloatVector pv = dev.tulu4j.tensor.VectorExp.exp(
+              jdk.incubator.vector.FloatVector.fromArray(dev.tulu4j.tensor.VectorMath.S, pw, off + j).sub(ls));
+          pv.intoArray(pw, off + j);
+          pv.mul(jdk.incubator.vector.FloatVector.fromArray(dev.tulu4j.tensor.VectorMath.S, dw, off + j).sub(di))
+              .mul(scale).intoArray(dw, off + j);
+        }
         for (int j = bound; j < n; j++) { // the scalar tail before session 10
           float pj = dev.tulu4j.tensor.VectorExp.exp(pw[off + j] - ls);
           pw[off + j] = pj;
