@@ -127,4 +127,34 @@ class DecodeGemmTest {
         assertThat(c[i * n + j]).as("[%d,%d]", i, j).isEqualTo(a);
       }
   }
+
+  /**
+   * The grouped row-major stores (tmp of {@link DecodeGemm#tmpFloats}: each group of columns computed
+   * transposed, then copied out row by row) write the same bits as the per-accumulator strided stores
+   * (a tmp of L + 1), set and add, at the decode step's row counts; cells outside the block untouched.
+   */
+  @Test
+  void groupedRowStoresWriteTheSameBitsAsStridedStores() {
+    SplittableRandom rnd = new SplittableRandom(11);
+    int[] ms = {8, 9, 17, 32, 33, 64};
+    int[][] nk = {{2048, 256}, {77, 256}, {29, 300}, {50, 19}};
+    for (int m : ms)
+      for (int[] s : nk)
+        for (DecodeGemm.Mode mode : new DecodeGemm.Mode[] {DecodeGemm.Mode.ROWS_SET, DecodeGemm.Mode.ROWS_ADD}) {
+          int n = s[0], k = s[1], mp = DecodeGemm.padded(m), ldc = n + 5;
+          float[] xt = new float[k * mp];
+          float[] w = new float[n * k];
+          for (int i = 0; i < xt.length; i++) xt[i] = (float) rnd.nextGaussian();
+          for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
+          float[] old = new float[3 + m * ldc];
+          for (int i = 0; i < old.length; i++) old[i] = (float) rnd.nextGaussian();
+          float[] grouped = old.clone();
+          int j0 = 5, j1 = n - 2;
+          DecodeGemm.columns(m, mp, k, j0, j1, xt, w, k, mode, old, 3, ldc, new float[DecodeGemm.L + 1]);
+          DecodeGemm.columns(m, mp, k, j0, j1, xt, w, k, mode, grouped, 3, ldc, new float[DecodeGemm.tmpFloats(mp)]);
+          for (int i = 0; i < old.length; i++)
+            assertThat(Float.floatToRawIntBits(grouped[i])).as("m %d n %d k %d %s [%d]", m, n, k, mode, i)
+                .isEqualTo(Float.floatToRawIntBits(old[i]));
+        }
+  }
 }
