@@ -282,9 +282,8 @@ public final class EngineBench {
   /**
    * One read of {@code a[0, n)}: pieces of {@link #SUM_PIECE} floats claimed from the pool's shared
    * counter, so the threads stream disjoint parts and one that starts late (a parked worker) costs only
-   * the pieces it did not take; eight vector accumulators so the adds never wait on each other. Was one
-   * half per thread and four accumulators: 46.2 GB/s on 2 threads where the peer's torch sum read
-   * 61.7–65.4 in the same window (docs/PERFORMANCE.md, "Session 11: decode").
+   * the pieces it did not take (was one half per thread). Four vector accumulators: eight read less
+   * (20.8 vs 23.0 GB/s, one thread, docs/PERFORMANCE.md, "Session 11: decode").
    */
   private static void sumPass(Parallel parallel, float[] a, int n, float[] sink) {
     int pieces = (n + SUM_PIECE - 1) / SUM_PIECE;
@@ -296,20 +295,17 @@ public final class EngineBench {
   }
 
   private static float sum(float[] a, int from, int to) {
-    FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    // four accumulators, so the adds are not latency-bound
+    FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
     int w = S.length();
     int i = from;
-    for (int upper = from + (to - from) / (8 * w) * (8 * w); i < upper; i += 8 * w) {
+    for (int upper = from + (to - from) / (4 * w) * (4 * w); i < upper; i += 4 * w) {
       a0 = a0.add(FloatVector.fromArray(S, a, i));
       a1 = a1.add(FloatVector.fromArray(S, a, i + w));
       a2 = a2.add(FloatVector.fromArray(S, a, i + 2 * w));
       a3 = a3.add(FloatVector.fromArray(S, a, i + 3 * w));
-      a4 = a4.add(FloatVector.fromArray(S, a, i + 4 * w));
-      a5 = a5.add(FloatVector.fromArray(S, a, i + 5 * w));
-      a6 = a6.add(FloatVector.fromArray(S, a, i + 6 * w));
-      a7 = a7.add(FloatVector.fromArray(S, a, i + 7 * w));
     }
-    float s = VectorMath.sum(a0.add(a1).add(a2.add(a3)).add(a4.add(a5).add(a6.add(a7))));
+    float s = VectorMath.sum(a0.add(a1).add(a2.add(a3)));
     for (; i < to; i++) s += a[i];
     return s;
   }
