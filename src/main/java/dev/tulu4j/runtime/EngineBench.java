@@ -255,7 +255,7 @@ public final class EngineBench {
 
   /**
    * Read bandwidth in bytes/s: the best of {@code reps} vectorised sums over {@code bytes} of
-   * floats, in 4 MiB pieces over the pool's threads, after the summing loop is JIT-compiled on a 4 MiB prefix.
+   * floats, split over the pool's threads, after the summing loop is JIT-compiled on a 4 MiB prefix.
    */
   public static double readBandwidth(Parallel parallel, long bytes, int reps) {
     int n = Math.toIntExact(Math.min(bytes / 4, Integer.MAX_VALUE - 64));
@@ -263,7 +263,7 @@ public final class EngineBench {
     for (int i = 0; i < n; i += 1024) a[i] = 1f; // touch every page
     float[] sink = new float[parallel.threads()];
     long warmEnd = System.nanoTime() + 300_000_000L;
-    while (System.nanoTime() < warmEnd) sumPass(parallel, a, Math.min(n, parallel.threads() * SUM_PIECE), sink);
+    while (System.nanoTime() < warmEnd) sumPass(parallel, a, Math.min(n, 1 << 20), sink);
     double best = Double.MAX_VALUE;
     for (int r = 0; r < reps; r++) {
       long t0 = System.nanoTime();
@@ -276,38 +276,24 @@ public final class EngineBench {
     return 4.0 * n / best;
   }
 
-  /** Floats per claimed piece of a bandwidth pass (4 MiB). */
-  static final int SUM_PIECE = 1 << 20;
-
-  /**
-   * One read of {@code a[0, n)}: pieces of {@link #SUM_PIECE} floats claimed from the pool's shared
-   * counter, so the threads stream disjoint parts and one that starts late (a parked worker) costs only
-   * the pieces it did not take (was one half per thread). Four vector accumulators: eight read less
-   * (20.8 vs 23.0 GB/s, one thread, docs/PERFORMANCE.md, "Session 11: decode").
-   */
   private static void sumPass(Parallel parallel, float[] a, int n, float[] sink) {
-    int pieces = (n + SUM_PIECE - 1) / SUM_PIECE;
-    float[] partial = new float[pieces];
-    parallel.parallelFor(pieces, t -> partial[t] = sum(a, t * SUM_PIECE, Math.min(n, (t + 1) * SUM_PIECE)));
-    float s = 0;
-    for (float v : partial) s += v;
-    sink[0] += s;
-  }
-
-  private static float sum(float[] a, int from, int to) {
-    // four accumulators, so the adds are not latency-bound
-    FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-    int w = S.length();
-    int i = from;
-    for (int upper = from + (to - from) / (4 * w) * (4 * w); i < upper; i += 4 * w) {
-      a0 = a0.add(FloatVector.fromArray(S, a, i));
-      a1 = a1.add(FloatVector.fromArray(S, a, i + w));
-      a2 = a2.add(FloatVector.fromArray(S, a, i + 2 * w));
-      a3 = a3.add(FloatVector.fromArray(S, a, i + 3 * w));
-    }
-    float s = VectorMath.sum(a0.add(a1).add(a2.add(a3)));
-    for (; i < to; i++) s += a[i];
-    return s;
+    int tasks = sink.length;
+    parallel.parallelFor(tasks, t -> {
+      int from = (int) ((long) n * t / tasks), to = (int) ((long) n * (t + 1) / tasks);
+      // four accumulators, so the adds are not latency-bound
+      FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+      int w = S.length();
+      int i = from;
+      for (int upper = from + (to - from) / (4 * w) * (4 * w); i < upper; i += 4 * w) {
+        a0 = a0.add(FloatVector.fromArray(S, a, i));
+        a1 = a1.add(FloatVector.fromArray(S, a, i + w));
+        a2 = a2.add(FloatVector.fromArray(S, a, i + 2 * w));
+        a3 = a3.add(FloatVector.fromArray(S, a, i + 3 * w));
+      }
+      float s = VectorMath.sum(a0.add(a1).add(a2.add(a3)));
+      for (; i < to; i++) s += a[i];
+      sink[t] = s;
+    });
   }
 
   /** Parameter count in millions (for the table). */
