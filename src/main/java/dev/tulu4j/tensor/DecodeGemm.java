@@ -226,8 +226,9 @@ public final class DecodeGemm {
   /**
    * As {@link #tile2x6Ahead} with eight W rows: 16 accumulators, 2 loads of xt and 8 broadcasts per
    * 16 FMAs. With W streamed from L3 (30 matrices 768 × 256, one thread, `DecodeGemvBench 30 32`)
-   * 106–110 → 112–119 GFLOP/s; in the tiny batch-32 step QKV + O + MLP about 10% less CPU time
-   * (docs/PERFORMANCE.md, "Session 11: decode"). Each output is the same in-order FMA chain.
+   * 106–110 → 112–119 GFLOP/s; in the tiny batch-32 step (one thread, with the grouped stores) QKV + O +
+   * MLP 3.14 / 3.03 → 2.94 / 2.83 CPU-ms (docs/PERFORMANCE.md, "Session 11: decode"). Each output is the
+   * same in-order FMA chain.
    */
   private static void tile2x8Ahead(int m, int mPad, int k, int i0, int j, float[] xt, float[] w, int ldw, int next,
       Mode mode, float[] c, int cOff, int ldc, float[] tmp) {
