@@ -82,7 +82,7 @@ final class DecodeStep {
     final int[] pos;      // (N) position of each row
     final int[] entry;    // (N) entry index of each row
     final float[][] ln;   // per thread (N, C) or (C, Np): its own rmsnorm of x
-    final float[][] tmp;  // per thread (L): the row-major stores of DecodeGemm
+    final float[][] tmp;  // per thread: DecodeGemm's read-ahead sink and row-major stores (DecodeGemm.tmpFloats)
     final float[][] head; // per thread (D): one head's attention output before it is scattered
     final int[] lnPhase;  // per thread: the phase its ln was computed for
     final float[][] scores; // per thread (maxLen): one query's scores, then probabilities
@@ -104,7 +104,7 @@ final class DecodeStep {
       pos = new int[cap];
       entry = new int[cap];
       ln = new float[threads][np * c.hidden()];
-      tmp = new float[threads][DecodeGemm.L + 1]; // [L]: DecodeGemm's read-ahead sink
+      tmp = new float[threads][DecodeGemm.tmpFloats(np)]; // [L]: DecodeGemm's read-ahead sink, then its grouped row-major stores
       head = new float[threads][c.headDim()];
       lnPhase = new int[threads];
       scores = new float[threads][DecodeGemm.padded(cacheLen)]; // whole vectors: the softmax has no scalar tail

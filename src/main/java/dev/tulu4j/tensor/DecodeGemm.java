@@ -15,7 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  * (the profile in docs/PERFORMANCE.md, "Decode, round 3"). Here there is no reduction at all: every
  * output is one fused-multiply-add chain over p in order, so its bits do not depend on the JIT tier,
  * W is read exactly once per call, and a tile of 2 row-vectors × 6 columns keeps 12 accumulators,
- * 2 loads of xt and 6 scalar broadcasts per 12 FMAs. Lanes i ≥ m of xt are padding: whatever they
+ * 2 loads of xt and 6 scalar broadcasts per 12 FMAs (2 × 8, 16 accumulators, up to depth
+ * {@link #READ_AHEAD_MAX_K}). Lanes i ≥ m of xt are padding: whatever they
  * hold only reaches padding lanes of the output, which the row-major stores skip.
  *
  * <p>Outputs ({@link Mode}): {@code TRANSPOSED} writes {@code ct[j·mPad + i]} (the transposed layout
@@ -58,13 +59,63 @@ public final class DecodeGemm {
 
   /**
    * Columns {@code [j0, j1)} of y = x·Wᵀ on the calling thread, x given as {@code xt (k, mPad)};
-   * {@code tmp} holds at least L + 1 floats (the row-major stores go through its first L; [L] keeps the read-ahead alive).
+   * {@code tmp} holds at least L + 1 floats ([L] keeps the read-ahead alive), best {@link #tmpFloats}
+   * (the row-major stores then go through it a group of columns at a time). {@code TRANSPOSED} ignores cOff.
    */
   public static void columns(int m, int mPad, int k, int j0, int j1, float[] xt, float[] w, int ldw, Mode mode,
+      float[] c, int cOff, int ldc, float[] tmp) {
+    if (referenceKernels) columns(false, m, mPad, k, j0, j1, xt, w, ldw, mode, c, cOff, ldc, new float[L + 1]);
+    else columns(true, m, mPad, k, j0, j1, xt, w, ldw, mode, c, cOff, ldc, tmp);
+  }
+
+  /**
+   * Tests only: when set, {@link #columns} runs as in session 8 (2 × 6 tile only, strided row stores),
+   * so a test can compare whole decode steps of the two bit for bit. Set it only while no step runs.
+   */
+  public static boolean referenceKernels;
+
+  /**
+   * {@link #columns} with the 2 × 8 tile ({@code eight}, the default) or only the 2 × 6 tile of
+   * session 8 (kept so a test can compare the bits of the two).
+   */
+  static void columns(boolean eight, int m, int mPad, int k, int j0, int j1, float[] xt, float[] w, int ldw, Mode mode,
+      float[] c, int cOff, int ldc, float[] tmp) {
+    if (mode == Mode.TRANSPOSED || tmp.length < tmpFloats(mPad)) {
+      block(eight, m, mPad, k, j0, j1, xt, w, ldw, mode, c, mode == Mode.TRANSPOSED ? 0 : cOff, ldc, tmp);
+      return;
+    }
+    // row-major outputs: each group of columns is computed transposed into tmp, then copied out row by
+    // row (contiguous stores), instead of 16 scalar stores of stride ldc per accumulator, which at the
+    // LM head's ldc = 2048 all fall into one L1 set (32 × 2048 × 256, one thread, W in cache: 362 → ~190 µs)
+    for (int g0 = j0; g0 < j1; g0 += STORE_GROUP) {
+      int g1 = Math.min(j1, g0 + STORE_GROUP);
+      block(eight, m, mPad, k, g0, g1, xt, w, ldw, Mode.TRANSPOSED, tmp, L + 1 - g0 * mPad, 0, tmp);
+      for (int i = 0; i < m; i++) {
+        int o = cOff + i * ldc, t = L + 1 + i;
+        if (mode == Mode.ROWS_ADD) for (int j = g0; j < g1; j++, t += mPad) c[o + j] += tmp[t];
+        else for (int j = g0; j < g1; j++, t += mPad) c[o + j] = tmp[t];
+      }
+    }
+  }
+
+  /** Columns per group of the row-major stores of {@link #columns} (a multiple of the 6- and 8-column tiles). */
+  static final int STORE_GROUP = 24;
+
+  /**
+   * Floats of {@code tmp} for {@link #columns}' grouped row-major stores at {@code mPad} rows; a
+   * shorter tmp (at least L + 1) makes the row-major modes store each accumulator's 16 rows with
+   * stride ldc as before (same values, same bits).
+   */
+  public static int tmpFloats(int mPad) {
+    return L + 1 + STORE_GROUP * mPad;
+  }
+
+  private static void block(boolean eight, int m, int mPad, int k, int j0, int j1, float[] xt, float[] w, int ldw, Mode mode,
       float[] c, int cOff, int ldc, float[] tmp) {
     int i0 = 0;
     for (; i0 + 2 * L <= mPad; i0 += 2 * L) {
       int j = j0;
+      if (eight && k <= READ_AHEAD_MAX_K) for (; j + 8 <= j1; j += 8) tile2x8Ahead(m, mPad, k, i0, j, xt, w, ldw, j + 16 <= j1 ? (j + 8) * ldw : j * ldw, mode, c, cOff, ldc, tmp);
       for (; j + 6 <= j1; j += 6) {
         // short rows: the next tile's six W rows (or this one's, for the last), read ahead while this one computes
         if (k > READ_AHEAD_MAX_K) tile2x6(m, mPad, k, i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
@@ -170,6 +221,68 @@ public final class DecodeGemm {
     store(b4, m, mPad, i1, j + 4, mode, c, cOff, ldc, tmp);
     store(a5, m, mPad, i0, j + 5, mode, c, cOff, ldc, tmp);
     store(b5, m, mPad, i1, j + 5, mode, c, cOff, ldc, tmp);
+  }
+
+  /**
+   * As {@link #tile2x6Ahead} with eight W rows: 16 accumulators, 2 loads of xt and 8 broadcasts per
+   * 16 FMAs. With W streamed from L3 (30 matrices 768 × 256, one thread, `DecodeGemvBench 30 32`)
+   * 106–110 → 112–119 GFLOP/s; in the tiny batch-32 step (one thread, with the grouped stores) QKV + O +
+   * MLP 3.14 / 3.03 → 2.94 / 2.83 CPU-ms (docs/PERFORMANCE.md, "Session 11: decode"). Each output is the
+   * same in-order FMA chain.
+   */
+  private static void tile2x8Ahead(int m, int mPad, int k, int i0, int j, float[] xt, float[] w, int ldw, int next,
+      Mode mode, float[] c, int cOff, int ldc, float[] tmp) {
+    FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
+    int w0 = j * ldw, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw, w4 = w3 + ldw, w5 = w4 + ldw, w6 = w5 + ldw, w7 = w6 + ldw;
+    float ahead = 0f;
+    for (int p = 0, xo = i0, pf = next; p < k; p++, xo += mPad, pf += 8) {
+      ahead += w[pf];
+      FloatVector xa = FloatVector.fromArray(S, xt, xo);
+      FloatVector xb = FloatVector.fromArray(S, xt, xo + L);
+      FloatVector v = FloatVector.broadcast(S, w[w0 + p]);
+      a0 = xa.fma(v, a0);
+      b0 = xb.fma(v, b0);
+      v = FloatVector.broadcast(S, w[w1 + p]);
+      a1 = xa.fma(v, a1);
+      b1 = xb.fma(v, b1);
+      v = FloatVector.broadcast(S, w[w2 + p]);
+      a2 = xa.fma(v, a2);
+      b2 = xb.fma(v, b2);
+      v = FloatVector.broadcast(S, w[w3 + p]);
+      a3 = xa.fma(v, a3);
+      b3 = xb.fma(v, b3);
+      v = FloatVector.broadcast(S, w[w4 + p]);
+      a4 = xa.fma(v, a4);
+      b4 = xb.fma(v, b4);
+      v = FloatVector.broadcast(S, w[w5 + p]);
+      a5 = xa.fma(v, a5);
+      b5 = xb.fma(v, b5);
+      v = FloatVector.broadcast(S, w[w6 + p]);
+      a6 = xa.fma(v, a6);
+      b6 = xb.fma(v, b6);
+      v = FloatVector.broadcast(S, w[w7 + p]);
+      a7 = xa.fma(v, a7);
+      b7 = xb.fma(v, b7);
+    }
+    int i1 = i0 + L;
+    tmp[L] += ahead;
+    store(a0, m, mPad, i0, j, mode, c, cOff, ldc, tmp);
+    store(b0, m, mPad, i1, j, mode, c, cOff, ldc, tmp);
+    store(a1, m, mPad, i0, j + 1, mode, c, cOff, ldc, tmp);
+    store(b1, m, mPad, i1, j + 1, mode, c, cOff, ldc, tmp);
+    store(a2, m, mPad, i0, j + 2, mode, c, cOff, ldc, tmp);
+    store(b2, m, mPad, i1, j + 2, mode, c, cOff, ldc, tmp);
+    store(a3, m, mPad, i0, j + 3, mode, c, cOff, ldc, tmp);
+    store(b3, m, mPad, i1, j + 3, mode, c, cOff, ldc, tmp);
+    store(a4, m, mPad, i0, j + 4, mode, c, cOff, ldc, tmp);
+    store(b4, m, mPad, i1, j + 4, mode, c, cOff, ldc, tmp);
+    store(a5, m, mPad, i0, j + 5, mode, c, cOff, ldc, tmp);
+    store(b5, m, mPad, i1, j + 5, mode, c, cOff, ldc, tmp);
+    store(a6, m, mPad, i0, j + 6, mode, c, cOff, ldc, tmp);
+    store(b6, m, mPad, i1, j + 6, mode, c, cOff, ldc, tmp);
+    store(a7, m, mPad, i0, j + 7, mode, c, cOff, ldc, tmp);
+    store(b7, m, mPad, i1, j + 7, mode, c, cOff, ldc, tmp);
   }
 
   private static void tile2x1(int m, int mPad, int k, int i0, int j, float[] xt, float[] w, int ldw, Mode mode,
@@ -279,7 +392,7 @@ public final class DecodeGemm {
   private static void store(FloatVector a, int m, int mPad, int i0, int j, Mode mode, float[] c, int cOff, int ldc,
       float[] tmp) {
     if (mode == Mode.TRANSPOSED) {
-      a.intoArray(c, j * mPad + i0);
+      a.intoArray(c, cOff + j * mPad + i0);
       return;
     }
     int n = Math.min(L, m - i0);

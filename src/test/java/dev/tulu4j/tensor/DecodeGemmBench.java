@@ -23,12 +23,14 @@ public final class DecodeGemmBench {
       for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextDouble();
       double fr = best(() -> FewRowsGemm.columns(m, k, 0, n, x, 0, k, w, 0, k, 0f, c, 0, n));
       double dr = best(() -> DecodeGemm.columns(m, mp, k, 0, n, xt, w, k, DecodeGemm.Mode.ROWS_SET, c, 0, n, tmp));
+      float[] big = new float[DecodeGemm.tmpFloats(mp)];
+      double dg = best(() -> DecodeGemm.columns(m, mp, k, 0, n, xt, w, k, DecodeGemm.Mode.ROWS_SET, c, 0, n, big));
       double dt = best(() -> DecodeGemm.columns(m, mp, k, 0, n, xt, w, k, DecodeGemm.Mode.TRANSPOSED, c, 0, n, tmp));
       double sr = best(() -> DecodeGemm.rows(m, k, 0, n, x, 0, k, w, k, DecodeGemm.Mode.ROWS_SET, c, 0, n));
       double f = 2.0 * m * n * k / 1e9;
       System.out.printf(Locale.ROOT, "   rows (1x4) %6.1f us %5.1f GF/s %5.1f GB/s%n", sr * 1e6, f / sr, 4e-9 * n * k / sr);
-      System.out.printf(Locale.ROOT, "%2d x %5d x %4d  FewRows %6.1f us %5.1f GF/s | DecodeGemm rows %6.1f us %5.1f GF/s, transposed %6.1f us %5.1f GF/s%n",
-          m, n, k, fr * 1e6, f / fr, dr * 1e6, f / dr, dt * 1e6, f / dt);
+      System.out.printf(Locale.ROOT, "%2d x %5d x %4d  FewRows %6.1f us %5.1f GF/s | DecodeGemm rows %6.1f us %5.1f GF/s, rows grouped %6.1f us %5.1f GF/s, transposed %6.1f us %5.1f GF/s%n",
+          m, n, k, fr * 1e6, f / fr, dr * 1e6, f / dr, dg * 1e6, f / dg, dt * 1e6, f / dt);
     }
   }
 

@@ -127,4 +127,64 @@ class DecodeGemmTest {
         assertThat(c[i * n + j]).as("[%d,%d]", i, j).isEqualTo(a);
       }
   }
+
+  /**
+   * The grouped row-major stores (tmp of {@link DecodeGemm#tmpFloats}: each group of columns computed
+   * transposed, then copied out row by row) write the same bits as the per-accumulator strided stores
+   * (a tmp of L + 1), set and add, at the decode step's row counts; cells outside the block untouched.
+   */
+  @Test
+  void groupedRowStoresWriteTheSameBitsAsStridedStores() {
+    SplittableRandom rnd = new SplittableRandom(11);
+    int[] ms = {8, 9, 17, 32, 33, 64};
+    int[][] nk = {{2048, 256}, {77, 256}, {29, 300}, {50, 19}};
+    for (int m : ms)
+      for (int[] s : nk)
+        for (DecodeGemm.Mode mode : new DecodeGemm.Mode[] {DecodeGemm.Mode.ROWS_SET, DecodeGemm.Mode.ROWS_ADD}) {
+          int n = s[0], k = s[1], mp = DecodeGemm.padded(m), ldc = n + 5;
+          float[] xt = new float[k * mp];
+          float[] w = new float[n * k];
+          for (int i = 0; i < xt.length; i++) xt[i] = (float) rnd.nextGaussian();
+          for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
+          float[] old = new float[3 + m * ldc];
+          for (int i = 0; i < old.length; i++) old[i] = (float) rnd.nextGaussian();
+          float[] grouped = old.clone();
+          int j0 = 5, j1 = n - 2;
+          DecodeGemm.columns(m, mp, k, j0, j1, xt, w, k, mode, old, 3, ldc, new float[DecodeGemm.L + 1]);
+          DecodeGemm.columns(m, mp, k, j0, j1, xt, w, k, mode, grouped, 3, ldc, new float[DecodeGemm.tmpFloats(mp)]);
+          for (int i = 0; i < old.length; i++)
+            assertThat(Float.floatToRawIntBits(grouped[i])).as("m %d n %d k %d %s [%d]", m, n, k, mode, i)
+                .isEqualTo(Float.floatToRawIntBits(old[i]));
+        }
+  }
+
+  /**
+   * The 2 × 8 tile (default up to depth {@link DecodeGemm#READ_AHEAD_MAX_K}) against session 8's 2 × 6
+   * tile: the same bits in every mode, with strided and grouped row stores, at the decode row counts.
+   */
+  @Test
+  void eightColumnTileWritesTheBitsOfTheSixColumnTile() {
+    SplittableRandom rnd = new SplittableRandom(12);
+    int[] ms = {8, 17, 32, 33, 64};
+    int[][] nk = {{768, 256}, {2048, 256}, {77, 64}, {50, 300}};
+    for (int m : ms)
+      for (int[] s : nk)
+        for (DecodeGemm.Mode mode : DecodeGemm.Mode.values())
+          for (boolean grouped : new boolean[] {false, true}) {
+            int n = s[0], k = s[1], mp = DecodeGemm.padded(m), ldc = n + 3;
+            float[] xt = new float[k * mp];
+            float[] w = new float[n * k];
+            for (int i = 0; i < xt.length; i++) xt[i] = (float) rnd.nextGaussian();
+            for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
+            float[] six = new float[mode == DecodeGemm.Mode.TRANSPOSED ? n * mp : 2 + m * ldc];
+            for (int i = 0; i < six.length; i++) six[i] = (float) rnd.nextGaussian();
+            float[] eight = six.clone();
+            int j0 = 3, j1 = n - 1, tmp = grouped ? DecodeGemm.tmpFloats(mp) : DecodeGemm.L + 1;
+            DecodeGemm.columns(false, m, mp, k, j0, j1, xt, w, k, mode, six, 2, ldc, new float[tmp]);
+            DecodeGemm.columns(true, m, mp, k, j0, j1, xt, w, k, mode, eight, 2, ldc, new float[tmp]);
+            for (int i = 0; i < six.length; i++)
+              assertThat(Float.floatToRawIntBits(eight[i])).as("m %d n %d k %d %s grouped %s [%d]", m, n, k, mode, grouped, i)
+                  .isEqualTo(Float.floatToRawIntBits(six[i]));
+          }
+  }
 }
