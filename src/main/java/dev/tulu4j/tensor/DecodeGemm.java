@@ -23,6 +23,10 @@ import jdk.incubator.vector.VectorSpecies;
  * the next product reads); {@code ROWS_SET} / {@code ROWS_ADD} write / add into
  * {@code c[cOff + i·ldc + j]} for i &lt; m. Used by the model's batched decode step
  * ({@code model.DecodeStep}).
+ *
+ * <p>The register tiles ({@code tile2x6}, {@code tile2x6Ahead}, {@code tile2x8Ahead}) are written out
+ * as near copies on purpose, as in {@link InPlaceKernels}: C2 keeps vectors in registers only when
+ * each accumulator is a named local, so a tile cannot be a loop over an array of accumulators.
  */
 public final class DecodeGemm {
   static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

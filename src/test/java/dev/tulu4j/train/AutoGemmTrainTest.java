@@ -28,52 +28,41 @@ class AutoGemmTrainTest {
     return TrainLoopTest.cfg(out, extra);
   }
 
-  /** The Java kernels after a pause per call (a stand-in slower backend), counting its calls. */
-  static final class Slow implements Gemm {
+  /**
+   * The Java kernels, counting calls, after a pause of {@code pauseMillis} per call: with a pause it
+   * is a stand-in slower backend, with 0 it passes calls straight on.
+   */
+  static final class Counting implements Gemm {
     final Gemm real;
+    final long pauseMillis;
     final AtomicInteger calls = new AtomicInteger();
 
-    Slow(Gemm real) {
+    Counting(Gemm real, long pauseMillis) {
       this.real = real;
+      this.pauseMillis = pauseMillis;
+    }
+
+    static Counting slow(Gemm real) {
+      return new Counting(real, 15);
     }
 
     @Override
     public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
         float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
       calls.incrementAndGet();
-      try {
-        Thread.sleep(15);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+      if (pauseMillis > 0) {
+        try {
+          Thread.sleep(pauseMillis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
       real.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
     @Override
     public String name() {
-      return "slow";
-    }
-  }
-
-  /** Counts calls and passes them on. */
-  static final class Counting implements Gemm {
-    final Gemm real;
-    final AtomicInteger calls = new AtomicInteger();
-
-    Counting(Gemm real) {
-      this.real = real;
-    }
-
-    @Override
-    public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
-        float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
-      calls.incrementAndGet();
-      real.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-    }
-
-    @Override
-    public String name() {
-      return "counting";
+      return pauseMillis > 0 ? "slow" : "counting";
     }
   }
 
@@ -92,7 +81,7 @@ class AutoGemmTrainTest {
       GemmToy plain = new GemmToy(vector, N, 5);
       TrainResult a = train(cfg(dir.resolve("vector")), plain, p);
 
-      Slow slow = new Slow(vector);
+      Counting slow = Counting.slow(vector);
       AutoGemm auto = AutoGemm.of(vector, vector, slow, "slow/Fake");
       GemmToy measured = new GemmToy(auto.routed(), N, 5);
       TrainResult b = train(cfg(dir.resolve("auto")), measured, p);
@@ -114,8 +103,8 @@ class AutoGemmTrainTest {
     try (Parallel p = Parallel.create(2)) {
       VectorGemm vector = new VectorGemm(p);
       // the "vector" side is the slow one here, so the other backend wins the measurement
-      Slow slowVector = new Slow(vector);
-      Counting fast = new Counting(vector);
+      Counting slowVector = Counting.slow(vector);
+      Counting fast = new Counting(vector, 0);
       AutoGemm auto = AutoGemm.of(vector, slowVector, fast, "fast/Fake");
       GemmToy toy = new GemmToy(auto.routed(), N, 5);
       toy.crashAtStep = 6;
@@ -127,8 +116,8 @@ class AutoGemmTrainTest {
       assertThat(machine(f.dir()).get("gemmBackend")).isEqualTo("vector+fast/Fake");
 
       // resume in a "new process": a fresh auto, on vector until told otherwise
-      Slow slowVector2 = new Slow(vector);
-      Counting fast2 = new Counting(vector);
+      Counting slowVector2 = Counting.slow(vector);
+      Counting fast2 = new Counting(vector, 0);
       AutoGemm auto2 = AutoGemm.of(vector, slowVector2, fast2, "fast/Fake");
       GemmToy resumed = new GemmToy(auto2.routed(), N, 5);
       TrainResult r = train(cfg(dir), resumed, p);
