@@ -62,12 +62,6 @@ public final class FewRowsGemm {
     // W in blocks of about 64 KiB: a block is read from memory once and reused from L1/L2 by every
     // group of four x rows, so a W larger than the caches (an LM head) streams once per call
     int jb = Math.max(4, BLOCK_FLOATS / Math.max(1, k) / 4 * 4);
-    if (m == 1) {
-      // one row of x: a dot product per stored row (VectorMath.dot; faster from memory than a 1 × 4
-      // tile: LM head 49152 × 576, one thread, 8.6 vs 5.2 GB/s), four rows of W far apart at a time
-      Gemv.dotRows(k, j0, j1, x, xOff, w, wOff, ldw, beta, c, cOff);
-      return;
-    }
     float[] red = new float[16 * L]; // the 4 × 4 tile's accumulators, summed from memory (VectorMath.sumStored)
     for (int jBlock = j0; jBlock < j1; jBlock += jb) {
       int jEnd = Math.min(j1, jBlock + jb);
@@ -82,6 +76,15 @@ public final class FewRowsGemm {
             one(k, x, xOff + (i + r) * ldx, w, wOff + j * ldw, beta, c, cOff + (i + r) * ldc + j);
           }
         }
+      }
+      if (m == 1) {
+        // one row of x: one stored row at a time, four vectors per step (VectorMath.dot) streams W
+        // from memory faster than a 1 × 4 tile (LM head 49152 × 576, one thread, shared machine:
+        // 8.6 vs 5.2 GB/s; from L2 it is 61 vs 71 GB/s, and decode weights are mostly not in L2)
+        for (int j = jBlock; j < jEnd; j++) {
+          put(c, cOff + j, VectorMath.dot(x, xOff, w, wOff + j * ldw, k), beta);
+        }
+        continue;
       }
       for (; i < m; i++) {
         int j = jBlock;
