@@ -322,6 +322,15 @@ public final class EngineBench {
     return 4.0 * n / best;
   }
 
+  /** The floor's read of {@code a[0 .. n)}: its sum, each thread's part summed as four streams (for tests). */
+  static float readSum(Parallel parallel, float[] a, int n) {
+    float[] sink = new float[parallel.threads()];
+    sumPass(parallel, a, n, sink);
+    float s = 0;
+    for (float v : sink) s += v;
+    return s;
+  }
+
   private static void sumPass(Parallel parallel, float[] a, int n, float[] sink) {
     int tasks = sink.length;
     parallel.parallelFor(tasks, t -> {
