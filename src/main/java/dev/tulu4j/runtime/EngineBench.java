@@ -299,7 +299,9 @@ public final class EngineBench {
 
   /**
    * Read bandwidth in bytes/s: the best of {@code reps} vectorised sums over {@code bytes} of
-   * floats, split over the pool's threads, after the summing loop is JIT-compiled on a 4 MiB prefix.
+   * floats, split over the pool's threads (each thread reading its part as four streams a quarter
+   * apart: on a Zen 5 that reads ~1.6× one sequential stream, and more than torch's sum), after the
+   * summing loop is JIT-compiled on a 4 MiB prefix.
    */
   public static double readBandwidth(Parallel parallel, long bytes, int reps) {
     int n = Math.toIntExact(Math.min(bytes / 4, Integer.MAX_VALUE - 64));
@@ -320,22 +322,35 @@ public final class EngineBench {
     return 4.0 * n / best;
   }
 
+  /** The floor's read of {@code a[0 .. n)}: its sum, each thread's part summed as four streams (for tests). */
+  static float readSum(Parallel parallel, float[] a, int n) {
+    float[] sink = new float[parallel.threads()];
+    sumPass(parallel, a, n, sink);
+    float s = 0;
+    for (float v : sink) s += v;
+    return s;
+  }
+
   private static void sumPass(Parallel parallel, float[] a, int n, float[] sink) {
     int tasks = sink.length;
     parallel.parallelFor(tasks, t -> {
       int from = (int) ((long) n * t / tasks), to = (int) ((long) n * (t + 1) / tasks);
-      // four accumulators, so the adds are not latency-bound
+      // four streams a quarter of the thread's range apart, one accumulator each (so the adds are
+      // not latency-bound): one sequential stream read ~25 GB/s per CPU-second on one Zen 5 core,
+      // four ~40, torch's sum (which also reads several rows far apart) ~30 (docs/PERFORMANCE.md,
+      // "Session 12: decode b1 and the read floor")
       FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
       int w = S.length();
-      int i = from;
-      for (int upper = from + (to - from) / (4 * w) * (4 * w); i < upper; i += 4 * w) {
-        a0 = a0.add(FloatVector.fromArray(S, a, i));
-        a1 = a1.add(FloatVector.fromArray(S, a, i + w));
-        a2 = a2.add(FloatVector.fromArray(S, a, i + 2 * w));
-        a3 = a3.add(FloatVector.fromArray(S, a, i + 3 * w));
+      int q = (to - from) / (4 * w) * w;
+      int b0 = from, b1 = b0 + q, b2 = b1 + q, b3 = b2 + q;
+      for (int i = 0; i < q; i += w) {
+        a0 = a0.add(FloatVector.fromArray(S, a, b0 + i));
+        a1 = a1.add(FloatVector.fromArray(S, a, b1 + i));
+        a2 = a2.add(FloatVector.fromArray(S, a, b2 + i));
+        a3 = a3.add(FloatVector.fromArray(S, a, b3 + i));
       }
       float s = VectorMath.sum(a0.add(a1).add(a2.add(a3)));
-      for (; i < to; i++) s += a[i];
+      for (int i = from + 4 * q; i < to; i++) s += a[i];
       sink[t] = s;
     });
   }
