@@ -427,11 +427,12 @@ final class DecodeStep {
     }
 
     /**
-     * True when (row, kv head) tasks a and b can go through {@link #attentionPair}: head dim 2·L
-     * (the tiny model's 32) and the same number of cached keys (rows at the same position).
+     * True when (row, kv head) tasks a and b can go through {@link #attentionPair}: head dim 2·L or
+     * 4·L (the tiny model's 32, SmolLM2's 64) and the same number of cached keys (rows at the same position).
      */
     private boolean pairable(int a, int b) {
-      return pairAttention && d == 2 * VectorMath.S.length() && s.pos[a / kvHeads] == s.pos[b / kvHeads];
+      int lanes = VectorMath.S.length();
+      return pairAttention && (d == 2 * lanes || d == 4 * lanes) && s.pos[a / kvHeads] == s.pos[b / kvHeads];
     }
 
     /**
@@ -454,12 +455,12 @@ final class DecodeStep {
         rope(s.qkv, qa, half, ra * half);
         rope(s.qkv, qb, half, rb * half);
         if (!tr) {
-          attendPair(s.qkv, qa, qb, kc, kA, kB, vc, vA, vB, n, scale, s.att, ra * qd + ha * d, rb * qd + hb * d,
+          attendPair(s.qkv, qa, qb, kc, kA, kB, vc, vA, vB, n, d, scale, s.att, ra * qd + ha * d, rb * qd + hb * d,
               s.scores[t], s.scoresB[t], s.lanes[t]);
           continue;
         }
         float[] o = s.head[t];
-        attendPair(s.qkv, qa, qb, kc, kA, kB, vc, vA, vB, n, scale, o, 0, d, s.scores[t], s.scoresB[t], s.lanes[t]);
+        attendPair(s.qkv, qa, qb, kc, kA, kB, vc, vA, vB, n, d, scale, o, 0, d, s.scores[t], s.scoresB[t], s.lanes[t]);
         for (int e = 0, x = ha * d * np + ra; e < d; e++, x += np) s.att[x] = o[e];
         for (int e = 0, x = hb * d * np + rb; e < d; e++, x += np) s.att[x] = o[d + e];
       }
@@ -538,16 +539,16 @@ final class DecodeStep {
     }
 
     /**
-     * {@link #attend} for two queries at once, each over its own keys and values (head dim D = 2·L,
+     * {@link #attend} for two queries at once, each over its own keys and values (head dim D = 2·L or 4·L,
      * value rows of stride D, both with n keys): the scores of both in one pass over the key blocks
      * (four FMA chains over D), the two softmaxes, then both probability-weighted sums in one loop
      * (eight accumulators). Every score and every output is the same chain of operations in the same
      * order as {@link #attend} computes it (DecodeAttentionPairTest), only two cache runs are read at
      * once. Outputs at out[outA ..] and out[outB ..].
      */
-    static void attendPair(float[] q, int qA, int qB, float[] kt, int kA, int kB, float[] v, int vA, int vB, int n,
+    static void attendPair(float[] q, int qA, int qB, float[] kt, int kA, int kB, float[] v, int vA, int vB, int n, int d,
         float scale, float[] out, int outA, int outB, float[] pa, float[] pb, float[] lanesSum) {
-      int lanes = VectorMath.S.length(), d = 2 * lanes;
+      int lanes = VectorMath.S.length();
       int nPad = DecodeGemm.padded(n);
       int blk = d * lanes;
       int j = 0;
@@ -581,6 +582,10 @@ final class DecodeStep {
       java.util.Arrays.fill(pb, n, nPad, Float.NEGATIVE_INFINITY);
       float invA = 1f / VectorMath.expShiftSum(pa, 0, nPad, VectorMath.max(pa, 0, nPad), lanesSum);
       float invB = 1f / VectorMath.expShiftSum(pb, 0, nPad, VectorMath.max(pb, 0, nPad), lanesSum);
+      if (d == 4 * lanes) {
+        pairValues4(v, vA, vB, n, pa, pb, invA, invB, out, outA, outB);
+        return;
+      }
       FloatVector a0 = FloatVector.zero(VectorMath.S), a1 = a0, b0 = a0, b1 = a0;
       FloatVector c0 = a0, c1 = a0, e0 = a0, e1 = a0;
       j = 0;
@@ -612,6 +617,59 @@ final class DecodeStep {
       a1.add(b1).mul(invA).intoArray(out, outA + lanes);
       c0.add(e0).mul(invB).intoArray(out, outB);
       c1.add(e1).mul(invB).intoArray(out, outB + lanes);
+    }
+
+    /** The value sums of {@link #attendPair} at head dim 4·L (as {@link #attend}'s: even and odd keys, 4 vectors each, per query). */
+    private static void pairValues4(float[] v, int vA, int vB, int n, float[] pa, float[] pb, float invA, float invB,
+        float[] out, int outA, int outB) {
+      int lanes = VectorMath.S.length(), d = 4 * lanes;
+      FloatVector a0 = FloatVector.zero(VectorMath.S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+      FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, e0 = a0, e1 = a0, e2 = a0, e3 = a0;
+      int j = 0;
+      for (; j + 1 < n; j += 2) {
+        int ra = vA + j * d, rb = vB + j * d;
+        FloatVector xa = FloatVector.broadcast(VectorMath.S, pa[j]);
+        FloatVector ya = FloatVector.broadcast(VectorMath.S, pa[j + 1]);
+        a0 = FloatVector.fromArray(VectorMath.S, v, ra).fma(xa, a0);
+        a1 = FloatVector.fromArray(VectorMath.S, v, ra + lanes).fma(xa, a1);
+        a2 = FloatVector.fromArray(VectorMath.S, v, ra + 2 * lanes).fma(xa, a2);
+        a3 = FloatVector.fromArray(VectorMath.S, v, ra + 3 * lanes).fma(xa, a3);
+        b0 = FloatVector.fromArray(VectorMath.S, v, ra + d).fma(ya, b0);
+        b1 = FloatVector.fromArray(VectorMath.S, v, ra + d + lanes).fma(ya, b1);
+        b2 = FloatVector.fromArray(VectorMath.S, v, ra + d + 2 * lanes).fma(ya, b2);
+        b3 = FloatVector.fromArray(VectorMath.S, v, ra + d + 3 * lanes).fma(ya, b3);
+        FloatVector xb = FloatVector.broadcast(VectorMath.S, pb[j]);
+        FloatVector yb = FloatVector.broadcast(VectorMath.S, pb[j + 1]);
+        c0 = FloatVector.fromArray(VectorMath.S, v, rb).fma(xb, c0);
+        c1 = FloatVector.fromArray(VectorMath.S, v, rb + lanes).fma(xb, c1);
+        c2 = FloatVector.fromArray(VectorMath.S, v, rb + 2 * lanes).fma(xb, c2);
+        c3 = FloatVector.fromArray(VectorMath.S, v, rb + 3 * lanes).fma(xb, c3);
+        e0 = FloatVector.fromArray(VectorMath.S, v, rb + d).fma(yb, e0);
+        e1 = FloatVector.fromArray(VectorMath.S, v, rb + d + lanes).fma(yb, e1);
+        e2 = FloatVector.fromArray(VectorMath.S, v, rb + d + 2 * lanes).fma(yb, e2);
+        e3 = FloatVector.fromArray(VectorMath.S, v, rb + d + 3 * lanes).fma(yb, e3);
+      }
+      if (j < n) {
+        int ra = vA + j * d, rb = vB + j * d;
+        FloatVector xa = FloatVector.broadcast(VectorMath.S, pa[j]);
+        FloatVector xb = FloatVector.broadcast(VectorMath.S, pb[j]);
+        a0 = FloatVector.fromArray(VectorMath.S, v, ra).fma(xa, a0);
+        a1 = FloatVector.fromArray(VectorMath.S, v, ra + lanes).fma(xa, a1);
+        a2 = FloatVector.fromArray(VectorMath.S, v, ra + 2 * lanes).fma(xa, a2);
+        a3 = FloatVector.fromArray(VectorMath.S, v, ra + 3 * lanes).fma(xa, a3);
+        c0 = FloatVector.fromArray(VectorMath.S, v, rb).fma(xb, c0);
+        c1 = FloatVector.fromArray(VectorMath.S, v, rb + lanes).fma(xb, c1);
+        c2 = FloatVector.fromArray(VectorMath.S, v, rb + 2 * lanes).fma(xb, c2);
+        c3 = FloatVector.fromArray(VectorMath.S, v, rb + 3 * lanes).fma(xb, c3);
+      }
+      a0.add(b0).mul(invA).intoArray(out, outA);
+      a1.add(b1).mul(invA).intoArray(out, outA + lanes);
+      a2.add(b2).mul(invA).intoArray(out, outA + 2 * lanes);
+      a3.add(b3).mul(invA).intoArray(out, outA + 3 * lanes);
+      c0.add(e0).mul(invB).intoArray(out, outB);
+      c1.add(e1).mul(invB).intoArray(out, outB + lanes);
+      c2.add(e2).mul(invB).intoArray(out, outB + 2 * lanes);
+      c3.add(e3).mul(invB).intoArray(out, outB + 3 * lanes);
     }
 
     /**

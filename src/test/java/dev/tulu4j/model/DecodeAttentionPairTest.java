@@ -15,14 +15,20 @@ import org.junit.jupiter.api.Test;
  * and values in one loop each) gives the bits of the tasks run one at a time ({@code Region.attention},
  * {@link DecodeStep#pairAttention} cleared): the kernel against {@code attend} for every key count
  * across several key blocks, and whole decode steps (tiny shape, a GQA and a q/k/v-bias shape with
- * head dim 32; rows at mixed positions, so pairs across rows are taken only where positions agree;
+ * head dim 32, a GQA shape with head dim 64; rows at mixed positions, so pairs across rows are taken only where positions agree;
  * 32, 8, 4 rows; 1 and 2 threads), logits compared with {@code Float.floatToRawIntBits}.
  */
 class DecodeAttentionPairTest {
 
   @Test
   void pairedKernelGivesTheBitsOfTwoSingleCalls() {
-    int lanes = VectorMath.S.length(), d = 2 * lanes, maxLen = 80, lenPad = DecodeGemm.padded(maxLen);
+    int lanes = VectorMath.S.length();
+    pairedKernel(2 * lanes);
+    pairedKernel(4 * lanes);
+  }
+
+  private static void pairedKernel(int d) {
+    int lanes = VectorMath.S.length(), maxLen = 80, lenPad = DecodeGemm.padded(maxLen);
     Random r = new Random(5);
     float[] kt = new float[2 * lenPad * d], v = new float[2 * maxLen * d], q = new float[2 * d + 3];
     for (int i = 0; i < kt.length; i++) kt[i] = (float) r.nextGaussian();
@@ -36,9 +42,9 @@ class DecodeAttentionPairTest {
       float[] one = new float[2 * d], pair = new float[2 * d + 5];
       DecodeStep.Region.attend(q, qA, kt, kA, v, vA, d, n, d, scale, one, 0, p, lanesSum);
       DecodeStep.Region.attend(q, qB, kt, kB, v, vB, d, n, d, scale, one, d, p, lanesSum);
-      DecodeStep.Region.attendPair(q, qA, qB, kt, kA, kB, v, vA, vB, n, scale, pair, 2, 2 + d, p, pb, lanesSum);
+      DecodeStep.Region.attendPair(q, qA, qB, kt, kA, kB, v, vA, vB, n, d, scale, pair, 2, 2 + d, p, pb, lanesSum);
       for (int e = 0; e < 2 * d; e++)
-        assertThat(Float.floatToRawIntBits(pair[2 + e])).as("n %d [%d]", n, e).isEqualTo(Float.floatToRawIntBits(one[e]));
+        assertThat(Float.floatToRawIntBits(pair[2 + e])).as("d %d n %d [%d]", d, n, e).isEqualTo(Float.floatToRawIntBits(one[e]));
     }
   }
 
@@ -48,6 +54,9 @@ class DecodeAttentionPairTest {
         new LlamaConfig(LlamaConfig.Architecture.LLAMA, 41, 64, 96, 2, 4, 2, 32, 1e-5, 10000.0, null, 64, true, false, 1,
             List.of(2)),
         new LlamaConfig(LlamaConfig.Architecture.QWEN2, 43, 64, 80, 2, 2, 1, 32, 1e-6, 1000.0, null, 64, false, true, 1,
+            List.of(2)),
+        // head dim 64 (SmolLM2's), group 2
+        new LlamaConfig(LlamaConfig.Architecture.LLAMA, 47, 64, 96, 2, 6, 3, 64, 1e-5, 10000.0, null, 64, true, false, 1,
             List.of(2))};
     int slots = 32;
     try {
