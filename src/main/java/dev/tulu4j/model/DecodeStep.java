@@ -46,6 +46,13 @@ final class DecodeStep {
   private static final int PHASES_PER_LAYER = 5;
 
   /**
+   * Tests only: when cleared, every (row, kv head) attention task runs alone ({@code Region.attention})
+   * instead of two at a time ({@code Region.attentionPair}), so a test can compare the bits of the two.
+   * Change it only while no step runs.
+   */
+  static boolean pairAttention = true;
+
+  /**
    * Phase kinds of the optional profile ({@link KvCache#decodeProfile}, per thread: CPU nanoseconds
    * in chunks of QKV, ATTN, O, MLP, DOWN, HEAD, then waiting, then the chunk counts of the six kinds;
    * the thread's CPU clock is read at phase boundaries only).
@@ -86,6 +93,8 @@ final class DecodeStep {
     final float[][] head; // per thread (D): one head's attention output before it is scattered
     final int[] lnPhase;  // per thread: the phase its ln was computed for
     final float[][] scores; // per thread (maxLen): one query's scores, then probabilities
+    final float[][] scoresB; // per thread (maxLen): the second query's of a pair (attendPair)
+    final float[][] lanes; // per thread (L): expShiftSum's lane sums (its two-argument form allocates them)
 
     Scratch(LlamaConfig c, int cap, int threads, int cacheLen) {
       this.cap = cap;
@@ -105,9 +114,11 @@ final class DecodeStep {
       entry = new int[cap];
       ln = new float[threads][np * c.hidden()];
       tmp = new float[threads][DecodeGemm.tmpFloats(np)]; // [L]: DecodeGemm's read-ahead sink, then its grouped row-major stores
-      head = new float[threads][c.headDim()];
+      head = new float[threads][2 * c.headDim()]; // two heads: attendPair's second output at [D]
       lnPhase = new int[threads];
       scores = new float[threads][DecodeGemm.padded(cacheLen)]; // whole vectors: the softmax has no scalar tail
+      scoresB = new float[threads][DecodeGemm.padded(cacheLen)];
+      lanes = new float[threads][VectorMath.S.length()];
     }
   }
 
@@ -183,7 +194,7 @@ final class DecodeStep {
   private static final int TRANSPOSED_COLUMNS = 24;
 
   /** The phases of one step and the counters the participants synchronise on. */
-  private static final class Region {
+  static final class Region {
     final LlamaModel m;
     final LlamaConfig c;
     final KvCache cache;
@@ -299,8 +310,10 @@ final class DecodeStep {
       switch (p % PHASES_PER_LAYER) {
         case 0 -> qkv(w, k, t, p);
         case 1 -> {
-          for (int a = k * attnSpan, end = Math.min(rows * kvHeads, a + attnSpan); a < end; a++)
-            attention(l, a / kvHeads, a % kvHeads, t);
+          for (int a = k * attnSpan, end = Math.min(rows * kvHeads, a + attnSpan); a < end; a++) {
+            if (a + 1 < end && pairable(a, a + 1)) attentionPair(l, a, ++a, t);
+            else attention(l, a / kvHeads, a % kvHeads, t);
+          }
         }
         case 2 -> residual(s.att, qd, w.o(), k, t);
         case 3 -> mlp(w, k, t, p);
@@ -385,26 +398,71 @@ final class DecodeStep {
     /** Row r, kv head g: RoPE on k, cache write, then RoPE and attention for each query head of g. */
     private void attention(int l, int r, int g, int t) {
       float[] kc = cache.k[l], vc = cache.v[l];
-      int maxLen = cache.maxLen;
       int sq = s.seq[r], ps = s.pos[r];
       int half = d / 2, tOff = r * half;
-      int kOff = r * qkvw + qd + g * d;
-      int vOff = kOff + kd;
-      rope(s.qkv, kOff, half, tOff);
+      append(l, r, g);
       int vBase = cache.valueBase(sq, g); // values (maxLen, D)
-      System.arraycopy(s.qkv, vOff, vc, vBase + ps * d, d);
       int ktBase = cache.keyBase(sq, g); // keys in blocks (maxLen/KB, D, KB)
-      for (int e = 0, o = ktBase + cache.keyOffset(ps, 0); e < d; e++, o += KvCache.KEY_BLOCK) kc[o] = s.qkv[kOff + e];
       for (int h = g * group; h < (g + 1) * group; h++) {
         int qOff = r * qkvw + h * d;
         rope(s.qkv, qOff, half, tOff);
         if (!tr) {
-          attend(s.qkv, qOff, kc, ktBase, vc, vBase, d, ps + 1, d, scale, s.att, r * qd + h * d, s.scores[t]);
+          attend(s.qkv, qOff, kc, ktBase, vc, vBase, d, ps + 1, d, scale, s.att, r * qd + h * d, s.scores[t], s.lanes[t]);
           continue;
         }
         float[] o = s.head[t];
-        attend(s.qkv, qOff, kc, ktBase, vc, vBase, d, ps + 1, d, scale, o, 0, s.scores[t]);
+        attend(s.qkv, qOff, kc, ktBase, vc, vBase, d, ps + 1, d, scale, o, 0, s.scores[t], s.lanes[t]);
         for (int e = 0, a = h * d * np + r; e < d; e++, a += np) s.att[a] = o[e];
+      }
+    }
+
+    /** RoPE on row r's key of kv head g, then its key and value written into the cache at the row's position. */
+    private void append(int l, int r, int g) {
+      float[] kc = cache.k[l], vc = cache.v[l];
+      int sq = s.seq[r], ps = s.pos[r];
+      int kOff = r * qkvw + qd + g * d;
+      rope(s.qkv, kOff, d / 2, r * (d / 2));
+      System.arraycopy(s.qkv, kOff + kd, vc, cache.valueBase(sq, g) + ps * d, d);
+      for (int e = 0, o = cache.keyBase(sq, g) + cache.keyOffset(ps, 0); e < d; e++, o += KvCache.KEY_BLOCK) kc[o] = s.qkv[kOff + e];
+    }
+
+    /**
+     * True when (row, kv head) tasks a and b can go through {@link #attentionPair}: head dim 2·L or
+     * 4·L (the tiny model's 32, SmolLM2's 64) and the same number of cached keys (rows at the same position).
+     */
+    private boolean pairable(int a, int b) {
+      int lanes = VectorMath.S.length();
+      return pairAttention && (d == 2 * lanes || d == 4 * lanes) && s.pos[a / kvHeads] == s.pos[b / kvHeads];
+    }
+
+    /**
+     * Tasks a and b ({@link #pairable}) together: for each query head index of the group the two
+     * queries' scores, and then their values, in one loop each ({@link #attendPair}), so two runs of
+     * the KV cache stream at once; each output is the same arithmetic as {@link #attention} gives.
+     */
+    private void attentionPair(int l, int a, int b, int t) {
+      float[] kc = cache.k[l], vc = cache.v[l];
+      int ra = a / kvHeads, ga = a % kvHeads, rb = b / kvHeads, gb = b % kvHeads;
+      int half = d / 2;
+      append(l, ra, ga);
+      append(l, rb, gb);
+      int n = s.pos[ra] + 1;
+      int vA = cache.valueBase(s.seq[ra], ga), vB = cache.valueBase(s.seq[rb], gb);
+      int kA = cache.keyBase(s.seq[ra], ga), kB = cache.keyBase(s.seq[rb], gb);
+      for (int i = 0; i < group; i++) {
+        int ha = ga * group + i, hb = gb * group + i;
+        int qa = ra * qkvw + ha * d, qb = rb * qkvw + hb * d;
+        rope(s.qkv, qa, half, ra * half);
+        rope(s.qkv, qb, half, rb * half);
+        if (!tr) {
+          attendPair(s.qkv, qa, qb, kc, kA, kB, vc, vA, vB, n, d, scale, s.att, ra * qd + ha * d, rb * qd + hb * d,
+              s.scores[t], s.scoresB[t], s.lanes[t]);
+          continue;
+        }
+        float[] o = s.head[t];
+        attendPair(s.qkv, qa, qb, kc, kA, kB, vc, vA, vB, n, d, scale, o, 0, d, s.scores[t], s.scoresB[t], s.lanes[t]);
+        for (int e = 0, x = ha * d * np + ra; e < d; e++, x += np) s.att[x] = o[e];
+        for (int e = 0, x = hb * d * np + rb; e < d; e++, x += np) s.att[x] = o[d + e];
       }
     }
 
@@ -415,14 +473,14 @@ final class DecodeStep {
      * the keys in the outer loop and the head's D/L output vectors in registers, two sets of
      * accumulators (even and odd keys) so the FMA chains overlap.
      */
-    private static void attend(float[] q, int qOff, float[] kt, int ktBase, float[] v, int vBase,
-        int vStride, int n, int d, float scale, float[] out, int outOff, float[] p) {
+    static void attend(float[] q, int qOff, float[] kt, int ktBase, float[] v, int vBase,
+        int vStride, int n, int d, float scale, float[] out, int outOff, float[] p, float[] lanesSum) {
       int nPad = DecodeGemm.padded(n);
       blockScores(q, qOff, kt, ktBase, nPad, d, scale, p);
       // lanes past the last key (stale or unwritten cache cells): −∞, so the max ignores them and their exp is 0
       java.util.Arrays.fill(p, n, nPad, Float.NEGATIVE_INFINITY);
       float max = VectorMath.max(p, 0, nPad);
-      float inv = 1f / VectorMath.expShiftSum(p, 0, nPad, max);
+      float inv = 1f / VectorMath.expShiftSum(p, 0, nPad, max, lanesSum);
       int lanes = VectorMath.S.length();
       if (d == 2 * lanes) {
         FloatVector a0 = FloatVector.zero(VectorMath.S), a1 = a0, b0 = a0, b1 = a0;
@@ -478,6 +536,140 @@ final class DecodeStep {
         Attention.gatherRows(p, n, v, vBase, vStride, out, outOff, d);
         VectorMath.scale(d, inv, out, outOff);
       }
+    }
+
+    /**
+     * {@link #attend} for two queries at once, each over its own keys and values (head dim D = 2·L or 4·L,
+     * value rows of stride D, both with n keys): the scores of both in one pass over the key blocks
+     * (four FMA chains over D), the two softmaxes, then both probability-weighted sums in one loop
+     * (eight accumulators). Every score and every output is the same chain of operations in the same
+     * order as {@link #attend} computes it (DecodeAttentionPairTest), only two cache runs are read at
+     * once. Outputs at out[outA ..] and out[outB ..].
+     */
+    static void attendPair(float[] q, int qA, int qB, float[] kt, int kA, int kB, float[] v, int vA, int vB, int n, int d,
+        float scale, float[] out, int outA, int outB, float[] pa, float[] pb, float[] lanesSum) {
+      int lanes = VectorMath.S.length();
+      int nPad = DecodeGemm.padded(n);
+      int blk = d * lanes;
+      int j = 0;
+      for (; j + 2 * lanes <= nPad; j += 2 * lanes) {
+        FloatVector a0 = FloatVector.zero(VectorMath.S), a1 = a0, b0 = a0, b1 = a0;
+        int oa = kA + j * d, ob = kB + j * d;
+        for (int e = 0; e < d; e++, oa += lanes, ob += lanes) {
+          FloatVector qa = FloatVector.broadcast(VectorMath.S, q[qA + e]);
+          FloatVector qb = FloatVector.broadcast(VectorMath.S, q[qB + e]);
+          a0 = FloatVector.fromArray(VectorMath.S, kt, oa).fma(qa, a0);
+          a1 = FloatVector.fromArray(VectorMath.S, kt, oa + blk).fma(qa, a1);
+          b0 = FloatVector.fromArray(VectorMath.S, kt, ob).fma(qb, b0);
+          b1 = FloatVector.fromArray(VectorMath.S, kt, ob + blk).fma(qb, b1);
+        }
+        a0.mul(scale).intoArray(pa, j);
+        a1.mul(scale).intoArray(pa, j + lanes);
+        b0.mul(scale).intoArray(pb, j);
+        b1.mul(scale).intoArray(pb, j + lanes);
+      }
+      if (j < nPad) {
+        FloatVector a0 = FloatVector.zero(VectorMath.S), b0 = a0;
+        int oa = kA + j * d, ob = kB + j * d;
+        for (int e = 0; e < d; e++, oa += lanes, ob += lanes) {
+          a0 = FloatVector.fromArray(VectorMath.S, kt, oa).fma(FloatVector.broadcast(VectorMath.S, q[qA + e]), a0);
+          b0 = FloatVector.fromArray(VectorMath.S, kt, ob).fma(FloatVector.broadcast(VectorMath.S, q[qB + e]), b0);
+        }
+        a0.mul(scale).intoArray(pa, j);
+        b0.mul(scale).intoArray(pb, j);
+      }
+      java.util.Arrays.fill(pa, n, nPad, Float.NEGATIVE_INFINITY);
+      java.util.Arrays.fill(pb, n, nPad, Float.NEGATIVE_INFINITY);
+      float invA = 1f / VectorMath.expShiftSum(pa, 0, nPad, VectorMath.max(pa, 0, nPad), lanesSum);
+      float invB = 1f / VectorMath.expShiftSum(pb, 0, nPad, VectorMath.max(pb, 0, nPad), lanesSum);
+      if (d == 4 * lanes) {
+        pairValues4(v, vA, vB, n, pa, pb, invA, invB, out, outA, outB);
+        return;
+      }
+      FloatVector a0 = FloatVector.zero(VectorMath.S), a1 = a0, b0 = a0, b1 = a0;
+      FloatVector c0 = a0, c1 = a0, e0 = a0, e1 = a0;
+      j = 0;
+      for (; j + 1 < n; j += 2) {
+        int ra = vA + j * d, rb = vB + j * d;
+        FloatVector xa = FloatVector.broadcast(VectorMath.S, pa[j]);
+        FloatVector ya = FloatVector.broadcast(VectorMath.S, pa[j + 1]);
+        FloatVector xb = FloatVector.broadcast(VectorMath.S, pb[j]);
+        FloatVector yb = FloatVector.broadcast(VectorMath.S, pb[j + 1]);
+        a0 = FloatVector.fromArray(VectorMath.S, v, ra).fma(xa, a0);
+        a1 = FloatVector.fromArray(VectorMath.S, v, ra + lanes).fma(xa, a1);
+        b0 = FloatVector.fromArray(VectorMath.S, v, ra + d).fma(ya, b0);
+        b1 = FloatVector.fromArray(VectorMath.S, v, ra + d + lanes).fma(ya, b1);
+        c0 = FloatVector.fromArray(VectorMath.S, v, rb).fma(xb, c0);
+        c1 = FloatVector.fromArray(VectorMath.S, v, rb + lanes).fma(xb, c1);
+        e0 = FloatVector.fromArray(VectorMath.S, v, rb + d).fma(yb, e0);
+        e1 = FloatVector.fromArray(VectorMath.S, v, rb + d + lanes).fma(yb, e1);
+      }
+      if (j < n) {
+        int ra = vA + j * d, rb = vB + j * d;
+        FloatVector xa = FloatVector.broadcast(VectorMath.S, pa[j]);
+        FloatVector xb = FloatVector.broadcast(VectorMath.S, pb[j]);
+        a0 = FloatVector.fromArray(VectorMath.S, v, ra).fma(xa, a0);
+        a1 = FloatVector.fromArray(VectorMath.S, v, ra + lanes).fma(xa, a1);
+        c0 = FloatVector.fromArray(VectorMath.S, v, rb).fma(xb, c0);
+        c1 = FloatVector.fromArray(VectorMath.S, v, rb + lanes).fma(xb, c1);
+      }
+      a0.add(b0).mul(invA).intoArray(out, outA);
+      a1.add(b1).mul(invA).intoArray(out, outA + lanes);
+      c0.add(e0).mul(invB).intoArray(out, outB);
+      c1.add(e1).mul(invB).intoArray(out, outB + lanes);
+    }
+
+    /** The value sums of {@link #attendPair} at head dim 4·L (as {@link #attend}'s: even and odd keys, 4 vectors each, per query). */
+    private static void pairValues4(float[] v, int vA, int vB, int n, float[] pa, float[] pb, float invA, float invB,
+        float[] out, int outA, int outB) {
+      int lanes = VectorMath.S.length(), d = 4 * lanes;
+      FloatVector a0 = FloatVector.zero(VectorMath.S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+      FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, e0 = a0, e1 = a0, e2 = a0, e3 = a0;
+      int j = 0;
+      for (; j + 1 < n; j += 2) {
+        int ra = vA + j * d, rb = vB + j * d;
+        FloatVector xa = FloatVector.broadcast(VectorMath.S, pa[j]);
+        FloatVector ya = FloatVector.broadcast(VectorMath.S, pa[j + 1]);
+        a0 = FloatVector.fromArray(VectorMath.S, v, ra).fma(xa, a0);
+        a1 = FloatVector.fromArray(VectorMath.S, v, ra + lanes).fma(xa, a1);
+        a2 = FloatVector.fromArray(VectorMath.S, v, ra + 2 * lanes).fma(xa, a2);
+        a3 = FloatVector.fromArray(VectorMath.S, v, ra + 3 * lanes).fma(xa, a3);
+        b0 = FloatVector.fromArray(VectorMath.S, v, ra + d).fma(ya, b0);
+        b1 = FloatVector.fromArray(VectorMath.S, v, ra + d + lanes).fma(ya, b1);
+        b2 = FloatVector.fromArray(VectorMath.S, v, ra + d + 2 * lanes).fma(ya, b2);
+        b3 = FloatVector.fromArray(VectorMath.S, v, ra + d + 3 * lanes).fma(ya, b3);
+        FloatVector xb = FloatVector.broadcast(VectorMath.S, pb[j]);
+        FloatVector yb = FloatVector.broadcast(VectorMath.S, pb[j + 1]);
+        c0 = FloatVector.fromArray(VectorMath.S, v, rb).fma(xb, c0);
+        c1 = FloatVector.fromArray(VectorMath.S, v, rb + lanes).fma(xb, c1);
+        c2 = FloatVector.fromArray(VectorMath.S, v, rb + 2 * lanes).fma(xb, c2);
+        c3 = FloatVector.fromArray(VectorMath.S, v, rb + 3 * lanes).fma(xb, c3);
+        e0 = FloatVector.fromArray(VectorMath.S, v, rb + d).fma(yb, e0);
+        e1 = FloatVector.fromArray(VectorMath.S, v, rb + d + lanes).fma(yb, e1);
+        e2 = FloatVector.fromArray(VectorMath.S, v, rb + d + 2 * lanes).fma(yb, e2);
+        e3 = FloatVector.fromArray(VectorMath.S, v, rb + d + 3 * lanes).fma(yb, e3);
+      }
+      if (j < n) {
+        int ra = vA + j * d, rb = vB + j * d;
+        FloatVector xa = FloatVector.broadcast(VectorMath.S, pa[j]);
+        FloatVector xb = FloatVector.broadcast(VectorMath.S, pb[j]);
+        a0 = FloatVector.fromArray(VectorMath.S, v, ra).fma(xa, a0);
+        a1 = FloatVector.fromArray(VectorMath.S, v, ra + lanes).fma(xa, a1);
+        a2 = FloatVector.fromArray(VectorMath.S, v, ra + 2 * lanes).fma(xa, a2);
+        a3 = FloatVector.fromArray(VectorMath.S, v, ra + 3 * lanes).fma(xa, a3);
+        c0 = FloatVector.fromArray(VectorMath.S, v, rb).fma(xb, c0);
+        c1 = FloatVector.fromArray(VectorMath.S, v, rb + lanes).fma(xb, c1);
+        c2 = FloatVector.fromArray(VectorMath.S, v, rb + 2 * lanes).fma(xb, c2);
+        c3 = FloatVector.fromArray(VectorMath.S, v, rb + 3 * lanes).fma(xb, c3);
+      }
+      a0.add(b0).mul(invA).intoArray(out, outA);
+      a1.add(b1).mul(invA).intoArray(out, outA + lanes);
+      a2.add(b2).mul(invA).intoArray(out, outA + 2 * lanes);
+      a3.add(b3).mul(invA).intoArray(out, outA + 3 * lanes);
+      c0.add(e0).mul(invB).intoArray(out, outB);
+      c1.add(e1).mul(invB).intoArray(out, outB + lanes);
+      c2.add(e2).mul(invB).intoArray(out, outB + 2 * lanes);
+      c3.add(e3).mul(invB).intoArray(out, outB + 3 * lanes);
     }
 
     /**

@@ -85,7 +85,7 @@ public final class DecodeGemm {
   static void columns(boolean eight, int m, int mPad, int k, int j0, int j1, float[] xt, float[] w, int ldw, Mode mode,
       float[] c, int cOff, int ldc, float[] tmp) {
     if (mode == Mode.TRANSPOSED || tmp.length < tmpFloats(mPad)) {
-      block(eight, m, mPad, k, j0, j1, xt, w, ldw, mode, c, mode == Mode.TRANSPOSED ? 0 : cOff, ldc, tmp);
+      block(eight, m, mPad, k, j0, j1, j1, xt, w, ldw, mode, c, mode == Mode.TRANSPOSED ? 0 : cOff, ldc, tmp);
       return;
     }
     // row-major outputs: each group of columns is computed transposed into tmp, then copied out row by
@@ -93,7 +93,8 @@ public final class DecodeGemm {
     // LM head's ldc = 2048 all fall into one L1 set (32 × 2048 × 256, one thread, W in cache: 362 → ~190 µs)
     for (int g0 = j0; g0 < j1; g0 += STORE_GROUP) {
       int g1 = Math.min(j1, g0 + STORE_GROUP);
-      block(eight, m, mPad, k, g0, g1, xt, w, ldw, Mode.TRANSPOSED, tmp, L + 1 - g0 * mPad, 0, tmp);
+      // read-ahead up to j1, not g1: the group's last tile reads the next group's first W rows ahead
+      block(eight, m, mPad, k, g0, g1, j1, xt, w, ldw, Mode.TRANSPOSED, tmp, L + 1 - g0 * mPad, 0, tmp);
       for (int i = 0; i < m; i++) {
         int o = cOff + i * ldc, t = L + 1 + i;
         if (mode == Mode.ROWS_ADD) for (int j = g0; j < g1; j++, t += mPad) c[o + j] += tmp[t];
@@ -114,16 +115,23 @@ public final class DecodeGemm {
     return L + 1 + STORE_GROUP * mPad;
   }
 
-  private static void block(boolean eight, int m, int mPad, int k, int j0, int j1, float[] xt, float[] w, int ldw, Mode mode,
-      float[] c, int cOff, int ldc, float[] tmp) {
+  /**
+   * Columns [j0, j1) into c; the read-ahead tiles may read the W rows of the columns up to
+   * {@code aheadEnd} ≥ j1 (the caller's whole range when it computes it a group at a time: with the
+   * read-ahead stopping at each group of {@link #STORE_GROUP}, one tile in three read nothing ahead;
+   * reading across groups made the row-major products 5–8% faster, W streamed from memory, one thread,
+   * docs/PERFORMANCE.md, "Session 12: decode b32"). The read-ahead only feeds a sink: bits unchanged.
+   */
+  private static void block(boolean eight, int m, int mPad, int k, int j0, int j1, int aheadEnd, float[] xt, float[] w,
+      int ldw, Mode mode, float[] c, int cOff, int ldc, float[] tmp) {
     int i0 = 0;
     for (; i0 + 2 * L <= mPad; i0 += 2 * L) {
       int j = j0;
-      if (eight && k <= READ_AHEAD_MAX_K) for (; j + 8 <= j1; j += 8) tile2x8Ahead(m, mPad, k, i0, j, xt, w, ldw, j + 16 <= j1 ? (j + 8) * ldw : j * ldw, mode, c, cOff, ldc, tmp);
+      if (eight && k <= READ_AHEAD_MAX_K) for (; j + 8 <= j1; j += 8) tile2x8Ahead(m, mPad, k, i0, j, xt, w, ldw, j + 16 <= aheadEnd ? (j + 8) * ldw : j * ldw, mode, c, cOff, ldc, tmp);
       for (; j + 6 <= j1; j += 6) {
         // short rows: the next tile's six W rows (or this one's, for the last), read ahead while this one computes
         if (k > READ_AHEAD_MAX_K) tile2x6(m, mPad, k, i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
-        else tile2x6Ahead(m, mPad, k, i0, j, xt, w, ldw, j + 12 <= j1 ? (j + 6) * ldw : j * ldw, mode, c, cOff, ldc, tmp);
+        else tile2x6Ahead(m, mPad, k, i0, j, xt, w, ldw, j + 12 <= aheadEnd ? (j + 6) * ldw : j * ldw, mode, c, cOff, ldc, tmp);
       }
       for (; j < j1; j++) tile2x1(m, mPad, k, i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
     }
