@@ -100,8 +100,7 @@ final class Trunk {
     //    (+ LoRA: q, k, v += s·(drop(ln1)·Aᵀ)·Bᵀ where targeted)
     m.loraForward(l, LoraAdapter.Group.ATTENTION_IN, a.ln1[l], n, new float[][] {a.q[l], a.k[l], a.v[l]}, a);
     // 3. RoPE on q and k
-    Rope.forward(par, a.q[l], n, c.heads(), hd, a.ropeCos, a.ropeSin);
-    Rope.forward(par, a.k[l], n, c.kvHeads(), hd, a.ropeCos, a.ropeSin);
+    Rope.forward(par, a.q[l], c.heads(), a.k[l], c.kvHeads(), n, hd, a.ropeCos, a.ropeSin);
     // 4. att = causal GQA attention (online softmax), keeping lse
     Attention.forward(par, m.taskGemm(), a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], batch.batchSize(), batch.seqLen(),
         c.heads(), c.kvHeads(), hd, a.start);
@@ -207,8 +206,7 @@ final class Trunk {
       Attention.backward(par, m.taskGemm(), a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], a.datt, a.dq, a.dk, a.dv,
           batch.batchSize(), batch.seqLen(), c.heads(), c.kvHeads(), hd, a.start);
       // 3. RoPE: rotate the gradients back
-      Rope.backward(par, a.dq, n, c.heads(), hd, a.ropeCos, a.ropeSin);
-      Rope.backward(par, a.dk, n, c.kvHeads(), hd, a.ropeCos, a.ropeSin);
+      Rope.backward(par, a.dq, c.heads(), a.dk, c.kvHeads(), n, hd, a.ropeCos, a.ropeSin);
       // 2. q, k, v = ln1·Wᵀ + b: dln1 = dq·Wq + dk·Wk + dv·Wv ; weight and bias grads
       RmsNorm.apply(par, a.res[l], w.inputNorm().data(), a.rstd1[l], a.ln1[l], n, cc);
       m.linearBackward(a.dq, a.ln1[l], n, cc, qd, w.q(), w.qBias(), a.dln, false);
