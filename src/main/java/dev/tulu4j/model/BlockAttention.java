@@ -31,9 +31,6 @@ final class BlockAttention {
   /** The softmax rows' lane-sum scratch ({@link VectorMath#expShiftSum(float[], int, int, float, float[])}). */
   private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[VectorMath.L]);
 
-  /** {@link #softmaxGrad}'s tail scratch (2·L floats) per thread. */
-  private static final ThreadLocal<float[]> TAIL = ThreadLocal.withInitial(() -> new float[2 * VectorMath.L]);
-
   private BlockAttention() {}
 
   private static float[][] scratch(int size) {
@@ -181,7 +178,6 @@ final class BlockAttention {
       float[] ds = sc[1];
       float[] kt = tScores ? sc[2] : null;
       float[] vt = tScores ? sc[3] : null;
-      float[] tail = TAIL.get();
       if (tScores) {
         transpose(k, base, kw, time, d, kt, ldt);
         transpose(v, base, kw, time, d, vt, ldt);
@@ -203,7 +199,7 @@ final class BlockAttention {
             int n = t0 + i - ks - lo + 1;
             int row = i * ld;
             float di = VectorMath.dotOneChain(dout, qOff + i * qw, out, qOff + i * qw, d);
-            softmaxGrad(p, ds, row + lo, n, lse[r * heads + h], di, scale, tail);
+            softmaxGrad(p, ds, row + lo, n, lse[r * heads + h], di, scale);
             java.util.Arrays.fill(p, row, row + lo, 0f);
             java.util.Arrays.fill(p, row + lo + n, row + nk, 0f);
             java.util.Arrays.fill(ds, row, row + lo, 0f);
@@ -277,40 +273,15 @@ final class BlockAttention {
 
   /** p = exp(s − lse) in place; ds = p·(dp − di)·scale in place (ds holds dp on entry). */
   static void softmaxGrad(float[] p, float[] ds, int o, int n, float ls, float di, float scale) {
-    softmaxGrad(p, ds, o, n, ls, di, scale, new float[2 * VectorMath.L]);
-  }
-
-  /**
-   * {@link #softmaxGrad(float[], float[], int, int, float, float, float)} with the caller's scratch of
-   * at least 2·L floats. Whole vectors are loaded and stored unmasked; the last partial vector is
-   * copied into the scratch, run through the same loop body as a whole vector, and its n mod L
-   * values copied back: every lane gets the operations it got with the masked tail (masks only
-   * selected lanes), so the bits are unchanged (BlockAttentionBitsTest). One loop and one
-   * {@code VectorExp.exp} call site, as session 11 needed (a second site could fall past C2's inlining
-   * budget and box); the mask per vector ({@code indexInRange}, masked load and store) cost 1.3% of a
-   * 1-thread training step's samples.
-   */
-  static void softmaxGrad(float[] p, float[] ds, int o, int n, float ls, float di, float scale, float[] tail) {
-    int lanes = VectorMath.L;
-    int bound = VectorMath.S.loopBound(n);
-    for (int j = 0; j < n; j += lanes) {
-      float[] pa = p, da = ds;
-      int at = o + j;
-      if (j >= bound) { // the last n − bound values, through the scratch
-        System.arraycopy(p, at, tail, 0, n - j);
-        System.arraycopy(ds, at, tail, lanes, n - j);
-        pa = tail;
-        da = tail;
-        at = 0;
-      }
-      FloatVector pv = dev.tulu4j.tensor.VectorExp.exp(FloatVector.fromArray(VectorMath.S, pa, at).sub(ls));
-      pv.intoArray(pa, at);
-      int dAt = pa == p ? at : lanes;
-      pv.mul(FloatVector.fromArray(VectorMath.S, da, dAt).sub(di)).mul(scale).intoArray(da, dAt);
-      if (pa != p) {
-        System.arraycopy(tail, 0, p, o + j, n - j);
-        System.arraycopy(tail, lanes, ds, o + j, n - j);
-      }
+    // whole vectors and the tail (one masked vector: the scalar exp gives the same bits per lane,
+    // VectorExpTest) through one loop and one VectorExp.exp call site: with a second site for the
+    // tail, C2 could run out of inlining budget there and call exp with boxed vectors once per row
+    // (as in VectorMath.expShiftSum; session 11). Masks only select lanes: the same bits.
+    for (int j = 0; j < n; j += VectorMath.S.length()) {
+      jdk.incubator.vector.VectorMask<Float> mk = VectorMath.S.indexInRange(j, n);
+      FloatVector pv = dev.tulu4j.tensor.VectorExp.exp(FloatVector.fromArray(VectorMath.S, p, o + j, mk).sub(ls));
+      pv.intoArray(p, o + j, mk);
+      pv.mul(FloatVector.fromArray(VectorMath.S, ds, o + j, mk).sub(di)).mul(scale).intoArray(ds, o + j, mk);
     }
   }
 }

@@ -1,13 +1,12 @@
 package dev.tulu4j.model;
 
 import dev.tulu4j.tensor.Parallel;
-import dev.tulu4j.tensor.VectorMath;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * RoPE and RMSNorm written out in vectors (session 12) against the code before (copied here): the
+ * RoPE and RMSNorm written out in vectors (session 12) against the code before ({@link ElementwiseBefore}): the
  * scalar rotation loop, the scalar {@code x·rs·w} loops of the forward and of {@code apply}, and the
  * backward that stored g = dy·w and ran {@code dotOneChain} and two {@code axpy} passes. Same raw bits
  * for every element, on the model widths (head dims 32 and 64, C 256 and 576) and on widths with a
@@ -39,25 +38,6 @@ class RopeNormBitsTest {
     }
   }
 
-  /** Rope.rotate before session 12. */
-  private static void rotateBefore(float[] x, int rows, int heads, int d, float[] cos, float[] sin, float sign) {
-    int half = d / 2;
-    for (int r = 0; r < rows; r++) {
-      int t = r * half;
-      for (int h = 0; h < heads; h++) {
-        int o = (r * heads + h) * d;
-        for (int i = 0; i < half; i++) {
-          float c = cos[t + i];
-          float s = sign * sin[t + i];
-          float x1 = x[o + i];
-          float x2 = x[o + i + half];
-          x[o + i] = x1 * c - x2 * s;
-          x[o + i + half] = x2 * c + x1 * s;
-        }
-      }
-    }
-  }
-
   @ParameterizedTest(name = "head dim {0}")
   @ValueSource(ints = {32, 64, 6, 20, 34})
   void ropeSameBitsAsTheScalarLoop(int d) {
@@ -72,8 +52,8 @@ class RopeNormBitsTest {
     float[] q = values(r, rows * qh * d), k = values(r, rows * kh * d);
     for (float sign : new float[] {1f, -1f}) {
       float[] qw = q.clone(), kw = k.clone(), q1 = q.clone(), k1 = k.clone(), q2 = q.clone();
-      rotateBefore(qw, rows, qh, d, cos, sin, sign);
-      rotateBefore(kw, rows, kh, d, cos, sin, sign);
+      ElementwiseBefore.rotate(qw, 0, rows, qh, d, cos, sin, sign);
+      ElementwiseBefore.rotate(kw, 0, rows, kh, d, cos, sin, sign);
       if (sign > 0) {
         Rope.forward(P, q1, qh, k1, kh, rows, d, cos, sin);
         Rope.forward(P, q2, rows, qh, d, cos, sin);
@@ -94,14 +74,8 @@ class RopeNormBitsTest {
     int rows = 53;
     float eps = 1e-5f;
     float[] x = values(r, rows * c), w = values(r, c), dy = values(r, rows * c), dx0 = values(r, rows * c);
-    // forward before: rs from sumSq, then the scalar y = x·rs·w
     float[] yw = new float[rows * c], rsw = new float[rows];
-    for (int row = 0; row < rows; row++) {
-      int o = row * c;
-      float rs = (float) (1.0 / Math.sqrt(VectorMath.sumSq(x, o, c) / c + eps));
-      rsw[row] = rs;
-      for (int i = 0; i < c; i++) yw[o + i] = x[o + i] * rs * w[i];
-    }
+    ElementwiseBefore.rmsForward(x, w, yw, rsw, rows, c, eps);
     float[] y = new float[rows * c], rs = new float[rows];
     RmsNorm.forward(P, x, w, y, rs, rows, c, eps);
     sameBits(rs, rsw, "rstd");
@@ -110,15 +84,8 @@ class RopeNormBitsTest {
     RmsNorm.apply(P, x, w, rs, ya, rows, c);
     sameBits(ya, yw, "apply y");
     // backward before: g stored, dotOneChain, two axpy passes
-    float[] dxw = dx0.clone(), g = new float[c];
-    for (int row = 0; row < rows; row++) {
-      int o = row * c;
-      float s = rs[row];
-      for (int i = 0; i < c; i++) g[i] = dy[o + i] * w[i];
-      float k = VectorMath.dotOneChain(g, 0, x, o, c) / c * s * s * s;
-      VectorMath.axpy(c, s, g, 0, dxw, o);
-      VectorMath.axpy(c, -k, x, o, dxw, o);
-    }
+    float[] dxw = dx0.clone();
+    ElementwiseBefore.rmsBackwardDx(dy, x, w, rs, dxw, rows, c);
     float[] dx = dx0.clone();
     RmsNorm.backward(P, dy, x, w, rs, dx, null, rows, c);
     sameBits(dx, dxw, "backward dx");
