@@ -15,6 +15,28 @@ final class RmsNorm {
     forward(par, x, 0, w, y, 0, rstd, 0, rows, c, eps);
   }
 
+  /**
+   * {@link #forward(ModelParallel, float[], float[], float[], float[], int, int, float)} that also copies
+   * x into {@code copy} (same offsets) row by row while the row is in cache, when {@code copy} is not
+   * null: the residual stream's copy ahead of a projection that adds into it, without a pass of its own.
+   */
+  static void forward(ModelParallel par, float[] x, float[] w, float[] y, float[] rstd, int rows, int c, float eps,
+      float[] copy) {
+    if (copy == null) {
+      forward(par, x, w, y, rstd, rows, c, eps);
+      return;
+    }
+    par.forRange(rows, 16, (from, to) -> {
+      for (int r = from; r < to; r++) {
+        int o = r * c;
+        float rs = (float) (1.0 / Math.sqrt(VectorMath.sumSq(x, o, c) / c + eps));
+        rstd[r] = rs;
+        scaleRow(x, o, rs, w, y, o, c);
+        System.arraycopy(x, o, copy, o, c);
+      }
+    });
+  }
+
   static void forward(ModelParallel par, float[] x, int xOff, float[] w, float[] y, int yOff, float[] rstd, int rOff,
       int rows, int c, float eps) {
     par.forRange(rows, 16, (from, to) -> {
