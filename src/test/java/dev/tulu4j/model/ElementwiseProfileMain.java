@@ -45,7 +45,7 @@ public final class ElementwiseProfileMain {
     int n = 4096, c = 256, heads = 8, d = 32, half = d / 2, t = 256;
     Random r = new Random(1);
     float[] x = randn(r, n * c), w = randn(r, c), y = new float[n * c], rstd = new float[n];
-    float[] dy = randn(r, n * c), dx = new float[n * c];
+    float[] dy = randn(r, n * c), dx = new float[n * c], res = new float[n * c];
     float[] q = randn(r, n * heads * d), k = randn(r, n * heads * d);
     float[] cos = new float[n * half], sin = new float[n * half];
     int[] pos = new int[n];
@@ -56,13 +56,17 @@ public final class ElementwiseProfileMain {
     // one head's backward softmax rows of a query block of 64: causal rows of 1..256 keys
     int ld = 256 + 16;
     float[] p0 = randn(r, 64 * ld), ds0 = randn(r, 64 * ld), p = new float[p0.length], ds = new float[ds0.length];
-    String[] names = {"rope q+k fwd", "rmsnorm fwd", "rmsnorm bwd dx", "softmaxGrad (control)"};
+    String[] names = {"rope q+k fwd", "rmsnorm fwd", "rmsnorm fwd + res copy", "rmsnorm bwd dx", "softmaxGrad (control)"};
     Runnable[] before = {
         () -> {
           ElementwiseBefore.rotate(q, 0, n, heads, d, cos, sin, 1f);
           ElementwiseBefore.rotate(k, 0, n, heads, d, cos, sin, 1f);
         },
         () -> ElementwiseBefore.rmsForward(x, w, y, rstd, n, c, 1e-5f),
+        () -> {
+          ElementwiseBefore.rmsForward(x, w, y, rstd, n, c, 1e-5f);
+          System.arraycopy(x, 0, res, 0, n * c);
+        },
         () -> ElementwiseBefore.rmsBackwardDx(dy, x, w, rstd, dx, n, c),
         () -> {
           System.arraycopy(p0, 0, p, 0, p.length);
@@ -72,6 +76,7 @@ public final class ElementwiseProfileMain {
     Runnable[] after = {
         () -> Rope.forward(SERIAL, q, heads, k, heads, n, d, cos, sin),
         () -> RmsNorm.forward(SERIAL, x, w, y, rstd, n, c, 1e-5f),
+        () -> RmsNorm.forward(SERIAL, x, w, y, rstd, n, c, 1e-5f, res),
         () -> RmsNorm.backward(SERIAL, dy, x, w, rstd, dx, null, n, c),
         () -> {
           System.arraycopy(p0, 0, p, 0, p.length);
