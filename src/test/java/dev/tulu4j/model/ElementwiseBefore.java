@@ -63,4 +63,21 @@ final class ElementwiseBefore {
       pv.mul(FloatVector.fromArray(VectorMath.S, ds, o + j, mk).sub(di)).mul(scale).intoArray(ds, o + j, mk);
     }
   }
+
+  /** BlockAttention.forward's softmax rows of main {@code 7f4b4bc}: one row at a time. */
+  static void softmaxRows(float[] s, int ld, int rows, int r0, int t0, int ks, int nk, int[] start, float[] lse,
+      int heads, int h, float[] lanes) {
+    for (int i = 0; i < rows; i++) {
+      int r = r0 + i;
+      int lo = start[r] - ks;
+      int n = t0 + i - ks - lo + 1;
+      int row = i * ld;
+      float m = VectorMath.max(s, row + lo, n);
+      float l = VectorMath.expShiftSum(s, row + lo, n, m, lanes);
+      VectorMath.scale(n, 1f / l, s, row + lo);
+      java.util.Arrays.fill(s, row, row + lo, 0f);
+      java.util.Arrays.fill(s, row + lo + n, row + nk, 0f);
+      lse[r * heads + h] = m + (float) Math.log(l);
+    }
+  }
 }

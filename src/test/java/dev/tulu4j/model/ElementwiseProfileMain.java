@@ -8,7 +8,7 @@ import java.util.Random;
 
 /**
  * Old ({@link ElementwiseBefore}) against new elementwise passes at the tiny training step's shapes
- * (N = 4,096 rows, C = 256, 8 heads of 32), one thread, thread CPU time, old and new alternating in
+ * (N = 4,096 rows, C = 256, 8 heads of 32; attention rows of one (row, head): T = 256 in blocks of 64), one thread, thread CPU time, old and new alternating in
  * rounds; prints the median ms per pass of each. Not a test (timings): run by hand, as
  * {@code java --add-modules jdk.incubator.vector -cp 'target/test-classes:target/tulu4j-0.1.0.jar:target/lib/*'
  * dev.tulu4j.model.ElementwiseProfileMain [rounds]}. The last row runs the same code on both sides
@@ -56,7 +56,9 @@ public final class ElementwiseProfileMain {
     // one head's backward softmax rows of a query block of 64: causal rows of 1..256 keys
     int ld = 256 + 16;
     float[] p0 = randn(r, 64 * ld), ds0 = randn(r, 64 * ld), p = new float[p0.length], ds = new float[ds0.length];
-    String[] names = {"rope q+k fwd", "rmsnorm fwd", "rmsnorm fwd + res copy", "rmsnorm bwd dx", "softmaxGrad (control)"};
+    int[] start = new int[t]; // the forward's softmax rows: the four query blocks of one (row, head), no packing
+    float[] lse = new float[t], lanes = new float[dev.tulu4j.tensor.VectorMath.L];
+    String[] names = {"rope q+k fwd", "rmsnorm fwd", "rmsnorm fwd + res copy", "rmsnorm bwd dx", "softmax rows 4 blocks", "softmaxGrad (control)"};
     Runnable[] before = {
         () -> {
           ElementwiseBefore.rotate(q, 0, n, heads, d, cos, sin, 1f);
@@ -69,6 +71,12 @@ public final class ElementwiseProfileMain {
         },
         () -> ElementwiseBefore.rmsBackwardDx(dy, x, w, rstd, dx, n, c),
         () -> {
+          for (int t0 = 0; t0 < t; t0 += 64) {
+            System.arraycopy(p0, 0, p, 0, p.length);
+            ElementwiseBefore.softmaxRows(p, ld, 64, t0, t0, 0, t0 + 64, start, lse, 1, 0, lanes);
+          }
+        },
+        () -> {
           System.arraycopy(p0, 0, p, 0, p.length);
           System.arraycopy(ds0, 0, ds, 0, ds.length);
           for (int i = 0; i < 256; i++) ElementwiseBefore.softmaxGrad(p, ds, (i % 64) * ld, i + 1, 3f, 0.1f, 0.17f);
@@ -78,6 +86,12 @@ public final class ElementwiseProfileMain {
         () -> RmsNorm.forward(SERIAL, x, w, y, rstd, n, c, 1e-5f),
         () -> RmsNorm.forward(SERIAL, x, w, y, rstd, n, c, 1e-5f, res),
         () -> RmsNorm.backward(SERIAL, dy, x, w, rstd, dx, null, n, c),
+        () -> {
+          for (int t0 = 0; t0 < t; t0 += 64) {
+            System.arraycopy(p0, 0, p, 0, p.length);
+            BlockAttention.softmaxRows(p, ld, 64, t0, t0, 0, t0 + 64, start, lse, 1, 0, lanes);
+          }
+        },
         () -> {
           System.arraycopy(p0, 0, p, 0, p.length);
           System.arraycopy(ds0, 0, ds, 0, ds.length);
