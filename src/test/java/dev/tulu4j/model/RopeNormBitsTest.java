@@ -80,6 +80,11 @@ class RopeNormBitsTest {
     RmsNorm.forward(P, x, w, y, rs, rows, c, eps);
     sameBits(rs, rsw, "rstd");
     sameBits(y, yw, "forward y");
+    float[] yc = new float[rows * c], rsc = new float[rows], copy = new float[rows * c];
+    RmsNorm.forward(P, x, w, yc, rsc, rows, c, eps, copy); // with the residual copy in the same pass
+    sameBits(rsc, rsw, "rstd (with copy)");
+    sameBits(yc, yw, "forward y (with copy)");
+    sameBits(copy, x, "the copy of x");
     float[] ya = new float[rows * c];
     RmsNorm.apply(P, x, w, rs, ya, rows, c);
     sameBits(ya, yw, "apply y");
