@@ -139,21 +139,54 @@ final class BlockAttention {
         int kOff = (b * time + ks) * kw + g * d;
         int ld = padded(nk);
         scoresGemm(gemm, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, kt, ks, ldt, s, ld);
-        for (int i = 0; i < rows; i++) {
-          int r = r0 + i;
-          int lo = start[r] - ks;
-          int n = t0 + i - ks - lo + 1;
-          int row = i * ld;
-          float m = VectorMath.max(s, row + lo, n);
-          float l = VectorMath.expShiftSum(s, row + lo, n, m, lanes);
-          VectorMath.scale(n, 1f / l, s, row + lo);
-          java.util.Arrays.fill(s, row, row + lo, 0f);
-          java.util.Arrays.fill(s, row + lo + n, row + nk, 0f);
-          lse[r * heads + h] = m + (float) Math.log(l);
-        }
+        softmaxRows(s, ld, rows, r0, t0, ks, nk, start, lse, heads, h, lanes);
         gemm.sgemmInPlaceB(false, rows, d, nk, 1f, s, 0, ld, v, kOff, kw, 0f, out, qOff, qw);
       }
     });
+  }
+
+  /**
+   * The forward's masked row softmax of a score tile ({@code rows × nk}, row stride ld), P in place and
+   * each row's log-sum-exp into {@code lse}. Rows go two at a time, each step (max, exponentials and
+   * their sum, scaling) for both rows before the next step: every row gets the same calls on the same
+   * values as one at a time, so the same bits, but the two rows' dependency chains (a reduction, then
+   * exponentials, then a lane sum and a division per row, on rows of ~8 vectors) overlap. Alone, at
+   * the tiny shape (64 rows, 1..256 keys): 15% less thread CPU than one row at a time (session 12).
+   */
+  static void softmaxRows(float[] s, int ld, int rows, int r0, int t0, int ks, int nk, int[] start, float[] lse,
+      int heads, int h, float[] lanes) {
+    int i = 0;
+    for (; i + 1 < rows; i += 2) {
+      int ra = r0 + i, rb = ra + 1;
+      int loA = start[ra] - ks, loB = start[rb] - ks;
+      int nA = t0 + i - ks - loA + 1, nB = t0 + i + 1 - ks - loB + 1;
+      int oA = i * ld + loA, oB = (i + 1) * ld + loB;
+      float mA = VectorMath.max(s, oA, nA);
+      float mB = VectorMath.max(s, oB, nB);
+      float lA = VectorMath.expShiftSum(s, oA, nA, mA, lanes);
+      float lB = VectorMath.expShiftSum(s, oB, nB, mB, lanes);
+      VectorMath.scale(nA, 1f / lA, s, oA);
+      VectorMath.scale(nB, 1f / lB, s, oB);
+      lse[ra * heads + h] = mA + (float) Math.log(lA);
+      lse[rb * heads + h] = mB + (float) Math.log(lB);
+    }
+    for (; i < rows; i++) {
+      int r = r0 + i;
+      int lo = start[r] - ks;
+      int n = t0 + i - ks - lo + 1;
+      int o = i * ld + lo;
+      float m = VectorMath.max(s, o, n);
+      float l = VectorMath.expShiftSum(s, o, n, m, lanes);
+      VectorMath.scale(n, 1f / l, s, o);
+      lse[r * heads + h] = m + (float) Math.log(l);
+    }
+    for (i = 0; i < rows; i++) { // the masked keys: before the row's start, after its own position
+      int lo = start[r0 + i] - ks;
+      int n = t0 + i - ks - lo + 1;
+      int row = i * ld;
+      java.util.Arrays.fill(s, row, row + lo, 0f);
+      java.util.Arrays.fill(s, row + lo + n, row + nk, 0f);
+    }
   }
 
   static void backward(ModelParallel par, Gemm gemm, float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dout,

@@ -116,8 +116,7 @@ final class FamilyTrunk {
     m.loraForward(l, LoraAdapter.Group.ATTENTION_IN, attIn, n, new float[][] {q, k, a.v[l]}, a);
     if (qk) qkNormForward(par, c, x, fa.qRaw[l], fa.kRaw[l], a.q[l], a.k[l], fa.rstdQ[l], fa.rstdK[l], n, eps);
     // RoPE, attention (window, scale, soft-cap)
-    Rope.forward(par, a.q[l], n, c.heads(), hd, a.ropeCos, a.ropeSin);
-    Rope.forward(par, a.k[l], n, c.kvHeads(), hd, a.ropeCos, a.ropeSin);
+    Rope.forward(par, a.q[l], c.heads(), a.k[l], c.kvHeads(), n, hd, a.ropeCos, a.ropeSin);
     if (plainAttention(fam, hd))
       Attention.forward(par, m.taskGemm(), a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], batch.batchSize(),
           batch.seqLen(), c.heads(), c.kvHeads(), hd, st);
@@ -262,8 +261,7 @@ final class FamilyTrunk {
         FamilyAttention.backward(par, a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], a.datt, a.dq, a.dk, a.dv,
             batch.batchSize(), batch.seqLen(), c.heads(), c.kvHeads(), hd, st, fam.attentionScale(hd),
             (float) fam.attnSoftcap());
-      Rope.backward(par, a.dq, n, c.heads(), hd, a.ropeCos, a.ropeSin);
-      Rope.backward(par, a.dk, n, c.kvHeads(), hd, a.ropeCos, a.ropeSin);
+      Rope.backward(par, a.dq, c.heads(), a.dk, c.kvHeads(), n, hd, a.ropeCos, a.ropeSin);
       float[] dq = a.dq, dk = a.dk;
       if (fam.qkNorm() != Family.QkNorm.NONE) {
         boolean perHead = fam.qkNorm() == Family.QkNorm.PER_HEAD;

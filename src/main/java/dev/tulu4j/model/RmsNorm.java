@@ -15,6 +15,28 @@ final class RmsNorm {
     forward(par, x, 0, w, y, 0, rstd, 0, rows, c, eps);
   }
 
+  /**
+   * {@link #forward(ModelParallel, float[], float[], float[], float[], int, int, float)} that also copies
+   * x into {@code copy} (same offsets) row by row while the row is in cache, when {@code copy} is not
+   * null: the residual stream's copy ahead of a projection that adds into it, without a pass of its own.
+   */
+  static void forward(ModelParallel par, float[] x, float[] w, float[] y, float[] rstd, int rows, int c, float eps,
+      float[] copy) {
+    if (copy == null) {
+      forward(par, x, w, y, rstd, rows, c, eps);
+      return;
+    }
+    par.forRange(rows, 16, (from, to) -> {
+      for (int r = from; r < to; r++) {
+        int o = r * c;
+        float rs = (float) (1.0 / Math.sqrt(VectorMath.sumSq(x, o, c) / c + eps));
+        rstd[r] = rs;
+        scaleRow(x, o, rs, w, y, o, c);
+        System.arraycopy(x, o, copy, o, c);
+      }
+    });
+  }
+
   static void forward(ModelParallel par, float[] x, int xOff, float[] w, float[] y, int yOff, float[] rstd, int rOff,
       int rows, int c, float eps) {
     par.forRange(rows, 16, (from, to) -> {
@@ -23,7 +45,7 @@ final class RmsNorm {
         int yo = yOff + r * c;
         float rs = (float) (1.0 / Math.sqrt(VectorMath.sumSq(x, xo, c) / c + eps));
         if (rstd != null) rstd[rOff + r] = rs;
-        for (int i = 0; i < c; i++) y[yo + i] = x[xo + i] * rs * w[i];
+        scaleRow(x, xo, rs, w, y, yo, c);
       }
     });
   }
@@ -33,10 +55,52 @@ final class RmsNorm {
     par.forRange(rows, 16, (from, to) -> {
       for (int r = from; r < to; r++) {
         int o = r * c;
-        float rs = rstd[r];
-        for (int i = 0; i < c; i++) y[o + i] = x[o + i] * rs * w[i];
+        scaleRow(x, o, rstd[r], w, y, o, c);
       }
     });
+  }
+
+  /**
+   * {@code y[yo+i] = (x[xo+i]·rs)·w[i]} for i &lt; c, two rounded products per element in every lane and
+   * in the scalar tail alike (the scalar loop's bits; the scalar loop ran 2.7× slower alone,
+   * ElementwiseProfileMain).
+   */
+  private static void scaleRow(float[] x, int xo, float rs, float[] w, float[] y, int yo, int c) {
+    int i = 0;
+    int bound = VectorMath.S.loopBound(c);
+    for (; i < bound; i += VectorMath.L)
+      FloatVector.fromArray(VectorMath.S, x, xo + i).mul(rs).mul(FloatVector.fromArray(VectorMath.S, w, i)).intoArray(y, yo + i);
+    for (; i < c; i++) y[yo + i] = x[xo + i] * rs * w[i];
+  }
+
+  /**
+   * One row of {@link #backward}'s dx at offset o, without storing g: {@code k = dotOneChain(g, x)/c·rs³}
+   * (one FMA chain over the whole vectors, {@link VectorMath#sum}, then the tail's products added in
+   * order), then {@code dx += rs·g} and {@code dx += −k·x} as {@link VectorMath#axpy} does them (an FMA
+   * per lane, {@code y += a·x} in the tail), both in one pass over the row. g = dy·w is recomputed
+   * (the same rounded product). The bits are those of the g-array form (RopeNormBitsTest).
+   */
+  static void backwardRow(float[] dy, float[] x, float[] w, float rs, float[] dx, int o, int c) {
+    int bound = VectorMath.S.loopBound(c);
+    int i = 0;
+    FloatVector acc = FloatVector.zero(VectorMath.S);
+    for (; i < bound; i += VectorMath.L) {
+      FloatVector g = FloatVector.fromArray(VectorMath.S, dy, o + i).mul(FloatVector.fromArray(VectorMath.S, w, i));
+      acc = g.fma(FloatVector.fromArray(VectorMath.S, x, o + i), acc);
+    }
+    float sum = VectorMath.sum(acc);
+    for (; i < c; i++) sum += (dy[o + i] * w[i]) * x[o + i];
+    float k = sum / c * rs * rs * rs;
+    FloatVector rsv = FloatVector.broadcast(VectorMath.S, rs);
+    FloatVector nk = FloatVector.broadcast(VectorMath.S, -k);
+    for (i = 0; i < bound; i += VectorMath.L) {
+      FloatVector g = FloatVector.fromArray(VectorMath.S, dy, o + i).mul(FloatVector.fromArray(VectorMath.S, w, i));
+      FloatVector xv = FloatVector.fromArray(VectorMath.S, x, o + i);
+      FloatVector d = g.fma(rsv, FloatVector.fromArray(VectorMath.S, dx, o + i));
+      xv.fma(nk, d).intoArray(dx, o + i);
+    }
+    for (; i < c; i++) dx[o + i] += rs * (dy[o + i] * w[i]);
+    for (i = bound; i < c; i++) dx[o + i] += -k * x[o + i];
   }
 
   /**
@@ -45,15 +109,7 @@ final class RmsNorm {
    */
   static void backward(ModelParallel par, float[] dy, float[] x, float[] w, float[] rstd, float[] dx, float[] dw, int rows, int c) {
     par.forRange(rows, 16, (from, to) -> {
-      float[] g = new float[c];
-      for (int r = from; r < to; r++) {
-        int o = r * c;
-        float rs = rstd[r];
-        for (int i = 0; i < c; i++) g[i] = dy[o + i] * w[i];
-        float k = VectorMath.dotOneChain(g, 0, x, o, c) / c * rs * rs * rs;
-        VectorMath.axpy(c, rs, g, 0, dx, o);
-        VectorMath.axpy(c, -k, x, o, dx, o);
-      }
+      for (int r = from; r < to; r++) backwardRow(dy, x, w, rstd[r], dx, r * c, c);
     });
     if (dw == null) return; // frozen norm weight (LoRA): no dw
     // dw: each channel sums over the rows in row order, one vector of channels at a time in a

@@ -91,8 +91,8 @@ final class Trunk {
     int cc = c.hidden(), f = c.intermediate(), qd = c.qDim(), kd = c.kvDim(), hd = c.headDim();
     float eps = (float) c.rmsNormEps();
     LayerWeights w = m.layer(l);
-    // 1. ln1 = RMSNorm(res_l)
-    RmsNorm.forward(par, a.res[l], w.inputNorm().data(), a.ln1[l], a.rstd1[l], n, cc, eps);
+    // 1. ln1 = RMSNorm(res_l); resMid = res_l in the same pass (step 5 adds the o projection into it)
+    RmsNorm.forward(par, a.res[l], w.inputNorm().data(), a.ln1[l], a.rstd1[l], n, cc, eps, a.resMid[l]);
     // 2. q, k, v = ln1·Wᵀ (+ bias)
     m.linear(a.ln1[l], n, cc, w.q(), w.qBias(), a.q[l], qd);
     m.linear(a.ln1[l], n, cc, w.k(), w.kBias(), a.k[l], kd);
@@ -100,17 +100,16 @@ final class Trunk {
     //    (+ LoRA: q, k, v += s·(drop(ln1)·Aᵀ)·Bᵀ where targeted)
     m.loraForward(l, LoraAdapter.Group.ATTENTION_IN, a.ln1[l], n, new float[][] {a.q[l], a.k[l], a.v[l]}, a);
     // 3. RoPE on q and k
-    Rope.forward(par, a.q[l], n, c.heads(), hd, a.ropeCos, a.ropeSin);
-    Rope.forward(par, a.k[l], n, c.kvHeads(), hd, a.ropeCos, a.ropeSin);
+    Rope.forward(par, a.q[l], c.heads(), a.k[l], c.kvHeads(), n, hd, a.ropeCos, a.ropeSin);
     // 4. att = causal GQA attention (online softmax), keeping lse
     Attention.forward(par, m.taskGemm(), a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], batch.batchSize(), batch.seqLen(),
         c.heads(), c.kvHeads(), hd, a.start);
-    // 5. resMid = res_l + att·Woᵀ
-    copy(par, a.res[l], a.resMid[l], n * cc);
+    // 5. resMid = res_l + att·Woᵀ (resMid holds res_l since step 1)
     WeightOps.mulT(m.gemm(), n, cc, qd, 1f, a.att[l], 0, qd, w.o(), 1f, a.resMid[l], 0, cc);
     m.loraForward(l, LoraAdapter.Group.O, a.att[l], n, new float[][] {a.resMid[l]}, a);
-    // 6. ln2 = RMSNorm(resMid)
-    RmsNorm.forward(par, a.resMid[l], w.postNorm().data(), a.ln2[l], a.rstd2[l], n, cc, eps);
+    // 6. ln2 = RMSNorm(resMid); res_{l+1} = resMid in the same pass when the layer goes to its output
+    //    (step 9 adds the down projection into it; the checkpointed recompute must not touch res_{l+1})
+    RmsNorm.forward(par, a.resMid[l], w.postNorm().data(), a.ln2[l], a.rstd2[l], n, cc, eps, toOutput ? a.res[l + 1] : null);
     // 7. gate, up = ln2·Wᵀ
     m.linear(a.ln2[l], n, cc, w.gate(), null, a.gate[l], f);
     m.linear(a.ln2[l], n, cc, w.up(), null, a.up[l], f);
@@ -119,8 +118,7 @@ final class Trunk {
     if (!toOutput) return;
     // 8. h = silu(gate)·up
     SwiGlu.forward(par, a.gate[l], a.up[l], a.h[l], n * f);
-    // 9. res_{l+1} = resMid + h·Wdᵀ
-    copy(par, a.resMid[l], a.res[l + 1], n * cc);
+    // 9. res_{l+1} = resMid + h·Wdᵀ (res_{l+1} holds resMid since step 6)
     WeightOps.mulT(m.gemm(), n, cc, f, 1f, a.h[l], 0, f, w.down(), 1f, a.res[l + 1], 0, cc);
     m.loraForward(l, LoraAdapter.Group.DOWN, a.h[l], n, new float[][] {a.res[l + 1]}, a);
   }
@@ -207,8 +205,7 @@ final class Trunk {
       Attention.backward(par, m.taskGemm(), a.q[l], a.k[l], a.v[l], a.att[l], a.lse[l], a.datt, a.dq, a.dk, a.dv,
           batch.batchSize(), batch.seqLen(), c.heads(), c.kvHeads(), hd, a.start);
       // 3. RoPE: rotate the gradients back
-      Rope.backward(par, a.dq, n, c.heads(), hd, a.ropeCos, a.ropeSin);
-      Rope.backward(par, a.dk, n, c.kvHeads(), hd, a.ropeCos, a.ropeSin);
+      Rope.backward(par, a.dq, c.heads(), a.dk, c.kvHeads(), n, hd, a.ropeCos, a.ropeSin);
       // 2. q, k, v = ln1·Wᵀ + b: dln1 = dq·Wq + dk·Wk + dv·Wv ; weight and bias grads
       RmsNorm.apply(par, a.res[l], w.inputNorm().data(), a.rstd1[l], a.ln1[l], n, cc);
       m.linearBackward(a.dq, a.ln1[l], n, cc, qd, w.q(), w.qBias(), a.dln, false);
@@ -238,10 +235,5 @@ final class Trunk {
       int width = Math.min(cc, g1 * lanes) - c0;
       for (int r = 0; r < n; r++) VectorMath.axpy(width, 1f, dres, r * cc + c0, ge, ids[r] * cc + c0);
     });
-  }
-
-  /** dst[0..len) = src[0..len), in blocks over the threads (the residual stream is 4 MB at N = 4096, C = 256). */
-  private static void copy(ModelParallel par, float[] src, float[] dst, int len) {
-    par.forRange(len, 1 << 15, (from, to) -> System.arraycopy(src, from, dst, from, to - from));
   }
 }

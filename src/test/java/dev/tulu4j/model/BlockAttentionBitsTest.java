@@ -119,4 +119,34 @@ class BlockAttentionBitsTest {
       }
     }
   }
+
+  /**
+   * The forward's softmax rows two at a time (session 12) against one at a time (main {@code 7f4b4bc},
+   * {@link ElementwiseBefore#softmaxRows}): P, the masked zeros and the log-sum-exp, raw bits, for full
+   * and odd row counts, every query block of T 256 and 133, with and without segment starts.
+   */
+  @org.junit.jupiter.api.Test
+  void softmaxRowsInPairsSameBitsAsOneAtATime() {
+    Random r = new Random(12);
+    int heads = 3, h = 1, lanesN = dev.tulu4j.tensor.VectorMath.L;
+    for (int t : new int[] {256, 133}) {
+      for (boolean packed : new boolean[] {false, true}) {
+        int[] start = new int[2 * t];
+        if (packed) for (int i = 0; i < 2 * t; i++) start[i] = i % t < 37 ? 0 : i % t < 87 ? 37 : 87;
+        for (int t0 = 0; t0 < t; t0 += BlockAttention.QB) {
+          int rows = Math.min(BlockAttention.QB, t - t0), r0 = t + t0; // second sequence of the batch
+          int ks = Integer.MAX_VALUE;
+          for (int i = 0; i < rows; i++) ks = Math.min(ks, start[r0 + i]);
+          int nk = t0 + rows - ks, ld = BlockAttention.padded(nk);
+          float[] s = new float[rows * ld];
+          for (int i = 0; i < s.length; i++) s[i] = (float) (r.nextGaussian() * (1 + r.nextInt(20)));
+          float[] want = s.clone(), lseWant = new float[2 * t * heads], lse = new float[2 * t * heads];
+          ElementwiseBefore.softmaxRows(want, ld, rows, r0, t0, ks, nk, start, lseWant, heads, h, new float[lanesN]);
+          BlockAttention.softmaxRows(s, ld, rows, r0, t0, ks, nk, start, lse, heads, h, new float[lanesN]);
+          sameBits(s, want, "P t=" + t + " t0=" + t0 + " packed=" + packed);
+          sameBits(lse, lseWant, "lse t=" + t + " t0=" + t0 + " packed=" + packed);
+        }
+      }
+    }
+  }
 }

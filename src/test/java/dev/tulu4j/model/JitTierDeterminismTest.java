@@ -26,13 +26,14 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("slow")
 class JitTierDeterminismTest {
-  private static final List<String> KERNELS = List.of("VectorMath.dotOneChain", "VectorMath.softmax", "SwiGlu", "Gemm.fewRows",
+  private static final List<String> KERNELS = List.of("VectorMath.dotOneChain", "VectorMath.softmax", "SwiGlu", "Rope", "RmsNorm", "Gemm.fewRows",
       "Gemm.gemv", "GradOps.globalNorm", "LlamaModel.lossAndBackward");
   /** Methods that must have been C2-compiled before the hot phase, or the comparison proves nothing. */
   private static final List<String> MUST_COMPILE = List.of("dev.tulu4j.tensor.VectorMath::dotOneChain",
       "dev.tulu4j.tensor.VectorMath::expShiftSum", "dev.tulu4j.model.SwiGlu::forwardRange",
       "dev.tulu4j.model.SwiGlu::lambda$backward", "dev.tulu4j.tensor.FewRowsGemm::tile4x4", "dev.tulu4j.tensor.FewRowsGemm::tile1x4",
-      "dev.tulu4j.tensor.Gemv::chunk",
+      "dev.tulu4j.tensor.Gemv::chunk", "dev.tulu4j.model.Rope::rotateRows", "dev.tulu4j.model.RmsNorm::scaleRow",
+      "dev.tulu4j.model.RmsNorm::backwardRow",
       "dev.tulu4j.train.GradOps::globalNorm");
 
   @Test

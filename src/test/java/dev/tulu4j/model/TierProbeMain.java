@@ -19,7 +19,7 @@ import java.util.Random;
  * is the first call of everything (interpreted); with argument {@code hot N} the probe then calls
  * every kernel N more times (so the JIT compiles them) and prints phase {@code hot}.
  *
- * <p>Kernels: the model's dot / softmax pieces / SwiGLU, the GEMM's few-rows (dot-product) path, the
+ * <p>Kernels: the model's dot / softmax pieces / SwiGLU / RoPE / RMSNorm, the GEMM's few-rows (dot-product) path, the
  * global gradient norm and one whole tiny-model cross-entropy forward + backward (logp, loss and
  * every gradient) on the vector GEMM.
  */
@@ -109,6 +109,30 @@ public final class TierProbeMain {
       System.arraycopy(dgate, 0, swi, h.length, h.length);
       System.arraycopy(dup, 0, swi, 2 * h.length, h.length);
       out.put("SwiGlu", swi);
+
+      // RoPE at head dim 40 (a vector of 16 pairs and a scalar tail of 4) on 5 rows of 3 heads, both
+      // directions; RMSNorm forward and backward on 5 rows of 300 (vectors and a tail of 12)
+      float[] rq = java.util.Arrays.copyOf(x, 5 * 3 * 40), rk = java.util.Arrays.copyOfRange(x, 600, 600 + 5 * 2 * 40);
+      float[] inv = new float[20], rc = new float[5 * 20], rsn = new float[5 * 20];
+      for (int i = 0; i < 20; i++) inv[i] = 1f / (float) Math.pow(10000.0, i / 20.0);
+      Rope.tables(inv, new int[] {0, 3, 77, 500, 4095}, 5, rc, rsn);
+      Rope.forward(PAR, rq, 3, rk, 2, 5, 40, rc, rsn);
+      float[] rope = new float[2 * (rq.length + rk.length)];
+      System.arraycopy(rq, 0, rope, 0, rq.length);
+      System.arraycopy(rk, 0, rope, rq.length, rk.length);
+      Rope.backward(PAR, rq, 3, rk, 2, 5, 40, rc, rsn);
+      System.arraycopy(rq, 0, rope, rq.length + rk.length, rq.length);
+      System.arraycopy(rk, 0, rope, 2 * rq.length + rk.length, rk.length);
+      out.put("Rope", rope);
+      float[] ny = new float[5 * 300], rstd = new float[5], ndx = java.util.Arrays.copyOf(w, 5 * 300);
+      RmsNorm.forward(PAR, x, java.util.Arrays.copyOf(w, 300), ny, rstd, 5, 300, 1e-5f);
+      RmsNorm.backward(PAR, java.util.Arrays.copyOfRange(w, 1500, 3000), x, java.util.Arrays.copyOf(w, 300), rstd, ndx,
+          null, 5, 300);
+      float[] norm = new float[ny.length + rstd.length + ndx.length];
+      System.arraycopy(ny, 0, norm, 0, ny.length);
+      System.arraycopy(rstd, 0, norm, ny.length, rstd.length);
+      System.arraycopy(ndx, 0, norm, ny.length + rstd.length, ndx.length);
+      out.put("RmsNorm", norm);
 
       float[] c = new float[5 * 37];
       model.gemm().sgemm(false, true, 5, 37, 300, 1f, x, 0, 300, w, 0, 300, 0f, c, 0, 37);
