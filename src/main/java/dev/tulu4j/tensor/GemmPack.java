@@ -80,11 +80,17 @@ final class GemmPack {
   /** Packs panels {@code [q0, q1)} of the B block at rows {@code p0..}, columns {@code j0..} of op(B). */
   static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kcb, int j0, int ncb,
       float[] dst, int q0, int q1) {
+    packB(transB, b, bOff, ldb, p0, kcb, j0, ncb, dst, 0, q0, q1);
+  }
+
+  /** {@link #packB} into {@code dst} from {@code dstBase} on (one block of a B packed whole). */
+  static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kcb, int j0, int ncb,
+      float[] dst, int dstBase, int q0, int q1) {
     for (int q = q0; q < q1; q++) {
       int col = panelCol(q, ncb);
       int w = panelWidth(q, ncb);
       int vc = Math.min(w, ncb - col);
-      int off = panelOffset(q, ncb, kcb);
+      int off = dstBase + panelOffset(q, ncb, kcb);
       if (!transB) {
         // op(B)(p, j) = b[bOff + p·ldb + j]: each panel row is a contiguous run of the stored row
         int src = bOff + p0 * ldb + j0 + col;
