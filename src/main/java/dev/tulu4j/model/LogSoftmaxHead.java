@@ -1,6 +1,7 @@
 package dev.tulu4j.model;
 
 import dev.tulu4j.tensor.Gemm;
+import dev.tulu4j.tensor.PackedB;
 import dev.tulu4j.tensor.VectorMath;
 
 /**
@@ -49,10 +50,11 @@ final class LogSoftmaxHead {
   static void forwardBackward(ModelParallel par, Gemm gemm, float[] x, Parameter w, float[] dw, int rows, int c, int vocab,
       float scale, int[] targets, float[] dLogp, float[] logp, float[] lse, float[] dx, float[] scratch) {
     int chunk = scratch.length / vocab;
+    PackedB head = packedHead(gemm, w, rows, chunk, c, vocab);
     for (int r0 = 0; r0 < rows; r0 += chunk) {
       int n = Math.min(chunk, rows - r0);
       int base = r0;
-      WeightOps.mulT(gemm, n, vocab, c, scale, x, base * c, c, w, 0f, scratch, 0, vocab);
+      logits(gemm, head, n, vocab, c, scale, x, base * c, w, scratch);
       par.forEach(n, i -> {
         int o = i * vocab;
         float m = VectorMath.max(scratch, o, vocab);
@@ -79,16 +81,43 @@ final class LogSoftmaxHead {
   static void backward(ModelParallel par, Gemm gemm, float[] x, Parameter w, float[] dw, int rows, int c, int vocab,
       float scale, int[] targets, float[] dLogp, float[] lse, float[] dx, float[] scratch) {
     int chunk = scratch.length / vocab;
+    PackedB head = packedHead(gemm, w, rows, chunk, c, vocab);
     for (int r0 = 0; r0 < rows; r0 += chunk) {
       int n = Math.min(chunk, rows - r0);
       int base = r0;
-      WeightOps.mulT(gemm, n, vocab, c, scale, x, base * c, c, w, 0f, scratch, 0, vocab);
+      logits(gemm, head, n, vocab, c, scale, x, base * c, w, scratch);
       par.forEach(n, i -> {
         int y = targets[base + i];
         logitGrad(scratch, i * vocab, vocab, y, y == IGNORE ? 0f : dLogp[base + i], lse[base + i]);
       });
       chunkBackward(gemm, x, w, dw, c, vocab, scale, base, n, dx, scratch);
     }
+  }
+
+  /**
+   * Most floats of a head weight packed once per pass ({@link #packedHead}): 128 MiB, which holds
+   * SmolLM2's 49,152 × 576 (113 MB) and not a 128k vocabulary times 2,048 (1 GB).
+   */
+  static final long MAX_PACKED_HEAD_FLOATS = 1L << 25;
+
+  /**
+   * The fp32 head weight's panels packed once for all row chunks of a pass (the weight does not
+   * change within it): each chunk's logits GEMM then skips packing the whole {@code V × C} weight,
+   * which took a third of that GEMM at 256 rows per chunk (docs/PERFORMANCE.md, "Session 12: the
+   * 135M step outside the GEMM kernel"). Null with one chunk, a bf16 head, or a weight over
+   * {@link #MAX_PACKED_HEAD_FLOATS}: each chunk then calls {@link WeightOps#mulT} as before. The
+   * logits are the same bits either way ({@link Gemm#sgemmPacked}).
+   */
+  private static PackedB packedHead(Gemm gemm, Parameter w, int rows, int chunk, int c, int vocab) {
+    if (rows <= chunk || w.isBf16()) return null;
+    return gemm.packB(true, vocab, c, w.data(), 0, c, MAX_PACKED_HEAD_FLOATS);
+  }
+
+  /** Scaled logits of {@code n} rows into {@code out} (n, V): through the packed head when there is one. */
+  private static void logits(Gemm gemm, PackedB head, int n, int vocab, int c, float scale, float[] x, int xOff,
+      Parameter w, float[] out) {
+    if (head != null) gemm.sgemmPacked(n, scale, x, xOff, c, head, 0f, out, 0, vocab);
+    else WeightOps.mulT(gemm, n, vocab, c, scale, x, xOff, c, w, 0f, out, 0, vocab);
   }
 
   /** Logits z (in place) → dz_j = g·(δ_jy − exp(z_j − lse)); all zero when g is 0. */

@@ -78,6 +78,25 @@ public interface Gemm {
   /** Most floats the default {@link #sgemmBf16B} widens at once (4 MiB). */
   int BF16_BLOCK_FLOATS = 1 << 20;
 
+  /**
+   * B of several products {@link #sgemmPacked} (op(B) is {@code k × n}), prepared once: the LM
+   * head's weight for each row chunk of a batch. {@code b} must not change while the result is in
+   * use. The default keeps B as it is; {@link VectorGemm} packs its panels once (when
+   * {@code maxFloats} allows), so the products skip their own packing of B.
+   */
+  default PackedB packB(boolean transB, int n, int k, float[] b, int bOff, int ldb, long maxFloats) {
+    return PackedB.unpacked(transB, n, k, b, bOff, ldb);
+  }
+
+  /**
+   * {@code C = alpha·A·op(B) + beta·C} with op(B) from {@link #packB}: the same bits as
+   * {@link #sgemm} on the B it holds (the default calls exactly that).
+   */
+  default void sgemmPacked(int m, float alpha, float[] a, int aOff, int lda, PackedB b,
+      float beta, float[] c, int cOff, int ldc) {
+    sgemm(false, b.transB, m, b.n, b.k, alpha, a, aOff, lda, b.b, b.bOff, b.ldb, beta, c, cOff, ldc);
+  }
+
   /** A short name for reports ("vector", "openblas", "naive"). */
   String name();
 

@@ -291,6 +291,70 @@ public final class VectorGemm implements Gemm {
   }
 
   /**
+   * Packs op(B) into the blocked kernel's panels once, every (column block, depth block) of the
+   * {@link Blocking} in the order {@link Call#run} walks them, split over the threads; at most
+   * {@code maxFloats} floats, else B is kept unpacked. The panels are those each product would pack
+   * for itself, so {@link #sgemmPacked} gives the bits of {@link #sgemm}.
+   */
+  @Override
+  public PackedB packB(boolean transB, int n, int k, float[] b, int bOff, int ldb, long maxFloats) {
+    GemmArgs.check(false, transB, 1, n, k, new float[k], 0, k, b, bOff, ldb, new float[n], 0, n); // B's bounds
+    if (n <= 1 || k == 0) {
+      return PackedB.unpacked(transB, n, k, b, bOff, ldb);
+    }
+    int kcStep = depthBlock(k, blocking.kc());
+    int colBlocks = (n + blocking.nc() - 1) / blocking.nc(), depthBlocks = (k + kcStep - 1) / kcStep;
+    int[] start = new int[colBlocks * depthBlocks + 1];
+    long total = 0;
+    for (int jb = 0, i = 0; jb < colBlocks; jb++) {
+      int ncb = Math.min(blocking.nc(), n - jb * blocking.nc());
+      for (int pb = 0; pb < depthBlocks; pb++, i++) {
+        start[i] = (int) Math.min(total, Integer.MAX_VALUE);
+        total += GemmPack.packedBSize(ncb, Math.min(kcStep, k - pb * kcStep));
+      }
+    }
+    if (total > maxFloats || total > Integer.MAX_VALUE - 16) {
+      return PackedB.unpacked(transB, n, k, b, bOff, ldb);
+    }
+    start[start.length - 1] = (int) total;
+    float[] panels = new float[(int) total];
+    int blocks = colBlocks * depthBlocks;
+    parallel.parallelFor(Math.min(blocks, parallel.threads()), t -> {
+      int threads = Math.min(blocks, parallel.threads());
+      for (int i = Parallel.split(blocks, threads, t); i < Parallel.split(blocks, threads, t + 1); i++) {
+        int j0 = (i / depthBlocks) * blocking.nc(), p0 = (i % depthBlocks) * kcStep;
+        int ncb = Math.min(blocking.nc(), n - j0);
+        GemmPack.packB(transB, b, bOff, ldb, p0, Math.min(kcStep, k - p0), j0, ncb, panels, start[i],
+            0, GemmPack.panels(ncb));
+      }
+    });
+    return new PackedB(transB, n, k, b, bOff, ldb, panels, start, blocking);
+  }
+
+  /**
+   * {@link #sgemm} (A not transposed) over B's panels from {@link #packB}: where {@code sgemm} would
+   * run the blocked kernel, the same calls on the same panels, without packing them; every other
+   * route (one row, few rows, the large backend, B not packed here) is {@code sgemm} itself.
+   */
+  @Override
+  public void sgemmPacked(int m, float alpha, float[] a, int aOff, int lda, PackedB pb,
+      float beta, float[] c, int cOff, int ldc) {
+    int n = pb.n, k = pb.k;
+    boolean blocked = pb.panels != null && pb.packer == blocking && m > 1 && n > 1
+        && !(pb.transB && m <= FewRowsGemm.MAX_M && k >= FEW_ROWS_MIN_K)
+        && !(large != null && Gemms.routesToLarge(m, n, k));
+    if (!blocked) {
+      sgemm(false, pb.transB, m, n, k, alpha, a, aOff, lda, pb.b, pb.bOff, pb.ldb, beta, c, cOff, ldc);
+      return;
+    }
+    GemmArgs.check(false, pb.transB, m, n, k, a, aOff, lda, pb.b, pb.bOff, pb.ldb, c, cOff, ldc);
+    if (GemmArgs.trivial(m, n, k, alpha, beta, c, cOff, ldc)) {
+      return;
+    }
+    new Call(false, pb.transB, m, n, k, alpha, a, aOff, lda, pb.b, null, pb.bOff, pb.ldb, beta, c, cOff, ldc, pb).run();
+  }
+
+  /**
    * The depth of the {@code pc} blocks: {@code k} cut into equal blocks of at most {@code kc}, or
    * one block when {@code k ≤ 1.25·kc}. Cutting 576 (SmolLM2's hidden size) as 512 + 64 made the
    * second block re-read and re-write all of C, and re-pack A and B, for an eighth of the work.
@@ -321,9 +385,17 @@ public final class VectorGemm implements Gemm {
     final short[] bh; // B as bf16 bits instead of b (transB only), widened in packing
     final float[] bPack;
     final int kcStep;
+    /** B's panels packed once ({@link #packB}), or null: each block is packed into bPack here. */
+    final PackedB pre;
 
     Call(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
         int lda, float[] b, short[] bh, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+      this(transA, transB, m, n, k, alpha, a, aOff, lda, b, bh, bOff, ldb, beta, c, cOff, ldc, null);
+    }
+
+    Call(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
+        int lda, float[] b, short[] bh, int bOff, int ldb, float beta, float[] c, int cOff, int ldc, PackedB pre) {
+      this.pre = pre;
       this.bh = bh;
       this.transA = transA;
       this.transB = transB;
@@ -342,7 +414,7 @@ public final class VectorGemm implements Gemm {
       this.cOff = cOff;
       this.ldc = ldc;
       this.kcStep = depthBlock(k, blocking.kc());
-      this.bPack = scratch(B_SCRATCH, GemmPack.packedBSize(Math.min(blocking.nc(), n), kcStep));
+      this.bPack = pre != null ? pre.panels : scratch(B_SCRATCH, GemmPack.packedBSize(Math.min(blocking.nc(), n), kcStep));
     }
 
     void run() {
@@ -355,17 +427,19 @@ public final class VectorGemm implements Gemm {
       // the thread count, so that a quiet machine ends every thread at the same time (5 chunks on
       // 2 threads kept one thread idle for a fifth of the call)
       int rowChunks = threads * Math.max(1, Math.min(4, rowTiles / (8 * threads)));
+      int block = 0;
       for (int jc = 0; jc < n; jc += blocking.nc()) {
         final int j0 = jc;
         final int ncb = Math.min(blocking.nc(), n - jc);
         final int panels = GemmPack.panels(ncb);
-        for (int pc = 0; pc < k; pc += kcStep) {
+        for (int pc = 0; pc < k; pc += kcStep, block++) {
           final int p0 = pc;
           final int kcb = Math.min(kcStep, k - pc);
           final float betaEff = pc == 0 ? beta : 1f;
+          final int base = pre != null ? pre.blockStart[block] : 0;
           if (threads == 1) {
             pack(p0, kcb, j0, ncb, 0, panels);
-            compute(0, m, 0, panels, j0, ncb, p0, kcb, betaEff);
+            compute(0, m, 0, panels, j0, ncb, p0, kcb, betaEff, base);
             continue;
           }
           if (ownPanels) {
@@ -373,27 +447,30 @@ public final class VectorGemm implements Gemm {
             parallel.parallelFor(threads, t -> {
               int q0 = Parallel.split(panels, threads, t), q1 = Parallel.split(panels, threads, t + 1);
               pack(p0, kcb, j0, ncb, q0, q1);
-              compute(0, m, q0, q1, j0, ncb, p0, kcb, betaEff);
+              compute(0, m, q0, q1, j0, ncb, p0, kcb, betaEff, base);
             });
             continue;
           }
-          parallel.parallelFor(threads, t -> pack(p0, kcb, j0, ncb,
-              Parallel.split(panels, threads, t), Parallel.split(panels, threads, t + 1)));
+          if (pre == null) {
+            parallel.parallelFor(threads, t -> pack(p0, kcb, j0, ncb,
+                Parallel.split(panels, threads, t), Parallel.split(panels, threads, t + 1)));
+          }
           if (splitRows) {
             parallel.parallelFor(rowChunks, t -> compute(
                 Parallel.split(rowTiles, rowChunks, t) * MR,
                 Math.min(m, Parallel.split(rowTiles, rowChunks, t + 1) * MR),
-                0, panels, j0, ncb, p0, kcb, betaEff));
+                0, panels, j0, ncb, p0, kcb, betaEff, base));
           } else {
             parallel.parallelFor(threads, t -> compute(0, m,
                 Parallel.split(panels, threads, t), Parallel.split(panels, threads, t + 1),
-                j0, ncb, p0, kcb, betaEff));
+                j0, ncb, p0, kcb, betaEff, base));
           }
         }
       }
     }
 
     private void pack(int p0, int kcb, int j0, int ncb, int q0, int q1) {
+      if (pre != null) return; // packed once, before this call
       if (bh != null) GemmPack.packBBf16T(bh, bOff, ldb, p0, kcb, j0, ncb, bPack, q0, q1);
       else GemmPack.packB(transB, b, bOff, ldb, p0, kcb, j0, ncb, bPack, q0, q1);
     }
@@ -403,7 +480,7 @@ public final class VectorGemm implements Gemm {
      * or packed into MR-row tiles first, as {@link AMode} says.
      */
     private void compute(int i0, int i1, int q0, int q1, int j0, int ncb, int p0, int kcb,
-        float betaEff) {
+        float betaEff, int base) {
       if (i1 <= i0 || q1 <= q0) {
         return;
       }
@@ -420,7 +497,7 @@ public final class VectorGemm implements Gemm {
           int col = GemmPack.panelCol(q, ncb);
           int w = GemmPack.panelWidth(q, ncb);
           int cols = Math.min(w, ncb - col);
-          int bo = GemmPack.panelOffset(q, ncb, kcb);
+          int bo = base + GemmPack.panelOffset(q, ncb, kcb);
           for (int r0 = 0; r0 < mcb; r0 += MR) {
             int rows = Math.min(MR, mcb - r0);
             int ci = cOff + (ic + r0) * ldc + j0 + col;

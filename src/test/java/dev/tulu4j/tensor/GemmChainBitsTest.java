@@ -84,6 +84,51 @@ class GemmChainBitsTest {
     }
   }
 
+  /**
+   * {@link Gemm#sgemmPacked} over B packed once ({@link VectorGemm#packB}, the LM head's route) gives
+   * the chain's bits, as plain {@code sgemm} does, for B transposed or not, row counts that take the
+   * blocked kernel, the few-rows kernel and one row, several column and depth blocks, a small
+   * blocking, 1 and 2 threads; and a B over the size limit or packed by another blocking is read as given.
+   */
+  @Test
+  void packedBGivesTheChainBits() {
+    SplittableRandom rnd = new SplittableRandom(41);
+    int n = 16 * 70 + 9, k = 1100;
+    float[] b = random(rnd, k * n);
+    try (Parallel two = Parallel.create(2)) {
+      for (Parallel par : new Parallel[] {Parallel.serial(), two}) {
+        for (VectorGemm.Blocking blk : new VectorGemm.Blocking[] {VectorGemm.Blocking.defaults(), new VectorGemm.Blocking(12, 200, 128)}) {
+          VectorGemm g = new VectorGemm(par, blk);
+          for (boolean tb : new boolean[] {true, false}) {
+            PackedB pb = g.packB(tb, n, k, b, 0, tb ? k : n, Long.MAX_VALUE);
+            assertThat(pb.packed()).isTrue();
+            PackedB small = g.packB(tb, n, k, b, 0, tb ? k : n, 1000);
+            assertThat(small.packed()).isFalse();
+            PackedB other = new VectorGemm(par, new VectorGemm.Blocking(6, 300, 256)).packB(tb, n, k, b, 0, tb ? k : n, Long.MAX_VALUE);
+            for (int m : new int[] {256, 97, 30, 1}) {
+              float[] a = random(rnd, m * k), c0 = random(rnd, m * n);
+              for (float beta : new float[] {0f, 1f}) {
+                float[] want = c0.clone();
+                g.sgemm(false, tb, m, n, k, 0.75f, a, 0, k, b, 0, tb ? k : n, beta, want, 0, n);
+                if (m > FewRowsGemm.MAX_M || (!tb && m > 1)) { // the blocked kernel (not Gemv, not few rows)
+                  float[] ref = c0.clone();
+                  reference(false, tb, m, n, k, 0.75f, a, k, b, tb ? k : n, beta, ref, n, blk.kc());
+                  assertSameBits(want, ref, String.format("sgemm vs chain m %d tb %s beta %s threads %d kc %d", m, tb, beta, par.threads(), blk.kc()));
+                }
+                for (PackedB p : new PackedB[] {pb, small, other}) {
+                  float[] got = c0.clone();
+                  g.sgemmPacked(m, 0.75f, a, 0, k, p, beta, got, 0, n);
+                  assertSameBits(got, want, String.format("packed B %dx%dx%d tb %s beta %s threads %d kc %d packed %s",
+                      m, n, k, tb, beta, par.threads(), blk.kc(), p.packed()));
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void smallBlockingAndBf16BGiveTheChainBits() {
     SplittableRandom rnd = new SplittableRandom(29);
