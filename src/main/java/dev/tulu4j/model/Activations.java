@@ -205,4 +205,16 @@ public final class Activations {
     long back = training ? 4L * (2L * c.hidden() + 2L * c.qDim() + 2L * c.kvDim() + 3L * c.intermediate()) : 0;
     return tokens * (layers + shared + back) + head + FamilyActivations.bytes(c, tokens, training, checkpointed);
   }
+
+  /**
+   * Bytes of the LM head's weight packed once per pass ({@code LogSoftmaxHead.packedHead}) during a
+   * training call of {@code tokens} tokens: an fp32 head of at most
+   * {@code LogSoftmaxHead.MAX_PACKED_HEAD_FLOATS} panel floats when the call takes more than one row
+   * chunk, else 0 (a bf16 head packs nothing; counted anyway). A temporary beside {@link #bytes}.
+   */
+  public static long headPanelBytes(LlamaConfig c, int tokens) {
+    long floats = (c.vocabSize() + 15L) / 16 * 16 * c.hidden(); // panels pad each column block to 16 lanes
+    boolean chunked = tokens > LogSoftmaxHead.chunkRows(tokens, c.vocabSize());
+    return chunked && floats <= LogSoftmaxHead.MAX_PACKED_HEAD_FLOATS ? 4 * floats : 0;
+  }
 }

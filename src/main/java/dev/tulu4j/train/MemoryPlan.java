@@ -134,6 +134,8 @@ public final class MemoryPlan {
     }
     add(what + " activations", Activations.bytes(c, tokens, true, checkpointed),
         String.format(Locale.ROOT, "%,d tokens%s", tokens, checkpointed ? ", checkpointed" : ""));
+    long panels = Activations.headPanelBytes(c, tokens);
+    if (panels > 0) add(what + " LM head panels", panels, "packed once per pass");
     return this;
   }
 

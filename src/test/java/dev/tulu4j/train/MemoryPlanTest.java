@@ -96,4 +96,18 @@ class MemoryPlanTest {
     MemoryPlan p = new MemoryPlan("rlvr", "response_length").frozen("reference", 1000, 4).kvCache(QWEN, 16, 4096);
     assertThat(p.items()).extracting(MemoryPlan.Item::bytes).containsExactly(4000L, KvCache.bytes(QWEN, 16, 4096));
   }
+
+  @Test
+  void theLmHeadPackedOncePerPassIsALineWhenItIsPacked() {
+    LlamaConfig smol = LlamaConfig.smollm2_135m(); // 49,152 x 576 = 28.3M floats, under the 2^25 bound
+    MemoryPlan multiChunk = new MemoryPlan("sft", "max_seq_length")
+        .trained("policy", MemoryPlan.Trained.full(smol)).activations("policy", smol, 4096, false);
+    assertThat(multiChunk.items()).filteredOn(i -> i.name().equals("policy LM head panels"))
+        .extracting(MemoryPlan.Item::bytes).containsExactly(4L * 49_152 * 576);
+    MemoryPlan oneChunk = new MemoryPlan("sft", "max_seq_length")
+        .trained("policy", MemoryPlan.Trained.full(smol)).activations("policy", smol, 256, false);
+    assertThat(oneChunk.items()).noneMatch(i -> i.name().contains("LM head panels"));
+    // Qwen2.5-0.5B's 151,936 x 896 head is over the bound: each chunk packs its own panels, no line
+    assertThat(Activations.headPanelBytes(QWEN, 4096)).isZero();
+  }
 }
