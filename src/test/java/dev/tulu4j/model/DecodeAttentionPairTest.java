@@ -3,8 +3,6 @@ package dev.tulu4j.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tulu4j.tensor.DecodeGemm;
-import dev.tulu4j.tensor.Parallel;
-import dev.tulu4j.tensor.VectorGemm;
 import dev.tulu4j.tensor.VectorMath;
 import java.util.List;
 import java.util.Random;
@@ -58,45 +56,8 @@ class DecodeAttentionPairTest {
         // head dim 64 (SmolLM2's), group 2
         new LlamaConfig(LlamaConfig.Architecture.LLAMA, 47, 64, 96, 2, 6, 3, 64, 1e-5, 10000.0, null, 64, true, false, 1,
             List.of(2))};
-    int slots = 32;
-    try {
-      for (int threads : new int[] {1, 2}) {
-        try (Parallel pool = Parallel.create(threads)) {
-          for (int ci = 0; ci < cfgs.length; ci++) {
-            LlamaConfig cfg = cfgs[ci];
-            LlamaModel m = LlamaModel.random(cfg, 7 + ci, new VectorGemm(pool));
-            int v = cfg.vocabSize();
-            KvCache now = m.newCache(slots, 48);
-            KvCache ref = m.newCache(slots, 48);
-            int[][] seqs = new int[slots][];
-            // lengths 1..20 and repeats: several key blocks, odd and even counts, equal positions in neighbours
-            for (int b = 0; b < slots; b++) seqs[b] = ModelFixtures.randomIds(1 + (b / 2) % 20, v, 90 + b);
-            m.prefill(now, seqs);
-            m.prefill(ref, seqs);
-            Random r = new Random(threads * 10 + ci);
-            for (int count : new int[] {32, 8, 4, 32, 32}) {
-              int[] sl = new int[count];
-              int[][] toks = new int[count][];
-              for (int e = 0; e < count; e++) {
-                sl[e] = (e * 5 + count) % slots; // 5 and 32 are coprime: distinct slots
-                toks[e] = new int[] {r.nextInt(v)};
-              }
-              float[] a = new float[count * v];
-              float[] b = new float[count * v];
-              DecodeStep.pairAttention = true;
-              m.append(now, sl, toks, count, a);
-              DecodeStep.pairAttention = false;
-              m.append(ref, sl, toks, count, b);
-              DecodeStep.pairAttention = true;
-              for (int i = 0; i < a.length; i++)
-                assertThat(Float.floatToRawIntBits(a[i])).as("threads %d cfg %d rows %d [%d]", threads, ci, count, i)
-                    .isEqualTo(Float.floatToRawIntBits(b[i]));
-            }
-          }
-        }
-      }
-    } finally {
-      DecodeStep.pairAttention = true;
-    }
+    // lengths 1..20 and repeats: several key blocks, odd and even counts, equal positions in neighbours
+    DecodeStepBits.assertSameLogits(cfgs, 7, 48, (b, v) -> ModelFixtures.randomIds(1 + (b / 2) % 20, v, 90 + b),
+        new int[] {32, 8, 4, 32, 32}, useNew -> DecodeStep.pairAttention = useNew);
   }
 }
