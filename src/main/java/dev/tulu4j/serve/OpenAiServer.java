@@ -45,7 +45,7 @@ import java.util.function.Supplier;
  * keep-alive comment) and its sequence is cancelled, which frees its KV slot before the next decode
  * step; {@link #drain} stops accepting and lets in-flight requests finish (the SIGTERM path).
  *
- * <p>Why one file of about 700 lines: every route here (completions, streaming, the vLLM LoRA routes,
+ * <p>Over 600 lines (about 730) in one file on purpose: every route here (completions, streaming, the vLLM LoRA routes,
  * SGLang's weight reload) hands work to the same single engine thread and reads the same served
  * weights, in-flight count and drain state; request parsing ({@link CompletionRequest}), weight
  * routing ({@link RoutedStepModel}) and the served models ({@link ServedModels}) live in their own classes already.

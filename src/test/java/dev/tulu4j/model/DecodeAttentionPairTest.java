@@ -38,9 +38,9 @@ class DecodeAttentionPairTest {
     for (int n = 1; n <= maxLen; n++) {
       float[] p = new float[lenPad], pb = new float[lenPad];
       float[] one = new float[2 * d], pair = new float[2 * d + 5];
-      DecodeStep.Region.attend(q, qA, kt, kA, v, vA, d, n, d, scale, one, 0, p, lanesSum);
-      DecodeStep.Region.attend(q, qB, kt, kB, v, vB, d, n, d, scale, one, d, p, lanesSum);
-      DecodeStep.Region.attendPair(q, qA, qB, kt, kA, kB, v, vA, vB, n, d, scale, pair, 2, 2 + d, p, pb, lanesSum);
+      DecodeAttention.attend(q, qA, kt, kA, v, vA, d, n, d, scale, one, 0, p, lanesSum);
+      DecodeAttention.attend(q, qB, kt, kB, v, vB, d, n, d, scale, one, d, p, lanesSum);
+      DecodeAttention.attendPair(q, qA, qB, kt, kA, kB, v, vA, vB, n, d, scale, pair, 2, 2 + d, p, pb, lanesSum);
       for (int e = 0; e < 2 * d; e++)
         assertThat(Float.floatToRawIntBits(pair[2 + e])).as("d %d n %d [%d]", d, n, e).isEqualTo(Float.floatToRawIntBits(one[e]));
     }
