@@ -164,12 +164,12 @@ final class GemmPack {
    * of the fp32 B the values widen to.
    */
   static void packBBf16T(short[] b, int bOff, int ldb, int p0, int kcb, int j0, int ncb,
-      float[] dst, int q0, int q1) {
+      float[] dst, int dstBase, int q0, int q1) {
     for (int q = q0; q < q1; q++) {
       int col = panelCol(q, ncb);
       int w = panelWidth(q, ncb);
       int vc = Math.min(w, ncb - col);
-      int off = panelOffset(q, ncb, kcb);
+      int off = dstBase + panelOffset(q, ncb, kcb);
       int src = bOff + (j0 + col) * ldb + p0;
       for (int pb = 0; pb < kcb; pb += P_BLOCK) {
         int pe = Math.min(kcb, pb + P_BLOCK);

@@ -384,6 +384,8 @@ public final class VectorGemm implements Gemm {
     final float[] a, b, c;
     final short[] bh; // B as bf16 bits instead of b (transB only), widened in packing
     final float[] bPack;
+    /** Where this call's scratch panels start in bPack (0..15): the first cache-line boundary. */
+    final int bLead;
     final int kcStep;
     /** B's panels packed once ({@link #packB}), or null: each block is packed into bPack here. */
     final PackedB pre;
@@ -414,7 +416,10 @@ public final class VectorGemm implements Gemm {
       this.cOff = cOff;
       this.ldc = ldc;
       this.kcStep = depthBlock(k, blocking.kc());
-      this.bPack = pre != null ? pre.panels : scratch(B_SCRATCH, GemmPack.packedBSize(Math.min(blocking.nc(), n), kcStep));
+      this.bPack = pre != null ? pre.panels
+          : scratch(B_SCRATCH, GemmPack.packedBSize(Math.min(blocking.nc(), n), kcStep) + CacheLines.FLOATS - 1);
+      // packed panels start on a cache line (their lengths are whole lines): no 512-bit load straddles two
+      this.bLead = pre != null ? 0 : CacheLines.lead(bPack);
     }
 
     void run() {
@@ -436,7 +441,7 @@ public final class VectorGemm implements Gemm {
           final int p0 = pc;
           final int kcb = Math.min(kcStep, k - pc);
           final float betaEff = pc == 0 ? beta : 1f;
-          final int base = pre != null ? pre.blockStart[block] : 0;
+          final int base = pre != null ? pre.blockStart[block] : bLead;
           if (threads == 1) {
             pack(p0, kcb, j0, ncb, 0, panels);
             compute(0, m, 0, panels, j0, ncb, p0, kcb, betaEff, base);
@@ -471,8 +476,8 @@ public final class VectorGemm implements Gemm {
 
     private void pack(int p0, int kcb, int j0, int ncb, int q0, int q1) {
       if (pre != null) return; // packed once, before this call
-      if (bh != null) GemmPack.packBBf16T(bh, bOff, ldb, p0, kcb, j0, ncb, bPack, q0, q1);
-      else GemmPack.packB(transB, b, bOff, ldb, p0, kcb, j0, ncb, bPack, q0, q1);
+      if (bh != null) GemmPack.packBBf16T(bh, bOff, ldb, p0, kcb, j0, ncb, bPack, bLead, q0, q1);
+      else GemmPack.packB(transB, b, bOff, ldb, p0, kcb, j0, ncb, bPack, bLead, q0, q1);
     }
 
     /**
