@@ -182,7 +182,7 @@ final class EngineBenchCommands {
         if (decode) {
           bw = EngineBench.readBandwidth(k.parallel(), (long) bandwidthMib << 20, 3);
           doc.put("readBandwidthGBs", bw / 1e9);
-          out.printf(Locale.ROOT, "read bandwidth (%d MiB fp32 sum, %d threads, best of 3): %.1f GB/s%n", bandwidthMib, t, bw / 1e9);
+          out.printf(Locale.ROOT, "read bandwidth (%d MiB fp32 sum from a cache-line boundary, %d threads, best of 3): %.1f GB/s%n", bandwidthMib, t, bw / 1e9);
         }
         GemmProfile profile = gemmProfile ? new GemmProfile(k.gemm()) : null;
         for (Shape s : shapes) {

@@ -313,11 +313,14 @@ public final class VectorGemm implements Gemm {
         total += GemmPack.packedBSize(ncb, Math.min(kcStep, k - pb * kcStep));
       }
     }
-    if (total > maxFloats || total > Integer.MAX_VALUE - 16) {
+    if (total > maxFloats || total > Integer.MAX_VALUE - 32) {
       return PackedB.unpacked(transB, n, k, b, bOff, ldb);
     }
+    // every panel is a whole number of cache lines long: starting the first on a line starts them all on one
+    float[] panels = new float[(int) total + CacheLines.FLOATS - 1];
+    int lead = CacheLines.lead(panels);
     start[start.length - 1] = (int) total;
-    float[] panels = new float[(int) total];
+    for (int i = 0; i < start.length; i++) start[i] += lead;
     int blocks = colBlocks * depthBlocks;
     parallel.parallelFor(Math.min(blocks, parallel.threads()), t -> {
       int threads = Math.min(blocks, parallel.threads());
