@@ -12,7 +12,11 @@ import java.util.TreeMap;
 /**
  * Where tiny prefill's arrays sit against cache lines in this JVM, next to this JVM's prefill speed
  * (the {@code bench prefill --shape tiny --gemm vector} pass: {@link LlamaModel#logits}, B16 × T256).
- * Run it in several JVMs and compare: {@code java … PrefillAlignMain [threads] [reps]}.
+ * Run it in several JVMs and compare, with the launcher's collector ({@code -XX:+UseParallelGC -Xmx…}: under G1
+ * the arrays of 2 MiB and more are humongous and always 16 bytes past a line):
+ * {@code java … PrefillAlignMain [threads] [reps] [rounds]}; {@code rounds > 0} also alternates passes with
+ * the attention tiles on a line and 16 bytes past one ({@link BlockAttention#probeShift}) in this JVM.
+ * docs/PERFORMANCE.md, "Session 13: tiny prefill/train and cache lines".
  */
 public final class PrefillAlignMain {
   private PrefillAlignMain() {}
@@ -68,11 +72,16 @@ public final class PrefillAlignMain {
       TreeMap<String, Integer> hist = new TreeMap<>();
       for (Parameter p : m.parameters()) {
         if (p.data() == null) continue;
-        String kind = p.name().replaceAll(".*\\.", "").replaceAll("model\\.", "");
         int lead = CacheLines.lead(p.data());
         sb.append(' ').append(shortName(p.name())).append('=').append(lead);
         hist.merge("w" + lead, 1, Integer::sum);
       }
+      sb.append(" | act res0/1=").append(CacheLines.lead(act.res[0])).append('/').append(CacheLines.lead(act.res[1]))
+          .append(" ln1=").append(CacheLines.lead(act.ln1[0])).append(" k=").append(CacheLines.lead(act.k[0]))
+          .append(" v=").append(CacheLines.lead(act.v[0])).append(" att=").append(CacheLines.lead(act.att[0]))
+          .append(" resMid=").append(CacheLines.lead(act.resMid[0])).append(" ln2=").append(CacheLines.lead(act.ln2[0]))
+          .append(" gate=").append(CacheLines.lead(act.gate[0])).append(" up=").append(CacheLines.lead(act.up[0]))
+          .append(" h=").append(CacheLines.lead(act.h[0]));
       sb.append(" | rstd1=").append(CacheLines.lead(act.rstd1[0]))
           .append(" lse=").append(CacheLines.lead(act.lse[0]))
           .append(" rope=").append(CacheLines.lead(act.ropeCos)).append('/').append(CacheLines.lead(act.ropeSin))
@@ -88,7 +97,12 @@ public final class PrefillAlignMain {
         try { Thread.sleep(2); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
       });
       sb.append(" | attention scratch ").append(att);
+      int cut = sb.indexOf(" embed_tokens");
+      int bar = sb.indexOf(" | act");
+      String weights = sb.substring(cut, bar);
+      sb.delete(cut, bar);
       System.out.println(sb);
+      System.out.println("weights" + weights);
       System.out.println("weight lead histogram " + hist);
     }
   }
