@@ -1,5 +1,6 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.CacheLines;
 import dev.tulu4j.tensor.Gemm;
 import dev.tulu4j.tensor.VectorMath;
 import jdk.incubator.vector.FloatVector;
@@ -31,7 +32,25 @@ final class BlockAttention {
   /** The softmax rows' lane-sum scratch ({@link VectorMath#expShiftSum(float[], int, int, float, float[])}). */
   private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[VectorMath.L]);
 
+  /**
+   * Spare floats at the end of each scratch tile so that it can start on its first cache-line
+   * boundary ({@link #lead}): the tiles' row strides are whole lines (the tiny shape's 64, 144, 192,
+   * 272; head dim 32), so every row of S, P, dS and the transposed keys and values then starts a
+   * line, and the 512-bit loads and stores of the score products, the softmax rows and their
+   * gradient do not straddle two lines (about two loads each on the Zen 5). Layout only: every
+   * element gets the same operations in the same order. Where the tile sits against the lines
+   * otherwise depends on where the JVM put the thread's scratch array, differently in every run.
+   */
+  static final int LINE_SPARE = CacheLines.FLOATS - 1;
+
+  /** Floats past the line boundary where the scratch tiles start: 0; probes set 1..15 to measure a straddling tile. */
+  static int probeShift = 0;
+
   private BlockAttention() {}
+
+  private static int lead(float[] a) {
+    return (CacheLines.lead(a) + probeShift) & (CacheLines.FLOATS - 1);
+  }
 
   private static float[][] scratch(int size) {
     float[][] s = SCRATCH.get();
@@ -40,6 +59,11 @@ final class BlockAttention {
       s[1] = new float[size];
     }
     return s;
+  }
+
+  /** The calling thread's scratch as it is now (tests and probes). */
+  static float[][] scratchForProbe() {
+    return SCRATCH.get();
   }
 
   /** {@link #scratch} plus buffers 2 and 3 of at least {@code tSize} floats (transposed keys, values). */
@@ -56,18 +80,18 @@ final class BlockAttention {
    * dst[e·ldt + t] = src[off + t·ld + e] for t &lt; rows, e &lt; d: one (row, kv head)'s keys or values as
    * (D, T). A vector of L times at a time by a gather (the scalar loop took 8% of the attention bench).
    */
-  private static void transpose(float[] src, int off, int ld, int rows, int d, float[] dst, int ldt) {
+  private static void transpose(float[] src, int off, int ld, int rows, int d, float[] dst, int dOff, int ldt) {
     int lanes = VectorMath.L;
     int[] idx = new int[lanes];
     for (int i = 0; i < lanes; i++) idx[i] = i * ld;
     int t = 0;
     for (; t + lanes <= rows; t += lanes) {
       int o = off + t * ld;
-      for (int e = 0; e < d; e++) FloatVector.fromArray(VectorMath.S, src, o + e, idx, 0).intoArray(dst, e * ldt + t);
+      for (int e = 0; e < d; e++) FloatVector.fromArray(VectorMath.S, src, o + e, idx, 0).intoArray(dst, dOff + e * ldt + t);
     }
     for (; t < rows; t++) {
       int o = off + t * ld;
-      for (int e = 0; e < d; e++) dst[e * ldt + t] = src[o + e];
+      for (int e = 0; e < d; e++) dst[dOff + e * ldt + t] = src[o + e];
     }
   }
 
@@ -77,11 +101,11 @@ final class BlockAttention {
    * {@code A·(Bᵀ)} from its transpose {@code bt (D, ldbt)} at column {@code btCol}, read in place.
    */
   private static void scoresGemm(Gemm gemm, int rows, int nk, int d, float alpha, float[] a, int aOff, int lda,
-      float[] b, int bOff, int ldb, float[] bt, int btCol, int ldbt, float[] c, int ldc) {
+      float[] b, int bOff, int ldb, float[] bt, int btCol, int ldbt, float[] c, int cOff, int ldc) {
     if (bt != null && gemm.transposedBSameBits(rows, nk, d)) {
-      gemm.sgemmInPlaceB(false, rows, nk, d, alpha, a, aOff, lda, bt, btCol, ldbt, 0f, c, 0, ldc);
+      gemm.sgemmInPlaceB(false, rows, nk, d, alpha, a, aOff, lda, bt, btCol, ldbt, 0f, c, cOff, ldc);
     } else {
-      gemm.sgemm(false, true, rows, nk, d, alpha, a, aOff, lda, b, bOff, ldb, 0f, c, 0, ldc);
+      gemm.sgemm(false, true, rows, nk, d, alpha, a, aOff, lda, b, bOff, ldb, 0f, c, cOff, ldc);
     }
   }
 
@@ -124,10 +148,12 @@ final class BlockAttention {
       int b = task / heads;
       int g = h / group;
       int ldt = padded(time);
-      float[][] sc = scratch(QB * (time + 16), tScores ? d * ldt : 0); // rows · padded(nk) ≤ QB · (time + 16)
+      float[][] sc = scratch(QB * (time + 16) + LINE_SPARE, tScores ? d * ldt + LINE_SPARE : 0); // rows · padded(nk) ≤ QB · (time + 16)
       float[] s = sc[0];
+      int so = lead(s);
       float[] kt = tScores ? sc[2] : null;
-      if (tScores) transpose(k, b * time * kw + g * d, kw, time, d, kt, ldt);
+      int kto = tScores ? lead(kt) : 0;
+      if (tScores) transpose(k, b * time * kw + g * d, kw, time, d, kt, kto, ldt);
       float[] lanes = LANES.get();
       for (int blk = 0; blk < blocks; blk++) {
         int t0 = blk * QB;
@@ -138,9 +164,9 @@ final class BlockAttention {
         int qOff = r0 * qw + h * d;
         int kOff = (b * time + ks) * kw + g * d;
         int ld = padded(nk);
-        scoresGemm(gemm, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, kt, ks, ldt, s, ld);
-        softmaxRows(s, ld, rows, r0, t0, ks, nk, start, lse, heads, h, lanes);
-        gemm.sgemmInPlaceB(false, rows, d, nk, 1f, s, 0, ld, v, kOff, kw, 0f, out, qOff, qw);
+        scoresGemm(gemm, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, kt, kto + ks, ldt, s, so, ld);
+        softmaxRows(s, so, ld, rows, r0, t0, ks, nk, start, lse, heads, h, lanes);
+        gemm.sgemmInPlaceB(false, rows, d, nk, 1f, s, so, ld, v, kOff, kw, 0f, out, qOff, qw);
       }
     });
   }
@@ -155,12 +181,18 @@ final class BlockAttention {
    */
   static void softmaxRows(float[] s, int ld, int rows, int r0, int t0, int ks, int nk, int[] start, float[] lse,
       int heads, int h, float[] lanes) {
+    softmaxRows(s, 0, ld, rows, r0, t0, ks, nk, start, lse, heads, h, lanes);
+  }
+
+  /** {@link #softmaxRows(float[], int, int, int, int, int, int, int[], float[], int, int, float[])} on a tile from {@code s[so]}. */
+  static void softmaxRows(float[] s, int so, int ld, int rows, int r0, int t0, int ks, int nk, int[] start, float[] lse,
+      int heads, int h, float[] lanes) {
     int i = 0;
     for (; i + 1 < rows; i += 2) {
       int ra = r0 + i, rb = ra + 1;
       int loA = start[ra] - ks, loB = start[rb] - ks;
       int nA = t0 + i - ks - loA + 1, nB = t0 + i + 1 - ks - loB + 1;
-      int oA = i * ld + loA, oB = (i + 1) * ld + loB;
+      int oA = so + i * ld + loA, oB = so + (i + 1) * ld + loB;
       float mA = VectorMath.max(s, oA, nA);
       float mB = VectorMath.max(s, oB, nB);
       float lA = VectorMath.expShiftSum(s, oA, nA, mA, lanes);
@@ -174,7 +206,7 @@ final class BlockAttention {
       int r = r0 + i;
       int lo = start[r] - ks;
       int n = t0 + i - ks - lo + 1;
-      int o = i * ld + lo;
+      int o = so + i * ld + lo;
       float m = VectorMath.max(s, o, n);
       float l = VectorMath.expShiftSum(s, o, n, m, lanes);
       VectorMath.scale(n, 1f / l, s, o);
@@ -183,7 +215,7 @@ final class BlockAttention {
     for (i = 0; i < rows; i++) { // the masked keys: before the row's start, after its own position
       int lo = start[r0 + i] - ks;
       int n = t0 + i - ks - lo + 1;
-      int row = i * ld;
+      int row = so + i * ld;
       java.util.Arrays.fill(s, row, row + lo, 0f);
       java.util.Arrays.fill(s, row + lo + n, row + nk, 0f);
     }
@@ -206,14 +238,16 @@ final class BlockAttention {
         java.util.Arrays.fill(dv, o, o + d, 0f);
       }
       int ldt = padded(time);
-      float[][] sc = scratch(QB * (time + 16), tScores ? d * ldt : 0); // rows · padded(nk) ≤ QB · (time + 16)
+      float[][] sc = scratch(QB * (time + 16) + LINE_SPARE, tScores ? d * ldt + LINE_SPARE : 0); // rows · padded(nk) ≤ QB · (time + 16)
       float[] p = sc[0];
       float[] ds = sc[1];
+      int po = lead(p), dso = lead(ds);
       float[] kt = tScores ? sc[2] : null;
       float[] vt = tScores ? sc[3] : null;
+      int kto = tScores ? lead(kt) : 0, vto = tScores ? lead(vt) : 0;
       if (tScores) {
-        transpose(k, base, kw, time, d, kt, ldt);
-        transpose(v, base, kw, time, d, vt, ldt);
+        transpose(k, base, kw, time, d, kt, kto, ldt);
+        transpose(v, base, kw, time, d, vt, vto, ldt);
       }
       for (int h = g * group; h < (g + 1) * group; h++) {
         for (int t0 = 0; t0 < time; t0 += QB) {
@@ -224,23 +258,23 @@ final class BlockAttention {
           int qOff = r0 * qw + h * d;
           int kOff = base + ks * kw;
           int ld = padded(nk);
-          scoresGemm(gemm, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, kt, ks, ldt, p, ld);   // S
-          scoresGemm(gemm, rows, nk, d, 1f, dout, qOff, qw, v, kOff, kw, vt, ks, ldt, ds, ld);  // dP
+          scoresGemm(gemm, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, kt, kto + ks, ldt, p, po, ld);   // S
+          scoresGemm(gemm, rows, nk, d, 1f, dout, qOff, qw, v, kOff, kw, vt, vto + ks, ldt, ds, dso, ld);  // dP
           for (int i = 0; i < rows; i++) {
             int r = r0 + i;
             int lo = start[r] - ks;
             int n = t0 + i - ks - lo + 1;
             int row = i * ld;
             float di = VectorMath.dotOneChain(dout, qOff + i * qw, out, qOff + i * qw, d);
-            softmaxGrad(p, ds, row + lo, n, lse[r * heads + h], di, scale);
-            java.util.Arrays.fill(p, row, row + lo, 0f);
-            java.util.Arrays.fill(p, row + lo + n, row + nk, 0f);
-            java.util.Arrays.fill(ds, row, row + lo, 0f);
-            java.util.Arrays.fill(ds, row + lo + n, row + nk, 0f);
+            softmaxGrad(p, po + row, ds, dso + row, lo, n, lse[r * heads + h], di, scale);
+            java.util.Arrays.fill(p, po + row, po + row + lo, 0f);
+            java.util.Arrays.fill(p, po + row + lo + n, po + row + nk, 0f);
+            java.util.Arrays.fill(ds, dso + row, dso + row + lo, 0f);
+            java.util.Arrays.fill(ds, dso + row + lo + n, dso + row + nk, 0f);
           }
-          gemm.sgemmInPlaceB(false, rows, d, nk, 1f, ds, 0, ld, k, kOff, kw, 0f, dq, qOff, qw);   // dQ
-          gemm.sgemmInPlaceB(true, nk, d, rows, 1f, ds, 0, ld, q, qOff, qw, 1f, dk, kOff, kw);    // dK
-          gemm.sgemmInPlaceB(true, nk, d, rows, 1f, p, 0, ld, dout, qOff, qw, 1f, dv, kOff, kw);  // dV
+          gemm.sgemmInPlaceB(false, rows, d, nk, 1f, ds, dso, ld, k, kOff, kw, 0f, dq, qOff, qw);   // dQ
+          gemm.sgemmInPlaceB(true, nk, d, rows, 1f, ds, dso, ld, q, qOff, qw, 1f, dk, kOff, kw);    // dK
+          gemm.sgemmInPlaceB(true, nk, d, rows, 1f, p, po, ld, dout, qOff, qw, 1f, dv, kOff, kw);  // dV
         }
       }
     });
@@ -306,15 +340,21 @@ final class BlockAttention {
 
   /** p = exp(s − lse) in place; ds = p·(dp − di)·scale in place (ds holds dp on entry). */
   static void softmaxGrad(float[] p, float[] ds, int o, int n, float ls, float di, float scale) {
+    softmaxGrad(p, o, ds, o, 0, n, ls, di, scale);
+  }
+
+  /** {@link #softmaxGrad(float[], float[], int, int, float, float, float)} on {@code p[po + lo ..]} and {@code ds[dso + lo ..]}. */
+  static void softmaxGrad(float[] p, int po, float[] ds, int dso, int lo, int n, float ls, float di, float scale) {
     // whole vectors and the tail (one masked vector: the scalar exp gives the same bits per lane,
     // VectorExpTest) through one loop and one VectorExp.exp call site: with a second site for the
     // tail, C2 could run out of inlining budget there and call exp with boxed vectors once per row
     // (as in VectorMath.expShiftSum; session 11). Masks only select lanes: the same bits.
+    int pj = po + lo, dj = dso + lo;
     for (int j = 0; j < n; j += VectorMath.S.length()) {
       jdk.incubator.vector.VectorMask<Float> mk = VectorMath.S.indexInRange(j, n);
-      FloatVector pv = dev.tulu4j.tensor.VectorExp.exp(FloatVector.fromArray(VectorMath.S, p, o + j, mk).sub(ls));
-      pv.intoArray(p, o + j, mk);
-      pv.mul(FloatVector.fromArray(VectorMath.S, ds, o + j, mk).sub(di)).mul(scale).intoArray(ds, o + j, mk);
+      FloatVector pv = dev.tulu4j.tensor.VectorExp.exp(FloatVector.fromArray(VectorMath.S, p, pj + j, mk).sub(ls));
+      pv.intoArray(p, pj + j, mk);
+      pv.mul(FloatVector.fromArray(VectorMath.S, ds, dj + j, mk).sub(di)).mul(scale).intoArray(ds, dj + j, mk);
     }
   }
 }

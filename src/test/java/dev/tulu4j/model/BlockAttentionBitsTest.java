@@ -73,6 +73,41 @@ class BlockAttentionBitsTest {
     for (int i = 0; i < names.length; i++) sameBits(got[i], want[i], names[i]);
   }
 
+  /**
+   * Where the score tiles and the transposed keys and values start against the cache lines (on a
+   * line, as the default path places them, or 1..15 floats past one, as the thread's scratch array
+   * happened to lie before session 13) changes no bit of the output, the log-sum-exp or the gradients.
+   */
+  @ParameterizedTest(name = "B{0} T{1} H{2} Hkv{3} D{4} packed={5}")
+  @CsvSource({
+      "2, 256, 4, 4, 32, false",
+      "1, 133, 2, 1, 32, true",
+      "1, 100, 2, 1, 33, true",
+      "1, 90, 2, 2, 128, false",
+  })
+  void tilePlacementChangesNoBits(int b, int t, int heads, int kvh, int d, boolean packed) {
+    Random r = new Random(7 + t + d);
+    int qw = heads * d, kw = kvh * d, n = b * t;
+    float[] q = randn(r, n * qw), k = randn(r, n * kw), v = randn(r, n * kw), dout = randn(r, n * qw);
+    int[] start = new int[n];
+    if (packed) {
+      for (int bb = 0; bb < b; bb++)
+        for (int i = 0; i < t; i++) start[bb * t + i] = i < 37 ? 0 : i < 87 ? 37 : 87;
+    }
+    VectorGemm vector = new VectorGemm(Parallel.create(2)).onCallingThread();
+    String[] names = {"out", "lse", "dq", "dk", "dv"};
+    try {
+      float[][] want = run(vector, q, k, v, dout, b, t, heads, kvh, d, start);
+      for (int shift : new int[] {1, 4, 9, 15}) {
+        BlockAttention.probeShift = shift;
+        float[][] got = run(vector, q, k, v, dout, b, t, heads, kvh, d, start);
+        for (int i = 0; i < names.length; i++) sameBits(got[i], want[i], names[i] + " at shift " + shift);
+      }
+    } finally {
+      BlockAttention.probeShift = 0;
+    }
+  }
+
   private static float[][] run(Gemm gemm, float[] q, float[] k, float[] v, float[] dout, int b, int t, int heads, int kvh,
       int d, int[] start) {
     int n = b * t;
