@@ -1,6 +1,7 @@
 package dev.tulu4j.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -393,6 +394,113 @@ public final class DecodeGemm {
     put(c, ci + 1, s1, mode);
     put(c, ci + 2, s2, mode);
     put(c, ci + 3, s3, mode);
+  }
+
+  /**
+   * One row of x: {@code c[cOff + j] = v} ({@link Mode#ROWS_SET}) or {@code c[cOff + j] = v + c[cOff + j]}
+   * ({@link Mode#ROWS_ADD}) for j in {@code [j0, j1)}, where v is {@code VectorMath.dot(x, xOff, w,
+   * wOff + j·ldw, k)} bit for bit (the same four accumulators over the same vectors, the same FMA
+   * chain per lane, the same horizontal sum): the decode step's batch-1 products, which before went
+   * through {@code FewRowsGemm.columns(1, ..)}.
+   *
+   * <p>Why: a 512-bit load that straddles two 64-byte lines costs about two loads on the Zen 5, and
+   * with a depth that is a multiple of 16 every row of W sits at the same offset {@code d} in its
+   * line, so unless W's data happens to start on a line every W load straddles (the JVM puts array
+   * data 16 bytes past the object start, so humongous matrices always do). Here every load is from a
+   * line boundary: the aligned W vector t holds lanes {@code [d, 16)} of the row's vector t (lane l
+   * at l − d) and lanes {@code [0, d)} of its vector t − 1. Accumulating it into register
+   * {@code r[t mod 4]} with x read from a copy shifted the same way ({@code xs}, at offset d past a
+   * line) keeps each original (accumulator q, lane λ) chain in one register lane: r[q]'s lanes ≥ d
+   * carry accumulator q, its lanes &lt; d accumulator q − 1, receiving the same products in the same
+   * order; the first and last aligned vectors update only their lanes that belong to the row (a
+   * blend, so the neighbouring rows' values never enter). At the end accumulator q is put back
+   * together with one two-register permute, {@code {d .. d+15}.selectFrom(r[q], r[q+1])}. With
+   * {@code d == 0} it is the plain loop reading x from the aligned copy.
+   *
+   * <p>Other shapes (depth not a multiple of 4 vectors, ldw not a multiple of a line, vectors other
+   * than 16 lanes, a row whose aligned span would leave the array) take {@code VectorMath.dot}
+   * itself. {@code xs} holds at least {@code k + 2·CacheLines.FLOATS} floats (the shifted copy of x;
+   * its content is overwritten). Alignment comes from {@link CacheLines#lead}, a hint: an array
+   * moved since, or no native access, is slower, never different.
+   */
+  public static void row1(int k, int j0, int j1, float[] x, int xOff, float[] w, int wOff, int ldw, Mode mode,
+      float[] c, int cOff, float[] xs) {
+    if (mode == Mode.TRANSPOSED) throw new IllegalArgumentException("row1 writes rows: ROWS_SET or ROWS_ADD");
+    final int line = CacheLines.FLOATS;
+    if (L != line || k % (4 * L) != 0 || ldw % line != 0 || xs.length < k + 2 * line) {
+      for (int j = j0; j < j1; j++) putRow(c, cOff + j, VectorMath.dot(x, xOff, w, wOff + j * ldw, k), mode);
+      return;
+    }
+    int d = (wOff + line - CacheLines.lead(w)) & (line - 1); // each W row's offset in its line
+    int xb = CacheLines.lead(xs) + d; // x's copy at the same offset
+    System.arraycopy(x, xOff, xs, xb, k);
+    xb -= d; // the copy's line boundary: its vector t matches W's aligned vector t
+    int nv = k / L;
+    if (d == 0) {
+      for (int j = j0; j < j1; j++) putRow(c, cOff + j, dotAligned(k, xs, xb, w, wOff + j * ldw), mode);
+      return;
+    }
+    FloatVector idx = FloatVector.fromArray(S, IOTA2, d);
+    VectorMask<Float> lo = S.indexInRange(0, d), hi = lo.not();
+    for (int j = j0; j < j1; j++) {
+      int wr = wOff + j * ldw;
+      int base = wr - d; // the line boundary below the row's start
+      if (base < 0 || base + (nv + 1) * L > w.length) {
+        // the first row of an array that starts off a line, or the last before its end
+        putRow(c, cOff + j, VectorMath.dot(x, xOff, w, wr, k), mode);
+        continue;
+      }
+      putRow(c, cOff + j, dotShifted(nv, xs, xb, w, base, idx, lo, hi), mode);
+    }
+  }
+
+  private static final float[] IOTA2 = new float[2 * CacheLines.FLOATS];
+
+  static {
+    for (int i = 0; i < IOTA2.length; i++) IOTA2[i] = i;
+  }
+
+  /** {@code VectorMath.dot} at n = k (a multiple of 4 vectors), both operands read from their offsets. */
+  private static float dotAligned(int k, float[] x, int xa, float[] w, int wa) {
+    FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+    for (int i = 0; i < k; i += 4 * L) {
+      s0 = FloatVector.fromArray(S, x, xa + i).fma(FloatVector.fromArray(S, w, wa + i), s0);
+      s1 = FloatVector.fromArray(S, x, xa + i + L).fma(FloatVector.fromArray(S, w, wa + i + L), s1);
+      s2 = FloatVector.fromArray(S, x, xa + i + 2 * L).fma(FloatVector.fromArray(S, w, wa + i + 2 * L), s2);
+      s3 = FloatVector.fromArray(S, x, xa + i + 3 * L).fma(FloatVector.fromArray(S, w, wa + i + 3 * L), s3);
+    }
+    return VectorMath.sum(s0.add(s1).add(s2.add(s3)));
+  }
+
+  /**
+   * {@link #dotAligned} of one W row that starts d lanes past the line boundary {@code wb}, reading
+   * the nv + 1 aligned vectors from wb and x's shifted copy from xb ({@link #row1}).
+   */
+  private static float dotShifted(int nv, float[] x, int xb, float[] w, int wb, FloatVector idx,
+      VectorMask<Float> lo, VectorMask<Float> hi) {
+    FloatVector z = FloatVector.zero(S);
+    // aligned vector 0: only its lanes >= d are the row's (its vector 0, accumulator 0)
+    FloatVector r0 = z.blend(FloatVector.fromArray(S, x, xb).fma(FloatVector.fromArray(S, w, wb), z), hi);
+    FloatVector r1 = FloatVector.fromArray(S, x, xb + L).fma(FloatVector.fromArray(S, w, wb + L), z);
+    FloatVector r2 = FloatVector.fromArray(S, x, xb + 2 * L).fma(FloatVector.fromArray(S, w, wb + 2 * L), z);
+    FloatVector r3 = FloatVector.fromArray(S, x, xb + 3 * L).fma(FloatVector.fromArray(S, w, wb + 3 * L), z);
+    int end = nv * L;
+    for (int i = 4 * L; i < end; i += 4 * L) {
+      r0 = FloatVector.fromArray(S, x, xb + i).fma(FloatVector.fromArray(S, w, wb + i), r0);
+      r1 = FloatVector.fromArray(S, x, xb + i + L).fma(FloatVector.fromArray(S, w, wb + i + L), r1);
+      r2 = FloatVector.fromArray(S, x, xb + i + 2 * L).fma(FloatVector.fromArray(S, w, wb + i + 2 * L), r2);
+      r3 = FloatVector.fromArray(S, x, xb + i + 3 * L).fma(FloatVector.fromArray(S, w, wb + i + 3 * L), r3);
+    }
+    // aligned vector nv: only its lanes < d are the row's (its last vector, accumulator 3, kept in r0)
+    r0 = r0.blend(FloatVector.fromArray(S, x, xb + end).fma(FloatVector.fromArray(S, w, wb + end), r0), lo);
+    FloatVector s0 = idx.selectFrom(r0, r1), s1 = idx.selectFrom(r1, r2);
+    FloatVector s2 = idx.selectFrom(r2, r3), s3 = idx.selectFrom(r3, r0);
+    return VectorMath.sum(s0.add(s1).add(s2.add(s3)));
+  }
+
+  /** As FewRowsGemm's store with beta 0 or 1: {@code v} or {@code v + c} (that operand order). */
+  private static void putRow(float[] c, int ci, float v, Mode mode) {
+    c[ci] = mode == Mode.ROWS_ADD ? v + c[ci] : v;
   }
 
   private static void put(float[] c, int ci, float v, Mode mode) {
