@@ -427,7 +427,7 @@ public final class DecodeGemm {
       float[] c, int cOff, float[] xs) {
     if (mode == Mode.TRANSPOSED) throw new IllegalArgumentException("row1 writes rows: ROWS_SET or ROWS_ADD");
     final int line = CacheLines.FLOATS;
-    if (L != line || k % (4 * L) != 0 || ldw % line != 0 || xs.length < k + 2 * line) {
+    if (row1Reference || L != line || k % (4 * L) != 0 || ldw % line != 0 || xs.length < k + 2 * line) {
       for (int j = j0; j < j1; j++) putRow(c, cOff + j, VectorMath.dot(x, xOff, w, wOff + j * ldw, k), mode);
       return;
     }
@@ -453,6 +453,12 @@ public final class DecodeGemm {
       putRow(c, cOff + j, dotShifted(nv, xs, xb, w, base, idx, lo, hi), mode);
     }
   }
+
+  /**
+   * Benchmarks only: when set, {@link #row1} reads as the path it replaced ({@code VectorMath.dot} per
+   * row, wherever the arrays sit), so one JVM can time both over the same arrays. Same bits either way.
+   */
+  public static volatile boolean row1Reference;
 
   private static final float[] IOTA2 = new float[2 * CacheLines.FLOATS];
 
