@@ -2,6 +2,7 @@ package dev.tulu4j.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -432,16 +433,14 @@ public final class DecodeGemm {
       return;
     }
     int d = (wOff + line - CacheLines.lead(w)) & (line - 1); // each W row's offset in its line
-    int xb = CacheLines.lead(xs) + d; // x's copy at the same offset
+    int xb = CacheLines.lead(xs) + (SHIFTED ? d : 0); // x's copy at the same offset
     System.arraycopy(x, xOff, xs, xb, k);
-    xb -= d; // the copy's line boundary: its vector t matches W's aligned vector t
+    if (SHIFTED) xb -= d; // the copy's line boundary: its vector t matches W's aligned vector t
     int nv = k / L;
     if (d == 0) {
       for (int j = j0; j < j1; j++) putRow(c, cOff + j, dotAligned(k, xs, xb, w, wOff + j * ldw), mode);
       return;
     }
-    FloatVector idx = FloatVector.fromArray(S, IOTA2, d);
-    VectorMask<Float> lo = S.indexInRange(0, d), hi = lo.not();
     for (int j = j0; j < j1; j++) {
       int wr = wOff + j * ldw;
       int base = wr - d; // the line boundary below the row's start
@@ -450,7 +449,7 @@ public final class DecodeGemm {
         putRow(c, cOff + j, VectorMath.dot(x, xOff, w, wr, k), mode);
         continue;
       }
-      putRow(c, cOff + j, dotShifted(nv, xs, xb, w, base, idx, lo, hi), mode);
+      putRow(c, cOff + j, SHIFTED ? dotShifted(nv, d, xs, xb, w, base) : PLAIN ? dotAligned(k, xs, xb, w, wr) : dotSelect(k, d, xs, xb, w, base), mode);
     }
   }
 
@@ -458,7 +457,7 @@ public final class DecodeGemm {
    * Benchmarks only: when set, {@link #row1} reads as the path it replaced ({@code VectorMath.dot} per
    * row, wherever the arrays sit), so one JVM can time both over the same arrays. Same bits either way.
    */
-  public static volatile boolean row1Reference;
+  public static boolean row1Reference;
 
   private static final float[] IOTA2 = new float[2 * CacheLines.FLOATS];
 
@@ -482,8 +481,10 @@ public final class DecodeGemm {
    * {@link #dotAligned} of one W row that starts d lanes past the line boundary {@code wb}, reading
    * the nv + 1 aligned vectors from wb and x's shifted copy from xb ({@link #row1}).
    */
-  private static float dotShifted(int nv, float[] x, int xb, float[] w, int wb, FloatVector idx,
-      VectorMask<Float> lo, VectorMask<Float> hi) {
+  private static float dotShifted(int nv, int d, float[] x, int xb, float[] w, int wb) {
+    // built here, not passed in: a vector or mask handed to a call that C2 does not inline is boxed
+    FloatVector idx = FloatVector.fromArray(S, IOTA2, d);
+    VectorMask<Float> lo = FloatVector.fromArray(S, IOTA2, 0).compare(VectorOperators.LT, d), hi = lo.not();
     FloatVector z = FloatVector.zero(S);
     // aligned vector 0: only its lanes >= d are the row's (its vector 0, accumulator 0)
     FloatVector r0 = z.blend(FloatVector.fromArray(S, x, xb).fma(FloatVector.fromArray(S, w, wb), z), hi);
@@ -501,6 +502,31 @@ public final class DecodeGemm {
     r0 = r0.blend(FloatVector.fromArray(S, x, xb + end).fma(FloatVector.fromArray(S, w, wb + end), r0), lo);
     FloatVector s0 = idx.selectFrom(r0, r1), s1 = idx.selectFrom(r1, r2);
     FloatVector s2 = idx.selectFrom(r2, r3), s3 = idx.selectFrom(r3, r0);
+    return VectorMath.sum(s0.add(s1).add(s2.add(s3)));
+  }
+
+  static final boolean SHIFTED = Boolean.getBoolean("tulu4j.row1.shifted");
+  static final boolean PLAIN = Boolean.getBoolean("tulu4j.row1.plain");
+
+  /**
+   * {@link #dotAligned} of one W row that starts d lanes past the line boundary {@code wb}: each of
+   * the row's vectors is put together from the two aligned vectors it straddles by one two-register
+   * permute ({@code {d .. d+15}.selectFrom(lo, hi)}, vpermi2ps), each aligned vector loaded once.
+   */
+  private static float dotSelect(int k, int d, float[] x, int xa, float[] w, int wb) {
+    FloatVector idx = FloatVector.fromArray(S, IOTA2, d);
+    FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+    FloatVector a = FloatVector.fromArray(S, w, wb), b;
+    for (int i = 0; i < k; i += 4 * L) {
+      b = FloatVector.fromArray(S, w, wb + i + L);
+      s0 = FloatVector.fromArray(S, x, xa + i).fma(idx.selectFrom(a, b), s0);
+      a = FloatVector.fromArray(S, w, wb + i + 2 * L);
+      s1 = FloatVector.fromArray(S, x, xa + i + L).fma(idx.selectFrom(b, a), s1);
+      b = FloatVector.fromArray(S, w, wb + i + 3 * L);
+      s2 = FloatVector.fromArray(S, x, xa + i + 2 * L).fma(idx.selectFrom(a, b), s2);
+      a = FloatVector.fromArray(S, w, wb + i + 4 * L);
+      s3 = FloatVector.fromArray(S, x, xa + i + 3 * L).fma(idx.selectFrom(b, a), s3);
+    }
     return VectorMath.sum(s0.add(s1).add(s2.add(s3)));
   }
 
