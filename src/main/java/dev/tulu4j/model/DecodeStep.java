@@ -1,7 +1,6 @@
 package dev.tulu4j.model;
 
 import dev.tulu4j.tensor.Bf16Decode;
-import dev.tulu4j.tensor.CacheLines;
 import dev.tulu4j.tensor.DecodeGemm;
 import dev.tulu4j.tensor.FewRowsGemm;
 import dev.tulu4j.tensor.VectorGemm;
@@ -213,7 +212,6 @@ final class DecodeStep {
     final AtomicIntegerArray claimed;
     final AtomicIntegerArray finished;
     volatile Throwable failure;
-    final float[][] b1x; // per thread, one row only: x copied to DecodeGemm.row1's line offset (null otherwise)
 
     Region(LlamaModel m, KvCache cache, Scratch s, int rows, float[] logits, int threads, int minFloats) {
       this.m = m;
@@ -256,7 +254,6 @@ final class DecodeStep {
       chunks[phases - 1] = ceilDiv(vocab, vCols);
       claimed = new AtomicIntegerArray(phases);
       finished = new AtomicIntegerArray(phases);
-      b1x = rows == 1 ? new float[threads][Math.max(cc, Math.max(qd, f)) + 2 * CacheLines.FLOATS] : null;
     }
 
     void participate(int t) {
@@ -331,8 +328,7 @@ final class DecodeStep {
      * stream) ran the tiny model's batch-1 step 2× faster than four W rows at a time (profile,
      * docs/PERFORMANCE.md, "Decode, round 3").
      */
-    private void small(int depth, int j0, int j1, float[] in, Parameter weight, DecodeGemm.Mode mode, float[] c, int cOff, int ldc,
-        int t) {
+    private void small(int depth, int j0, int j1, float[] in, Parameter weight, DecodeGemm.Mode mode, float[] c, int cOff, int ldc) {
       float beta = mode == DecodeGemm.Mode.ROWS_ADD ? 1f : 0f;
       if (weight.isBf16()) {
         // the same kernels with W widened where it is read (one row: bf16 straight into the FMAs)
@@ -343,7 +339,7 @@ final class DecodeStep {
       }
       float[] w = weight.data();
       if (rows > 1) DecodeGemm.rows(rows, depth, j0, j1, in, 0, depth, w, depth, mode, c, cOff, ldc);
-      else DecodeGemm.row1(depth, j0, j1, in, 0, w, 0, depth, mode, c, cOff, b1x[t]); // FewRowsGemm's one-row sums, read from line boundaries
+      else FewRowsGemm.columns(1, depth, j0, j1, in, 0, depth, w, 0, depth, beta, c, cOff, ldc);
     }
 
     /** {@link DecodeGemm#columns} (transposed mode) over the weight in either dtype. */
@@ -357,7 +353,7 @@ final class DecodeStep {
     private void residual(float[] in, int depth, Parameter weight, int k, int t) {
       int j0 = k * ccCols, j1 = Math.min(cc, j0 + ccCols);
       if (tr) lanes(depth, j0, j1, in, weight, DecodeGemm.Mode.ROWS_ADD, s.x, 0, cc, t);
-      else small(depth, j0, j1, in, weight, DecodeGemm.Mode.ROWS_ADD, s.x, 0, cc, t);
+      else small(depth, j0, j1, in, weight, DecodeGemm.Mode.ROWS_ADD, s.x, 0, cc);
     }
 
     /** This thread's rmsnorm(x)·w for phase p (computed once per thread and phase). */
@@ -392,7 +388,7 @@ final class DecodeStep {
       if (a >= b) return;
       // rows of this segment's output are strided by qkvw; the kernels write C[i, j] at i·ldc + j
       if (tr) lanes(cc, a, b, ln, weight, DecodeGemm.Mode.ROWS_SET, s.qkv, base, qkvw, t);
-      else small(cc, a, b, ln, weight, DecodeGemm.Mode.ROWS_SET, s.qkv, base, qkvw, t);
+      else small(cc, a, b, ln, weight, DecodeGemm.Mode.ROWS_SET, s.qkv, base, qkvw);
       if (bias != null) {
         float[] bd = bias.data();
         for (int r = 0; r < rows; r++) for (int j = a; j < b; j++) s.qkv[r * qkvw + base + j] += bd[j];
@@ -492,8 +488,8 @@ final class DecodeStep {
         SwiGlu.forwardRange(s.gate, s.up, s.gate, j0 * np, j1 * np);
         return;
       }
-      small(cc, j0, j1, ln, w.gate(), DecodeGemm.Mode.ROWS_SET, s.gate, 0, f, t);
-      small(cc, j0, j1, ln, w.up(), DecodeGemm.Mode.ROWS_SET, s.up, 0, f, t);
+      small(cc, j0, j1, ln, w.gate(), DecodeGemm.Mode.ROWS_SET, s.gate, 0, f);
+      small(cc, j0, j1, ln, w.up(), DecodeGemm.Mode.ROWS_SET, s.up, 0, f);
       for (int r = 0; r < rows; r++) SwiGlu.forwardRange(s.gate, s.up, s.gate, r * f + j0, r * f + j1);
     }
 
@@ -502,7 +498,7 @@ final class DecodeStep {
       float[] ln = norm(t, p, m.finalNorm().data());
       int j0 = k * vCols, j1 = Math.min(vocab, j0 + vCols);
       if (tr) lanes(cc, j0, j1, ln, m.lmHead(), DecodeGemm.Mode.ROWS_SET, logits, 0, vocab, t);
-      else small(cc, j0, j1, ln, m.lmHead(), DecodeGemm.Mode.ROWS_SET, logits, 0, vocab, t);
+      else small(cc, j0, j1, ln, m.lmHead(), DecodeGemm.Mode.ROWS_SET, logits, 0, vocab);
     }
 
     private static int ceilDiv(int a, int b) {

@@ -6,7 +6,6 @@ import dev.tulu4j.runtime.EngineBench;
 import dev.tulu4j.tensor.KernelConfig;
 import dev.tulu4j.tensor.Kernels;
 import dev.tulu4j.tensor.CacheLines;
-import dev.tulu4j.tensor.DecodeGemm;
 import dev.tulu4j.tensor.GemmBackend;
 import java.util.Locale;
 import java.util.TreeMap;
@@ -14,8 +13,7 @@ import java.util.TreeMap;
 /**
  * Manual measurement (a main, not a test): where this JVM put the decode weights against cache lines
  * ({@link CacheLines#lead} of every layer matrix and the LM head) and the batch-1 decode speed over
- * them with the replaced one-row path ({@code DecodeGemm.row1Reference}) and with
- * {@link DecodeGemm#row1}, alternating, as {@code bench decode} times it. Arguments:
+ * them, as {@code bench decode} times it (a few rounds in the same JVM). Arguments:
  * {@code shape threads rounds} (e.g. {@code tiny 1 3}).
  */
 public final class DecodeB1LeadsMain {
@@ -39,12 +37,8 @@ public final class DecodeB1LeadsMain {
       System.out.printf(Locale.ROOT, "%s: layer matrices by lead %s; layer 0 q k v o gate up down: %s; lm head %d%n", s.name(),
           leads, first.toString().trim(), CacheLines.lead(m.lmHead().data()));
       for (int r = 0; r < rounds; r++) {
-        for (boolean ref : new boolean[] {true, false}) {
-          DecodeGemm.row1Reference = ref;
-          var d = EngineBench.decode(m, 1, 64, 64, 1, 3, 0);
-          System.out.printf(Locale.ROOT, "  %s: %.1f tok/s, %.3f cpu-ms/step%n", ref ? "old " : "row1", d.tokensPerSecond(),
-              d.cpuMsPerStep());
-        }
+        var d = EngineBench.decode(m, 1, 64, 64, 1, 3, 0);
+        System.out.printf(Locale.ROOT, "  %.1f tok/s, %.3f cpu-ms/step%n", d.tokensPerSecond(), d.cpuMsPerStep());
       }
     }
   }
