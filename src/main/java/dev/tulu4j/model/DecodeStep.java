@@ -1,6 +1,7 @@
 package dev.tulu4j.model;
 
 import dev.tulu4j.tensor.Bf16Decode;
+import dev.tulu4j.tensor.CacheLines;
 import dev.tulu4j.tensor.DecodeGemm;
 import dev.tulu4j.tensor.FewRowsGemm;
 import dev.tulu4j.tensor.VectorGemm;
@@ -72,6 +73,13 @@ final class DecodeStep {
   private static int threads(LlamaModel m) {
     return ((VectorGemm) m.gemm()).parallel().threads();
   }
+
+  /**
+   * Tests only: when cleared, one-row steps read x where the step left it instead of from
+   * {@code small}'s line-aligned copy (session 12's code), so a test can compare the bits of the two.
+   * Set it only while no step runs.
+   */
+  static boolean b1AlignedX = true;
 
   /** Reusable buffers of one KV cache's decode steps, sized for {@code cap} rows and {@code threads} threads. */
   static final class Scratch {
@@ -212,6 +220,7 @@ final class DecodeStep {
     final AtomicIntegerArray claimed;
     final AtomicIntegerArray finished;
     volatile Throwable failure;
+    final float[][] b1x; // per thread, one row only: small's copy of x from a cache line on (null otherwise)
 
     Region(LlamaModel m, KvCache cache, Scratch s, int rows, float[] logits, int threads, int minFloats) {
       this.m = m;
@@ -254,6 +263,7 @@ final class DecodeStep {
       chunks[phases - 1] = ceilDiv(vocab, vCols);
       claimed = new AtomicIntegerArray(phases);
       finished = new AtomicIntegerArray(phases);
+      b1x = rows == 1 ? new float[threads][Math.max(cc, Math.max(qd, f)) + CacheLines.FLOATS] : null;
     }
 
     void participate(int t) {
@@ -328,7 +338,8 @@ final class DecodeStep {
      * stream) ran the tiny model's batch-1 step 2× faster than four W rows at a time (profile,
      * docs/PERFORMANCE.md, "Decode, round 3").
      */
-    private void small(int depth, int j0, int j1, float[] in, Parameter weight, DecodeGemm.Mode mode, float[] c, int cOff, int ldc) {
+    private void small(int depth, int j0, int j1, float[] in, Parameter weight, DecodeGemm.Mode mode, float[] c, int cOff, int ldc,
+        int t) {
       float beta = mode == DecodeGemm.Mode.ROWS_ADD ? 1f : 0f;
       if (weight.isBf16()) {
         // the same kernels with W widened where it is read (one row: bf16 straight into the FMAs)
@@ -338,8 +349,23 @@ final class DecodeStep {
         return;
       }
       float[] w = weight.data();
-      if (rows > 1) DecodeGemm.rows(rows, depth, j0, j1, in, 0, depth, w, depth, mode, c, cOff, ldc);
-      else FewRowsGemm.columns(1, depth, j0, j1, in, 0, depth, w, 0, depth, beta, c, cOff, ldc);
+      if (rows > 1) {
+        DecodeGemm.rows(rows, depth, j0, j1, in, 0, depth, w, depth, mode, c, cOff, ldc);
+        return;
+      }
+      // one row: x read from a copy that starts on a cache line (the same values and the same kernel,
+      // so the same bits): a 512-bit load that straddles two lines costs about two loads on the Zen 5,
+      // and every W row's dot product loads all of x (one thread, 768 x 256 W from L3, W rows off a
+      // line: 23.1 GB/s with x off a line, 26.8 with x on one; docs/PERFORMANCE.md, "Session 13:
+      // decode b1 and cache lines")
+      if (!b1AlignedX) {
+        FewRowsGemm.columns(1, depth, j0, j1, in, 0, depth, w, 0, depth, beta, c, cOff, ldc);
+        return;
+      }
+      float[] xs = b1x[t];
+      int xa = CacheLines.lead(xs);
+      System.arraycopy(in, 0, xs, xa, depth);
+      FewRowsGemm.columns(1, depth, j0, j1, xs, xa, depth, w, 0, depth, beta, c, cOff, ldc);
     }
 
     /** {@link DecodeGemm#columns} (transposed mode) over the weight in either dtype. */
@@ -353,7 +379,7 @@ final class DecodeStep {
     private void residual(float[] in, int depth, Parameter weight, int k, int t) {
       int j0 = k * ccCols, j1 = Math.min(cc, j0 + ccCols);
       if (tr) lanes(depth, j0, j1, in, weight, DecodeGemm.Mode.ROWS_ADD, s.x, 0, cc, t);
-      else small(depth, j0, j1, in, weight, DecodeGemm.Mode.ROWS_ADD, s.x, 0, cc);
+      else small(depth, j0, j1, in, weight, DecodeGemm.Mode.ROWS_ADD, s.x, 0, cc, t);
     }
 
     /** This thread's rmsnorm(x)·w for phase p (computed once per thread and phase). */
@@ -388,7 +414,7 @@ final class DecodeStep {
       if (a >= b) return;
       // rows of this segment's output are strided by qkvw; the kernels write C[i, j] at i·ldc + j
       if (tr) lanes(cc, a, b, ln, weight, DecodeGemm.Mode.ROWS_SET, s.qkv, base, qkvw, t);
-      else small(cc, a, b, ln, weight, DecodeGemm.Mode.ROWS_SET, s.qkv, base, qkvw);
+      else small(cc, a, b, ln, weight, DecodeGemm.Mode.ROWS_SET, s.qkv, base, qkvw, t);
       if (bias != null) {
         float[] bd = bias.data();
         for (int r = 0; r < rows; r++) for (int j = a; j < b; j++) s.qkv[r * qkvw + base + j] += bd[j];
@@ -488,8 +514,8 @@ final class DecodeStep {
         SwiGlu.forwardRange(s.gate, s.up, s.gate, j0 * np, j1 * np);
         return;
       }
-      small(cc, j0, j1, ln, w.gate(), DecodeGemm.Mode.ROWS_SET, s.gate, 0, f);
-      small(cc, j0, j1, ln, w.up(), DecodeGemm.Mode.ROWS_SET, s.up, 0, f);
+      small(cc, j0, j1, ln, w.gate(), DecodeGemm.Mode.ROWS_SET, s.gate, 0, f, t);
+      small(cc, j0, j1, ln, w.up(), DecodeGemm.Mode.ROWS_SET, s.up, 0, f, t);
       for (int r = 0; r < rows; r++) SwiGlu.forwardRange(s.gate, s.up, s.gate, r * f + j0, r * f + j1);
     }
 
@@ -498,7 +524,7 @@ final class DecodeStep {
       float[] ln = norm(t, p, m.finalNorm().data());
       int j0 = k * vCols, j1 = Math.min(vocab, j0 + vCols);
       if (tr) lanes(cc, j0, j1, ln, m.lmHead(), DecodeGemm.Mode.ROWS_SET, logits, 0, vocab, t);
-      else small(cc, j0, j1, ln, m.lmHead(), DecodeGemm.Mode.ROWS_SET, logits, 0, vocab);
+      else small(cc, j0, j1, ln, m.lmHead(), DecodeGemm.Mode.ROWS_SET, logits, 0, vocab, t);
     }
 
     private static int ceilDiv(int a, int b) {
