@@ -1,6 +1,7 @@
 package dev.tulu4j.model;
 
 import dev.tulu4j.tensor.Bf16Decode;
+import dev.tulu4j.tensor.CacheLines;
 import dev.tulu4j.tensor.DecodeGemm;
 import dev.tulu4j.tensor.FewRowsGemm;
 import dev.tulu4j.tensor.VectorGemm;
@@ -73,6 +74,13 @@ final class DecodeStep {
     return ((VectorGemm) m.gemm()).parallel().threads();
   }
 
+  /**
+   * Floats the transposed buffers (ln, att, gate, up) and the score rows hold beyond their use: each
+   * step starts them on a cache line ({@link CacheLines#lead}, the Region's offsets), so the products'
+   * 512-bit loads of xt and stores of ct, and the softmax's, never straddle two lines.
+   */
+  static final int SPARE = CacheLines.FLOATS - 1;
+
   /** Reusable buffers of one KV cache's decode steps, sized for {@code cap} rows and {@code threads} threads. */
   static final class Scratch {
     final int cap;
@@ -103,21 +111,21 @@ final class DecodeStep {
       int np = Math.max(cap, DecodeGemm.padded(cap)); // rows of the transposed buffers
       x = new float[cap * c.hidden()];
       qkv = new float[cap * qkvw];
-      att = new float[np * c.qDim()];
-      gate = new float[np * c.intermediate()];
-      up = new float[np * c.intermediate()];
+      att = new float[np * c.qDim() + SPARE];
+      gate = new float[np * c.intermediate() + SPARE];
+      up = new float[np * c.intermediate() + SPARE];
       logits = new float[cap * c.vocabSize()];
       cos = new float[cap * c.headDim() / 2];
       sin = new float[cap * c.headDim() / 2];
       seq = new int[cap];
       pos = new int[cap];
       entry = new int[cap];
-      ln = new float[threads][np * c.hidden()];
+      ln = new float[threads][np * c.hidden() + SPARE];
       tmp = new float[threads][DecodeGemm.tmpFloats(np)]; // [L]: DecodeGemm's read-ahead sink, then its grouped row-major stores
       head = new float[threads][2 * c.headDim()]; // two heads: attendPair's second output at [D]
       lnPhase = new int[threads];
-      scores = new float[threads][DecodeGemm.padded(cacheLen)]; // whole vectors: the softmax has no scalar tail
-      scoresB = new float[threads][DecodeGemm.padded(cacheLen)];
+      scores = new float[threads][DecodeGemm.padded(cacheLen) + SPARE]; // whole vectors: the softmax has no scalar tail
+      scoresB = new float[threads][DecodeGemm.padded(cacheLen) + SPARE];
       lanes = new float[threads][VectorMath.S.length()];
     }
   }
@@ -149,6 +157,7 @@ final class DecodeStep {
       r++;
     }
     Rope.tables(m.inverseFrequencies(), s.pos, rows, s.cos, s.sin);
+    cache.realign(); // the KV arrays' data back on a cache line if the collector moved them
     java.util.Arrays.fill(s.lnPhase, -1);
     boolean direct = rows == count; // entry i is row i: logits go straight to out
     Region region = new Region(m, cache, s, rows, direct ? out : s.logits, threads, cache.decodeMinBlockFloats);
@@ -208,6 +217,8 @@ final class DecodeStep {
     final boolean tr; // transposed mode: activations (dim, np), products by DecodeGemm
     final int np;     // rows padded to whole vectors (transposed mode)
     final int attnSpan; // (row, kv head) pairs per attention chunk: about eight chunks per thread
+    final int attOff, gateOff, upOff; // where att, gate and up start in the transposed mode (a cache line; 0 below it)
+    final int[] lnOff, scOff, scBOff; // per thread: where ln (transposed mode), scores and scoresB start
     final int[] chunks;
     final AtomicIntegerArray claimed;
     final AtomicIntegerArray finished;
@@ -236,6 +247,18 @@ final class DecodeStep {
       tr = rows >= TRANSPOSED_MIN_ROWS;
       attnSpan = Math.max(1, rows * kvHeads / (8 * threads));
       np = tr ? DecodeGemm.padded(rows) : rows;
+      // found once per step: the collector may have moved a buffer since the last one (only speed depends on it)
+      attOff = tr ? CacheLines.lead(s.att) : 0;
+      gateOff = tr ? CacheLines.lead(s.gate) : 0;
+      upOff = tr ? CacheLines.lead(s.up) : 0;
+      lnOff = new int[threads];
+      scOff = new int[threads];
+      scBOff = new int[threads];
+      for (int t = 0; t < threads; t++) {
+        lnOff[t] = tr ? CacheLines.lead(s.ln[t]) : 0;
+        scOff[t] = CacheLines.lead(s.scores[t]);
+        scBOff[t] = CacheLines.lead(s.scoresB[t]);
+      }
       int mult = tr ? TRANSPOSED_COLUMNS : 4;
       qkvCols = blockColumns(qkvw, cc, threads, minFloats, mult);
       ccCols = blockColumns(cc, Math.max(qd, f), threads, minFloats, mult);
@@ -315,9 +338,9 @@ final class DecodeStep {
             else attention(l, a / kvHeads, a % kvHeads, t);
           }
         }
-        case 2 -> residual(s.att, qd, w.o(), k, t);
+        case 2 -> residual(s.att, attOff, qd, w.o(), k, t);
         case 3 -> mlp(w, k, t, p);
-        default -> residual(s.gate, f, w.down(), k, t);
+        default -> residual(s.gate, gateOff, f, w.down(), k, t);
       }
     }
 
@@ -343,16 +366,16 @@ final class DecodeStep {
     }
 
     /** {@link DecodeGemm#columns} (transposed mode) over the weight in either dtype. */
-    private void lanes(int depth, int j0, int j1, float[] in, Parameter weight, DecodeGemm.Mode mode, float[] c, int cOff,
-        int ldc, int t) {
-      if (weight.isBf16()) Bf16Decode.columns(rows, np, depth, j0, j1, in, weight.bf16(), depth, mode, c, cOff, ldc, s.tmp[t]);
-      else DecodeGemm.columns(rows, np, depth, j0, j1, in, weight.data(), depth, mode, c, cOff, ldc, s.tmp[t]);
+    private void lanes(int depth, int j0, int j1, float[] in, int inOff, Parameter weight, DecodeGemm.Mode mode, float[] c,
+        int cOff, int ldc, int t) {
+      if (weight.isBf16()) Bf16Decode.columns(rows, np, depth, j0, j1, in, inOff, weight.bf16(), depth, mode, c, cOff, ldc, s.tmp[t]);
+      else DecodeGemm.columns(rows, np, depth, j0, j1, in, inOff, weight.data(), depth, mode, c, cOff, ldc, s.tmp[t]);
     }
 
     /** Columns of x += in·Wᵀ for chunk k (in: (N, depth) or, transposed, (depth, np)). */
-    private void residual(float[] in, int depth, Parameter weight, int k, int t) {
+    private void residual(float[] in, int inOff, int depth, Parameter weight, int k, int t) {
       int j0 = k * ccCols, j1 = Math.min(cc, j0 + ccCols);
-      if (tr) lanes(depth, j0, j1, in, weight, DecodeGemm.Mode.ROWS_ADD, s.x, 0, cc, t);
+      if (tr) lanes(depth, j0, j1, in, inOff, weight, DecodeGemm.Mode.ROWS_ADD, s.x, 0, cc, t);
       else small(depth, j0, j1, in, weight, DecodeGemm.Mode.ROWS_ADD, s.x, 0, cc);
     }
 
@@ -363,11 +386,11 @@ final class DecodeStep {
         for (int r = 0; r < rows; r++) {
           int o = r * cc;
           float rs = (float) (1.0 / Math.sqrt(VectorMath.sumSq(s.x, o, cc) / cc + eps));
-          if (tr) for (int i = 0; i < cc; i++) ln[i * np + r] = s.x[o + i] * rs * weight[i];
+          if (tr) for (int i = 0, a = lnOff[t] + r; i < cc; i++, a += np) ln[a] = s.x[o + i] * rs * weight[i];
           else for (int i = 0; i < cc; i++) ln[o + i] = s.x[o + i] * rs * weight[i];
         }
         // padding lanes of the transposed rows: zeros (their outputs are never stored in rows)
-        if (tr) for (int i = 0; i < cc; i++) java.util.Arrays.fill(ln, i * np + rows, i * np + np, 0f);
+        if (tr) for (int i = 0, a = lnOff[t]; i < cc; i++, a += np) java.util.Arrays.fill(ln, a + rows, a + np, 0f);
         s.lnPhase[t] = p;
       }
       return ln;
@@ -387,7 +410,7 @@ final class DecodeStep {
       int a = Math.max(j0, base) - base, b = Math.min(j1, base + n) - base;
       if (a >= b) return;
       // rows of this segment's output are strided by qkvw; the kernels write C[i, j] at i·ldc + j
-      if (tr) lanes(cc, a, b, ln, weight, DecodeGemm.Mode.ROWS_SET, s.qkv, base, qkvw, t);
+      if (tr) lanes(cc, a, b, ln, lnOff[t], weight, DecodeGemm.Mode.ROWS_SET, s.qkv, base, qkvw, t);
       else small(cc, a, b, ln, weight, DecodeGemm.Mode.ROWS_SET, s.qkv, base, qkvw);
       if (bias != null) {
         float[] bd = bias.data();
@@ -401,18 +424,18 @@ final class DecodeStep {
       int sq = s.seq[r], ps = s.pos[r];
       int half = d / 2, tOff = r * half;
       append(l, r, g);
-      int vBase = cache.valueBase(sq, g); // values (maxLen, D)
-      int ktBase = cache.keyBase(sq, g); // keys in blocks (maxLen/KB, D, KB)
+      int vBase = cache.valueBase(l, sq, g); // values (maxLen, D)
+      int ktBase = cache.keyBase(l, sq, g); // keys in blocks (maxLen/KB, D, KB)
       for (int h = g * group; h < (g + 1) * group; h++) {
         int qOff = r * qkvw + h * d;
         rope(s.qkv, qOff, half, tOff);
         if (!tr) {
-          DecodeAttention.attend(s.qkv, qOff, kc, ktBase, vc, vBase, d, ps + 1, d, scale, s.att, r * qd + h * d, s.scores[t], s.lanes[t]);
+          DecodeAttention.attend(s.qkv, qOff, kc, ktBase, vc, vBase, d, ps + 1, d, scale, s.att, r * qd + h * d, s.scores[t], scOff[t], s.lanes[t]);
           continue;
         }
         float[] o = s.head[t];
-        DecodeAttention.attend(s.qkv, qOff, kc, ktBase, vc, vBase, d, ps + 1, d, scale, o, 0, s.scores[t], s.lanes[t]);
-        for (int e = 0, a = h * d * np + r; e < d; e++, a += np) s.att[a] = o[e];
+        DecodeAttention.attend(s.qkv, qOff, kc, ktBase, vc, vBase, d, ps + 1, d, scale, o, 0, s.scores[t], scOff[t], s.lanes[t]);
+        for (int e = 0, a = attOff + h * d * np + r; e < d; e++, a += np) s.att[a] = o[e];
       }
     }
 
@@ -422,8 +445,8 @@ final class DecodeStep {
       int sq = s.seq[r], ps = s.pos[r];
       int kOff = r * qkvw + qd + g * d;
       rope(s.qkv, kOff, d / 2, r * (d / 2));
-      System.arraycopy(s.qkv, kOff + kd, vc, cache.valueBase(sq, g) + ps * d, d);
-      for (int e = 0, o = cache.keyBase(sq, g) + cache.keyOffset(ps, 0); e < d; e++, o += KvCache.KEY_BLOCK) kc[o] = s.qkv[kOff + e];
+      System.arraycopy(s.qkv, kOff + kd, vc, cache.valueBase(l, sq, g) + ps * d, d);
+      for (int e = 0, o = cache.keyBase(l, sq, g) + cache.keyOffset(ps, 0); e < d; e++, o += KvCache.KEY_BLOCK) kc[o] = s.qkv[kOff + e];
     }
 
     /**
@@ -447,8 +470,8 @@ final class DecodeStep {
       append(l, ra, ga);
       append(l, rb, gb);
       int n = s.pos[ra] + 1;
-      int vA = cache.valueBase(s.seq[ra], ga), vB = cache.valueBase(s.seq[rb], gb);
-      int kA = cache.keyBase(s.seq[ra], ga), kB = cache.keyBase(s.seq[rb], gb);
+      int vA = cache.valueBase(l, s.seq[ra], ga), vB = cache.valueBase(l, s.seq[rb], gb);
+      int kA = cache.keyBase(l, s.seq[ra], ga), kB = cache.keyBase(l, s.seq[rb], gb);
       for (int i = 0; i < group; i++) {
         int ha = ga * group + i, hb = gb * group + i;
         int qa = ra * qkvw + ha * d, qb = rb * qkvw + hb * d;
@@ -456,13 +479,14 @@ final class DecodeStep {
         rope(s.qkv, qb, half, rb * half);
         if (!tr) {
           DecodeAttention.attendPair(s.qkv, qa, qb, kc, kA, kB, vc, vA, vB, n, d, scale, s.att, ra * qd + ha * d, rb * qd + hb * d,
-              s.scores[t], s.scoresB[t], s.lanes[t]);
+              s.scores[t], scOff[t], s.scoresB[t], scBOff[t], s.lanes[t]);
           continue;
         }
         float[] o = s.head[t];
-        DecodeAttention.attendPair(s.qkv, qa, qb, kc, kA, kB, vc, vA, vB, n, d, scale, o, 0, d, s.scores[t], s.scoresB[t], s.lanes[t]);
-        for (int e = 0, x = ha * d * np + ra; e < d; e++, x += np) s.att[x] = o[e];
-        for (int e = 0, x = hb * d * np + rb; e < d; e++, x += np) s.att[x] = o[d + e];
+        DecodeAttention.attendPair(s.qkv, qa, qb, kc, kA, kB, vc, vA, vB, n, d, scale, o, 0, d, s.scores[t], scOff[t], s.scoresB[t],
+            scBOff[t], s.lanes[t]);
+        for (int e = 0, x = attOff + ha * d * np + ra; e < d; e++, x += np) s.att[x] = o[e];
+        for (int e = 0, x = attOff + hb * d * np + rb; e < d; e++, x += np) s.att[x] = o[d + e];
       }
     }
 
@@ -483,9 +507,9 @@ final class DecodeStep {
       float[] ln = norm(t, p, w.postNorm().data());
       int j0 = k * fCols, j1 = Math.min(f, j0 + fCols);
       if (tr) {
-        lanes(cc, j0, j1, ln, w.gate(), DecodeGemm.Mode.TRANSPOSED, s.gate, 0, 0, t);
-        lanes(cc, j0, j1, ln, w.up(), DecodeGemm.Mode.TRANSPOSED, s.up, 0, 0, t);
-        SwiGlu.forwardRange(s.gate, s.up, s.gate, j0 * np, j1 * np);
+        lanes(cc, j0, j1, ln, lnOff[t], w.gate(), DecodeGemm.Mode.TRANSPOSED, s.gate, gateOff, 0, t);
+        lanes(cc, j0, j1, ln, lnOff[t], w.up(), DecodeGemm.Mode.TRANSPOSED, s.up, upOff, 0, t);
+        SwiGlu.forwardRange(s.gate, s.up, upOff - gateOff, s.gate, gateOff + j0 * np, gateOff + j1 * np);
         return;
       }
       small(cc, j0, j1, ln, w.gate(), DecodeGemm.Mode.ROWS_SET, s.gate, 0, f);
@@ -497,7 +521,7 @@ final class DecodeStep {
     private void head(int k, int t, int p) {
       float[] ln = norm(t, p, m.finalNorm().data());
       int j0 = k * vCols, j1 = Math.min(vocab, j0 + vCols);
-      if (tr) lanes(cc, j0, j1, ln, m.lmHead(), DecodeGemm.Mode.ROWS_SET, logits, 0, vocab, t);
+      if (tr) lanes(cc, j0, j1, ln, lnOff[t], m.lmHead(), DecodeGemm.Mode.ROWS_SET, logits, 0, vocab, t);
       else small(cc, j0, j1, ln, m.lmHead(), DecodeGemm.Mode.ROWS_SET, logits, 0, vocab);
     }
 
