@@ -248,16 +248,16 @@ final class DecodeStep {
       attnSpan = Math.max(1, rows * kvHeads / (8 * threads));
       np = tr ? DecodeGemm.padded(rows) : rows;
       // found once per step: the collector may have moved a buffer since the last one (only speed depends on it)
-      attOff = tr ? CacheLines.lead(s.att) : 0;
-      gateOff = tr ? CacheLines.lead(s.gate) : 0;
-      upOff = tr ? CacheLines.lead(s.up) : 0;
+      attOff = tr ? lead(s.att) : 0;
+      gateOff = tr ? lead(s.gate) : 0;
+      upOff = tr ? lead(s.up) : 0;
       lnOff = new int[threads];
       scOff = new int[threads];
       scBOff = new int[threads];
       for (int t = 0; t < threads; t++) {
-        lnOff[t] = tr ? CacheLines.lead(s.ln[t]) : 0;
-        scOff[t] = CacheLines.lead(s.scores[t]);
-        scBOff[t] = CacheLines.lead(s.scoresB[t]);
+        lnOff[t] = tr ? lead(s.ln[t]) : 0;
+        scOff[t] = lead(s.scores[t]);
+        scBOff[t] = lead(s.scoresB[t]);
       }
       int mult = tr ? TRANSPOSED_COLUMNS : 4;
       qkvCols = blockColumns(qkvw, cc, threads, minFloats, mult);
@@ -277,6 +277,11 @@ final class DecodeStep {
       chunks[phases - 1] = ceilDiv(vocab, vCols);
       claimed = new AtomicIntegerArray(phases);
       finished = new AtomicIntegerArray(phases);
+    }
+
+    /** Where a buffer's data starts: its first element on a cache line (plus the profiling skew, normally 0). */
+    private static int lead(float[] a) {
+      return (CacheLines.lead(a) + DecodeGemm.lineSkew) % CacheLines.FLOATS;
     }
 
     void participate(int t) {

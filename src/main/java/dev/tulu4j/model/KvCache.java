@@ -92,8 +92,11 @@ public final class KvCache {
     }
   }
 
+  /** Profiling only ({@code DecodeAlignMain}): floats added (mod 16) to every layer's lead, to measure what the alignment buys. 0 otherwise. */
+  static int lineSkew;
+
   private static int shift(float[] a, int lead) {
-    int now = CacheLines.lead(a);
+    int now = (CacheLines.lead(a) + lineSkew) % CacheLines.FLOATS;
     if (now != lead) System.arraycopy(a, lead, a, now, a.length - SPARE);
     return now;
   }

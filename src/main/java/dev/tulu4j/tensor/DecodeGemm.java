@@ -106,7 +106,7 @@ public final class DecodeGemm {
       return;
     }
     // the group's transposed outputs start on a cache line of tmp (after [0, L] and up to 15 floats)
-    int g = L + 1 + Math.floorMod(CacheLines.lead(tmp) - (L + 1), CacheLines.FLOATS);
+    int g = L + 1 + Math.floorMod(CacheLines.lead(tmp) + lineSkew - (L + 1), CacheLines.FLOATS);
     // row-major outputs: each group of columns is computed transposed into tmp, then copied out row by
     // row (contiguous stores), instead of 16 scalar stores of stride ldc per accumulator, which at the
     // LM head's ldc = 2048 all fall into one L1 set (32 × 2048 × 256, one thread, W in cache: 362 → ~190 µs)
@@ -121,6 +121,13 @@ public final class DecodeGemm {
       }
     }
   }
+
+  /**
+   * Profiling only ({@code DecodeAlignMain}): floats added (mod 16) to every cache-line lead the decode
+   * step's buffers take (this tmp's group area, DecodeStep's transposed buffers and score rows), so a
+   * run can put them 16·skew bytes off a line on purpose and measure what the alignment buys. 0 otherwise.
+   */
+  public static int lineSkew;
 
   /** Columns per group of the row-major stores of {@link #columns} (a multiple of the 6- and 8-column tiles). */
   static final int STORE_GROUP = 24;
