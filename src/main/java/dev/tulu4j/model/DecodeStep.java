@@ -219,6 +219,7 @@ final class DecodeStep {
     final int attnSpan; // (row, kv head) pairs per attention chunk: about eight chunks per thread
     final int attOff, gateOff, upOff; // where att, gate and up start in the transposed mode (a cache line; 0 below it)
     final int[] lnOff, scOff, scBOff; // per thread: where ln (transposed mode), scores and scoresB start
+    final int[] tmpLead; // per thread: CacheLines.lead(tmp), found once per step for DecodeGemm.columns
     final int[] chunks;
     final AtomicIntegerArray claimed;
     final AtomicIntegerArray finished;
@@ -254,7 +255,9 @@ final class DecodeStep {
       lnOff = new int[threads];
       scOff = new int[threads];
       scBOff = new int[threads];
+      tmpLead = new int[threads];
       for (int t = 0; t < threads; t++) {
+        tmpLead[t] = tr ? CacheLines.lead(s.tmp[t]) : -1;
         lnOff[t] = tr ? lead(s.ln[t]) : 0;
         scOff[t] = lead(s.scores[t]);
         scBOff[t] = lead(s.scoresB[t]);
@@ -374,7 +377,7 @@ final class DecodeStep {
     private void lanes(int depth, int j0, int j1, float[] in, int inOff, Parameter weight, DecodeGemm.Mode mode, float[] c,
         int cOff, int ldc, int t) {
       if (weight.isBf16()) Bf16Decode.columns(rows, np, depth, j0, j1, in, inOff, weight.bf16(), depth, mode, c, cOff, ldc, s.tmp[t]);
-      else DecodeGemm.columns(rows, np, depth, j0, j1, in, inOff, weight.data(), depth, mode, c, cOff, ldc, s.tmp[t]);
+      else DecodeGemm.columns(rows, np, depth, j0, j1, in, inOff, weight.data(), depth, mode, c, cOff, ldc, s.tmp[t], tmpLead[t]);
     }
 
     /** Columns of x += in·Wᵀ for chunk k (in: (N, depth) or, transposed, (depth, np)). */

@@ -80,8 +80,17 @@ public final class DecodeGemm {
    */
   public static void columns(int m, int mPad, int k, int j0, int j1, float[] xt, int xOff, float[] w, int ldw, Mode mode,
       float[] c, int cOff, int ldc, float[] tmp) {
-    if (referenceKernels) columns(false, m, mPad, k, j0, j1, xt, xOff, w, ldw, mode, c, cOff, ldc, new float[L + 1]);
-    else columns(true, m, mPad, k, j0, j1, xt, xOff, w, ldw, mode, c, cOff, ldc, tmp);
+    columns(m, mPad, k, j0, j1, xt, xOff, w, ldw, mode, c, cOff, ldc, tmp, -1);
+  }
+
+  /**
+   * As above with {@code tmpLead} = {@link CacheLines#lead}{@code (tmp)} found by the caller (once per
+   * decode step instead of once per call: each lookup is a critical downcall), or −1 to find it here.
+   */
+  public static void columns(int m, int mPad, int k, int j0, int j1, float[] xt, int xOff, float[] w, int ldw, Mode mode,
+      float[] c, int cOff, int ldc, float[] tmp, int tmpLead) {
+    if (referenceKernels) columns(false, m, mPad, k, j0, j1, xt, xOff, w, ldw, mode, c, cOff, ldc, new float[L + 1], -1);
+    else columns(true, m, mPad, k, j0, j1, xt, xOff, w, ldw, mode, c, cOff, ldc, tmp, tmpLead);
   }
 
   /**
@@ -96,17 +105,17 @@ public final class DecodeGemm {
    */
   static void columns(boolean eight, int m, int mPad, int k, int j0, int j1, float[] xt, float[] w, int ldw, Mode mode,
       float[] c, int cOff, int ldc, float[] tmp) {
-    columns(eight, m, mPad, k, j0, j1, xt, 0, w, ldw, mode, c, mode == Mode.TRANSPOSED ? 0 : cOff, ldc, tmp);
+    columns(eight, m, mPad, k, j0, j1, xt, 0, w, ldw, mode, c, mode == Mode.TRANSPOSED ? 0 : cOff, ldc, tmp, -1);
   }
 
   static void columns(boolean eight, int m, int mPad, int k, int j0, int j1, float[] xt, int xOff, float[] w, int ldw,
-      Mode mode, float[] c, int cOff, int ldc, float[] tmp) {
+      Mode mode, float[] c, int cOff, int ldc, float[] tmp, int tmpLead) {
     if (mode == Mode.TRANSPOSED || tmp.length < tmpFloats(mPad)) {
       block(eight, m, mPad, k, j0, j1, j1, xt, xOff, w, ldw, mode, c, cOff, ldc, tmp);
       return;
     }
     // the group's transposed outputs start on a cache line of tmp (after [0, L] and up to 15 floats)
-    int g = L + 1 + Math.floorMod(CacheLines.lead(tmp) + lineSkew - (L + 1), CacheLines.FLOATS);
+    int g = L + 1 + Math.floorMod((tmpLead < 0 ? CacheLines.lead(tmp) : tmpLead) + lineSkew - (L + 1), CacheLines.FLOATS);
     // row-major outputs: each group of columns is computed transposed into tmp, then copied out row by
     // row (contiguous stores), instead of 16 scalar stores of stride ldc per accumulator, which at the
     // LM head's ldc = 2048 all fall into one L1 set (32 × 2048 × 256, one thread, W in cache: 362 → ~190 µs)
