@@ -312,7 +312,7 @@ final class BlockAttention {
       int r0 = bStart[task / heads];
       int cnt = bLen[task / heads];
       int sq = seq[r0];
-      int vBase = cache.valueBase(sq, g); // values (maxLen, D)
+      int vBase = cache.valueBase(layer, sq, g); // values (maxLen, D)
       int qOff = r0 * qw + h * d;
       int nk = pos[r0] + cnt;
       float[][] sc = scratch(Math.max(cnt, d) * nk);

@@ -135,8 +135,8 @@ final class CachedForward {
     // write k, v into the cache at (seq, pos) before any row attends
     for (int i = 0; i < rows; i++) {
       for (int g = 0; g < c.kvHeads(); g++) {
-        System.arraycopy(v, i * kd + g * hd, vc, cache.valueBase(seq[i], g) + pos[i] * hd, hd); // (b, g, pos, D)
-        int kb = cache.keyBase(seq[i], g);
+        System.arraycopy(v, i * kd + g * hd, vc, cache.valueBase(l, seq[i], g) + pos[i] * hd, hd); // (b, g, pos, D)
+        int kb = cache.keyBase(l, seq[i], g);
         for (int e = 0; e < hd; e++) kc[kb + cache.keyOffset(pos[i], e)] = k[i * kd + g * hd + e];
       }
     }

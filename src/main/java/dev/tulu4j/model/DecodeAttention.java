@@ -23,20 +23,29 @@ final class DecodeAttention {
    */
   static void attend(float[] q, int qOff, float[] kt, int ktBase, float[] v, int vBase,
       int vStride, int n, int d, float scale, float[] out, int outOff, float[] p, float[] lanesSum) {
+    attend(q, qOff, kt, ktBase, v, vBase, vStride, n, d, scale, out, outOff, p, 0, lanesSum);
+  }
+
+  /**
+   * {@link #attend} with the scores at {@code p[pOff ..]} (the step starts them on a cache line:
+   * {@link dev.tulu4j.tensor.CacheLines#lead}); where they sit changes no operation.
+   */
+  static void attend(float[] q, int qOff, float[] kt, int ktBase, float[] v, int vBase,
+      int vStride, int n, int d, float scale, float[] out, int outOff, float[] p, int pOff, float[] lanesSum) {
     int nPad = DecodeGemm.padded(n);
-    blockScores(q, qOff, kt, ktBase, nPad, d, scale, p);
+    blockScores(q, qOff, kt, ktBase, nPad, d, scale, p, pOff);
     // lanes past the last key (stale or unwritten cache cells): −∞, so the max ignores them and their exp is 0
-    java.util.Arrays.fill(p, n, nPad, Float.NEGATIVE_INFINITY);
-    float max = VectorMath.max(p, 0, nPad);
-    float inv = 1f / VectorMath.expShiftSum(p, 0, nPad, max, lanesSum);
+    java.util.Arrays.fill(p, pOff + n, pOff + nPad, Float.NEGATIVE_INFINITY);
+    float max = VectorMath.max(p, pOff, nPad);
+    float inv = 1f / VectorMath.expShiftSum(p, pOff, nPad, max, lanesSum);
     int lanes = VectorMath.S.length();
     if (d == 2 * lanes) {
       FloatVector a0 = FloatVector.zero(VectorMath.S), a1 = a0, b0 = a0, b1 = a0;
       int j = 0;
       for (; j + 1 < n; j += 2) {
         int r = vBase + j * vStride;
-        FloatVector pa = FloatVector.broadcast(VectorMath.S, p[j]);
-        FloatVector pb = FloatVector.broadcast(VectorMath.S, p[j + 1]);
+        FloatVector pa = FloatVector.broadcast(VectorMath.S, p[pOff + j]);
+        FloatVector pb = FloatVector.broadcast(VectorMath.S, p[pOff + j + 1]);
         a0 = FloatVector.fromArray(VectorMath.S, v, r).fma(pa, a0);
         a1 = FloatVector.fromArray(VectorMath.S, v, r + lanes).fma(pa, a1);
         b0 = FloatVector.fromArray(VectorMath.S, v, r + vStride).fma(pb, b0);
@@ -44,7 +53,7 @@ final class DecodeAttention {
       }
       if (j < n) {
         int r = vBase + j * vStride;
-        FloatVector pa = FloatVector.broadcast(VectorMath.S, p[j]);
+        FloatVector pa = FloatVector.broadcast(VectorMath.S, p[pOff + j]);
         a0 = FloatVector.fromArray(VectorMath.S, v, r).fma(pa, a0);
         a1 = FloatVector.fromArray(VectorMath.S, v, r + lanes).fma(pa, a1);
       }
@@ -56,8 +65,8 @@ final class DecodeAttention {
       for (; j + 1 < n; j += 2) {
         int r = vBase + j * vStride;
         int rb = r + vStride;
-        FloatVector pa = FloatVector.broadcast(VectorMath.S, p[j]);
-        FloatVector pb = FloatVector.broadcast(VectorMath.S, p[j + 1]);
+        FloatVector pa = FloatVector.broadcast(VectorMath.S, p[pOff + j]);
+        FloatVector pb = FloatVector.broadcast(VectorMath.S, p[pOff + j + 1]);
         a0 = FloatVector.fromArray(VectorMath.S, v, r).fma(pa, a0);
         a1 = FloatVector.fromArray(VectorMath.S, v, r + lanes).fma(pa, a1);
         a2 = FloatVector.fromArray(VectorMath.S, v, r + 2 * lanes).fma(pa, a2);
@@ -69,7 +78,7 @@ final class DecodeAttention {
       }
       if (j < n) {
         int r = vBase + j * vStride;
-        FloatVector pa = FloatVector.broadcast(VectorMath.S, p[j]);
+        FloatVector pa = FloatVector.broadcast(VectorMath.S, p[pOff + j]);
         a0 = FloatVector.fromArray(VectorMath.S, v, r).fma(pa, a0);
         a1 = FloatVector.fromArray(VectorMath.S, v, r + lanes).fma(pa, a1);
         a2 = FloatVector.fromArray(VectorMath.S, v, r + 2 * lanes).fma(pa, a2);
@@ -81,6 +90,7 @@ final class DecodeAttention {
       a3.add(b3).mul(inv).intoArray(out, outOff + 3 * lanes);
     } else {
       java.util.Arrays.fill(out, outOff, outOff + d, 0f);
+      if (pOff != 0) System.arraycopy(p, pOff, p, 0, n); // gatherRows reads the weights from p[0]
       Attention.gatherRows(p, n, v, vBase, vStride, out, outOff, d);
       VectorMath.scale(d, inv, out, outOff);
     }
@@ -96,6 +106,12 @@ final class DecodeAttention {
    */
   static void attendPair(float[] q, int qA, int qB, float[] kt, int kA, int kB, float[] v, int vA, int vB, int n, int d,
       float scale, float[] out, int outA, int outB, float[] pa, float[] pb, float[] lanesSum) {
+    attendPair(q, qA, qB, kt, kA, kB, v, vA, vB, n, d, scale, out, outA, outB, pa, 0, pb, 0, lanesSum);
+  }
+
+  /** {@link #attendPair} with the two score rows at {@code pa[paOff ..]} and {@code pb[pbOff ..]} (see {@link #attend}). */
+  static void attendPair(float[] q, int qA, int qB, float[] kt, int kA, int kB, float[] v, int vA, int vB, int n, int d,
+      float scale, float[] out, int outA, int outB, float[] pa, int paOff, float[] pb, int pbOff, float[] lanesSum) {
     int lanes = VectorMath.S.length();
     int nPad = DecodeGemm.padded(n);
     int blk = d * lanes;
@@ -111,10 +127,10 @@ final class DecodeAttention {
         b0 = FloatVector.fromArray(VectorMath.S, kt, ob).fma(qb, b0);
         b1 = FloatVector.fromArray(VectorMath.S, kt, ob + blk).fma(qb, b1);
       }
-      a0.mul(scale).intoArray(pa, j);
-      a1.mul(scale).intoArray(pa, j + lanes);
-      b0.mul(scale).intoArray(pb, j);
-      b1.mul(scale).intoArray(pb, j + lanes);
+      a0.mul(scale).intoArray(pa, paOff + j);
+      a1.mul(scale).intoArray(pa, paOff + j + lanes);
+      b0.mul(scale).intoArray(pb, pbOff + j);
+      b1.mul(scale).intoArray(pb, pbOff + j + lanes);
     }
     if (j < nPad) {
       FloatVector a0 = FloatVector.zero(VectorMath.S), b0 = a0;
@@ -123,15 +139,15 @@ final class DecodeAttention {
         a0 = FloatVector.fromArray(VectorMath.S, kt, oa).fma(FloatVector.broadcast(VectorMath.S, q[qA + e]), a0);
         b0 = FloatVector.fromArray(VectorMath.S, kt, ob).fma(FloatVector.broadcast(VectorMath.S, q[qB + e]), b0);
       }
-      a0.mul(scale).intoArray(pa, j);
-      b0.mul(scale).intoArray(pb, j);
+      a0.mul(scale).intoArray(pa, paOff + j);
+      b0.mul(scale).intoArray(pb, pbOff + j);
     }
-    java.util.Arrays.fill(pa, n, nPad, Float.NEGATIVE_INFINITY);
-    java.util.Arrays.fill(pb, n, nPad, Float.NEGATIVE_INFINITY);
-    float invA = 1f / VectorMath.expShiftSum(pa, 0, nPad, VectorMath.max(pa, 0, nPad), lanesSum);
-    float invB = 1f / VectorMath.expShiftSum(pb, 0, nPad, VectorMath.max(pb, 0, nPad), lanesSum);
+    java.util.Arrays.fill(pa, paOff + n, paOff + nPad, Float.NEGATIVE_INFINITY);
+    java.util.Arrays.fill(pb, pbOff + n, pbOff + nPad, Float.NEGATIVE_INFINITY);
+    float invA = 1f / VectorMath.expShiftSum(pa, paOff, nPad, VectorMath.max(pa, paOff, nPad), lanesSum);
+    float invB = 1f / VectorMath.expShiftSum(pb, pbOff, nPad, VectorMath.max(pb, pbOff, nPad), lanesSum);
     if (d == 4 * lanes) {
-      pairValues4(v, vA, vB, n, pa, pb, invA, invB, out, outA, outB);
+      pairValues4(v, vA, vB, n, pa, paOff, pb, pbOff, invA, invB, out, outA, outB);
       return;
     }
     FloatVector a0 = FloatVector.zero(VectorMath.S), a1 = a0, b0 = a0, b1 = a0;
@@ -139,10 +155,10 @@ final class DecodeAttention {
     j = 0;
     for (; j + 1 < n; j += 2) {
       int ra = vA + j * d, rb = vB + j * d;
-      FloatVector xa = FloatVector.broadcast(VectorMath.S, pa[j]);
-      FloatVector ya = FloatVector.broadcast(VectorMath.S, pa[j + 1]);
-      FloatVector xb = FloatVector.broadcast(VectorMath.S, pb[j]);
-      FloatVector yb = FloatVector.broadcast(VectorMath.S, pb[j + 1]);
+      FloatVector xa = FloatVector.broadcast(VectorMath.S, pa[paOff + j]);
+      FloatVector ya = FloatVector.broadcast(VectorMath.S, pa[paOff + j + 1]);
+      FloatVector xb = FloatVector.broadcast(VectorMath.S, pb[pbOff + j]);
+      FloatVector yb = FloatVector.broadcast(VectorMath.S, pb[pbOff + j + 1]);
       a0 = FloatVector.fromArray(VectorMath.S, v, ra).fma(xa, a0);
       a1 = FloatVector.fromArray(VectorMath.S, v, ra + lanes).fma(xa, a1);
       b0 = FloatVector.fromArray(VectorMath.S, v, ra + d).fma(ya, b0);
@@ -154,8 +170,8 @@ final class DecodeAttention {
     }
     if (j < n) {
       int ra = vA + j * d, rb = vB + j * d;
-      FloatVector xa = FloatVector.broadcast(VectorMath.S, pa[j]);
-      FloatVector xb = FloatVector.broadcast(VectorMath.S, pb[j]);
+      FloatVector xa = FloatVector.broadcast(VectorMath.S, pa[paOff + j]);
+      FloatVector xb = FloatVector.broadcast(VectorMath.S, pb[pbOff + j]);
       a0 = FloatVector.fromArray(VectorMath.S, v, ra).fma(xa, a0);
       a1 = FloatVector.fromArray(VectorMath.S, v, ra + lanes).fma(xa, a1);
       c0 = FloatVector.fromArray(VectorMath.S, v, rb).fma(xb, c0);
@@ -168,7 +184,7 @@ final class DecodeAttention {
   }
 
   /** The value sums of {@link #attendPair} at head dim 4·L (as {@link #attend}'s: even and odd keys, 4 vectors each, per query). */
-  private static void pairValues4(float[] v, int vA, int vB, int n, float[] pa, float[] pb, float invA, float invB,
+  private static void pairValues4(float[] v, int vA, int vB, int n, float[] pa, int paOff, float[] pb, int pbOff, float invA, float invB,
       float[] out, int outA, int outB) {
     int lanes = VectorMath.S.length(), d = 4 * lanes;
     FloatVector a0 = FloatVector.zero(VectorMath.S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
@@ -176,8 +192,8 @@ final class DecodeAttention {
     int j = 0;
     for (; j + 1 < n; j += 2) {
       int ra = vA + j * d, rb = vB + j * d;
-      FloatVector xa = FloatVector.broadcast(VectorMath.S, pa[j]);
-      FloatVector ya = FloatVector.broadcast(VectorMath.S, pa[j + 1]);
+      FloatVector xa = FloatVector.broadcast(VectorMath.S, pa[paOff + j]);
+      FloatVector ya = FloatVector.broadcast(VectorMath.S, pa[paOff + j + 1]);
       a0 = FloatVector.fromArray(VectorMath.S, v, ra).fma(xa, a0);
       a1 = FloatVector.fromArray(VectorMath.S, v, ra + lanes).fma(xa, a1);
       a2 = FloatVector.fromArray(VectorMath.S, v, ra + 2 * lanes).fma(xa, a2);
@@ -186,8 +202,8 @@ final class DecodeAttention {
       b1 = FloatVector.fromArray(VectorMath.S, v, ra + d + lanes).fma(ya, b1);
       b2 = FloatVector.fromArray(VectorMath.S, v, ra + d + 2 * lanes).fma(ya, b2);
       b3 = FloatVector.fromArray(VectorMath.S, v, ra + d + 3 * lanes).fma(ya, b3);
-      FloatVector xb = FloatVector.broadcast(VectorMath.S, pb[j]);
-      FloatVector yb = FloatVector.broadcast(VectorMath.S, pb[j + 1]);
+      FloatVector xb = FloatVector.broadcast(VectorMath.S, pb[pbOff + j]);
+      FloatVector yb = FloatVector.broadcast(VectorMath.S, pb[pbOff + j + 1]);
       c0 = FloatVector.fromArray(VectorMath.S, v, rb).fma(xb, c0);
       c1 = FloatVector.fromArray(VectorMath.S, v, rb + lanes).fma(xb, c1);
       c2 = FloatVector.fromArray(VectorMath.S, v, rb + 2 * lanes).fma(xb, c2);
@@ -199,8 +215,8 @@ final class DecodeAttention {
     }
     if (j < n) {
       int ra = vA + j * d, rb = vB + j * d;
-      FloatVector xa = FloatVector.broadcast(VectorMath.S, pa[j]);
-      FloatVector xb = FloatVector.broadcast(VectorMath.S, pb[j]);
+      FloatVector xa = FloatVector.broadcast(VectorMath.S, pa[paOff + j]);
+      FloatVector xb = FloatVector.broadcast(VectorMath.S, pb[pbOff + j]);
       a0 = FloatVector.fromArray(VectorMath.S, v, ra).fma(xa, a0);
       a1 = FloatVector.fromArray(VectorMath.S, v, ra + lanes).fma(xa, a1);
       a2 = FloatVector.fromArray(VectorMath.S, v, ra + 2 * lanes).fma(xa, a2);
@@ -225,7 +241,7 @@ final class DecodeAttention {
    * {@link KvCache#KEY_BLOCK} = L positions, (D, L) each, read in order): one vector of scores per
    * block, two blocks at a time so two FMA chains over D overlap; each score sums e in order.
    */
-  private static void blockScores(float[] q, int qOff, float[] kc, int base, int nPad, int d, float scale, float[] p) {
+  private static void blockScores(float[] q, int qOff, float[] kc, int base, int nPad, int d, float scale, float[] p, int pOff) {
     int lanes = KvCache.KEY_BLOCK;
     int blk = d * lanes;
     int j = 0;
@@ -237,14 +253,14 @@ final class DecodeAttention {
         a = FloatVector.fromArray(VectorMath.S, kc, o).fma(qe, a);
         b = FloatVector.fromArray(VectorMath.S, kc, o + blk).fma(qe, b);
       }
-      a.mul(scale).intoArray(p, j);
-      b.mul(scale).intoArray(p, j + lanes);
+      a.mul(scale).intoArray(p, pOff + j);
+      b.mul(scale).intoArray(p, pOff + j + lanes);
     }
     if (j < nPad) {
       FloatVector a = FloatVector.zero(VectorMath.S);
       int o = base + j * d;
       for (int e = 0; e < d; e++, o += lanes) a = FloatVector.fromArray(VectorMath.S, kc, o).fma(FloatVector.broadcast(VectorMath.S, q[qOff + e]), a);
-      a.mul(scale).intoArray(p, j);
+      a.mul(scale).intoArray(p, pOff + j);
     }
   }
 }

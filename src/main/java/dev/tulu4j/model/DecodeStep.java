@@ -81,6 +81,13 @@ final class DecodeStep {
    */
   static boolean b1AlignedX = true;
 
+  /**
+   * Floats the transposed buffers (ln, att, gate, up) and the score rows hold beyond their use: each
+   * step starts them on a cache line ({@link CacheLines#lead}, the Region's offsets), so the products'
+   * 512-bit loads of xt and stores of ct, and the softmax's, never straddle two lines.
+   */
+  static final int SPARE = CacheLines.FLOATS - 1;
+
   /** Reusable buffers of one KV cache's decode steps, sized for {@code cap} rows and {@code threads} threads. */
   static final class Scratch {
     final int cap;
@@ -111,21 +118,21 @@ final class DecodeStep {
       int np = Math.max(cap, DecodeGemm.padded(cap)); // rows of the transposed buffers
       x = new float[cap * c.hidden()];
       qkv = new float[cap * qkvw];
-      att = new float[np * c.qDim()];
-      gate = new float[np * c.intermediate()];
-      up = new float[np * c.intermediate()];
+      att = new float[np * c.qDim() + SPARE];
+      gate = new float[np * c.intermediate() + SPARE];
+      up = new float[np * c.intermediate() + SPARE];
       logits = new float[cap * c.vocabSize()];
       cos = new float[cap * c.headDim() / 2];
       sin = new float[cap * c.headDim() / 2];
       seq = new int[cap];
       pos = new int[cap];
       entry = new int[cap];
-      ln = new float[threads][np * c.hidden()];
+      ln = new float[threads][np * c.hidden() + SPARE];
       tmp = new float[threads][DecodeGemm.tmpFloats(np)]; // [L]: DecodeGemm's read-ahead sink, then its grouped row-major stores
       head = new float[threads][2 * c.headDim()]; // two heads: attendPair's second output at [D]
       lnPhase = new int[threads];
-      scores = new float[threads][DecodeGemm.padded(cacheLen)]; // whole vectors: the softmax has no scalar tail
-      scoresB = new float[threads][DecodeGemm.padded(cacheLen)];
+      scores = new float[threads][DecodeGemm.padded(cacheLen) + SPARE]; // whole vectors: the softmax has no scalar tail
+      scoresB = new float[threads][DecodeGemm.padded(cacheLen) + SPARE];
       lanes = new float[threads][VectorMath.S.length()];
     }
   }
@@ -157,6 +164,7 @@ final class DecodeStep {
       r++;
     }
     Rope.tables(m.inverseFrequencies(), s.pos, rows, s.cos, s.sin);
+    cache.realign(); // the KV arrays' data back on a cache line if the collector moved them
     java.util.Arrays.fill(s.lnPhase, -1);
     boolean direct = rows == count; // entry i is row i: logits go straight to out
     Region region = new Region(m, cache, s, rows, direct ? out : s.logits, threads, cache.decodeMinBlockFloats);
@@ -216,6 +224,9 @@ final class DecodeStep {
     final boolean tr; // transposed mode: activations (dim, np), products by DecodeGemm
     final int np;     // rows padded to whole vectors (transposed mode)
     final int attnSpan; // (row, kv head) pairs per attention chunk: about eight chunks per thread
+    final int attOff, gateOff, upOff; // where att, gate and up start in the transposed mode (a cache line; 0 below it)
+    final int[] lnOff, scOff, scBOff; // per thread: where ln (transposed mode), scores and scoresB start
+    final int[] tmpLead; // per thread: CacheLines.lead(tmp), found once per step for DecodeGemm.columns
     final int[] chunks;
     final AtomicIntegerArray claimed;
     final AtomicIntegerArray finished;
@@ -245,6 +256,20 @@ final class DecodeStep {
       tr = rows >= TRANSPOSED_MIN_ROWS;
       attnSpan = Math.max(1, rows * kvHeads / (8 * threads));
       np = tr ? DecodeGemm.padded(rows) : rows;
+      // found once per step: the collector may have moved a buffer since the last one (only speed depends on it)
+      attOff = tr ? lead(s.att) : 0;
+      gateOff = tr ? lead(s.gate) : 0;
+      upOff = tr ? lead(s.up) : 0;
+      lnOff = new int[threads];
+      scOff = new int[threads];
+      scBOff = new int[threads];
+      tmpLead = new int[threads];
+      for (int t = 0; t < threads; t++) {
+        tmpLead[t] = tr ? CacheLines.lead(s.tmp[t]) : -1;
+        lnOff[t] = tr ? lead(s.ln[t]) : 0;
+        scOff[t] = lead(s.scores[t]);
+        scBOff[t] = lead(s.scoresB[t]);
+      }
       int mult = tr ? TRANSPOSED_COLUMNS : 4;
       qkvCols = blockColumns(qkvw, cc, threads, minFloats, mult);
       ccCols = blockColumns(cc, Math.max(qd, f), threads, minFloats, mult);
@@ -264,6 +289,11 @@ final class DecodeStep {
       claimed = new AtomicIntegerArray(phases);
       finished = new AtomicIntegerArray(phases);
       b1x = rows == 1 ? new float[threads][Math.max(cc, Math.max(qd, f)) + CacheLines.FLOATS] : null;
+    }
+
+    /** Where a buffer's data starts: its first element on a cache line (plus the profiling skew, normally 0). */
+    private static int lead(float[] a) {
+      return (CacheLines.lead(a) + DecodeGemm.lineSkew) % CacheLines.FLOATS;
     }
 
     void participate(int t) {
@@ -325,9 +355,9 @@ final class DecodeStep {
             else attention(l, a / kvHeads, a % kvHeads, t);
           }
         }
-        case 2 -> residual(s.att, qd, w.o(), k, t);
+        case 2 -> residual(s.att, attOff, qd, w.o(), k, t);
         case 3 -> mlp(w, k, t, p);
-        default -> residual(s.gate, f, w.down(), k, t);
+        default -> residual(s.gate, gateOff, f, w.down(), k, t);
       }
     }
 
@@ -369,16 +399,16 @@ final class DecodeStep {
     }
 
     /** {@link DecodeGemm#columns} (transposed mode) over the weight in either dtype. */
-    private void lanes(int depth, int j0, int j1, float[] in, Parameter weight, DecodeGemm.Mode mode, float[] c, int cOff,
-        int ldc, int t) {
-      if (weight.isBf16()) Bf16Decode.columns(rows, np, depth, j0, j1, in, weight.bf16(), depth, mode, c, cOff, ldc, s.tmp[t]);
-      else DecodeGemm.columns(rows, np, depth, j0, j1, in, weight.data(), depth, mode, c, cOff, ldc, s.tmp[t]);
+    private void lanes(int depth, int j0, int j1, float[] in, int inOff, Parameter weight, DecodeGemm.Mode mode, float[] c,
+        int cOff, int ldc, int t) {
+      if (weight.isBf16()) Bf16Decode.columns(rows, np, depth, j0, j1, in, inOff, weight.bf16(), depth, mode, c, cOff, ldc, s.tmp[t]);
+      else DecodeGemm.columns(rows, np, depth, j0, j1, in, inOff, weight.data(), depth, mode, c, cOff, ldc, s.tmp[t], tmpLead[t]);
     }
 
     /** Columns of x += in·Wᵀ for chunk k (in: (N, depth) or, transposed, (depth, np)). */
-    private void residual(float[] in, int depth, Parameter weight, int k, int t) {
+    private void residual(float[] in, int inOff, int depth, Parameter weight, int k, int t) {
       int j0 = k * ccCols, j1 = Math.min(cc, j0 + ccCols);
-      if (tr) lanes(depth, j0, j1, in, weight, DecodeGemm.Mode.ROWS_ADD, s.x, 0, cc, t);
+      if (tr) lanes(depth, j0, j1, in, inOff, weight, DecodeGemm.Mode.ROWS_ADD, s.x, 0, cc, t);
       else small(depth, j0, j1, in, weight, DecodeGemm.Mode.ROWS_ADD, s.x, 0, cc, t);
     }
 
@@ -389,11 +419,11 @@ final class DecodeStep {
         for (int r = 0; r < rows; r++) {
           int o = r * cc;
           float rs = (float) (1.0 / Math.sqrt(VectorMath.sumSq(s.x, o, cc) / cc + eps));
-          if (tr) for (int i = 0; i < cc; i++) ln[i * np + r] = s.x[o + i] * rs * weight[i];
+          if (tr) for (int i = 0, a = lnOff[t] + r; i < cc; i++, a += np) ln[a] = s.x[o + i] * rs * weight[i];
           else for (int i = 0; i < cc; i++) ln[o + i] = s.x[o + i] * rs * weight[i];
         }
         // padding lanes of the transposed rows: zeros (their outputs are never stored in rows)
-        if (tr) for (int i = 0; i < cc; i++) java.util.Arrays.fill(ln, i * np + rows, i * np + np, 0f);
+        if (tr) for (int i = 0, a = lnOff[t]; i < cc; i++, a += np) java.util.Arrays.fill(ln, a + rows, a + np, 0f);
         s.lnPhase[t] = p;
       }
       return ln;
@@ -413,7 +443,7 @@ final class DecodeStep {
       int a = Math.max(j0, base) - base, b = Math.min(j1, base + n) - base;
       if (a >= b) return;
       // rows of this segment's output are strided by qkvw; the kernels write C[i, j] at i·ldc + j
-      if (tr) lanes(cc, a, b, ln, weight, DecodeGemm.Mode.ROWS_SET, s.qkv, base, qkvw, t);
+      if (tr) lanes(cc, a, b, ln, lnOff[t], weight, DecodeGemm.Mode.ROWS_SET, s.qkv, base, qkvw, t);
       else small(cc, a, b, ln, weight, DecodeGemm.Mode.ROWS_SET, s.qkv, base, qkvw, t);
       if (bias != null) {
         float[] bd = bias.data();
@@ -427,18 +457,18 @@ final class DecodeStep {
       int sq = s.seq[r], ps = s.pos[r];
       int half = d / 2, tOff = r * half;
       append(l, r, g);
-      int vBase = cache.valueBase(sq, g); // values (maxLen, D)
-      int ktBase = cache.keyBase(sq, g); // keys in blocks (maxLen/KB, D, KB)
+      int vBase = cache.valueBase(l, sq, g); // values (maxLen, D)
+      int ktBase = cache.keyBase(l, sq, g); // keys in blocks (maxLen/KB, D, KB)
       for (int h = g * group; h < (g + 1) * group; h++) {
         int qOff = r * qkvw + h * d;
         rope(s.qkv, qOff, half, tOff);
         if (!tr) {
-          DecodeAttention.attend(s.qkv, qOff, kc, ktBase, vc, vBase, d, ps + 1, d, scale, s.att, r * qd + h * d, s.scores[t], s.lanes[t]);
+          DecodeAttention.attend(s.qkv, qOff, kc, ktBase, vc, vBase, d, ps + 1, d, scale, s.att, r * qd + h * d, s.scores[t], scOff[t], s.lanes[t]);
           continue;
         }
         float[] o = s.head[t];
-        DecodeAttention.attend(s.qkv, qOff, kc, ktBase, vc, vBase, d, ps + 1, d, scale, o, 0, s.scores[t], s.lanes[t]);
-        for (int e = 0, a = h * d * np + r; e < d; e++, a += np) s.att[a] = o[e];
+        DecodeAttention.attend(s.qkv, qOff, kc, ktBase, vc, vBase, d, ps + 1, d, scale, o, 0, s.scores[t], scOff[t], s.lanes[t]);
+        for (int e = 0, a = attOff + h * d * np + r; e < d; e++, a += np) s.att[a] = o[e];
       }
     }
 
@@ -448,8 +478,8 @@ final class DecodeStep {
       int sq = s.seq[r], ps = s.pos[r];
       int kOff = r * qkvw + qd + g * d;
       rope(s.qkv, kOff, d / 2, r * (d / 2));
-      System.arraycopy(s.qkv, kOff + kd, vc, cache.valueBase(sq, g) + ps * d, d);
-      for (int e = 0, o = cache.keyBase(sq, g) + cache.keyOffset(ps, 0); e < d; e++, o += KvCache.KEY_BLOCK) kc[o] = s.qkv[kOff + e];
+      System.arraycopy(s.qkv, kOff + kd, vc, cache.valueBase(l, sq, g) + ps * d, d);
+      for (int e = 0, o = cache.keyBase(l, sq, g) + cache.keyOffset(ps, 0); e < d; e++, o += KvCache.KEY_BLOCK) kc[o] = s.qkv[kOff + e];
     }
 
     /**
@@ -473,8 +503,8 @@ final class DecodeStep {
       append(l, ra, ga);
       append(l, rb, gb);
       int n = s.pos[ra] + 1;
-      int vA = cache.valueBase(s.seq[ra], ga), vB = cache.valueBase(s.seq[rb], gb);
-      int kA = cache.keyBase(s.seq[ra], ga), kB = cache.keyBase(s.seq[rb], gb);
+      int vA = cache.valueBase(l, s.seq[ra], ga), vB = cache.valueBase(l, s.seq[rb], gb);
+      int kA = cache.keyBase(l, s.seq[ra], ga), kB = cache.keyBase(l, s.seq[rb], gb);
       for (int i = 0; i < group; i++) {
         int ha = ga * group + i, hb = gb * group + i;
         int qa = ra * qkvw + ha * d, qb = rb * qkvw + hb * d;
@@ -482,13 +512,14 @@ final class DecodeStep {
         rope(s.qkv, qb, half, rb * half);
         if (!tr) {
           DecodeAttention.attendPair(s.qkv, qa, qb, kc, kA, kB, vc, vA, vB, n, d, scale, s.att, ra * qd + ha * d, rb * qd + hb * d,
-              s.scores[t], s.scoresB[t], s.lanes[t]);
+              s.scores[t], scOff[t], s.scoresB[t], scBOff[t], s.lanes[t]);
           continue;
         }
         float[] o = s.head[t];
-        DecodeAttention.attendPair(s.qkv, qa, qb, kc, kA, kB, vc, vA, vB, n, d, scale, o, 0, d, s.scores[t], s.scoresB[t], s.lanes[t]);
-        for (int e = 0, x = ha * d * np + ra; e < d; e++, x += np) s.att[x] = o[e];
-        for (int e = 0, x = hb * d * np + rb; e < d; e++, x += np) s.att[x] = o[d + e];
+        DecodeAttention.attendPair(s.qkv, qa, qb, kc, kA, kB, vc, vA, vB, n, d, scale, o, 0, d, s.scores[t], scOff[t], s.scoresB[t],
+            scBOff[t], s.lanes[t]);
+        for (int e = 0, x = attOff + ha * d * np + ra; e < d; e++, x += np) s.att[x] = o[e];
+        for (int e = 0, x = attOff + hb * d * np + rb; e < d; e++, x += np) s.att[x] = o[d + e];
       }
     }
 
@@ -509,9 +540,9 @@ final class DecodeStep {
       float[] ln = norm(t, p, w.postNorm().data());
       int j0 = k * fCols, j1 = Math.min(f, j0 + fCols);
       if (tr) {
-        lanes(cc, j0, j1, ln, w.gate(), DecodeGemm.Mode.TRANSPOSED, s.gate, 0, 0, t);
-        lanes(cc, j0, j1, ln, w.up(), DecodeGemm.Mode.TRANSPOSED, s.up, 0, 0, t);
-        SwiGlu.forwardRange(s.gate, s.up, s.gate, j0 * np, j1 * np);
+        lanes(cc, j0, j1, ln, lnOff[t], w.gate(), DecodeGemm.Mode.TRANSPOSED, s.gate, gateOff, 0, t);
+        lanes(cc, j0, j1, ln, lnOff[t], w.up(), DecodeGemm.Mode.TRANSPOSED, s.up, upOff, 0, t);
+        SwiGlu.forwardRange(s.gate, s.up, upOff - gateOff, s.gate, gateOff + j0 * np, gateOff + j1 * np);
         return;
       }
       small(cc, j0, j1, ln, w.gate(), DecodeGemm.Mode.ROWS_SET, s.gate, 0, f, t);
@@ -523,7 +554,7 @@ final class DecodeStep {
     private void head(int k, int t, int p) {
       float[] ln = norm(t, p, m.finalNorm().data());
       int j0 = k * vCols, j1 = Math.min(vocab, j0 + vCols);
-      if (tr) lanes(cc, j0, j1, ln, m.lmHead(), DecodeGemm.Mode.ROWS_SET, logits, 0, vocab, t);
+      if (tr) lanes(cc, j0, j1, ln, lnOff[t], m.lmHead(), DecodeGemm.Mode.ROWS_SET, logits, 0, vocab, t);
       else small(cc, j0, j1, ln, m.lmHead(), DecodeGemm.Mode.ROWS_SET, logits, 0, vocab, t);
     }
 

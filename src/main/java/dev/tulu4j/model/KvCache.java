@@ -1,5 +1,6 @@
 package dev.tulu4j.model;
 
+import dev.tulu4j.tensor.CacheLines;
 import dev.tulu4j.tensor.DecodeGemm;
 import java.util.Arrays;
 
@@ -19,6 +20,14 @@ import java.util.Arrays;
  * its last {@code min(W, maxLen)} positions, as a ring: position p lives in slot {@code p mod W}
  * ({@link #slot}); the arrays of such a layer are that many positions long. Llama and Qwen2 layers
  * and full-attention layers keep every position ({@code slot(l, p) = p}).
+ *
+ * <p>Every layer array holds {@link #SPARE} floats more than its positions need, and its data start
+ * {@link #keyLead} / value lead elements in, chosen so that the data starts on a 64-byte cache line
+ * (every (sequence, kv head) run and key block is then a whole number of lines, so the attention's
+ * 512-bit loads never straddle two lines; {@link dev.tulu4j.tensor.CacheLines}). The collector may
+ * move an array; {@link #realign} (called by the decode step before it reads the cache) moves the data
+ * to the new line boundary. Readers and writers index only through {@link #keyBase(int, int, int)} and
+ * {@link #valueBase(int, int, int)}, which include the lead; where data sits never changes a value.
  */
 public final class KvCache {
   final int batch;
@@ -34,6 +43,10 @@ public final class KvCache {
   final int[] layerLen; // (L) positions a layer keeps: maxLen, or min(W, maxLen) for a sliding layer (a ring)
   final int[] layerPad; // (L) layerLen rounded up to whole key blocks
   final int[] length; // (B) tokens cached per sequence
+  final int[] kLead; // (L) elements of k[l] before its data (so the data starts a cache line)
+  final int[] vLead; // (L) the same for v[l]
+  /** Floats each layer array holds beyond its positions: room to start the data on a cache line. */
+  static final int SPARE = CacheLines.FLOATS - 1;
   DecodeStep.Scratch decodeScratch; // buffers of the fused decode step, reused across steps
   long[][] decodeProfile; // per thread: phase times of the fused step when a profiler sets it (DecodeStep.PROFILE_KINDS)
   int decodeMinBlockFloats = DecodeStep.MIN_BLOCK_FLOATS; // tests lower it to split tiny models into chunks
@@ -58,10 +71,34 @@ public final class KvCache {
     for (int l = 0; l < c.layers(); l++) {
       layerLen[l] = positions(c, l, maxLen);
       layerPad[l] = pad(layerLen[l]);
-      k[l] = new float[batch * layerPad[l] * c.kvDim()];
-      v[l] = new float[batch * layerLen[l] * c.kvDim()];
+      k[l] = new float[batch * layerPad[l] * c.kvDim() + SPARE];
+      v[l] = new float[batch * layerLen[l] * c.kvDim() + SPARE];
     }
     this.length = new int[batch];
+    this.kLead = new int[c.layers()];
+    this.vLead = new int[c.layers()];
+    realign();
+  }
+
+  /**
+   * Moves each layer's data to start on a cache line again if the collector moved its array since
+   * (a copy of the array within itself; nothing moves otherwise). Call it only while no other
+   * thread reads or writes the cache.
+   */
+  void realign() {
+    for (int l = 0; l < k.length; l++) {
+      kLead[l] = shift(k[l], kLead[l]);
+      vLead[l] = shift(v[l], vLead[l]);
+    }
+  }
+
+  /** Profiling only ({@code DecodeAlignMain}): floats added (mod 16) to every layer's lead, to measure what the alignment buys. 0 otherwise. */
+  static int lineSkew;
+
+  private static int shift(float[] a, int lead) {
+    int now = (CacheLines.lead(a) + lineSkew) % CacheLines.FLOATS;
+    if (now != lead) System.arraycopy(a, lead, a, now, a.length - SPARE);
+    return now;
   }
 
   /** Positions layer l keeps: maxLen, or the window when the layer slides and its window is shorter. */
@@ -77,7 +114,7 @@ public final class KvCache {
   /**
    * Bytes held for the given shape: {@code 4·B·Hkv·D·Σ_l (len_l + pad(len_l))} with len_l = maxLen,
    * or the window of a sliding layer (keys padded to whole blocks); {@code 4·L·B·(maxLen + lenPad)·Hkv·D}
-   * without sliding layers.
+   * without sliding layers (the {@link #SPARE} floats per array, 120 bytes per layer, not counted).
    */
   public static long bytes(LlamaConfig c, int batch, int maxLen) {
     long n = 0;
@@ -93,19 +130,14 @@ public final class KvCache {
     return pos % layerLen[l];
   }
 
-  /** {@link #keyBase(int, int)} in layer l (whose length may be a window). */
+  /** Start of the keys of (sequence b, kv head g) in layer l's key array (whose length may be a window). */
   int keyBase(int l, int b, int g) {
-    return (b * kvHeads + g) * layerPad[l] * headDim;
+    return kLead[l] + (b * kvHeads + g) * layerPad[l] * headDim;
   }
 
-  /** {@link #valueBase(int, int)} in layer l (whose length may be a window). */
+  /** Start of the values of (sequence b, kv head g) in layer l's value array: rows of D per position. */
   int valueBase(int l, int b, int g) {
-    return (b * kvHeads + g) * layerLen[l] * headDim;
-  }
-
-  /** Start of the keys of (sequence b, kv head g) in a layer's key array. */
-  int keyBase(int b, int g) {
-    return (b * kvHeads + g) * lenPad * headDim;
+    return vLead[l] + (b * kvHeads + g) * layerLen[l] * headDim;
   }
 
   /** Offset of component e of the key at position pos from its {@link #keyBase}. */
@@ -113,15 +145,10 @@ public final class KvCache {
     return (pos / KEY_BLOCK) * (headDim * KEY_BLOCK) + e * KEY_BLOCK + pos % KEY_BLOCK;
   }
 
-  /** Start of the values of (sequence b, kv head g) in a layer's value array: rows of D per position. */
-  int valueBase(int b, int g) {
-    return (b * kvHeads + g) * maxLen * headDim;
-  }
-
   /** Copies the keys 0..n−1 of (b, g) of layer l, transposed, into kt (D, n) (the layout a GEMM reads). */
   void unpackKeys(int l, int b, int g, int n, float[] kt) {
     float[] kc = k[l];
-    int base = keyBase(b, g);
+    int base = keyBase(l, b, g);
     for (int j0 = 0; j0 < n; j0 += KEY_BLOCK) {
       int len = Math.min(KEY_BLOCK, n - j0);
       int blk = base + (j0 / KEY_BLOCK) * headDim * KEY_BLOCK;

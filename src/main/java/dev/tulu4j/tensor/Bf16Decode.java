@@ -131,6 +131,12 @@ public final class Bf16Decode {
    */
   public static void columns(int m, int mPad, int k, int j0, int j1, float[] xt, short[] w, int ldw,
       DecodeGemm.Mode mode, float[] c, int cOff, int ldc, float[] tmp) {
+    columns(m, mPad, k, j0, j1, xt, 0, w, ldw, mode, c, mode == DecodeGemm.Mode.TRANSPOSED ? 0 : cOff, ldc, tmp);
+  }
+
+  /** As above with xt from {@code xt[xOff]} and the transposed output at {@code ct[cOff + j·mPad + i]} (as DecodeGemm's). */
+  public static void columns(int m, int mPad, int k, int j0, int j1, float[] xt, int xOff, short[] w, int ldw,
+      DecodeGemm.Mode mode, float[] c, int cOff, int ldc, float[] tmp) {
     int nb = block(k, 24);
     float[] wide = scratch(WIDE, nb * k);
     float[] out = mode == DecodeGemm.Mode.TRANSPOSED ? scratch(OUT, nb * mPad) : null;
@@ -138,10 +144,10 @@ public final class Bf16Decode {
       int jb = Math.min(j1, ja + nb);
       Bf16.widenRows(w, 0, ldw, ja, jb, k, wide);
       if (out == null) {
-        DecodeGemm.columns(m, mPad, k, 0, jb - ja, xt, wide, k, mode, c, cOff + ja, ldc, tmp);
+        DecodeGemm.columns(m, mPad, k, 0, jb - ja, xt, xOff, wide, k, mode, c, cOff + ja, ldc, tmp);
       } else {
-        DecodeGemm.columns(m, mPad, k, 0, jb - ja, xt, wide, k, mode, out, 0, 0, tmp);
-        System.arraycopy(out, 0, c, ja * mPad, (jb - ja) * mPad);
+        DecodeGemm.columns(m, mPad, k, 0, jb - ja, xt, xOff, wide, k, mode, out, 0, 0, tmp);
+        System.arraycopy(out, 0, c, cOff + ja * mPad, (jb - ja) * mPad);
       }
     }
   }

@@ -68,8 +68,29 @@ public final class DecodeGemm {
    */
   public static void columns(int m, int mPad, int k, int j0, int j1, float[] xt, float[] w, int ldw, Mode mode,
       float[] c, int cOff, int ldc, float[] tmp) {
-    if (referenceKernels) columns(false, m, mPad, k, j0, j1, xt, w, ldw, mode, c, cOff, ldc, new float[L + 1]);
-    else columns(true, m, mPad, k, j0, j1, xt, w, ldw, mode, c, cOff, ldc, tmp);
+    columns(m, mPad, k, j0, j1, xt, 0, w, ldw, mode, c, mode == Mode.TRANSPOSED ? 0 : cOff, ldc, tmp);
+  }
+
+  /**
+   * {@link #columns(int, int, int, int, int, float[], float[], int, Mode, float[], int, int, float[])}
+   * with xt starting at {@code xt[xOff]} ({@code xt[xOff + p·mPad + i]}) and the transposed output
+   * at {@code ct[cOff + j·mPad + i]}: a caller that starts its buffers on a cache line
+   * ({@link CacheLines#lead}) makes every 512-bit load of xt and store of ct one line (mPad is a
+   * multiple of 16 floats). Offsets only move where the data sits: every output is the same FMA chain.
+   */
+  public static void columns(int m, int mPad, int k, int j0, int j1, float[] xt, int xOff, float[] w, int ldw, Mode mode,
+      float[] c, int cOff, int ldc, float[] tmp) {
+    columns(m, mPad, k, j0, j1, xt, xOff, w, ldw, mode, c, cOff, ldc, tmp, -1);
+  }
+
+  /**
+   * As above with {@code tmpLead} = {@link CacheLines#lead}{@code (tmp)} found by the caller (once per
+   * decode step instead of once per call: each lookup is a critical downcall), or −1 to find it here.
+   */
+  public static void columns(int m, int mPad, int k, int j0, int j1, float[] xt, int xOff, float[] w, int ldw, Mode mode,
+      float[] c, int cOff, int ldc, float[] tmp, int tmpLead) {
+    if (referenceKernels) columns(false, m, mPad, k, j0, j1, xt, xOff, w, ldw, mode, c, cOff, ldc, new float[L + 1], -1);
+    else columns(true, m, mPad, k, j0, j1, xt, xOff, w, ldw, mode, c, cOff, ldc, tmp, tmpLead);
   }
 
   /**
@@ -84,24 +105,38 @@ public final class DecodeGemm {
    */
   static void columns(boolean eight, int m, int mPad, int k, int j0, int j1, float[] xt, float[] w, int ldw, Mode mode,
       float[] c, int cOff, int ldc, float[] tmp) {
+    columns(eight, m, mPad, k, j0, j1, xt, 0, w, ldw, mode, c, mode == Mode.TRANSPOSED ? 0 : cOff, ldc, tmp, -1);
+  }
+
+  static void columns(boolean eight, int m, int mPad, int k, int j0, int j1, float[] xt, int xOff, float[] w, int ldw,
+      Mode mode, float[] c, int cOff, int ldc, float[] tmp, int tmpLead) {
     if (mode == Mode.TRANSPOSED || tmp.length < tmpFloats(mPad)) {
-      block(eight, m, mPad, k, j0, j1, j1, xt, w, ldw, mode, c, mode == Mode.TRANSPOSED ? 0 : cOff, ldc, tmp);
+      block(eight, m, mPad, k, j0, j1, j1, xt, xOff, w, ldw, mode, c, cOff, ldc, tmp);
       return;
     }
+    // the group's transposed outputs start on a cache line of tmp (after [0, L] and up to 15 floats)
+    int g = L + 1 + Math.floorMod((tmpLead < 0 ? CacheLines.lead(tmp) : tmpLead) + lineSkew - (L + 1), CacheLines.FLOATS);
     // row-major outputs: each group of columns is computed transposed into tmp, then copied out row by
     // row (contiguous stores), instead of 16 scalar stores of stride ldc per accumulator, which at the
     // LM head's ldc = 2048 all fall into one L1 set (32 × 2048 × 256, one thread, W in cache: 362 → ~190 µs)
     for (int g0 = j0; g0 < j1; g0 += STORE_GROUP) {
       int g1 = Math.min(j1, g0 + STORE_GROUP);
       // read-ahead up to j1, not g1: the group's last tile reads the next group's first W rows ahead
-      block(eight, m, mPad, k, g0, g1, j1, xt, w, ldw, Mode.TRANSPOSED, tmp, L + 1 - g0 * mPad, 0, tmp);
+      block(eight, m, mPad, k, g0, g1, j1, xt, xOff, w, ldw, Mode.TRANSPOSED, tmp, g - g0 * mPad, 0, tmp);
       for (int i = 0; i < m; i++) {
-        int o = cOff + i * ldc, t = L + 1 + i;
+        int o = cOff + i * ldc, t = g + i;
         if (mode == Mode.ROWS_ADD) for (int j = g0; j < g1; j++, t += mPad) c[o + j] += tmp[t];
         else for (int j = g0; j < g1; j++, t += mPad) c[o + j] = tmp[t];
       }
     }
   }
+
+  /**
+   * Profiling only ({@code DecodeAlignMain}): floats added (mod 16) to every cache-line lead the decode
+   * step's buffers take (this tmp's group area, DecodeStep's transposed buffers and score rows), so a
+   * run can put them 16·skew bytes off a line on purpose and measure what the alignment buys. 0 otherwise.
+   */
+  public static int lineSkew;
 
   /** Columns per group of the row-major stores of {@link #columns} (a multiple of the 6- and 8-column tiles). */
   static final int STORE_GROUP = 24;
@@ -112,7 +147,7 @@ public final class DecodeGemm {
    * stride ldc as before (same values, same bits).
    */
   public static int tmpFloats(int mPad) {
-    return L + 1 + STORE_GROUP * mPad;
+    return L + 1 + STORE_GROUP * mPad + CacheLines.FLOATS - 1;
   }
 
   /**
@@ -122,37 +157,37 @@ public final class DecodeGemm {
    * reading across groups made the row-major products 5–8% faster, W streamed from memory, one thread,
    * docs/PERFORMANCE.md, "Session 12: decode b32"). The read-ahead only feeds a sink: bits unchanged.
    */
-  private static void block(boolean eight, int m, int mPad, int k, int j0, int j1, int aheadEnd, float[] xt, float[] w,
-      int ldw, Mode mode, float[] c, int cOff, int ldc, float[] tmp) {
+  private static void block(boolean eight, int m, int mPad, int k, int j0, int j1, int aheadEnd, float[] xt, int xOff,
+      float[] w, int ldw, Mode mode, float[] c, int cOff, int ldc, float[] tmp) {
     int i0 = 0;
     for (; i0 + 2 * L <= mPad; i0 += 2 * L) {
       int j = j0;
-      if (eight && k <= READ_AHEAD_MAX_K) for (; j + 8 <= j1; j += 8) tile2x8Ahead(m, mPad, k, i0, j, xt, w, ldw, j + 16 <= aheadEnd ? (j + 8) * ldw : j * ldw, mode, c, cOff, ldc, tmp);
+      if (eight && k <= READ_AHEAD_MAX_K) for (; j + 8 <= j1; j += 8) tile2x8Ahead(m, mPad, k, i0, xOff + i0, j, xt, w, ldw, j + 16 <= aheadEnd ? (j + 8) * ldw : j * ldw, mode, c, cOff, ldc, tmp);
       for (; j + 6 <= j1; j += 6) {
         // short rows: the next tile's six W rows (or this one's, for the last), read ahead while this one computes
-        if (k > READ_AHEAD_MAX_K) tile2x6(m, mPad, k, i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
-        else tile2x6Ahead(m, mPad, k, i0, j, xt, w, ldw, j + 12 <= aheadEnd ? (j + 6) * ldw : j * ldw, mode, c, cOff, ldc, tmp);
+        if (k > READ_AHEAD_MAX_K) tile2x6(m, mPad, k, i0, xOff + i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
+        else tile2x6Ahead(m, mPad, k, i0, xOff + i0, j, xt, w, ldw, j + 12 <= aheadEnd ? (j + 6) * ldw : j * ldw, mode, c, cOff, ldc, tmp);
       }
-      for (; j < j1; j++) tile2x1(m, mPad, k, i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
+      for (; j < j1; j++) tile2x1(m, mPad, k, i0, xOff + i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
     }
     if (i0 < mPad) {
       int j = j0;
-      for (; j + 8 <= j1; j += 8) tile1x8(m, mPad, k, i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
+      for (; j + 8 <= j1; j += 8) tile1x8(m, mPad, k, i0, xOff + i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
       for (; j < j1; j++) {
         FloatVector a = FloatVector.zero(S);
         int wj = j * ldw;
-        for (int p = 0; p < k; p++) a = FloatVector.fromArray(S, xt, p * mPad + i0).fma(FloatVector.broadcast(S, w[wj + p]), a);
+        for (int p = 0; p < k; p++) a = FloatVector.fromArray(S, xt, xOff + p * mPad + i0).fma(FloatVector.broadcast(S, w[wj + p]), a);
         store(a, m, mPad, i0, j, mode, c, cOff, ldc, tmp);
       }
     }
   }
 
-  private static void tile2x6(int m, int mPad, int k, int i0, int j, float[] xt, float[] w, int ldw, Mode mode,
+  private static void tile2x6(int m, int mPad, int k, int i0, int x0, int j, float[] xt, float[] w, int ldw, Mode mode,
       float[] c, int cOff, int ldc, float[] tmp) {
     FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
     FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0;
     int w0 = j * ldw, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw, w4 = w3 + ldw, w5 = w4 + ldw;
-    for (int p = 0, xo = i0; p < k; p++, xo += mPad) {
+    for (int p = 0, xo = x0; p < k; p++, xo += mPad) {
       FloatVector xa = FloatVector.fromArray(S, xt, xo);
       FloatVector xb = FloatVector.fromArray(S, xt, xo + L);
       FloatVector v = FloatVector.broadcast(S, w[w0 + p]);
@@ -190,13 +225,13 @@ public final class DecodeGemm {
   }
 
   /** As {@link #tile2x6}, reading the six W rows from {@code next} on ahead ({@link #READ_AHEAD_MAX_K}). */
-  private static void tile2x6Ahead(int m, int mPad, int k, int i0, int j, float[] xt, float[] w, int ldw, int next,
+  private static void tile2x6Ahead(int m, int mPad, int k, int i0, int x0, int j, float[] xt, float[] w, int ldw, int next,
       Mode mode, float[] c, int cOff, int ldc, float[] tmp) {
     FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
     FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0;
     int w0 = j * ldw, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw, w4 = w3 + ldw, w5 = w4 + ldw;
     float ahead = 0f;
-    for (int p = 0, xo = i0, pf = next; p < k; p++, xo += mPad, pf += 6) {
+    for (int p = 0, xo = x0, pf = next; p < k; p++, xo += mPad, pf += 6) {
       ahead += w[pf]; // the next tile's rows in address order, one float every 24 bytes
       FloatVector xa = FloatVector.fromArray(S, xt, xo);
       FloatVector xb = FloatVector.fromArray(S, xt, xo + L);
@@ -242,13 +277,13 @@ public final class DecodeGemm {
    * MLP 3.14 / 3.03 → 2.94 / 2.83 CPU-ms (docs/PERFORMANCE.md, "Session 11: decode"). Each output is the
    * same in-order FMA chain.
    */
-  private static void tile2x8Ahead(int m, int mPad, int k, int i0, int j, float[] xt, float[] w, int ldw, int next,
+  private static void tile2x8Ahead(int m, int mPad, int k, int i0, int x0, int j, float[] xt, float[] w, int ldw, int next,
       Mode mode, float[] c, int cOff, int ldc, float[] tmp) {
     FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
     FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
     int w0 = j * ldw, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw, w4 = w3 + ldw, w5 = w4 + ldw, w6 = w5 + ldw, w7 = w6 + ldw;
     float ahead = 0f;
-    for (int p = 0, xo = i0, pf = next; p < k; p++, xo += mPad, pf += 8) {
+    for (int p = 0, xo = x0, pf = next; p < k; p++, xo += mPad, pf += 8) {
       ahead += w[pf];
       FloatVector xa = FloatVector.fromArray(S, xt, xo);
       FloatVector xb = FloatVector.fromArray(S, xt, xo + L);
@@ -297,11 +332,11 @@ public final class DecodeGemm {
     store(b7, m, mPad, i1, j + 7, mode, c, cOff, ldc, tmp);
   }
 
-  private static void tile2x1(int m, int mPad, int k, int i0, int j, float[] xt, float[] w, int ldw, Mode mode,
+  private static void tile2x1(int m, int mPad, int k, int i0, int x0, int j, float[] xt, float[] w, int ldw, Mode mode,
       float[] c, int cOff, int ldc, float[] tmp) {
     FloatVector a = FloatVector.zero(S), b = a;
     int wj = j * ldw;
-    for (int p = 0, xo = i0; p < k; p++, xo += mPad) {
+    for (int p = 0, xo = x0; p < k; p++, xo += mPad) {
       FloatVector v = FloatVector.broadcast(S, w[wj + p]);
       a = FloatVector.fromArray(S, xt, xo).fma(v, a);
       b = FloatVector.fromArray(S, xt, xo + L).fma(v, b);
@@ -310,12 +345,12 @@ public final class DecodeGemm {
     store(b, m, mPad, i0 + L, j, mode, c, cOff, ldc, tmp);
   }
 
-  private static void tile1x8(int m, int mPad, int k, int i0, int j, float[] xt, float[] w, int ldw, Mode mode,
+  private static void tile1x8(int m, int mPad, int k, int i0, int x0, int j, float[] xt, float[] w, int ldw, Mode mode,
       float[] c, int cOff, int ldc, float[] tmp) {
     FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
     int w0 = j * ldw, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw;
     int w4 = w3 + ldw, w5 = w4 + ldw, w6 = w5 + ldw, w7 = w6 + ldw;
-    for (int p = 0, xo = i0; p < k; p++, xo += mPad) {
+    for (int p = 0, xo = x0; p < k; p++, xo += mPad) {
       FloatVector xa = FloatVector.fromArray(S, xt, xo);
       a0 = xa.fma(FloatVector.broadcast(S, w[w0 + p]), a0);
       a1 = xa.fma(FloatVector.broadcast(S, w[w1 + p]), a1);
