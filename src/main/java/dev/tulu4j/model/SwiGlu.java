@@ -22,24 +22,12 @@ final class SwiGlu {
 
   /** h[i] = silu(gate[i])·up[i] for from ≤ i &lt; to, on the calling thread ({@code h} may be {@code gate}). */
   static void forwardRange(float[] gate, float[] up, float[] h, int from, int to) {
-    int i = from;
-    int bound = from + VectorMath.S.loopBound(to - from);
-    for (; i < bound; i += VectorMath.S.length()) {
-      FloatVector a = FloatVector.fromArray(VectorMath.S, gate, i);
-      FloatVector sig = ONE.div(VectorExp.exp(a.neg()).add(1f));
-      a.mul(sig).mul(FloatVector.fromArray(VectorMath.S, up, i)).intoArray(h, i);
-    }
-    for (; i < to; i++) {
-      float a = gate[i];
-      float sig = 1f / (VectorExp.exp(-a) + 1f);
-      h[i] = a * sig * up[i];
-    }
+    forwardRange(gate, up, 0, h, from, to);
   }
 
   /**
    * {@link #forwardRange(float[], float[], float[], int, int)} with {@code up[i + upShift]} in place of
-   * {@code up[i]}: the decode step starts gate and up each on a cache line, at different offsets. The
-   * same operations per element (a copy, so the training path's method stays as it was compiled).
+   * {@code up[i]}: the decode step starts gate and up each on a cache line, at different offsets.
    */
   static void forwardRange(float[] gate, float[] up, int upShift, float[] h, int from, int to) {
     int i = from;

@@ -50,10 +50,10 @@ public final class DecodeAlignMain {
             cache.reset();
             cache.decodeProfile = null;
             float[] first = m.prefill(cache, prompt);
-            argmax(first, v, next);
+            DecodeProfileMain.argmax(first, v, next);
             cache.decodeProfile = prof;
             for (int s = 1; s < newTokens; s++) {
-              argmax(m.decode(cache, next), v, next);
+              DecodeProfileMain.argmax(m.decode(cache, next), v, next);
               steps++;
             }
           }
@@ -80,14 +80,6 @@ public final class DecodeAlignMain {
         sb.append(String.format(Locale.ROOT, " %s %.3f", k < KINDS.length ? KINDS[k] : "| total", col[rounds / 2]));
       }
       System.out.println(sb);
-    }
-  }
-
-  private static void argmax(float[] logits, int v, int[] out) {
-    for (int b = 0; b < out.length; b++) {
-      int best = 0;
-      for (int j = 1; j < v; j++) if (logits[b * v + j] > logits[b * v + best]) best = j;
-      out[b] = best;
     }
   }
 }

@@ -78,7 +78,8 @@ public final class DecodeProfileMain {
     }
   }
 
-  private static void argmax(float[] logits, int v, int[] out) {
+  /** Greedy next tokens of a batch's logits (also used by {@link DecodeAlignMain}). */
+  static void argmax(float[] logits, int v, int[] out) {
     for (int b = 0; b < out.length; b++) {
       int best = 0;
       for (int j = 1; j < v; j++) if (logits[b * v + j] > logits[b * v + best]) best = j;
