@@ -276,10 +276,10 @@ final class EngineBenchCommands {
       {
         out.printf(Locale.ROOT, "  decode  b%-3d %s prompt %d + %d new: %8.1f tok/s  %7.2f ms/step  "
             + "(floor %.0f tok/s from %.0f MB weights/step at %.1f GB/s: %.0f%% of it)  "
-            + "%.2f cpu-ms/step, %.0f tok/cpu-s, others %.0f%%%n",
+            + "%.2f cpu-ms/step, %.0f tok/cpu-s, others %.0f%%, gc %.2f s%n",
             db, d.id(), promptLen, newTokens, r.tokensPerSecond(), r.msPerStep(), floor,
             bytes / 1e6, bw / 1e9, 100 * r.tokensPerSecond() / floor,
-            r.cpuMsPerStep(), r.tokensPerCpuSecond(), 100 * r.othersCpuShare());
+            r.cpuMsPerStep(), r.tokensPerCpuSecond(), 100 * r.othersCpuShare(), r.gcSeconds());
         out.flush();
         return row(s, "decode", Map.ofEntries(Map.entry("batch", db), Map.entry("promptLen", promptLen),
             Map.entry("weightsDtype", d.id()), Map.entry("round", round),
@@ -288,7 +288,8 @@ final class EngineBenchCommands {
             Map.entry("msPerStep", r.msPerStep()), Map.entry("floorTokensPerSecond", floor),
             Map.entry("weightBytesPerStep", bytes),
             Map.entry("cpuMsPerStep", r.cpuMsPerStep()), Map.entry("tokensPerCpuSecond", Double.isNaN(r.tokensPerCpuSecond()) ? -1.0 : r.tokensPerCpuSecond()),
-            Map.entry("othersCpuShare", Double.isNaN(r.othersCpuShare()) ? -1.0 : r.othersCpuShare())));
+            Map.entry("othersCpuShare", Double.isNaN(r.othersCpuShare()) ? -1.0 : r.othersCpuShare()),
+            Map.entry("gcSeconds", r.gcSeconds())));
       }
     }
 
@@ -296,13 +297,13 @@ final class EngineBenchCommands {
       int b = batch != null ? batch : s.batch();
       int q = seq != null ? seq : s.seq();
       var r = EngineBench.prefill(m, b, q, warmup, steps);
-      out.printf(Locale.ROOT, "  prefill B%d x T%d: %10.1f tok/s  %8.3f s/pass  %6.1f GFLOP/s  (cpu %.3f s/pass, %.0f tok/cpu-s)%n",
+      out.printf(Locale.ROOT, "  prefill B%d x T%d: %10.1f tok/s  %8.3f s/pass  %6.1f GFLOP/s  (cpu %.3f s/pass, %.0f tok/cpu-s; gc %.2f s in %d passes)%n",
           b, q, r.tokensPerSecond(), r.pass().medianSeconds(), r.gflops(), r.cpuSecondsPerPass(),
-          b * q / r.cpuSecondsPerPass());
+          b * q / r.cpuSecondsPerPass(), r.gcSeconds(), r.pass().reps());
       out.flush();
       return row(s, "prefill", Map.of("batch", b, "seq", q, "medianSeconds", r.pass().medianSeconds(),
           "bestSeconds", r.pass().bestSeconds(), "tokensPerSecond", r.tokensPerSecond(), "gflops", r.gflops(),
-          "cpuSecondsPerPass", r.cpuSecondsPerPass()));
+          "cpuSecondsPerPass", r.cpuSecondsPerPass(), "gcSeconds", r.gcSeconds()));
     }
 
     private Map<String, Object> trainRow(Shape s, LlamaModel m, double peakGflops, PrintWriter out) {
@@ -315,13 +316,14 @@ final class EngineBenchCommands {
       out.printf(Locale.ROOT, "  heap: %.2f GiB peak used (sum of the heap pools' peaks), %.2f GiB max%n",
           heapPeakBytes() / (double) (1L << 30), Runtime.getRuntime().maxMemory() / (double) (1L << 30));
       out.printf(Locale.ROOT, "  train   B%d x T%d: %10.1f tok/s  %8.3f s/step  %6.1f GFLOP/s  MFU %4.1f%%  "
-          + "(%.1f MFLOP/token, loss %.3f; cpu %.3f s/step, %.0f tok/cpu-s)%n", b, q, r.tokensPerSecond(),
-          r.step().medianSeconds(), r.gflops(), 100 * r.mfu(), r.flopsPerToken() / 1e6, r.lastLoss(),
-          r.cpuSecondsPerStep(), b * q / r.cpuSecondsPerStep());
+          + "(%.1f MFLOP/token, loss %.3f; cpu %.3f s/step, %.0f tok/cpu-s; gc %.2f s in %d steps)%n", b, q,
+          r.tokensPerSecond(), r.step().medianSeconds(), r.gflops(), 100 * r.mfu(), r.flopsPerToken() / 1e6,
+          r.lastLoss(), r.cpuSecondsPerStep(), b * q / r.cpuSecondsPerStep(), r.gcSeconds(), r.step().reps());
       out.flush();
       return row(s, "train", Map.of("batch", b, "seq", q, "medianSeconds", r.step().medianSeconds(),
           "bestSeconds", r.step().bestSeconds(), "tokensPerSecond", r.tokensPerSecond(),
-          "flopsPerToken", r.flopsPerToken(), "gflops", r.gflops(), "mfu", r.mfu()));
+          "flopsPerToken", r.flopsPerToken(), "gflops", r.gflops(), "mfu", r.mfu(),
+          "cpuSecondsPerStep", r.cpuSecondsPerStep(), "gcSeconds", r.gcSeconds()));
     }
 
     /**

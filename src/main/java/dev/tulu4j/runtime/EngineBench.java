@@ -49,13 +49,17 @@ public final class EngineBench {
   /**
    * @param cpuSecondsPerStep median CPU time of this process (all threads, spin-waits included) per
    *     timed step: on a shared machine it moves far less than the wall time (0 where not reported)
+   * @param gcSeconds garbage-collection time inside the timed steps, summed ({@link #gcMillis})
    */
   public record TrainResult(int batch, int seq, Timing step, double tokensPerSecond, double flopsPerToken,
-      double gflops, double mfu, double lastLoss, double cpuSecondsPerStep) {}
+      double gflops, double mfu, double lastLoss, double cpuSecondsPerStep, double gcSeconds) {}
 
-  /** @param cpuSecondsPerPass median CPU time of this process (all threads) per forward pass */
+  /**
+   * @param cpuSecondsPerPass median CPU time of this process (all threads) per forward pass
+   * @param gcSeconds garbage-collection time inside the timed passes, summed
+   */
   public record PrefillResult(int batch, int seq, Timing pass, double tokensPerSecond, double gflops,
-      double cpuSecondsPerPass) {}
+      double cpuSecondsPerPass, double gcSeconds) {}
 
   /**
    * @param floorTokensPerSecond the bandwidth floor: B · bandwidth / weight bytes per step (every
@@ -65,9 +69,10 @@ public final class EngineBench {
    *     wall-clock tok/s; the clock ticks in 10 ms, so use runs of a second or more)
    * @param othersCpuShare share of all the machine's CPUs that other processes used during the timed
    *     repetitions (from {@code /proc/stat}; NaN where unavailable): near 0 means a clean run
+   * @param gcSeconds garbage-collection time inside the timed steps, summed
    */
   public record DecodeResult(int batch, int promptLen, int newTokens, Timing steps, double tokensPerSecond,
-      double msPerStep, double floorTokensPerSecond, double cpuMsPerStep, double othersCpuShare) {
+      double msPerStep, double floorTokensPerSecond, double cpuMsPerStep, double othersCpuShare, double gcSeconds) {
     /** Tokens per CPU-second of this process (NaN when the run was shorter than the CPU clock's tick). */
     public double tokensPerCpuSecond() {
       return cpuMsPerStep > 0 ? batch / (cpuMsPerStep / 1e3) : Double.NaN;
@@ -97,9 +102,11 @@ public final class EngineBench {
     double[] times = new double[steps];
     double[] cpu = new double[steps];
     double loss = Double.NaN;
+    long gc = 0;
     model.zeroGrad();
     for (int i = -warmup; i < steps; i++) {
-      long c0 = processCpuNanos();
+      if (i == 0) settle();
+      long c0 = processCpuNanos(), g0 = gcMillis();
       long t0 = System.nanoTime();
       LlamaModel.LogProbs lp = model.lossAndBackward(b, act, 1f / (n - batch));
       opt.step(1e-5, 1.0, true);
@@ -108,13 +115,15 @@ public final class EngineBench {
       if (i >= 0) {
         times[i] = dt;
         cpu[i] = (processCpuNanos() - c0) / 1e9;
+        gc += gcMillis() - g0;
       }
     }
     Timing t = Timing.of(times);
     double tps = n / t.medianSeconds();
     double fpt = LlamaModel.trainingFlopsPerToken(c, seq);
     double gflops = tps * fpt / 1e9;
-    return new TrainResult(batch, seq, t, tps, fpt, gflops, gflops / peakGflops, loss, Timing.of(cpu).medianSeconds());
+    return new TrainResult(batch, seq, t, tps, fpt, gflops, gflops / peakGflops, loss, Timing.of(cpu).medianSeconds(),
+        gc / 1e3);
   }
 
   /**
@@ -171,19 +180,22 @@ public final class EngineBench {
     Activations act = new Activations(c, n);
     double[] times = new double[reps];
     double[] cpu = new double[reps];
+    long gc = 0;
     for (int i = -warmup; i < reps; i++) {
-      long c0 = processCpuNanos();
+      if (i == 0) settle();
+      long c0 = processCpuNanos(), g0 = gcMillis();
       long t0 = System.nanoTime();
       model.logits(b, act);
       if (i >= 0) {
         times[i] = (System.nanoTime() - t0) / 1e9;
         cpu[i] = (processCpuNanos() - c0) / 1e9;
+        gc += gcMillis() - g0;
       }
     }
     Timing t = Timing.of(times);
     double tps = n / t.medianSeconds();
     return new PrefillResult(batch, seq, t, tps, tps * LlamaModel.forwardFlopsPerToken(c, seq) / 1e9,
-        Timing.of(cpu).medianSeconds());
+        Timing.of(cpu).medianSeconds(), gc / 1e3);
   }
 
   /** Minimum decode warm-up time before the timed repetitions. */
@@ -206,7 +218,7 @@ public final class EngineBench {
     double[] times = new double[reps];
     int v = c.vocabSize();
     int[] next = new int[batch];
-    long cpu = 0, busy = 0, wall = 0;
+    long cpu = 0, busy = 0, wall = 0, gc = 0;
     // warm-up by time as well as by count, so the JIT has compiled the step loop (one 63-step call of
     // the tiny model at batch 1 takes ~60 ms, long before C2 is done with it)
     long warmEnd = System.nanoTime() + (warmup > 0 ? DECODE_WARMUP_NANOS : 0);
@@ -214,14 +226,16 @@ public final class EngineBench {
       prefill(model, cache, prompt, next);
       for (int s = 1; s < newTokens; s++) argmax(model.decode(cache, next), v, next);
     }
+    settle();
     for (int i = 0; i < reps; i++) {
       prefill(model, cache, prompt, next);
-      long c0 = processCpuNanos(), b0 = machineBusyNanos();
+      long c0 = processCpuNanos(), b0 = machineBusyNanos(), g0 = gcMillis();
       long t0 = System.nanoTime();
       for (int s = 1; s < newTokens; s++) argmax(model.decode(cache, next), v, next);
       long dt = System.nanoTime() - t0;
       times[i] = dt / 1e9;
       cpu += processCpuNanos() - c0;
+      gc += gcMillis() - g0;
       busy = b0 < 0 || busy < 0 ? -1 : busy + machineBusyNanos() - b0;
       wall += dt;
     }
@@ -231,13 +245,34 @@ public final class EngineBench {
     double others = busy < 0 ? Double.NaN
         : Math.min(1, Math.max(0, (double) (busy - cpu) / ((double) wall * Runtime.getRuntime().availableProcessors())));
     return new DecodeResult(batch, promptLen, newTokens, t, batch * steps / t.medianSeconds(),
-        t.medianSeconds() / steps * 1e3, floor, cpu / 1e6 / (reps * (double) steps), others);
+        t.medianSeconds() / steps * 1e3, floor, cpu / 1e6 / (reps * (double) steps), others, gc / 1e3);
   }
 
   /** Resets the cache and runs the prompt pass; {@code next} receives each row's first new token. */
   private static void prefill(LlamaModel model, KvCache cache, int[][] prompt, int[] next) {
     cache.reset();
     argmax(model.prefill(cache, prompt), model.config().vocabSize(), next);
+  }
+
+  /**
+   * Between the warm-up and the timed repetitions: one full collection, so that what the timed part
+   * keeps (weights, activations, KV cache, optimizer state, all allocated during the warm-up) sits in
+   * the old generation, as it does for all but the first steps of a real run. Without it the young
+   * collection that first copies those gigabytes (seconds on a machine whose page faults are slow:
+   * the copy touches fresh old-generation pages) can fall inside a timed pass, which then measures
+   * the collector. The timed part's own collections are still counted ({@link #gcMillis}).
+   */
+  static void settle() {
+    System.gc();
+  }
+
+  /** Collection time of this JVM so far, all collectors (their accumulated pause/cycle times), ms. */
+  static long gcMillis() {
+    long ms = 0;
+    for (var g : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+      ms += Math.max(0, g.getCollectionTime());
+    }
+    return ms;
   }
 
   /** CPU time of this process (all threads), or 0 where the JVM does not report it. */

@@ -50,6 +50,11 @@ class EngineBenchCommandTest {
     assertThat(doc.get("cpu").get("modelName").asText()).isEqualTo(dev.tulu4j.tensor.CpuInfo.detect().modelName());
     assertThat(tr.get("mfu").asDouble()).isCloseTo(tr.get("gflops").asDouble() / doc.get("peakGflops").asDouble(), Offset.offset(1e-12));
     assertThat(tr.get("gflops").asDouble()).isCloseTo(32 / tr.get("medianSeconds").asDouble() * fpt / 1e9, Percentage.withPercentage(1e-6));
+    // collection time inside the timed part: present on every row, never more than that part's wall time
+    for (JsonNode row : rows) {
+      double timed = row.get("medianSeconds").asDouble(); // --steps 1: one timed repetition per row
+      assertThat(row.get("gcSeconds").asDouble()).as(row.toString()).isBetween(0.0, timed + 0.01);
+    }
   }
 
   /**
