@@ -157,13 +157,15 @@ final class EngineBenchCommands {
       doc.put("gemmKernel", VectorGemm.KERNEL);
       doc.put("threads", t);
       doc.put("loadAverageAtStart", load);
+      String heap = heapLine();
+      doc.put("heap", heap);
       doc.put("peakGflops", mfuPeak.gflops());
       doc.put("peakSource", mfuPeak.source());
       List<Map<String, Object>> rows = new ArrayList<>();
       try (Kernels k = Kernels.create(new KernelConfig(GemmBackend.parse(gemm), t))) {
         doc.put("gemm", k.gemmReason());
-        out.printf(Locale.ROOT, "engine bench: %d threads, gemm %s, load average %.2f at start (shared machine)%n",
-            t, k.gemmReason(), load);
+        out.printf(Locale.ROOT, "engine bench: %d threads, gemm %s, load average %.2f at start (shared machine); %s%n",
+            t, k.gemmReason(), load, heap);
         if (GemmBackend.parse(gemm) != GemmBackend.VECTOR && OpenBlasGemm.unavailableReason() == null) {
           OpenBlasGemm ob = OpenBlasGemm.load(t);
           doc.put("openblasCore", ob.coreName());
@@ -267,6 +269,18 @@ final class EngineBenchCommands {
         }
       }
       return rows;
+    }
+
+    /**
+     * The collector, the heap's maximum and whether it asked for transparent huge pages: the benches'
+     * large rows depend on them (a young collection that promotes gigabytes into fresh pages).
+     */
+    static String heapLine() {
+      List<String> gcs = new ArrayList<>();
+      for (var g : ManagementFactory.getGarbageCollectorMXBeans()) gcs.add(g.getName());
+      boolean thp = ManagementFactory.getRuntimeMXBean().getInputArguments().contains("-XX:+UseTransparentHugePages");
+      return String.format(Locale.ROOT, "heap %.1f GiB max, collectors %s, transparent huge pages %s",
+          Runtime.getRuntime().maxMemory() / (double) (1L << 30), String.join(" + ", gcs), thp ? "asked" : "not asked");
     }
 
     private Map<String, Object> decodeRow(Shape s, LlamaModel m, WeightsDtype d, int round, int db, double bw,

@@ -25,6 +25,7 @@ class EngineBenchCommandTest {
     assertThat(rc).isZero();
     JsonNode doc = new ObjectMapper().readTree(json.toFile());
     assertThat(doc.get("readBandwidthGBs").asDouble()).isPositive();
+    assertThat(doc.get("heap").asText()).startsWith("heap ").contains(" GiB max, collectors ").contains("transparent huge pages ");
     JsonNode rows = doc.get("results");
     assertThat(rows).hasSize(4);
     assertThat(rows.get(0).get("bench").asText()).isEqualTo("decode");
