@@ -82,6 +82,13 @@ final class DecodeStep {
   static boolean b1AlignedX = true;
 
   /**
+   * Tests only: when cleared, one-row steps split each product phase into about four chunks per
+   * thread claimed in any order (session 13's split) instead of one contiguous part per thread that
+   * its owner claims first ({@code Region.own}). Set it only while no step runs.
+   */
+  static boolean b1Owned = true;
+
+  /**
    * Floats the transposed buffers (ln, att, gate, up) and the score rows hold beyond their use: each
    * step starts them on a cache line ({@link CacheLines#lead}, the Region's offsets), so the products'
    * 512-bit loads of xt and stores of ct, and the softmax's, never straddle two lines.
@@ -232,6 +239,13 @@ final class DecodeStep {
     final AtomicIntegerArray finished;
     volatile Throwable failure;
     final float[][] b1x; // per thread, one row only: small's copy of x from a cache line on (null otherwise)
+    /**
+     * One row: each product phase (QKV, O, MLP, DOWN, HEAD) is split into one contiguous part per
+     * thread, and thread t claims part t first ({@link #claim}); {@code claimed} then holds a bit per
+     * claimed part. Every output row is still one {@code VectorMath.dot} of the same W row and x, so
+     * only which thread computes a row changes, never its bits.
+     */
+    final boolean own;
 
     Region(LlamaModel m, KvCache cache, Scratch s, int rows, float[] logits, int threads, int minFloats) {
       this.m = m;
@@ -270,11 +284,19 @@ final class DecodeStep {
         scOff[t] = lead(s.scores[t]);
         scBOff[t] = lead(s.scoresB[t]);
       }
+      own = rows == 1 && b1Owned && threads < Integer.SIZE;
       int mult = tr ? TRANSPOSED_COLUMNS : 4;
-      qkvCols = blockColumns(qkvw, cc, threads, minFloats, mult);
-      ccCols = blockColumns(cc, Math.max(qd, f), threads, minFloats, mult);
-      fCols = blockColumns(f, cc, threads, minFloats, mult);
-      vCols = blockColumns(vocab, cc, threads, minFloats, mult);
+      if (own) {
+        qkvCols = partColumns(qkvw, threads);
+        ccCols = partColumns(cc, threads);
+        fCols = partColumns(f, threads);
+        vCols = partColumns(vocab, threads);
+      } else {
+        qkvCols = blockColumns(qkvw, cc, threads, minFloats, mult);
+        ccCols = blockColumns(cc, Math.max(qd, f), threads, minFloats, mult);
+        fCols = blockColumns(f, cc, threads, minFloats, mult);
+        vCols = blockColumns(vocab, cc, threads, minFloats, mult);
+      }
       int phases = layers * PHASES_PER_LAYER + 1;
       chunks = new int[phases];
       for (int l = 0; l < layers; l++) {
@@ -304,7 +326,7 @@ final class DecodeStep {
         int kind = p == chunks.length - 1 ? PROFILE_KINDS - 1 : p % PHASES_PER_LAYER;
         if (prof != null) t0 = profileLap(prof, PROFILE_KINDS, t0);
         int k;
-        while ((k = claimed.getAndIncrement(p)) < chunks[p]) {
+        while ((k = claim(p, t)) >= 0) {
           try {
             if (failure == null) chunk(p, k, t);
           } catch (Throwable e) {
@@ -318,6 +340,31 @@ final class DecodeStep {
         }
         if (prof != null) t0 = profileLap(prof, kind, t0);
       }
+    }
+
+    /**
+     * The next chunk of phase p for thread t, or -1 when none is left. Owned phases ({@link #own},
+     * not attention) hand out part t to thread t first, then any part still unclaimed (a thread
+     * that arrives late, or never, only means another computes its part); the rest count up.
+     */
+    private int claim(int p, int t) {
+      int n = chunks[p];
+      if (!own || p % PHASES_PER_LAYER == 1) { // attention keeps its (row, kv head) runs in any order (the head phase, layers·5, is 0 mod 5)
+        int k = claimed.getAndIncrement(p);
+        return k < n ? k : -1;
+      }
+      while (true) {
+        int bits = claimed.get(p);
+        int k = t < n && (bits & (1 << t)) == 0 ? t : Integer.numberOfTrailingZeros(~bits);
+        if (k >= n) return -1;
+        if (claimed.compareAndSet(p, bits, bits | (1 << k))) return k;
+      }
+    }
+
+    /** Columns per part when each of {@code threads} threads owns one contiguous part of n: a multiple of 4. */
+    static int partColumns(int n, int threads) {
+      int cols = (n + threads - 1) / threads;
+      return Math.min(n, (cols + 3) / 4 * 4);
     }
 
     /** CPU time of the calling thread (the profile is meant for a shared machine: preemption is not counted). */
