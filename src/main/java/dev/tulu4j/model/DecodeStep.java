@@ -88,6 +88,9 @@ final class DecodeStep {
    */
   static boolean b1Owned = true;
 
+  /** Measurement only: when cleared, a thread waiting with owned parts does not read its next part ahead. */
+  static boolean b1TouchAhead = true;
+
   /**
    * Floats the transposed buffers (ln, att, gate, up) and the score rows hold beyond their use: each
    * step starts them on a cache line ({@link CacheLines#lead}, the Region's offsets), so the products'
@@ -246,6 +249,7 @@ final class DecodeStep {
      * only which thread computes a row changes, never its bits.
      */
     final boolean own;
+    final float[] touchSink; // per thread, a line apart: what touchAhead read (kept so the loads stay)
 
     Region(LlamaModel m, KvCache cache, Scratch s, int rows, float[] logits, int threads, int minFloats) {
       this.m = m;
@@ -310,6 +314,7 @@ final class DecodeStep {
       chunks[phases - 1] = ceilDiv(vocab, vCols);
       claimed = new AtomicIntegerArray(phases);
       finished = new AtomicIntegerArray(phases);
+      touchSink = own ? new float[threads * CacheLines.FLOATS] : null;
       b1x = rows == 1 ? new float[threads][Math.max(cc, Math.max(qd, f)) + CacheLines.FLOATS] : null;
     }
 
@@ -322,7 +327,7 @@ final class DecodeStep {
       long[] prof = cache.decodeProfile == null ? null : cache.decodeProfile[t];
       long t0 = prof == null ? 0 : profileClock();
       for (int p = 0; p < chunks.length; p++) {
-        if (p > 0) await(p - 1);
+        if (p > 0) await(p - 1, t);
         int kind = p == chunks.length - 1 ? PROFILE_KINDS - 1 : p % PHASES_PER_LAYER;
         if (prof != null) t0 = profileLap(prof, PROFILE_KINDS, t0);
         int k;
@@ -361,6 +366,54 @@ final class DecodeStep {
       }
     }
 
+    /** Floats of its next part's weights a waiting thread reads ahead at most (512 KiB, half of an L2). */
+    static final int TOUCH_FLOATS = 1 << 17;
+
+    /**
+     * While phase p is unfinished (another thread still computes), loads one float per cache line of
+     * the weight rows thread t owns in phase p + 1, from its first row on, so they come from L2 instead
+     * of memory when the phase starts: time a thread would spend spinning goes into its next stream.
+     * The values only go into {@link #touchSink}; no result depends on them.
+     */
+    private void touchAhead(int p, int t) {
+      int q = p + 1;
+      if (q % PHASES_PER_LAYER == 1 || t >= chunks[q]) return; // attention is not split by owner
+      float acc = 0f;
+      int budget = TOUCH_FLOATS;
+      if (q == chunks.length - 1) {
+        acc = touchRows(m.lmHead(), cc, t * vCols, Math.min(vocab, (t + 1) * vCols), p, budget);
+      } else {
+        LayerWeights w = m.layer(q / PHASES_PER_LAYER);
+        switch (q % PHASES_PER_LAYER) {
+          case 0 -> {
+            int j0 = t * qkvCols, j1 = Math.min(qkvw, j0 + qkvCols);
+            acc = touchRows(w.q(), cc, Math.min(j0, qd), Math.min(j1, qd), p, budget);
+            budget -= (Math.min(j1, qd) - Math.min(j0, qd)) * cc;
+            int k0 = Math.clamp(j0 - qd, 0, kd), k1 = Math.clamp(j1 - qd, 0, kd);
+            acc += touchRows(w.k(), cc, k0, k1, p, budget);
+            budget -= (k1 - k0) * cc;
+            acc += touchRows(w.v(), cc, Math.clamp(j0 - qd - kd, 0, kd), Math.clamp(j1 - qd - kd, 0, kd), p, budget);
+          }
+          case 2 -> acc = touchRows(w.o(), qd, t * ccCols, Math.min(cc, (t + 1) * ccCols), p, budget);
+          case 3 -> acc = touchRows(w.gate(), cc, t * fCols, Math.min(f, (t + 1) * fCols), p, budget);
+          default -> acc = touchRows(w.down(), f, t * ccCols, Math.min(cc, (t + 1) * ccCols), p, budget);
+        }
+      }
+      touchSink[t * CacheLines.FLOATS] = acc;
+    }
+
+    /** One float per line of W rows [r0, r1) (depth floats each), at most budget floats, while phase p is unfinished. */
+    private float touchRows(Parameter weight, int depth, int r0, int r1, int p, int budget) {
+      if (weight.isBf16() || r0 >= r1 || budget <= 0) return 0f;
+      float[] w = weight.data();
+      float acc = 0f;
+      for (int i = r0 * depth, end = Math.min(r1 * depth, i + budget), n = 0; i < end; i += CacheLines.FLOATS, n++) {
+        if ((n & 15) == 0 && finished.get(p) >= chunks[p]) break; // every 16 lines: stop once the phase is done
+        acc += w[i];
+      }
+      return acc;
+    }
+
     /** Columns per part when each of {@code threads} threads owns one contiguous part of n: a multiple of 4. */
     static int partColumns(int n, int threads) {
       int cols = (n + threads - 1) / threads;
@@ -378,8 +431,12 @@ final class DecodeStep {
       return t1;
     }
 
-    /** Waits until every chunk of phase p is finished (spinning, then yielding the core). */
-    private void await(int p) {
+    /**
+     * Waits until every chunk of phase p is finished (spinning, then yielding the core); with owned
+     * parts, first reads ahead the weights of this thread's part of the next phase ({@link #touchAhead}).
+     */
+    private void await(int p, int t) {
+      if (own && b1TouchAhead && finished.get(p) < chunks[p]) touchAhead(p, t);
       int spins = 0;
       while (finished.get(p) < chunks[p]) {
         if (++spins < 2000) Thread.onSpinWait();
