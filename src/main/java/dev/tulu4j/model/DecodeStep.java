@@ -120,6 +120,7 @@ final class DecodeStep {
     final float[][] scores; // per thread (maxLen): one query's scores, then probabilities
     final float[][] scoresB; // per thread (maxLen): the second query's of a pair (attendPair)
     final float[][] lanes; // per thread (L): expShiftSum's lane sums (its two-argument form allocates them)
+    final float[][] b1x;   // per thread (max(C, H·D, F) + a line): one-row steps' copy of x from a cache line on (small)
 
     Scratch(LlamaConfig c, int cap, int threads, int cacheLen) {
       this.cap = cap;
@@ -144,6 +145,7 @@ final class DecodeStep {
       scores = new float[threads][DecodeGemm.padded(cacheLen) + SPARE]; // whole vectors: the softmax has no scalar tail
       scoresB = new float[threads][DecodeGemm.padded(cacheLen) + SPARE];
       lanes = new float[threads][VectorMath.S.length()];
+      b1x = new float[threads][Math.max(c.hidden(), Math.max(c.qDim(), c.intermediate())) + CacheLines.FLOATS];
     }
   }
 
@@ -241,7 +243,6 @@ final class DecodeStep {
     final AtomicIntegerArray claimed;
     final AtomicIntegerArray finished;
     volatile Throwable failure;
-    final float[][] b1x; // per thread, one row only: small's copy of x from a cache line on (null otherwise)
     /**
      * One row: each product phase (QKV, O, MLP, DOWN, HEAD) is split into one contiguous part per
      * thread, and thread t claims part t first ({@link #claim}); {@code claimed} then holds a bit per
@@ -315,7 +316,6 @@ final class DecodeStep {
       claimed = new AtomicIntegerArray(phases);
       finished = new AtomicIntegerArray(phases);
       touchSink = own ? new float[threads * CacheLines.FLOATS] : null;
-      b1x = rows == 1 ? new float[threads][Math.max(cc, Math.max(qd, f)) + CacheLines.FLOATS] : null;
     }
 
     /** Where a buffer's data starts: its first element on a cache line (plus the profiling skew, normally 0). */
@@ -496,7 +496,7 @@ final class DecodeStep {
         FewRowsGemm.columns(1, depth, j0, j1, in, 0, depth, w, 0, depth, beta, c, cOff, ldc);
         return;
       }
-      float[] xs = b1x[t];
+      float[] xs = s.b1x[t];
       int xa = CacheLines.lead(xs);
       System.arraycopy(in, 0, xs, xa, depth);
       FewRowsGemm.columns(1, depth, j0, j1, xs, xa, depth, w, 0, depth, beta, c, cOff, ldc);
