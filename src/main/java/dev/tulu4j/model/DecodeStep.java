@@ -82,6 +82,16 @@ final class DecodeStep {
   static boolean b1AlignedX = true;
 
   /**
+   * Tests only: when cleared, one-row steps split each product phase into about four chunks per
+   * thread claimed in any order (session 13's split) instead of one contiguous part per thread that
+   * its owner claims first ({@code Region.own}). Set it only while no step runs.
+   */
+  static boolean b1Owned = true;
+
+  /** Measurement only: when cleared, a thread waiting with owned parts does not read its next part ahead. */
+  static boolean b1TouchAhead = true;
+
+  /**
    * Floats the transposed buffers (ln, att, gate, up) and the score rows hold beyond their use: each
    * step starts them on a cache line ({@link CacheLines#lead}, the Region's offsets), so the products'
    * 512-bit loads of xt and stores of ct, and the softmax's, never straddle two lines.
@@ -110,6 +120,7 @@ final class DecodeStep {
     final float[][] scores; // per thread (maxLen): one query's scores, then probabilities
     final float[][] scoresB; // per thread (maxLen): the second query's of a pair (attendPair)
     final float[][] lanes; // per thread (L): expShiftSum's lane sums (its two-argument form allocates them)
+    final float[][] b1x;   // per thread (max(C, H·D, F) + a line): one-row steps' copy of x from a cache line on (small)
 
     Scratch(LlamaConfig c, int cap, int threads, int cacheLen) {
       this.cap = cap;
@@ -134,6 +145,7 @@ final class DecodeStep {
       scores = new float[threads][DecodeGemm.padded(cacheLen) + SPARE]; // whole vectors: the softmax has no scalar tail
       scoresB = new float[threads][DecodeGemm.padded(cacheLen) + SPARE];
       lanes = new float[threads][VectorMath.S.length()];
+      b1x = new float[threads][Math.max(c.hidden(), Math.max(c.qDim(), c.intermediate())) + CacheLines.FLOATS];
     }
   }
 
@@ -231,7 +243,14 @@ final class DecodeStep {
     final AtomicIntegerArray claimed;
     final AtomicIntegerArray finished;
     volatile Throwable failure;
-    final float[][] b1x; // per thread, one row only: small's copy of x from a cache line on (null otherwise)
+    /**
+     * One row: each product phase (QKV, O, MLP, DOWN, HEAD) is split into one contiguous part per
+     * thread, and thread t claims part t first ({@link #claim}); {@code claimed} then holds a bit per
+     * claimed part. Every output row is still one {@code VectorMath.dot} of the same W row and x, so
+     * only which thread computes a row changes, never its bits.
+     */
+    final boolean own;
+    final float[] touchSink; // per thread, a line apart: what touchAhead read (kept so the loads stay)
 
     Region(LlamaModel m, KvCache cache, Scratch s, int rows, float[] logits, int threads, int minFloats) {
       this.m = m;
@@ -270,11 +289,19 @@ final class DecodeStep {
         scOff[t] = lead(s.scores[t]);
         scBOff[t] = lead(s.scoresB[t]);
       }
+      own = rows == 1 && b1Owned && threads < Integer.SIZE;
       int mult = tr ? TRANSPOSED_COLUMNS : 4;
-      qkvCols = blockColumns(qkvw, cc, threads, minFloats, mult);
-      ccCols = blockColumns(cc, Math.max(qd, f), threads, minFloats, mult);
-      fCols = blockColumns(f, cc, threads, minFloats, mult);
-      vCols = blockColumns(vocab, cc, threads, minFloats, mult);
+      if (own) {
+        qkvCols = partColumns(qkvw, threads);
+        ccCols = partColumns(cc, threads);
+        fCols = partColumns(f, threads);
+        vCols = partColumns(vocab, threads);
+      } else {
+        qkvCols = blockColumns(qkvw, cc, threads, minFloats, mult);
+        ccCols = blockColumns(cc, Math.max(qd, f), threads, minFloats, mult);
+        fCols = blockColumns(f, cc, threads, minFloats, mult);
+        vCols = blockColumns(vocab, cc, threads, minFloats, mult);
+      }
       int phases = layers * PHASES_PER_LAYER + 1;
       chunks = new int[phases];
       for (int l = 0; l < layers; l++) {
@@ -288,7 +315,7 @@ final class DecodeStep {
       chunks[phases - 1] = ceilDiv(vocab, vCols);
       claimed = new AtomicIntegerArray(phases);
       finished = new AtomicIntegerArray(phases);
-      b1x = rows == 1 ? new float[threads][Math.max(cc, Math.max(qd, f)) + CacheLines.FLOATS] : null;
+      touchSink = own ? new float[threads * CacheLines.FLOATS] : null;
     }
 
     /** Where a buffer's data starts: its first element on a cache line (plus the profiling skew, normally 0). */
@@ -300,11 +327,11 @@ final class DecodeStep {
       long[] prof = cache.decodeProfile == null ? null : cache.decodeProfile[t];
       long t0 = prof == null ? 0 : profileClock();
       for (int p = 0; p < chunks.length; p++) {
-        if (p > 0) await(p - 1);
+        if (p > 0) await(p - 1, t);
         int kind = p == chunks.length - 1 ? PROFILE_KINDS - 1 : p % PHASES_PER_LAYER;
         if (prof != null) t0 = profileLap(prof, PROFILE_KINDS, t0);
         int k;
-        while ((k = claimed.getAndIncrement(p)) < chunks[p]) {
+        while ((k = claim(p, t)) >= 0) {
           try {
             if (failure == null) chunk(p, k, t);
           } catch (Throwable e) {
@@ -320,6 +347,79 @@ final class DecodeStep {
       }
     }
 
+    /**
+     * The next chunk of phase p for thread t, or -1 when none is left. Owned phases ({@link #own},
+     * not attention) hand out part t to thread t first, then any part still unclaimed (a thread
+     * that arrives late, or never, only means another computes its part); the rest count up.
+     */
+    private int claim(int p, int t) {
+      int n = chunks[p];
+      if (!own || p % PHASES_PER_LAYER == 1) { // attention keeps its (row, kv head) runs in any order (the head phase, layers·5, is 0 mod 5)
+        int k = claimed.getAndIncrement(p);
+        return k < n ? k : -1;
+      }
+      while (true) {
+        int bits = claimed.get(p);
+        int k = t < n && (bits & (1 << t)) == 0 ? t : Integer.numberOfTrailingZeros(~bits);
+        if (k >= n) return -1;
+        if (claimed.compareAndSet(p, bits, bits | (1 << k))) return k;
+      }
+    }
+
+    /** Floats of its next part's weights a waiting thread reads ahead at most (512 KiB, half of an L2). */
+    static final int TOUCH_FLOATS = 1 << 17;
+
+    /**
+     * While phase p is unfinished (another thread still computes), loads one float per cache line of
+     * the weight rows thread t owns in phase p + 1, from its first row on, so they come from L2 instead
+     * of memory when the phase starts: time a thread would spend spinning goes into its next stream.
+     * The values only go into {@link #touchSink}; no result depends on them.
+     */
+    private void touchAhead(int p, int t) {
+      int q = p + 1;
+      if (q % PHASES_PER_LAYER == 1 || t >= chunks[q]) return; // attention is not split by owner
+      float acc = 0f;
+      int budget = TOUCH_FLOATS;
+      if (q == chunks.length - 1) {
+        acc = touchRows(m.lmHead(), cc, t * vCols, Math.min(vocab, (t + 1) * vCols), p, budget);
+      } else {
+        LayerWeights w = m.layer(q / PHASES_PER_LAYER);
+        switch (q % PHASES_PER_LAYER) {
+          case 0 -> {
+            int j0 = t * qkvCols, j1 = Math.min(qkvw, j0 + qkvCols);
+            acc = touchRows(w.q(), cc, Math.min(j0, qd), Math.min(j1, qd), p, budget);
+            budget -= (Math.min(j1, qd) - Math.min(j0, qd)) * cc;
+            int k0 = Math.clamp(j0 - qd, 0, kd), k1 = Math.clamp(j1 - qd, 0, kd);
+            acc += touchRows(w.k(), cc, k0, k1, p, budget);
+            budget -= (k1 - k0) * cc;
+            acc += touchRows(w.v(), cc, Math.clamp(j0 - qd - kd, 0, kd), Math.clamp(j1 - qd - kd, 0, kd), p, budget);
+          }
+          case 2 -> acc = touchRows(w.o(), qd, t * ccCols, Math.min(cc, (t + 1) * ccCols), p, budget);
+          case 3 -> acc = touchRows(w.gate(), cc, t * fCols, Math.min(f, (t + 1) * fCols), p, budget);
+          default -> acc = touchRows(w.down(), f, t * ccCols, Math.min(cc, (t + 1) * ccCols), p, budget);
+        }
+      }
+      touchSink[t * CacheLines.FLOATS] = acc;
+    }
+
+    /** One float per line of W rows [r0, r1) (depth floats each), at most budget floats, while phase p is unfinished. */
+    private float touchRows(Parameter weight, int depth, int r0, int r1, int p, int budget) {
+      if (weight.isBf16() || r0 >= r1 || budget <= 0) return 0f;
+      float[] w = weight.data();
+      float acc = 0f;
+      for (int i = r0 * depth, end = Math.min(r1 * depth, i + budget), n = 0; i < end; i += CacheLines.FLOATS, n++) {
+        if ((n & 15) == 0 && finished.get(p) >= chunks[p]) break; // every 16 lines: stop once the phase is done
+        acc += w[i];
+      }
+      return acc;
+    }
+
+    /** Columns per part when each of {@code threads} threads owns one contiguous part of n: a multiple of 4. */
+    static int partColumns(int n, int threads) {
+      int cols = (n + threads - 1) / threads;
+      return Math.min(n, (cols + 3) / 4 * 4);
+    }
+
     /** CPU time of the calling thread (the profile is meant for a shared machine: preemption is not counted). */
     private static long profileClock() {
       return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
@@ -331,8 +431,12 @@ final class DecodeStep {
       return t1;
     }
 
-    /** Waits until every chunk of phase p is finished (spinning, then yielding the core). */
-    private void await(int p) {
+    /**
+     * Waits until every chunk of phase p is finished (spinning, then yielding the core); with owned
+     * parts, first reads ahead the weights of this thread's part of the next phase ({@link #touchAhead}).
+     */
+    private void await(int p, int t) {
+      if (own && b1TouchAhead && finished.get(p) < chunks[p]) touchAhead(p, t);
       int spins = 0;
       while (finished.get(p) < chunks[p]) {
         if (++spins < 2000) Thread.onSpinWait();
@@ -392,7 +496,7 @@ final class DecodeStep {
         FewRowsGemm.columns(1, depth, j0, j1, in, 0, depth, w, 0, depth, beta, c, cOff, ldc);
         return;
       }
-      float[] xs = b1x[t];
+      float[] xs = s.b1x[t];
       int xa = CacheLines.lead(xs);
       System.arraycopy(in, 0, xs, xa, depth);
       FewRowsGemm.columns(1, depth, j0, j1, xs, xa, depth, w, 0, depth, beta, c, cOff, ldc);

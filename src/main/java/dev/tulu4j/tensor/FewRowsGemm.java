@@ -62,7 +62,9 @@ public final class FewRowsGemm {
     // W in blocks of about 64 KiB: a block is read from memory once and reused from L1/L2 by every
     // group of four x rows, so a W larger than the caches (an LM head) streams once per call
     int jb = Math.max(4, BLOCK_FLOATS / Math.max(1, k) / 4 * 4);
-    float[] red = new float[16 * L]; // the 4 × 4 tile's accumulators, summed from memory (VectorMath.sumStored)
+    // the 4 × 4 tile's accumulators, summed from memory (VectorMath.sumStored); fewer rows never use
+    // it, and at one row (batch-1 decode, ~74 calls a tiny step) it was most of a step's allocation
+    float[] red = m >= 4 ? new float[16 * L] : null;
     for (int jBlock = j0; jBlock < j1; jBlock += jb) {
       int jEnd = Math.min(j1, jBlock + jb);
       int i = 0;
