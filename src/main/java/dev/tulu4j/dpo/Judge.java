@@ -105,7 +105,7 @@ public interface Judge extends AutoCloseable {
         List<Message> conv = new ArrayList<>(p.messages());
         conv.add(new Message("assistant", response));
         int[] ids = enc.encode(conv).inputIds();
-        if (act == null || act.capacity() < ids.length) act = rm.newActivations(Math.max(ids.length, 256));
+        if (act == null || act.capacity() < ids.length) act = rm.newInferenceActivations(Math.max(ids.length, 256));
         float[] v = rm.values(new Batch(1, ids.length, ids, null, null, null), act);
         return v[ids.length - 1];
       }
@@ -124,7 +124,7 @@ public interface Judge extends AutoCloseable {
         }
         int[] ids = new int[n * t];
         for (int k = 0; k < n; k++) System.arraycopy(seqs[k], 0, ids, k * t, seqs[k].length);
-        if (act == null || act.capacity() < ids.length) act = rm.newActivations(Math.max(ids.length, 256));
+        if (act == null || act.capacity() < ids.length) act = rm.newInferenceActivations(Math.max(ids.length, 256));
         float[] v = rm.values(new Batch(n, t, ids, null, null, null), act);
         double[] out = new double[n];
         for (int k = 0; k < n; k++) out[k] = v[k * t + seqs[k].length - 1];

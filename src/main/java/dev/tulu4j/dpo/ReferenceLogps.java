@@ -95,7 +95,7 @@ public final class ReferenceLogps {
       int[] idx = new int[to - from];
       for (int i = 0; i < idx.length; i++) idx[i] = from + i;
       SequencePack pack = SequencePack.ofPairs(pairs, idx, rowLength, padId);
-      act = DpoStep.ensure(act, model, pack.batch().rows());
+      if (act == null || act.capacity() < pack.batch().rows()) act = Activations.inference(model.config(), pack.batch().rows());
       double[] sums = pack.sums(model.forward(pack.batch(), act).logp());
       for (int i = 0; i < idx.length; i++) out[from + i] = new double[] {sums[2 * i], sums[2 * i + 1]};
     }

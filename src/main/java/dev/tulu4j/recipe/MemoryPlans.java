@@ -171,7 +171,7 @@ final class MemoryPlans {
           .loraActivations("value model", valueConfig, loraConfig(cfg.lora()), tokens, t.activationCheckpointing());
     if (rewardConfig != null)
       p.frozen("reward model", MemoryPlan.scalarHeadParameterCount(rewardConfig), 4)
-          .activations("reward model", rewardConfig, Math.multiplyExact(t.microBatch(), maxLen), false);
+          .inferenceActivations("reward model", rewardConfig, Math.multiplyExact(t.microBatch(), maxLen)); // ScalarHeadScorer: forward only
     return p;
   }
 

@@ -91,7 +91,7 @@ public final class RewardScoring {
     var e = enc.encode(conv);
     if (e.truncated()) truncated[0]++;
     int[] ids = e.inputIds();
-    if (act[0] == null || act[0].capacity() < ids.length) act[0] = rm.newActivations(Math.max(ids.length, 256));
+    if (act[0] == null || act[0].capacity() < ids.length) act[0] = rm.newInferenceActivations(Math.max(ids.length, 256));
     float[] v = rm.values(new Batch(1, ids.length, ids, null, null, null), act[0]);
     return v[ids.length - 1];
   }

@@ -93,7 +93,7 @@ public final class RewardStep implements StepFunction {
       int[] idx = new int[to - from];
       for (int i = 0; i < idx.length; i++) idx[i] = from + i;
       SequencePack pk = SequencePack.ofPairs(pairs, idx, rowLength, padId);
-      if (a == null || a.capacity() < pk.batch().rows()) a = model.newActivations(pk.batch().rows());
+      if (a == null || a.capacity() < pk.batch().rows()) a = model.newInferenceActivations(pk.batch().rows());
       float[] v = model.values(pk.batch(), a);
       for (int i = 0; i < idx.length; i++) out[from + i] = new double[] {v[pk.last()[2 * i]], v[pk.last()[2 * i + 1]]};
     }

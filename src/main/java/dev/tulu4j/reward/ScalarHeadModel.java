@@ -356,6 +356,15 @@ public final class ScalarHeadModel {
     return backbone.newActivations(tokens);
   }
 
+  /**
+   * {@link Activations#inference Inference activations} of the backbone for forward-only
+   * {@link #values} (scoring with a frozen reward model, held-out evaluation): one layer's buffers
+   * shared by all layers, the same values bit for bit; {@link #backward} refuses them.
+   */
+  public Activations newInferenceActivations(int tokens) {
+    return Activations.inference(backbone.config(), tokens);
+  }
+
   /** The value of every token (B·T): {@code v[r] = score · lnf[r]}. Targets are not needed. */
   public float[] values(Batch batch, Activations act) {
     float[] h = backbone.hidden(batch, act);

@@ -18,7 +18,7 @@ public final class ScalarHeadScorer implements SequenceScorer {
   public ScalarHeadScorer(ScalarHeadModel model, int rowsPerCall, int maxLength) {
     this.model = model;
     this.rowsPerCall = rowsPerCall;
-    this.act = model.newActivations(Math.multiplyExact(rowsPerCall, maxLength));
+    this.act = model.newInferenceActivations(Math.multiplyExact(rowsPerCall, maxLength)); // frozen: forward only
   }
 
   @Override

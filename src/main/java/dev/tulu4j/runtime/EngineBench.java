@@ -151,7 +151,7 @@ public final class EngineBench {
     int n = batch * seq;
     int[] ids = new SplittableRandom(2).ints(n, 0, model.config().vocabSize()).toArray();
     Batch b = new Batch(batch, seq, ids, null, null, null);
-    Activations act = new Activations(model.config(), n);
+    Activations act = Activations.inference(model.config(), n); // forward only, as the peer's inference_mode
     return () -> model.logits(b, act);
   }
 
@@ -177,7 +177,7 @@ public final class EngineBench {
     int n = batch * seq;
     int[] ids = new SplittableRandom(2).ints(n, 0, c.vocabSize()).toArray();
     Batch b = new Batch(batch, seq, ids, null, null, null);
-    Activations act = new Activations(c, n);
+    Activations act = Activations.inference(c, n); // forward only, as the peer's inference_mode
     double[] times = new double[reps];
     double[] cpu = new double[reps];
     long gc = 0;

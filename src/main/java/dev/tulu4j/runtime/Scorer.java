@@ -119,7 +119,8 @@ public final class Scorer {
         at += len[i];
       }
     }
-    if (act == null || act.capacity() < total) act = new Activations(model.config(), total);
+    // forward only: inference activations (one layer's buffers shared by all layers), the same log-probs
+    if (act == null || act.capacity() < total) act = Activations.inference(model.config(), total);
     float[] lp = model.forward(new Batch(b, t, ids, targets, null, segments), act).logp();
     for (int row = 0; row < b; row++) {
       int at = row * t;

@@ -56,7 +56,7 @@ final class TokenLogprobs {
     int n = ids.length - 1; // the last token's prediction is never needed
     int v = model.config().vocabSize();
     float[] lg = model.logits(new Batch(1, n, java.util.Arrays.copyOf(ids, n), null, null, null),
-        new Activations(model.config(), n));
+        Activations.inference(model.config(), n)); // forward only
     for (int i = 0; i < n; i++) out[i] = at(lg, i * v, v, ids[i + 1], top);
     return out;
   }

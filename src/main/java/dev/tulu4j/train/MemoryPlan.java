@@ -140,6 +140,17 @@ public final class MemoryPlan {
   }
 
   /**
+   * {@link Activations#inference Inference activations} of a forward-only model of {@code tokens}
+   * tokens (a frozen reward model's scoring): one layer's buffers shared by all layers, no backward
+   * scratch, no LM-head panels (a scalar head, or a head that packs nothing per pass).
+   */
+  public MemoryPlan inferenceActivations(String what, LlamaConfig c, int tokens) {
+    add(what + " activations", Activations.bytes(c, tokens, false),
+        String.format(Locale.ROOT, "%,d tokens, inference (one layer's buffers)", tokens));
+    return this;
+  }
+
+  /**
    * What a LoRA adapter keeps per training call beside the model's activations: u = x·Aᵀ of every
    * adapted projection from the forward (r floats per token and projection, for every layer, or for
    * one layer under activation checkpointing, whose recompute refills it) and the backward's du of

@@ -77,6 +77,24 @@ class LoraMemoryPlanTest {
    * PPO under LoRA: the value model trains its own adapter and score head over the policy's shared base
    * (no frozen weights of its own), or over a value_model folder's frozen backbone at 2 or 4 bytes.
    */
+  /**
+   * RLVR's frozen reward model only scores (ScalarHeadScorer, forward only, over inference
+   * activations): the plan counts one layer's buffers for it, not a training call's.
+   */
+  @Test
+  void aFrozenRewardModelIsPlannedWithInferenceActivations() {
+    LlamaConfig c = LlamaConfig.smollm2_135m();
+    var cfg = ConfigLoader.fromOverrides(List.of("model=m", "train_file=p.jsonl", "algorithm=grpo", "train.micro_batch=2"),
+        dev.tulu4j.rlvr.RlvrConfig.class);
+    int tokens = 2 * (cfg.maxPromptLength() + cfg.responseLength());
+    MemoryPlan with = MemoryPlans.rlvr(c, cfg, null, c, 4, 4);
+    long line = with.items().stream().filter(i -> i.name().equals("reward model activations")).mapToLong(MemoryPlan.Item::bytes)
+        .sum();
+    assertThat(line).isEqualTo(dev.tulu4j.model.Activations.bytes(c, tokens, false));
+    assertThat(line).isLessThan(dev.tulu4j.model.Activations.bytes(c, tokens, true) / 10);
+    assertThat(with.items()).noneMatch(i -> i.name().startsWith("reward model LM head"));
+  }
+
   @Test
   void aLoraValueModelIsAnAdapterAndAHeadOverTheSharedBase() {
     LlamaConfig c = LlamaConfig.smollm2_135m();
