@@ -74,10 +74,6 @@ class LoraMemoryPlanTest {
   }
 
   /**
-   * PPO under LoRA: the value model trains its own adapter and score head over the policy's shared base
-   * (no frozen weights of its own), or over a value_model folder's frozen backbone at 2 or 4 bytes.
-   */
-  /**
    * RLVR's frozen reward model only scores (ScalarHeadScorer, forward only, over inference
    * activations): the plan counts one layer's buffers for it, not a training call's.
    */
@@ -95,6 +91,10 @@ class LoraMemoryPlanTest {
     assertThat(with.items()).noneMatch(i -> i.name().startsWith("reward model LM head"));
   }
 
+  /**
+   * PPO under LoRA: the value model trains its own adapter and score head over the policy's shared base
+   * (no frozen weights of its own), or over a value_model folder's frozen backbone at 2 or 4 bytes.
+   */
   @Test
   void aLoraValueModelIsAnAdapterAndAHeadOverTheSharedBase() {
     LlamaConfig c = LlamaConfig.smollm2_135m();
