@@ -29,10 +29,12 @@ import jdk.incubator.vector.FloatVector;
  * current phase from a shared counter, and before the next phase waits until every chunk of this
  * one is finished. A thread that never arrives (a core taken by another process) only means the
  * others claim its chunks, so the region cannot deadlock, and every output element is written by
- * exactly one chunk with the same arithmetic, so the result does not depend on the schedule. The
- * RMSNorm of x before QKV, MLP and HEAD is recomputed by each participating thread into its own
- * buffer (C floats per row; cheaper than a phase of its own). At batch 1 the tiny model's step
- * went from about 49 fork/joins to one region with 31 phase waits (docs/PERFORMANCE.md, Decode).
+ * exactly one chunk with the same arithmetic, so the result does not depend on the schedule
+ * ({@link DecodeSplit}: one-row steps give each thread one contiguous part per phase that its owner
+ * claims first, batched ones about four chunks per thread). The RMSNorm of x before QKV, MLP and
+ * HEAD is recomputed by each participating thread into its own buffer (C floats per row; cheaper
+ * than a phase of its own). At batch 1 the tiny model's step went from about 49 fork/joins to one
+ * region with 31 phase waits (docs/PERFORMANCE.md, Decode).
  *
  * <p>The products' kernel depends on the row count (docs/PERFORMANCE.md, "Decode, round 3"): from
  * {@link #TRANSPOSED_MIN_ROWS} rows on the activations are kept transposed, {@code (dim, Np)} with
@@ -92,73 +94,15 @@ final class DecodeStep {
   static boolean b1TouchAhead = true;
 
   /**
-   * Floats the transposed buffers (ln, att, gate, up) and the score rows hold beyond their use: each
-   * step starts them on a cache line ({@link CacheLines#lead}, the Region's offsets), so the products'
-   * 512-bit loads of xt and stores of ct, and the softmax's, never straddle two lines.
-   */
-  static final int SPARE = CacheLines.FLOATS - 1;
-
-  /** Reusable buffers of one KV cache's decode steps, sized for {@code cap} rows and {@code threads} threads. */
-  static final class Scratch {
-    final int cap;
-    final int threads;
-    final float[] x;      // (N, C) residual stream
-    final float[] qkv;    // (N, (H+2Hkv)·D): q | k | v per row
-    final float[] att;    // (N, H·D), or (H·D, Np) in the transposed mode
-    final float[] gate;   // (N, F) or (F, Np), then h = silu(gate)·up
-    final float[] up;     // (N, F) or (F, Np)
-    final float[] logits; // (N, V), used only when some entry is empty
-    final float[] cos;    // (N, D/2)
-    final float[] sin;    // (N, D/2)
-    final int[] seq;      // (N) cache sequence of each row
-    final int[] pos;      // (N) position of each row
-    final int[] entry;    // (N) entry index of each row
-    final float[][] ln;   // per thread (N, C) or (C, Np): its own rmsnorm of x
-    final float[][] tmp;  // per thread: DecodeGemm's read-ahead sink and row-major stores (DecodeGemm.tmpFloats)
-    final float[][] head; // per thread (D): one head's attention output before it is scattered
-    final int[] lnPhase;  // per thread: the phase its ln was computed for
-    final float[][] scores; // per thread (maxLen): one query's scores, then probabilities
-    final float[][] scoresB; // per thread (maxLen): the second query's of a pair (attendPair)
-    final float[][] lanes; // per thread (L): expShiftSum's lane sums (its two-argument form allocates them)
-    final float[][] b1x;   // per thread (max(C, H·D, F) + a line): one-row steps' copy of x from a cache line on (small)
-
-    Scratch(LlamaConfig c, int cap, int threads, int cacheLen) {
-      this.cap = cap;
-      this.threads = threads;
-      int qkvw = c.qDim() + 2 * c.kvDim();
-      int np = Math.max(cap, DecodeGemm.padded(cap)); // rows of the transposed buffers
-      x = new float[cap * c.hidden()];
-      qkv = new float[cap * qkvw];
-      att = new float[np * c.qDim() + SPARE];
-      gate = new float[np * c.intermediate() + SPARE];
-      up = new float[np * c.intermediate() + SPARE];
-      logits = new float[cap * c.vocabSize()];
-      cos = new float[cap * c.headDim() / 2];
-      sin = new float[cap * c.headDim() / 2];
-      seq = new int[cap];
-      pos = new int[cap];
-      entry = new int[cap];
-      ln = new float[threads][np * c.hidden() + SPARE];
-      tmp = new float[threads][DecodeGemm.tmpFloats(np)]; // [L]: DecodeGemm's read-ahead sink, then its grouped row-major stores
-      head = new float[threads][2 * c.headDim()]; // two heads: attendPair's second output at [D]
-      lnPhase = new int[threads];
-      scores = new float[threads][DecodeGemm.padded(cacheLen) + SPARE]; // whole vectors: the softmax has no scalar tail
-      scoresB = new float[threads][DecodeGemm.padded(cacheLen) + SPARE];
-      lanes = new float[threads][VectorMath.S.length()];
-      b1x = new float[threads][Math.max(c.hidden(), Math.max(c.qDim(), c.intermediate())) + CacheLines.FLOATS];
-    }
-  }
-
-  /**
    * Runs the step for entries {@code i < count} (slots and tokens already validated by the caller;
    * empty entries are skipped) and writes entry i's logits at {@code out[i·V ..]}.
    */
   static void run(LlamaModel m, KvCache cache, int[] slots, int[][] tokens, int count, int rows, float[] out) {
     LlamaConfig c = m.config();
     int threads = threads(m);
-    Scratch s = cache.decodeScratch;
+    DecodeScratch s = cache.decodeScratch;
     if (s == null || s.cap < rows || s.threads != threads) {
-      s = new Scratch(c, Math.max(rows, Math.min(cache.batch, FewRowsGemm.MAX_M)), threads, cache.maxLen);
+      s = new DecodeScratch(c, Math.max(rows, Math.min(cache.batch, FewRowsGemm.MAX_M)), threads, cache.maxLen);
       cache.decodeScratch = s;
     }
     int cc = c.hidden(), vocab = c.vocabSize();
@@ -190,26 +134,6 @@ final class DecodeStep {
     for (int i = 0; i < rows; i++) cache.length[s.seq[i]]++;
   }
 
-  /** Weights per claimed chunk at least (32 KiB), so the shared counters cost little next to the work. */
-  static final int MIN_BLOCK_FLOATS = 8192;
-
-  /** Columns per chunk of a phase with n output columns over rows of length k: a multiple of 4. */
-  static int blockColumns(int n, int k, int threads) {
-    return blockColumns(n, k, threads, MIN_BLOCK_FLOATS);
-  }
-
-  static int blockColumns(int n, int k, int threads, int minFloats) {
-    return blockColumns(n, k, threads, minFloats, 4);
-  }
-
-  /** As above, a multiple of {@code multiple} (the column tile of the kernel). */
-  static int blockColumns(int n, int k, int threads, int minFloats, int multiple) {
-    int target = (n + 4 * threads - 1) / (4 * threads); // about four chunks per thread, for balance
-    int min = (minFloats + k - 1) / k;
-    int cols = Math.max(target, min);
-    return Math.min(n, (cols + multiple - 1) / multiple * multiple);
-  }
-
   /**
    * From this many rows on, the projections run with the rows in the vector lanes
    * ({@link DecodeGemm}, activations transposed); below it, padding the rows to a whole vector
@@ -226,7 +150,7 @@ final class DecodeStep {
     final LlamaModel m;
     final LlamaConfig c;
     final KvCache cache;
-    final Scratch s;
+    final DecodeScratch s;
     final int rows;
     final float[] logits;
     final int layers;
@@ -252,7 +176,7 @@ final class DecodeStep {
     final boolean own;
     final float[] touchSink; // per thread, a line apart: what touchAhead read (kept so the loads stay)
 
-    Region(LlamaModel m, KvCache cache, Scratch s, int rows, float[] logits, int threads, int minFloats) {
+    Region(LlamaModel m, KvCache cache, DecodeScratch s, int rows, float[] logits, int threads, int minFloats) {
       this.m = m;
       this.c = m.config();
       this.cache = cache;
@@ -292,15 +216,15 @@ final class DecodeStep {
       own = rows == 1 && b1Owned && threads < Integer.SIZE;
       int mult = tr ? TRANSPOSED_COLUMNS : 4;
       if (own) {
-        qkvCols = partColumns(qkvw, threads);
-        ccCols = partColumns(cc, threads);
-        fCols = partColumns(f, threads);
-        vCols = partColumns(vocab, threads);
+        qkvCols = DecodeSplit.partColumns(qkvw, threads);
+        ccCols = DecodeSplit.partColumns(cc, threads);
+        fCols = DecodeSplit.partColumns(f, threads);
+        vCols = DecodeSplit.partColumns(vocab, threads);
       } else {
-        qkvCols = blockColumns(qkvw, cc, threads, minFloats, mult);
-        ccCols = blockColumns(cc, Math.max(qd, f), threads, minFloats, mult);
-        fCols = blockColumns(f, cc, threads, minFloats, mult);
-        vCols = blockColumns(vocab, cc, threads, minFloats, mult);
+        qkvCols = DecodeSplit.blockColumns(qkvw, cc, threads, minFloats, mult);
+        ccCols = DecodeSplit.blockColumns(cc, Math.max(qd, f), threads, minFloats, mult);
+        fCols = DecodeSplit.blockColumns(f, cc, threads, minFloats, mult);
+        vCols = DecodeSplit.blockColumns(vocab, cc, threads, minFloats, mult);
       }
       int phases = layers * PHASES_PER_LAYER + 1;
       chunks = new int[phases];
@@ -412,12 +336,6 @@ final class DecodeStep {
         acc += w[i];
       }
       return acc;
-    }
-
-    /** Columns per part when each of {@code threads} threads owns one contiguous part of n: a multiple of 4. */
-    static int partColumns(int n, int threads) {
-      int cols = (n + threads - 1) / threads;
-      return Math.min(n, (cols + 3) / 4 * 4);
     }
 
     /** CPU time of the calling thread (the profile is meant for a shared machine: preemption is not counted). */

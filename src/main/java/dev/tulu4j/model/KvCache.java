@@ -47,9 +47,9 @@ public final class KvCache {
   final int[] vLead; // (L) the same for v[l]
   /** Floats each layer array holds beyond its positions: room to start the data on a cache line. */
   static final int SPARE = CacheLines.FLOATS - 1;
-  DecodeStep.Scratch decodeScratch; // buffers of the fused decode step, reused across steps
+  DecodeScratch decodeScratch; // buffers of the fused decode step, reused across steps
   long[][] decodeProfile; // per thread: phase times of the fused step when a profiler sets it (DecodeStep.PROFILE_KINDS)
-  int decodeMinBlockFloats = DecodeStep.MIN_BLOCK_FLOATS; // tests lower it to split tiny models into chunks
+  int decodeMinBlockFloats = DecodeSplit.MIN_BLOCK_FLOATS; // tests lower it to split tiny models into chunks
 
   public KvCache(LlamaConfig c, int batch, int maxLen) {
     if (batch <= 0 || maxLen <= 0)

@@ -45,10 +45,10 @@ public final class DecodeProductsMain {
       for (float[] a : new float[][] {xtC, xtQ, xtF}) for (int i = 0; i < a.length; i++) a[i] = (float) rnd.nextGaussian() * 0.1f;
       float[] qkv = new float[batch * qkvw], x = new float[batch * cc], gate = new float[np * f + 15], up = new float[np * f + 15];
       float[] logits = new float[batch * vocab], tmp = new float[DecodeGemm.tmpFloats(np)];
-      int qkvCols = DecodeStep.blockColumns(qkvw, cc, 1, DecodeStep.MIN_BLOCK_FLOATS, 24);
-      int ccCols = DecodeStep.blockColumns(cc, Math.max(qd, f), 1, DecodeStep.MIN_BLOCK_FLOATS, 24);
-      int fCols = DecodeStep.blockColumns(f, cc, 1, DecodeStep.MIN_BLOCK_FLOATS, 24);
-      int vCols = DecodeStep.blockColumns(vocab, cc, 1, DecodeStep.MIN_BLOCK_FLOATS, 24);
+      int qkvCols = DecodeSplit.blockColumns(qkvw, cc, 1, DecodeSplit.MIN_BLOCK_FLOATS, 24);
+      int ccCols = DecodeSplit.blockColumns(cc, Math.max(qd, f), 1, DecodeSplit.MIN_BLOCK_FLOATS, 24);
+      int fCols = DecodeSplit.blockColumns(f, cc, 1, DecodeSplit.MIN_BLOCK_FLOATS, 24);
+      int vCols = DecodeSplit.blockColumns(vocab, cc, 1, DecodeSplit.MIN_BLOCK_FLOATS, 24);
       int[] next = new int[batch];
       for (int round = -1; round < rounds; round++) {
         // (a) the step

@@ -215,11 +215,11 @@ class DecodeStepTest {
   @Test
   void columnBlocksAreMultiplesOfFourAndCoverTheOutput() {
     for (int[] s : new int[][] {{768, 256, 2}, {960, 576, 2}, {49152, 576, 2}, {37, 16, 3}, {12, 20, 1}, {3, 5, 2}}) {
-      int cols = DecodeStep.blockColumns(s[0], s[1], s[2]);
+      int cols = DecodeSplit.blockColumns(s[0], s[1], s[2]);
       assertThat(cols).as(Arrays.toString(s)).isPositive().isLessThanOrEqualTo(s[0]);
       if (cols < s[0]) assertThat(cols % 4).as(Arrays.toString(s)).isZero();
     }
-    assertThat(DecodeStep.blockColumns(768, 256, 2)).isEqualTo(96); // 8 chunks of 96 KiB
+    assertThat(DecodeSplit.blockColumns(768, 256, 2)).isEqualTo(96); // 8 chunks of 96 KiB
   }
 
   private static boolean contains(int[] a, int x) {
