@@ -35,14 +35,7 @@ class FamilyLoraTest {
 
   /** A frozen view of a well-conditioned random model with an adapter whose B is random. */
   static LlamaModel adapted(LlamaConfig c, LoraConfig lc) {
-    LlamaModel m = ModelFixtures.model(c, 11).frozenView();
-    LoraAdapter ad = m.attachLora(lc, 5);
-    Random r = new Random(17);
-    for (Parameter p : ad.parameters())
-      if (p.name().endsWith("lora_B.weight")) for (int i = 0; i < p.data().length; i++) p.data()[i] = (float) (0.3 * r.nextGaussian());
-    ad.training(true);
-    ad.dropoutSeed(23);
-    return m;
+    return ModelFixtures.withRandomLora(ModelFixtures.model(c, 11).frozenView(), lc, true);
   }
 
   /** Two rows of 7 (longer than the windows of 3), row 1 packing two documents. */

@@ -61,13 +61,7 @@ class InferenceActivationsBitsTest {
 
   /** {@link #adapted} on {@code m} itself (a frozen model). */
   static LlamaModel attach(LlamaModel m, LoraConfig lc, boolean trainingMode) {
-    LoraAdapter ad = m.attachLora(lc, 5);
-    Random r = new Random(17);
-    for (Parameter p : ad.parameters())
-      if (p.name().endsWith("lora_B.weight")) for (int i = 0; i < p.data().length; i++) p.data()[i] = (float) (0.3 * r.nextGaussian());
-    ad.training(trainingMode);
-    ad.dropoutSeed(23);
-    return m;
+    return ModelFixtures.withRandomLora(m, lc, trainingMode);
   }
 
   /** Rows of {@code t}, row 1 packing three documents (segments), targets shifted with a few ignored. */

@@ -42,6 +42,20 @@ final class ModelFixtures {
     return m;
   }
 
+  /**
+   * Attaches a LoRA adapter to {@code m} (seed 5) with a random B (0.3·N(0, 1), seed 17), so the
+   * adapter changes the outputs, in or out of training mode, dropout seed 23; returns {@code m}.
+   */
+  static LlamaModel withRandomLora(LlamaModel m, LoraConfig lc, boolean trainingMode) {
+    LoraAdapter ad = m.attachLora(lc, 5);
+    Random r = new Random(17);
+    for (Parameter p : ad.parameters())
+      if (p.name().endsWith("lora_B.weight")) for (int i = 0; i < p.data().length; i++) p.data()[i] = (float) (0.3 * r.nextGaussian());
+    ad.training(trainingMode);
+    ad.dropoutSeed(23);
+    return m;
+  }
+
   static int[] randomIds(int n, int vocab, long seed) {
     Random r = new Random(seed);
     int[] ids = new int[n];
