@@ -1,5 +1,8 @@
 package dev.tulu4j.serve;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 /**
  * A request the server refuses, answered with {@code status} and OpenAI's error body
  * {@code {"error": {"message", "type", "param", "code"}}} (the shape of the OpenAI API reference's
@@ -38,5 +41,17 @@ final class ApiError extends RuntimeException {
   /** vLLM's error: {@code type} one of its names, {@code code} the status as a number. */
   static ApiError vllm(int status, String type, String message) {
     return new ApiError(status, message, null, null, type, true);
+  }
+
+  /** The error body: {@code {"error": {"message", "type", "param", "code"}}}. */
+  ObjectNode body() {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    ObjectNode err = body.putObject("error").put("message", getMessage()).put("type", type);
+    if (param == null) err.putNull("param");
+    else err.put("param", param);
+    if (numericCode) err.put("code", status);
+    else if (code == null) err.putNull("code");
+    else err.put("code", code);
+    return body;
   }
 }

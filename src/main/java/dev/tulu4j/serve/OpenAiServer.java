@@ -2,7 +2,6 @@ package dev.tulu4j.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -45,10 +44,8 @@ import java.util.function.Supplier;
  * keep-alive comment) and its sequence is cancelled, which frees its KV slot before the next decode
  * step; {@link #drain} stops accepting and lets in-flight requests finish (the SIGTERM path).
  *
- * <p>Over 600 lines (about 730) in one file on purpose: every route here (completions, streaming, the vLLM LoRA routes,
- * SGLang's weight reload) hands work to the same single engine thread and reads the same served
- * weights, in-flight count and drain state; request parsing ({@link CompletionRequest}), weight
- * routing ({@link RoutedStepModel}) and the served models ({@link ServedModels}) live in their own classes already.
+ * <p>Request parsing lives in {@link CompletionRequest}, the finished completion's body in
+ * {@link CompletionBody}, weight routing in {@link RoutedStepModel}, the served models in {@link ServedModels}.
  */
 public final class OpenAiServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -426,36 +423,6 @@ public final class OpenAiServer implements AutoCloseable {
     return m;
   }
 
-  /**
-   * Collects each sampled token's log-prob and top alternatives (on the engine thread): raw (the
-   * model's log-softmax), or processed (the sampler's own log-prob of the distribution it drew from,
-   * alternatives from the logits divided by the temperature).
-   */
-  private static final class LogprobSink implements Generator.TokenSink {
-    final int top;
-    final boolean processed;
-    final double scale;
-    final List<TokenLogprobs.Position> steps = new ArrayList<>();
-
-    LogprobSink(int top, boolean processed, double temperature) {
-      this.top = top;
-      this.processed = processed && temperature > 0;
-      this.scale = this.processed ? 1.0 / temperature : 1.0;
-    }
-
-    @Override
-    public void onLogits(int token, float[] logits, int off, int vocab) {
-      steps.add(TokenLogprobs.at(logits, off, vocab, token, top, scale));
-    }
-
-    @Override
-    public void onToken(int token, double logprob) {
-      if (!processed) return;
-      TokenLogprobs.Position p = steps.removeLast();
-      steps.add(new TokenLogprobs.Position(p.token(), logprob, p.topIds(), p.topLogprobs()));
-    }
-  }
-
   private static void cancel(List<CompletableFuture<Generator.Output>> futures) {
     for (var f : futures) f.cancel(false);
   }
@@ -483,95 +450,10 @@ public final class OpenAiServer implements AutoCloseable {
     } finally {
       cancel(futures); // no-op for finished ones; frees the slots of the others
     }
-    boolean chat = req.chat();
     String served = req.model() != null ? req.model() : options.modelName();
-    ObjectNode body = JSON.createObjectNode().put("id", id).put("object", chat ? "chat.completion" : "text_completion")
-        .put("created", System.currentTimeMillis() / 1000).put("model", served);
-    ArrayNode choices = body.putArray("choices");
-    int completionTokens = 0;
-    String echoed = req.echo() ? codec.decode(req.prompt()) : "";
-    for (int i = 0; i < req.n(); i++) {
-      Generator.Output o = futures.get(i).join();
-      completionTokens += o.ids().length;
-      ObjectNode c = choices.addObject().put("index", i);
-      if (chat) c.putObject("message").put("role", "assistant").put("content", o.text());
-      else c.put("text", echoed + o.text());
-      if (!req.logprobs()) c.putNull("logprobs");
-      else if (chat) chatLogprobs(c.putObject("logprobs").putArray("content"), sinks[i].steps, req);
-      else completionLogprobs(c.putObject("logprobs"), req, promptLps, sinks[i].steps);
-      c.put("finish_reason", o.finishReason());
-      if (req.returnTokenIds()) {
-        if (!chat) ids(c.putArray("prompt_token_ids"), req.prompt());
-        ids(c.putArray("token_ids"), o.ids());
-      }
-    }
-    if (chat && req.returnTokenIds()) ids(body.putArray("prompt_token_ids"), req.prompt());
-    int promptTokens = req.prompt().length;
-    body.putObject("usage").put("prompt_tokens", promptTokens).put("completion_tokens", completionTokens)
-        .put("total_tokens", promptTokens + completionTokens);
-    send(ex, 200, body);
-  }
-
-  private static void ids(ArrayNode a, int[] ids) {
-    for (int t : ids) a.add(t);
-  }
-
-  /** How a token is written in logprobs: its text, or {@code token_id:ID} when the request asked for ids. */
-  private String tokenString(int id, CompletionRequest req) {
-    return req.tokensAsIds() ? "token_id:" + id : codec.decode(new int[] {id});
-  }
-
-  /** Chat's {@code logprobs.content}: per sampled token {token, logprob, bytes, top_logprobs[]}. */
-  private void chatLogprobs(ArrayNode content, List<TokenLogprobs.Position> steps, CompletionRequest req) {
-    for (TokenLogprobs.Position p : steps) {
-      ObjectNode e = content.addObject();
-      chatEntry(e, p.token(), p.logprob(), req);
-      ArrayNode top = e.putArray("top_logprobs");
-      for (int k = 0; k < p.topIds().length; k++) chatEntry(top.addObject(), p.topIds()[k], p.topLogprobs()[k], req);
-    }
-  }
-
-  private void chatEntry(ObjectNode e, int id, double lp, CompletionRequest req) {
-    String tok = tokenString(id, req);
-    e.put("token", tok).put("logprob", Math.max(lp, -9999.0));
-    ArrayNode bytes = e.putArray("bytes");
-    for (byte b : tok.getBytes(StandardCharsets.UTF_8)) bytes.add(b & 0xff);
-  }
-
-  /**
-   * The legacy completions shape {@code {tokens, token_logprobs, top_logprobs, text_offset}}: with
-   * {@code echo} the prompt's tokens first (the first one's log-prob and alternatives null, nothing
-   * precedes it), then the sampled tokens. Each {@code top_logprobs} entry maps the N most likely
-   * tokens and the chosen one to their log-probs; {@code text_offset} counts characters from 0.
-   */
-  private void completionLogprobs(ObjectNode lp, CompletionRequest req, TokenLogprobs.Position[] prompt,
-      List<TokenLogprobs.Position> steps) {
-    ArrayNode tokens = lp.putArray("tokens");
-    ArrayNode tokenLps = lp.putArray("token_logprobs");
-    ArrayNode tops = lp.putArray("top_logprobs");
-    ArrayNode offsets = lp.putArray("text_offset");
-    int offset = 0;
-    List<TokenLogprobs.Position> all = new ArrayList<>();
-    if (prompt != null) {
-      String first = tokenString(req.prompt()[0], req);
-      tokens.add(first);
-      tokenLps.addNull();
-      tops.addNull();
-      offsets.add(offset);
-      offset += first.length();
-      all.addAll(Arrays.asList(prompt));
-    }
-    all.addAll(steps);
-    for (TokenLogprobs.Position p : all) {
-      String tok = tokenString(p.token(), req);
-      tokens.add(tok);
-      tokenLps.add(Math.max(p.logprob(), -9999.0));
-      ObjectNode top = tops.addObject();
-      for (int k = 0; k < p.topIds().length; k++) top.put(tokenString(p.topIds()[k], req), Math.max(p.topLogprobs()[k], -9999.0));
-      top.put(tok, Math.max(p.logprob(), -9999.0));
-      offsets.add(offset);
-      offset += tok.length();
-    }
+    List<Generator.Output> outputs = new ArrayList<>();
+    for (var f : futures) outputs.add(f.join());
+    send(ex, 200, new CompletionBody(codec).of(req, id, served, outputs, sinks, promptLps));
   }
 
   private ApiError timedOut() {
@@ -626,7 +508,7 @@ public final class OpenAiServer implements AutoCloseable {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         ApiError t = timedOut();
-        writeEvent(out, errorBody(t));
+        writeEvent(out, t.body());
         return;
       }
       int[] e = events.poll(Math.min(left, KEEPALIVE_NANOS), TimeUnit.NANOSECONDS);
@@ -641,7 +523,7 @@ public final class OpenAiServer implements AutoCloseable {
       if (e[1] < 0) {
         CompletableFuture<Generator.Output> f = futures.get(i);
         if (f.isCompletedExceptionally()) {
-          writeEvent(out, errorBody(new ApiError(500, "generation failed", null)));
+          writeEvent(out, new ApiError(500, "generation failed", null).body());
           return;
         }
         Generator.Output o = f.join();
@@ -703,17 +585,6 @@ public final class OpenAiServer implements AutoCloseable {
     ex.getResponseBody().write(b);
   }
 
-  private static ObjectNode errorBody(ApiError e) {
-    ObjectNode body = JSON.createObjectNode();
-    ObjectNode err = body.putObject("error").put("message", e.getMessage()).put("type", e.type);
-    if (e.param == null) err.putNull("param");
-    else err.put("param", e.param);
-    if (e.numericCode) err.put("code", e.status);
-    else if (e.code == null) err.putNull("code");
-    else err.put("code", e.code);
-    return body;
-  }
-
   private static void sendText(HttpExchange ex, int status, String text) throws IOException {
     byte[] b = text.getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
@@ -722,6 +593,6 @@ public final class OpenAiServer implements AutoCloseable {
   }
 
   private static void sendError(HttpExchange ex, ApiError e) throws IOException {
-    send(ex, e.status, errorBody(e));
+    send(ex, e.status, e.body());
   }
 }
