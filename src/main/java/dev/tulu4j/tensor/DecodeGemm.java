@@ -165,7 +165,10 @@ public final class DecodeGemm {
       if (eight && k <= READ_AHEAD_MAX_K) for (; j + 8 <= j1; j += 8) tile2x8Ahead(m, mPad, k, i0, xOff + i0, j, xt, w, ldw, j + 16 <= aheadEnd ? (j + 8) * ldw : j * ldw, mode, c, cOff, ldc, tmp);
       for (; j + 6 <= j1; j += 6) {
         // short rows: the next tile's six W rows (or this one's, for the last), read ahead while this one computes
-        if (k > READ_AHEAD_MAX_K) tile2x6(m, mPad, k, i0, xOff + i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
+        if (k > READ_AHEAD_MAX_K) {
+          if (eight) tile2x6Touch(m, mPad, k, i0, xOff + i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
+          else tile2x6(m, mPad, k, i0, xOff + i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
+        }
         else tile2x6Ahead(m, mPad, k, i0, xOff + i0, j, xt, w, ldw, j + 12 <= aheadEnd ? (j + 6) * ldw : j * ldw, mode, c, cOff, ldc, tmp);
       }
       for (; j < j1; j++) tile2x1(m, mPad, k, i0, xOff + i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
@@ -223,6 +226,88 @@ public final class DecodeGemm {
     store(a5, m, mPad, i0, j + 5, mode, c, cOff, ldc, tmp);
     store(b5, m, mPad, i1, j + 5, mode, c, cOff, ldc, tmp);
   }
+
+  /**
+   * As {@link #tile2x6} (the default above {@link #READ_AHEAD_MAX_K}), in blocks of {@link #TOUCH_BLOCK}
+   * depths that each start by loading the six W rows' first floats of the block into a sink: one load
+   * per row per cache line of W, the same addresses the block's broadcasts then read. With W streamed
+   * from memory (32 rows, one thread, W 1536 × 576 × 20 matrices) this took the kernel from ~110 to
+   * ~165 GFLOP per CPU-second, where touching a line or two further ahead gave ~145 and the same
+   * blocked loop without the loads ~115 (docs/PERFORMANCE.md, "Session 15: decode b32"). Each output is
+   * the same in-order FMA chain over p as in {@link #tile2x6}: the sink feeds only {@code tmp[L]}.
+   */
+  private static void tile2x6Touch(int m, int mPad, int k, int i0, int x0, int j, float[] xt, float[] w, int ldw,
+      Mode mode, float[] c, int cOff, int ldc, float[] tmp) {
+    FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+    FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0;
+    int w0 = j * ldw, w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw, w4 = w3 + ldw, w5 = w4 + ldw;
+    float touched = 0f;
+    int p = 0, xo = x0;
+    while (p + TOUCH_BLOCK <= k) {
+      touched += w[w0 + p] + w[w1 + p] + w[w2 + p] + w[w3 + p] + w[w4 + p] + w[w5 + p];
+      for (int pe = p + TOUCH_BLOCK; p < pe; p++, xo += mPad) {
+        FloatVector xa = FloatVector.fromArray(S, xt, xo);
+        FloatVector xb = FloatVector.fromArray(S, xt, xo + L);
+        FloatVector v = FloatVector.broadcast(S, w[w0 + p]);
+        a0 = xa.fma(v, a0);
+        b0 = xb.fma(v, b0);
+        v = FloatVector.broadcast(S, w[w1 + p]);
+        a1 = xa.fma(v, a1);
+        b1 = xb.fma(v, b1);
+        v = FloatVector.broadcast(S, w[w2 + p]);
+        a2 = xa.fma(v, a2);
+        b2 = xb.fma(v, b2);
+        v = FloatVector.broadcast(S, w[w3 + p]);
+        a3 = xa.fma(v, a3);
+        b3 = xb.fma(v, b3);
+        v = FloatVector.broadcast(S, w[w4 + p]);
+        a4 = xa.fma(v, a4);
+        b4 = xb.fma(v, b4);
+        v = FloatVector.broadcast(S, w[w5 + p]);
+        a5 = xa.fma(v, a5);
+        b5 = xb.fma(v, b5);
+      }
+    }
+    for (; p < k; p++, xo += mPad) {
+      FloatVector xa = FloatVector.fromArray(S, xt, xo);
+      FloatVector xb = FloatVector.fromArray(S, xt, xo + L);
+      FloatVector v = FloatVector.broadcast(S, w[w0 + p]);
+      a0 = xa.fma(v, a0);
+      b0 = xb.fma(v, b0);
+      v = FloatVector.broadcast(S, w[w1 + p]);
+      a1 = xa.fma(v, a1);
+      b1 = xb.fma(v, b1);
+      v = FloatVector.broadcast(S, w[w2 + p]);
+      a2 = xa.fma(v, a2);
+      b2 = xb.fma(v, b2);
+      v = FloatVector.broadcast(S, w[w3 + p]);
+      a3 = xa.fma(v, a3);
+      b3 = xb.fma(v, b3);
+      v = FloatVector.broadcast(S, w[w4 + p]);
+      a4 = xa.fma(v, a4);
+      b4 = xb.fma(v, b4);
+      v = FloatVector.broadcast(S, w[w5 + p]);
+      a5 = xa.fma(v, a5);
+      b5 = xb.fma(v, b5);
+    }
+    int i1 = i0 + L;
+    tmp[L] += touched; // keeps the touching loads alive
+    store(a0, m, mPad, i0, j, mode, c, cOff, ldc, tmp);
+    store(b0, m, mPad, i1, j, mode, c, cOff, ldc, tmp);
+    store(a1, m, mPad, i0, j + 1, mode, c, cOff, ldc, tmp);
+    store(b1, m, mPad, i1, j + 1, mode, c, cOff, ldc, tmp);
+    store(a2, m, mPad, i0, j + 2, mode, c, cOff, ldc, tmp);
+    store(b2, m, mPad, i1, j + 2, mode, c, cOff, ldc, tmp);
+    store(a3, m, mPad, i0, j + 3, mode, c, cOff, ldc, tmp);
+    store(b3, m, mPad, i1, j + 3, mode, c, cOff, ldc, tmp);
+    store(a4, m, mPad, i0, j + 4, mode, c, cOff, ldc, tmp);
+    store(b4, m, mPad, i1, j + 4, mode, c, cOff, ldc, tmp);
+    store(a5, m, mPad, i0, j + 5, mode, c, cOff, ldc, tmp);
+    store(b5, m, mPad, i1, j + 5, mode, c, cOff, ldc, tmp);
+  }
+
+  /** Depths per block of {@link #tile2x6Touch}: one 64-byte line of each W row. */
+  static final int TOUCH_BLOCK = 16;
 
   /** As {@link #tile2x6}, reading the six W rows from {@code next} on ahead ({@link #READ_AHEAD_MAX_K}). */
   private static void tile2x6Ahead(int m, int mPad, int k, int i0, int x0, int j, float[] xt, float[] w, int ldw, int next,
