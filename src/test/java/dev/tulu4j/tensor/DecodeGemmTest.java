@@ -189,17 +189,17 @@ class DecodeGemmTest {
   }
 
   /**
-   * The default tile above depth {@link DecodeGemm#READ_AHEAD_MAX_K} (the 2 × 6 tile in blocks of
-   * {@link DecodeGemm#TOUCH_BLOCK} depths, each block touching its W lines first) against session 8's
-   * 2 × 6 tile: raw bits in every mode, with strided and grouped row stores, at depths that are and are
-   * not multiples of the block (the 135M model's 576 and 1536 among them), column ranges with a
-   * remainder of the six-column tile, and 32 / 17 / 64 rows.
+   * The default tiles (above depth {@link DecodeGemm#READ_AHEAD_MAX_K} {@link DecodeTouchTiles}' 2 × 6,
+   * in blocks of {@link DecodeTouchTiles#TOUCH_BLOCK} depths, each block touching its W lines first; up
+   * to it the read-ahead 2 × 8) against session 8's tiles: raw bits in every mode, with strided and grouped row stores,
+   * at depths that are and are not multiples of the block (the models' 256, 576 and 1536 among them),
+   * column ranges with remainders of the eight- and six-column tiles, and 32 / 17 / 64 rows.
    */
   @Test
   void touchingSixColumnTileWritesTheBitsOfTheSessionEightTile() {
     SplittableRandom rnd = new SplittableRandom(15);
     int[] ms = {32, 17, 64};
-    int[][] nk = {{64, 576}, {40, 1536}, {29, 257}, {31, 591}, {13, 768}, {20, 303}};
+    int[][] nk = {{64, 576}, {40, 1536}, {29, 257}, {31, 591}, {13, 768}, {20, 303}, {45, 256}, {39, 250}, {27, 100}, {22, 7}};
     for (int m : ms)
       for (int[] s : nk)
         for (DecodeGemm.Mode mode : DecodeGemm.Mode.values())
