@@ -16,7 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * output is one fused-multiply-add chain over p in order, so its bits do not depend on the JIT tier,
  * W is read exactly once per call, and a tile of 2 row-vectors × 6 columns keeps 12 accumulators,
  * 2 loads of xt and 6 scalar broadcasts per 12 FMAs (2 × 8, 16 accumulators, up to depth
- * {@link #READ_AHEAD_MAX_K}). Lanes i ≥ m of xt are padding: whatever they
+ * {@link #READ_AHEAD_MAX_K}; above it, with transposed output, {@link DecodeTouchTiles}' 2 × 6, which
+ * walks the depth a cache line of W at a time). Lanes i ≥ m of xt are padding: whatever they
  * hold only reaches padding lanes of the output, which the row-major stores skip.
  *
  * <p>Outputs ({@link Mode}): {@code TRANSPOSED} writes {@code ct[j·mPad + i]} (the transposed layout
