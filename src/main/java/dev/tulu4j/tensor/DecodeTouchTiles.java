@@ -4,13 +4,13 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The register tile of {@link DecodeGemm}'s transposed-output products above depth
- * {@link DecodeGemm#READ_AHEAD_MAX_K} on the default path (rows of x in the vector lanes, two row
- * vectors × six W rows), which walks the depth in blocks of {@link #TOUCH_BLOCK} and starts each block by
- * loading every W row's first float of the block into a sink (a "touch"). The same eight-row tile in
- * place of {@code tile2x8Ahead} at depth 256 was faster alone (W 768 × 256 × 30 matrices, one JVM:
- * 93–118 → 110–128 GFLOP per CPU-second) but slower in the tiny batch-32 step (QKV + MLP + HEAD 3.36 →
- * 4.44 CPU-ms, {@code DecodeTouchAbMain tiny 32 1 8}), so it is not used there.
+ * The register tile of {@link DecodeGemm}'s transposed-output products on the default path, at every
+ * depth (rows of x in the vector lanes, two row vectors × six W rows), which walks the depth in blocks of
+ * {@link #TOUCH_BLOCK} and starts each block by loading every W row's first float of the block into a
+ * sink (a "touch"). An eight-row version was faster alone at depth 256 (W 768 × 256 × 30 matrices, one
+ * JVM: 93–118 → 110–128 GFLOP per CPU-second) but slower in the tiny batch-32 step (QKV + MLP + HEAD
+ * 3.36 → 4.44 CPU-ms), where this six-row tile in place of {@code tile2x8Ahead} made them 2.71 → 1.93
+ * ({@code DecodeTouchAbMain tiny 32 1 8}, docs/PERFORMANCE.md, "Session 15: decode b32").
  */
 final class DecodeTouchTiles {
   private static final VectorSpecies<Float> S = DecodeGemm.S;
@@ -22,8 +22,8 @@ final class DecodeTouchTiles {
   private DecodeTouchTiles() {}
 
   /**
-   * As {@link DecodeGemm}'s {@code tile2x6} (the default above {@link DecodeGemm#READ_AHEAD_MAX_K},
-   * transposed output only: the row-major modes reach it through {@code tmp}), in blocks of {@link #TOUCH_BLOCK} depths that each
+   * As {@link DecodeGemm}'s {@code tile2x6} (transposed output only: the row-major modes reach it
+   * through {@code tmp}), in blocks of {@link #TOUCH_BLOCK} depths that each
    * start by loading the six W rows' first floats of the block into a sink: one extra load per row per
    * 64 bytes of W. With W streamed from memory (32 rows, one thread, 20 matrices 1536 × 576, both tiles
    * alternating in one JVM) 124–141 → 170–189 GFLOP per CPU-second; in the 135M batch-32 step (one

@@ -189,9 +189,9 @@ class DecodeGemmTest {
   }
 
   /**
-   * The default tiles (above depth {@link DecodeGemm#READ_AHEAD_MAX_K} {@link DecodeTouchTiles}' 2 × 6,
-   * in blocks of {@link DecodeTouchTiles#TOUCH_BLOCK} depths, each block touching its W lines first; up
-   * to it the read-ahead 2 × 8) against session 8's tiles: raw bits in every mode, with strided and grouped row stores,
+   * The default tile ({@link DecodeTouchTiles}' 2 × 6 at every depth, in blocks of
+   * {@link DecodeTouchTiles#TOUCH_BLOCK} depths, each block touching its W lines first) against session
+   * 8's tiles: raw bits in every mode, with strided and grouped row stores,
    * at depths that are and are not multiples of the block (the models' 256, 576 and 1536 among them),
    * column ranges with remainders of the eight- and six-column tiles, and 32 / 17 / 64 rows.
    */
