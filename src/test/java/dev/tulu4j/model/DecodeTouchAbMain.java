@@ -10,16 +10,16 @@ import java.util.SplittableRandom;
  * What the touching 2 × 6 tile ({@link DecodeGemm#touchTile}) buys inside the batched decode step (not
  * a test: a {@code main} for docs/PERFORMANCE.md, "Session 15: decode b32"). In one JVM, alternating
  * round by round with the first configuration rotating, it runs {@link DecodeProfileMain}'s workload
- * (64-token prompt, 63 greedy steps) with the touching tile and with the tiles it replaced (session 8's
- * 2 × 6 above depth 256, the read-ahead 2 × 8 up to it; same bits), and prints per configuration the median over rounds of the per-phase CPU ms per step
- * (all threads). Comparing in one JVM matters here: the same kernel ran at 100 or 185 GFLOP per
+ * (64-token prompt, 63 greedy steps) with the touching tile and with the tiles it replaced (session
+ * 8's 2 × 6 above depth 256, the read-ahead 2 × 8 up to it; same bits), and prints per configuration
+ * the median over rounds of the per-phase CPU ms per step (all threads). Comparing in one JVM matters here: the same kernel ran at 100 or 185 GFLOP per
  * CPU-second in different JVMs on this shared machine.
  *
  * <p>Arguments: {@code shape batch threads rounds [reps per round]}.
  */
 public final class DecodeTouchAbMain {
   private static final String[] KINDS = {"qkv", "attn", "o", "mlp", "down", "head", "wait"};
-  private static final String[] CONFIGS = {"touch", "session8"};
+  private static final String[] CONFIGS = {"touch", "old"};
 
   public static void main(String[] args) {
     LlamaConfig c = args[0].equals("tiny") ? LlamaConfig.tiny() : LlamaConfig.smollm2_135m();
