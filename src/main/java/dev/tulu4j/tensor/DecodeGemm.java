@@ -16,7 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  * output is one fused-multiply-add chain over p in order, so its bits do not depend on the JIT tier,
  * W is read exactly once per call, and a tile of 2 row-vectors × 6 columns keeps 12 accumulators,
  * 2 loads of xt and 6 scalar broadcasts per 12 FMAs (2 × 8, 16 accumulators, up to depth
- * {@link #READ_AHEAD_MAX_K}). Lanes i ≥ m of xt are padding: whatever they
+ * {@link #READ_AHEAD_MAX_K}). With transposed output (the row-major modes reach it through {@code tmp})
+ * the default is {@link DecodeTouchTiles}' 2 × 6 at every depth, which walks the depth a cache line of
+ * W at a time. Lanes i ≥ m of xt are padding: whatever they
  * hold only reaches padding lanes of the output, which the row-major stores skip.
  *
  * <p>Outputs ({@link Mode}): {@code TRANSPOSED} writes {@code ct[j·mPad + i]} (the transposed layout
@@ -162,10 +164,15 @@ public final class DecodeGemm {
     int i0 = 0;
     for (; i0 + 2 * L <= mPad; i0 += 2 * L) {
       int j = j0;
+      if (eight && touchTile && mode == Mode.TRANSPOSED)
+        for (; j + 6 <= j1; j += 6) tmp[L] += DecodeTouchTiles.tile2x6(mPad, k, xOff + i0, j, xt, w, ldw, c, cOff + j * mPad + i0);
       if (eight && k <= READ_AHEAD_MAX_K) for (; j + 8 <= j1; j += 8) tile2x8Ahead(m, mPad, k, i0, xOff + i0, j, xt, w, ldw, j + 16 <= aheadEnd ? (j + 8) * ldw : j * ldw, mode, c, cOff, ldc, tmp);
       for (; j + 6 <= j1; j += 6) {
         // short rows: the next tile's six W rows (or this one's, for the last), read ahead while this one computes
-        if (k > READ_AHEAD_MAX_K) tile2x6(m, mPad, k, i0, xOff + i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
+        if (k > READ_AHEAD_MAX_K) {
+          if (eight && touchTile && mode == Mode.TRANSPOSED) tmp[L] += DecodeTouchTiles.tile2x6(mPad, k, xOff + i0, j, xt, w, ldw, c, cOff + j * mPad + i0);
+          else tile2x6(m, mPad, k, i0, xOff + i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
+        }
         else tile2x6Ahead(m, mPad, k, i0, xOff + i0, j, xt, w, ldw, j + 12 <= aheadEnd ? (j + 6) * ldw : j * ldw, mode, c, cOff, ldc, tmp);
       }
       for (; j < j1; j++) tile2x1(m, mPad, k, i0, xOff + i0, j, xt, w, ldw, mode, c, cOff, ldc, tmp);
@@ -223,6 +230,14 @@ public final class DecodeGemm {
     store(a5, m, mPad, i0, j + 5, mode, c, cOff, ldc, tmp);
     store(b5, m, mPad, i1, j + 5, mode, c, cOff, ldc, tmp);
   }
+
+  /**
+   * Profiling only ({@code DecodeTouchAbMain}): false puts the tiles of session 12 back in place of
+   * {@link DecodeTouchTiles#tile2x6} (session 8's {@link #tile2x6} above {@link #READ_AHEAD_MAX_K}, the
+   * read-ahead {@link #tile2x8Ahead} / {@link #tile2x6Ahead} up to it; same bits), so one JVM can
+   * alternate them. True otherwise.
+   */
+  public static boolean touchTile = true;
 
   /** As {@link #tile2x6}, reading the six W rows from {@code next} on ahead ({@link #READ_AHEAD_MAX_K}). */
   private static void tile2x6Ahead(int m, int mPad, int k, int i0, int x0, int j, float[] xt, float[] w, int ldw, int next,

@@ -187,4 +187,37 @@ class DecodeGemmTest {
                   .isEqualTo(Float.floatToRawIntBits(six[i]));
           }
   }
+
+  /**
+   * The default tile ({@link DecodeTouchTiles}' 2 × 6 at every depth, in blocks of
+   * {@link DecodeTouchTiles#TOUCH_BLOCK} depths, each block touching its W lines first) against session
+   * 8's tiles: raw bits in every mode, with strided and grouped row stores,
+   * at depths that are and are not multiples of the block (the models' 256, 576 and 1536 among them),
+   * column ranges with remainders of the eight- and six-column tiles, and 32 / 17 / 64 rows.
+   */
+  @Test
+  void touchingSixColumnTileWritesTheBitsOfTheSessionEightTile() {
+    SplittableRandom rnd = new SplittableRandom(15);
+    int[] ms = {32, 17, 64};
+    int[][] nk = {{64, 576}, {40, 1536}, {29, 257}, {31, 591}, {13, 768}, {20, 303}, {45, 256}, {39, 250}, {27, 100}, {22, 7}};
+    for (int m : ms)
+      for (int[] s : nk)
+        for (DecodeGemm.Mode mode : DecodeGemm.Mode.values())
+          for (boolean grouped : new boolean[] {false, true}) {
+            int n = s[0], k = s[1], mp = DecodeGemm.padded(m), ldc = n + 3;
+            float[] xt = new float[k * mp];
+            float[] w = new float[n * k];
+            for (int i = 0; i < xt.length; i++) xt[i] = (float) rnd.nextGaussian();
+            for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
+            float[] six = new float[mode == DecodeGemm.Mode.TRANSPOSED ? n * mp : 2 + m * ldc];
+            for (int i = 0; i < six.length; i++) six[i] = (float) rnd.nextGaussian();
+            float[] touched = six.clone();
+            int j0 = 1, j1 = n - 1, tmp = grouped ? DecodeGemm.tmpFloats(mp) : DecodeGemm.L + 1;
+            DecodeGemm.columns(false, m, mp, k, j0, j1, xt, w, k, mode, six, 2, ldc, new float[tmp]);
+            DecodeGemm.columns(true, m, mp, k, j0, j1, xt, w, k, mode, touched, 2, ldc, new float[tmp]);
+            for (int i = 0; i < six.length; i++)
+              assertThat(Float.floatToRawIntBits(touched[i])).as("m %d n %d k %d %s grouped %s [%d]", m, n, k, mode, grouped, i)
+                  .isEqualTo(Float.floatToRawIntBits(six[i]));
+          }
+  }
 }
