@@ -20,9 +20,10 @@ import java.util.SplittableRandom;
 public final class AttentionProductsMain {
   private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
   private static final String[] NAMES = {"S fwd", "softmax", "O=PV", "transp K", "S bwd", "dP", "transp V",
-      "di+grad+fill", "dQ", "dK", "dV"};
+      "di+grad+fill", "dQ", "dK", "dV", "S fwd hot", "O=PV hot"};
   private static final long[] NS = new long[NAMES.length];
   private static long t0;
+  private static final boolean HOT = Boolean.getBoolean("hot");
 
   private static void tick() {
     t0 = MX.getCurrentThreadCpuTime();
@@ -94,6 +95,8 @@ public final class AttentionProductsMain {
     so = dev.tulu4j.tensor.CacheLines.lead(s);
     int kto = dev.tulu4j.tensor.CacheLines.lead(kt);
     float[] lanes = new float[VectorMath.L];
+    float[] s2 = new float[s.length];
+    int so2 = dev.tulu4j.tensor.CacheLines.lead(s2);
     int[] start = new int[batch * time];
     for (int task = 0; task < batch * kvHeads; task++) {
       int b = task / kvHeads, g = task % kvHeads;
@@ -111,6 +114,12 @@ public final class AttentionProductsMain {
         tock(1);
         gemm.sgemmInPlaceB(false, rows, d, nk, 1f, s, so, ld, v, kOff, kw, 0f, out, qOff, qw);
         tock(2);
+        if (HOT) {
+          gemm.sgemmInPlaceB(false, rows, nk, d, scale, q, qOff, qw, kt, kto, ldt, 0f, s2, so2, ld);
+          tock(11);
+          gemm.sgemmInPlaceB(false, rows, d, nk, 1f, s, so, ld, v, kOff, kw, 0f, out, qOff, qw);
+          tock(12);
+        }
       }
     }
   }
