@@ -46,6 +46,9 @@ final class BlockAttention {
   /** Floats past the line boundary where the scratch tiles start: 0; probes set 1..15 to measure a straddling tile. */
   static int probeShift = 0;
 
+  /** Probes only (measuring the forward's tasks per kv head against per head in one JVM): one task per (row, head). */
+  static boolean probePerHeadTasks = false;
+
   private BlockAttention() {}
 
   private static int lead(float[] a) {
@@ -146,7 +149,7 @@ final class BlockAttention {
     // group's heads and all their query blocks (per (row, head) the 135M shape transposed each
     // kv head's keys three times, ~2% of the layer's attention; session 15); else one per (row, head).
     // Each (row, head) gets the same products on the same values either way.
-    int perTask = tScores ? group : 1;
+    int perTask = tScores && !probePerHeadTasks ? group : 1;
     par.forEach(batch * heads / perTask, task -> {
       int b = task / (heads / perTask);
       int h0 = task % (heads / perTask) * perTask;

@@ -31,6 +31,9 @@ import jdk.incubator.vector.VectorMask;
 final class InPlaceKernels {
   private InPlaceKernels() {}
 
+  /** Probes only (measuring {@link InPlaceRows4} against what it replaced in one JVM): four last rows through {@link #w4}. */
+  static boolean probeSixRowRemainder = false;
+
   /** Scratch the tiles park their accumulators in before the C update. */
   static final int TILE = 8 * 4 * L;
 
@@ -649,7 +652,7 @@ final class InPlaceKernels {
         if (cols) full4Cols(kcb, a, ai + i, lda, b, bi + j, ldb, c, ci + i * ldc + j, ldc, alpha, beta);
         else full4Rows(kcb, a, ai + i * lda, lda, b, bi + j, ldb, c, ci + i * ldc + j, ldc, alpha, beta);
       }
-      if (m - i == 4) {
+      if (m - i == 4 && !probeSixRowRemainder) {
         if (cols) InPlaceRows4.cols(kcb, a, ai + i, lda, b, bi + j, ldb, c, ci + i * ldc + j, ldc, alpha, beta);
         else InPlaceRows4.rows(kcb, a, ai + i * lda, lda, b, bi + j, ldb, c, ci + i * ldc + j, ldc, alpha, beta);
       } else if (i < m) {
