@@ -28,14 +28,16 @@ public final class AttentionCpuMain {
     float[] dout = randn(r, n * heads * d);
     int[] start = new int[n];
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-    try (Parallel par = Parallel.create(1)) {
+    int threads = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+    try (Parallel par = Parallel.create(threads)) {
       Gemm gemm = new VectorGemm(par).onCallingThread();
       ModelParallel mp = new ModelParallel(par);
       float[] o = new float[n * heads * d], lse = new float[n * heads], dq = new float[o.length];
       float[] dk = new float[k.length], dv = new float[k.length];
       for (int w = 0; w < 3; w++) pass(mp, gemm, q, k, v, dout, start, o, lse, dq, dk, dv, batch, time, heads, kvHeads, d);
       if (args.length > 3) {
-        probe(mp, gemm, q, k, v, dout, start, o, lse, dq, dk, dv, batch, time, heads, kvHeads, d, rounds, reps, mx);
+        probe(mp, gemm, q, k, v, dout, start, o, lse, dq, dk, dv, batch, time, heads, kvHeads, d, rounds, reps, mx,
+            threads > 1);
         return;
       }
       double[] med = new double[rounds];
@@ -61,11 +63,12 @@ public final class AttentionCpuMain {
   /**
    * Session 15's changes against what they replaced, alternating in one JVM: per round the median
    * pass of each of three ways (all new; the forward's tasks per head; and also the four last rows
-   * through the six-row kernel), with the bits checked equal.
+   * through the six-row kernel), with the bits checked equal. With more than one thread (fifth
+   * argument) the figure is wall time, the tasks spread over the pool as in the model.
    */
   private static void probe(ModelParallel mp, Gemm gemm, float[] q, float[] k, float[] v, float[] dout, int[] start,
       float[] o, float[] lse, float[] dq, float[] dk, float[] dv, int batch, int time, int heads, int kvHeads, int d,
-      int rounds, int reps, ThreadMXBean mx) {
+      int rounds, int reps, ThreadMXBean mx, boolean wall) {
     String[] names = {"new", "per-head tasks", "per-head + six-row remainder"};
     double[][] med = new double[3][rounds];
     float[][] ref = null;
@@ -76,9 +79,9 @@ public final class AttentionCpuMain {
         dev.tulu4j.tensor.InPlaceProbe.sixRowRemainder(w == 2);
         double[] ms = new double[reps];
         for (int i = 0; i < reps; i++) {
-          long t = mx.getCurrentThreadCpuTime();
+          long t = wall ? System.nanoTime() : mx.getCurrentThreadCpuTime();
           pass(mp, gemm, q, k, v, dout, start, o, lse, dq, dk, dv, batch, time, heads, kvHeads, d);
-          ms[i] = (mx.getCurrentThreadCpuTime() - t) / 1e6;
+          ms[i] = ((wall ? System.nanoTime() : mx.getCurrentThreadCpuTime()) - t) / 1e6;
         }
         Arrays.sort(ms);
         med[w][round] = ms[reps / 2];
