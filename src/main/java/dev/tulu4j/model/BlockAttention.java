@@ -46,6 +46,9 @@ final class BlockAttention {
   /** Floats past the line boundary where the scratch tiles start: 0; probes set 1..15 to measure a straddling tile. */
   static int probeShift = 0;
 
+  /** Probes only (measuring the forward's tasks per kv head against per head in one JVM): one task per (row, head). */
+  static boolean probePerHeadTasks = false;
+
   private BlockAttention() {}
 
   private static int lead(float[] a) {
@@ -80,7 +83,7 @@ final class BlockAttention {
    * dst[e·ldt + t] = src[off + t·ld + e] for t &lt; rows, e &lt; d: one (row, kv head)'s keys or values as
    * (D, T). A vector of L times at a time by a gather (the scalar loop took 8% of the attention bench).
    */
-  private static void transpose(float[] src, int off, int ld, int rows, int d, float[] dst, int dOff, int ldt) {
+  static void transpose(float[] src, int off, int ld, int rows, int d, float[] dst, int dOff, int ldt) {
     int lanes = VectorMath.L;
     int[] idx = new int[lanes];
     for (int i = 0; i < lanes; i++) idx[i] = i * ld;
@@ -142,11 +145,15 @@ final class BlockAttention {
     float scale = (float) (1.0 / Math.sqrt(d));
     boolean tScores = transposedScores(gemm, time, d);
     int blocks = (time + QB - 1) / QB;
-    // one task per (row, head): its keys are transposed once for all its query blocks
-    par.forEach(batch * heads, task -> {
-      int h = task % heads;
-      int b = task / heads;
-      int g = h / group;
+    // one task per (row, kv head) when the keys are transposed: they are transposed once for the
+    // group's heads and all their query blocks (per (row, head) the 135M shape transposed each
+    // kv head's keys three times, ~2% of the layer's attention; session 15); else one per (row, head).
+    // Each (row, head) gets the same products on the same values either way.
+    int perTask = tScores && !probePerHeadTasks ? group : 1;
+    par.forEach(batch * heads / perTask, task -> {
+      int b = task / (heads / perTask);
+      int h0 = task % (heads / perTask) * perTask;
+      int g = h0 / group;
       int ldt = padded(time);
       float[][] sc = scratch(QB * (time + 16) + LINE_SPARE, tScores ? d * ldt + LINE_SPARE : 0); // rows · padded(nk) ≤ QB · (time + 16)
       float[] s = sc[0];
@@ -155,18 +162,20 @@ final class BlockAttention {
       int kto = tScores ? lead(kt) : 0;
       if (tScores) transpose(k, b * time * kw + g * d, kw, time, d, kt, kto, ldt);
       float[] lanes = LANES.get();
-      for (int blk = 0; blk < blocks; blk++) {
-        int t0 = blk * QB;
-        int rows = Math.min(QB, time - t0);
-        int r0 = b * time + t0;
-        int ks = keyStart(start, r0, rows);
-        int nk = t0 + rows - ks;
-        int qOff = r0 * qw + h * d;
-        int kOff = (b * time + ks) * kw + g * d;
-        int ld = padded(nk);
-        scoresGemm(gemm, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, kt, kto + ks, ldt, s, so, ld);
-        softmaxRows(s, so, ld, rows, r0, t0, ks, nk, start, lse, heads, h, lanes);
-        gemm.sgemmInPlaceB(false, rows, d, nk, 1f, s, so, ld, v, kOff, kw, 0f, out, qOff, qw);
+      for (int h = h0; h < h0 + perTask; h++) {
+        for (int blk = 0; blk < blocks; blk++) {
+          int t0 = blk * QB;
+          int rows = Math.min(QB, time - t0);
+          int r0 = b * time + t0;
+          int ks = keyStart(start, r0, rows);
+          int nk = t0 + rows - ks;
+          int qOff = r0 * qw + h * d;
+          int kOff = (b * time + ks) * kw + g * d;
+          int ld = padded(nk);
+          scoresGemm(gemm, rows, nk, d, scale, q, qOff, qw, k, kOff, kw, kt, kto + ks, ldt, s, so, ld);
+          softmaxRows(s, so, ld, rows, r0, t0, ks, nk, start, lse, heads, h, lanes);
+          gemm.sgemmInPlaceB(false, rows, d, nk, 1f, s, so, ld, v, kOff, kw, 0f, out, qOff, qw);
+        }
       }
     });
   }

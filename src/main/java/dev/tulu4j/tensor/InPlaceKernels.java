@@ -31,6 +31,9 @@ import jdk.incubator.vector.VectorMask;
 final class InPlaceKernels {
   private InPlaceKernels() {}
 
+  /** Probes only (measuring {@link InPlaceRows4} against what it replaced in one JVM): four last rows through {@link #w4}. */
+  static boolean probeSixRowRemainder = false;
+
   /** Scratch the tiles park their accumulators in before the C update. */
   static final int TILE = 8 * 4 * L;
 
@@ -635,7 +638,8 @@ final class InPlaceKernels {
 
   /**
    * {@code C[m, n] = alpha · op(A)[m, kcb] · B[kcb, n] + beta · C} on the calling thread, one depth
-   * block: column strips of 64 (6-row tiles), then 32 (8-row tiles), then 16 and the masked rest.
+   * block: column strips of 64 (6-row tiles, four last rows in {@link InPlaceRows4}), then 32 (8-row
+   * tiles), then 16 and the masked rest.
    */
   static void block(int m, int n, int kcb, float alpha, float[] a, int ai, int rs, int ps, float[] b, int bi, int ldb,
       float beta, float[] c, int ci, int ldc, float[] tile) {
@@ -648,7 +652,12 @@ final class InPlaceKernels {
         if (cols) full4Cols(kcb, a, ai + i, lda, b, bi + j, ldb, c, ci + i * ldc + j, ldc, alpha, beta);
         else full4Rows(kcb, a, ai + i * lda, lda, b, bi + j, ldb, c, ci + i * ldc + j, ldc, alpha, beta);
       }
-      if (i < m) w4(kcb, a, ai + i * rs, rs, ps, b, bi + j, ldb, c, ci + i * ldc + j, ldc, m - i, alpha, beta, tile);
+      if (m - i == 4 && !probeSixRowRemainder) {
+        if (cols) InPlaceRows4.cols(kcb, a, ai + i, lda, b, bi + j, ldb, c, ci + i * ldc + j, ldc, alpha, beta);
+        else InPlaceRows4.rows(kcb, a, ai + i * lda, lda, b, bi + j, ldb, c, ci + i * ldc + j, ldc, alpha, beta);
+      } else if (i < m) {
+        w4(kcb, a, ai + i * rs, rs, ps, b, bi + j, ldb, c, ci + i * ldc + j, ldc, m - i, alpha, beta, tile);
+      }
     }
     for (; j + 2 * L <= n; j += 2 * L) {
       int i = 0;

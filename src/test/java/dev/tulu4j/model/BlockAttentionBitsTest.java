@@ -44,6 +44,7 @@ class BlockAttentionBitsTest {
       "1, 90, 2, 2, 128, false", // scores on FewRowsGemm (not transposed), the rest in place
       "1, 70, 2, 2, 16, true",   // one vector of head dim
       "1, 133, 2, 1, 32, true",  // a 128-key tile (padded row stride) with T not a multiple of 128
+      "2, 192, 9, 3, 64, true",  // SmolLM2-135M's heads: three kv groups of three, forward tasks per (row, kv head)
   })
   void sameBitsAsThePlainGemmCalls(int b, int t, int heads, int kvh, int d, boolean packed) {
     Random r = new Random(b * 1000L + t * 10L + d);

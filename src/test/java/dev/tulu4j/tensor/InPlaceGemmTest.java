@@ -34,6 +34,11 @@ class InPlaceGemmTest {
       "true, 70, 80, 1300, 2, 1",
       "false, 1, 32, 64, 1, 0",       // one row: sgemm's matrix-vector route
       "true, 32, 1, 64, 1, 1",        // one column: the same
+      "false, 64, 512, 64, 0.125, 0", // SmolLM2's Q·(Kᵀ): ten 6-row tiles and a 4-row one (InPlaceRows4)
+      "true, 256, 64, 64, 1, 1",      // its dSᵀ·Q at 256 keys: 42 tiles of six and four rows
+      "true, 64, 128, 64, 1, 1",      // 64 keys, two strips
+      "false, 10, 64, 40, 0.5, 0.25", // one 6-row tile and four rows, beta neither 0 nor 1
+      "true, 4, 64, 70, 2, 0.5",      // only the four rows
   })
   void sameBitsAsTheBlockedKernel(boolean transA, int m, int n, int k, float alpha, float beta) {
     Random r = new Random(m * 31L + n * 7L + k);

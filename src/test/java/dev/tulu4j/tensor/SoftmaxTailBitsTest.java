@@ -80,4 +80,30 @@ class SoftmaxTailBitsTest {
       }
     }
   }
+
+  /**
+   * {@link VectorMath#max} with four chains (session 15) against the one-chain max with the scalar
+   * tail above, at lengths up to past four vectors per chain (where the four-chain loop, its
+   * one-vector rest and the masked tail all run), with NaN, both zeros and −∞ among the values.
+   */
+  @Test
+  void maxOfFourChainsSameBitsAsOneChain() {
+    SplittableRandom r = new SplittableRandom(11);
+    for (int rep = 0; rep < 20; rep++) {
+      for (int n = 1; n <= 9 * L + 3; n++) {
+        for (int off : new int[] {0, 3}) {
+          float[] x = new float[off + n];
+          for (int i = 0; i < x.length; i++) {
+            double u = r.nextDouble();
+            x[i] = u < 0.05 ? -0f : u < 0.1 ? 0f : u < 0.13 ? Float.NEGATIVE_INFINITY : u < 0.135 ? Float.NaN
+                : (float) (r.nextGaussian() * 8);
+          }
+          if (rep % 4 == 0) java.util.Arrays.fill(x, off, off + n, rep % 8 == 0 ? -0f : 0f); // zeros of one sign
+          if (rep % 4 == 1 && n > 2) x[off + n - 2] = Float.NaN;
+          assertThat(Float.floatToRawIntBits(VectorMath.max(x, off, n))).as("max n=%d off=%d rep=%d", n, off, rep)
+              .isEqualTo(Float.floatToRawIntBits(maxScalarTail(x, off, n)));
+        }
+      }
+    }
+  }
 }
