@@ -164,28 +164,8 @@ class DecodeGemmTest {
    */
   @Test
   void eightColumnTileWritesTheBitsOfTheSixColumnTile() {
-    SplittableRandom rnd = new SplittableRandom(12);
-    int[] ms = {8, 17, 32, 33, 64};
     int[][] nk = {{768, 256}, {2048, 256}, {77, 64}, {50, 300}};
-    for (int m : ms)
-      for (int[] s : nk)
-        for (DecodeGemm.Mode mode : DecodeGemm.Mode.values())
-          for (boolean grouped : new boolean[] {false, true}) {
-            int n = s[0], k = s[1], mp = DecodeGemm.padded(m), ldc = n + 3;
-            float[] xt = new float[k * mp];
-            float[] w = new float[n * k];
-            for (int i = 0; i < xt.length; i++) xt[i] = (float) rnd.nextGaussian();
-            for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
-            float[] six = new float[mode == DecodeGemm.Mode.TRANSPOSED ? n * mp : 2 + m * ldc];
-            for (int i = 0; i < six.length; i++) six[i] = (float) rnd.nextGaussian();
-            float[] eight = six.clone();
-            int j0 = 3, j1 = n - 1, tmp = grouped ? DecodeGemm.tmpFloats(mp) : DecodeGemm.L + 1;
-            DecodeGemm.columns(false, m, mp, k, j0, j1, xt, w, k, mode, six, 2, ldc, new float[tmp]);
-            DecodeGemm.columns(true, m, mp, k, j0, j1, xt, w, k, mode, eight, 2, ldc, new float[tmp]);
-            for (int i = 0; i < six.length; i++)
-              assertThat(Float.floatToRawIntBits(eight[i])).as("m %d n %d k %d %s grouped %s [%d]", m, n, k, mode, grouped, i)
-                  .isEqualTo(Float.floatToRawIntBits(six[i]));
-          }
+    assertDefaultTileHasSixColumnBits(new SplittableRandom(12), new int[] {8, 17, 32, 33, 64}, nk, 3);
   }
 
   /**
@@ -197,9 +177,15 @@ class DecodeGemmTest {
    */
   @Test
   void touchingSixColumnTileWritesTheBitsOfTheSessionEightTile() {
-    SplittableRandom rnd = new SplittableRandom(15);
-    int[] ms = {32, 17, 64};
     int[][] nk = {{64, 576}, {40, 1536}, {29, 257}, {31, 591}, {13, 768}, {20, 303}, {45, 256}, {39, 250}, {27, 100}, {22, 7}};
+    assertDefaultTileHasSixColumnBits(new SplittableRandom(15), new int[] {32, 17, 64}, nk, 1);
+  }
+
+  /**
+   * {@code DecodeGemm.columns} with the default tiles ({@code eight}) against session 8's 2 × 6 tile only,
+   * columns [j0, n − 1), raw bits, in every mode, with strided ({@code tmp} of L + 1) and grouped row stores.
+   */
+  private static void assertDefaultTileHasSixColumnBits(SplittableRandom rnd, int[] ms, int[][] nk, int j0) {
     for (int m : ms)
       for (int[] s : nk)
         for (DecodeGemm.Mode mode : DecodeGemm.Mode.values())
@@ -211,12 +197,12 @@ class DecodeGemmTest {
             for (int i = 0; i < w.length; i++) w[i] = (float) rnd.nextGaussian();
             float[] six = new float[mode == DecodeGemm.Mode.TRANSPOSED ? n * mp : 2 + m * ldc];
             for (int i = 0; i < six.length; i++) six[i] = (float) rnd.nextGaussian();
-            float[] touched = six.clone();
-            int j0 = 1, j1 = n - 1, tmp = grouped ? DecodeGemm.tmpFloats(mp) : DecodeGemm.L + 1;
+            float[] dflt = six.clone();
+            int j1 = n - 1, tmp = grouped ? DecodeGemm.tmpFloats(mp) : DecodeGemm.L + 1;
             DecodeGemm.columns(false, m, mp, k, j0, j1, xt, w, k, mode, six, 2, ldc, new float[tmp]);
-            DecodeGemm.columns(true, m, mp, k, j0, j1, xt, w, k, mode, touched, 2, ldc, new float[tmp]);
+            DecodeGemm.columns(true, m, mp, k, j0, j1, xt, w, k, mode, dflt, 2, ldc, new float[tmp]);
             for (int i = 0; i < six.length; i++)
-              assertThat(Float.floatToRawIntBits(touched[i])).as("m %d n %d k %d %s grouped %s [%d]", m, n, k, mode, grouped, i)
+              assertThat(Float.floatToRawIntBits(dflt[i])).as("m %d n %d k %d %s grouped %s [%d]", m, n, k, mode, grouped, i)
                   .isEqualTo(Float.floatToRawIntBits(six[i]));
           }
   }
