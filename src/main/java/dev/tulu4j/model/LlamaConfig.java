@@ -201,4 +201,20 @@ public record LlamaConfig(
     return new LlamaConfig(Architecture.GEMMA2, 256000, 2304, 9216, 26, 8, 4, 256, 1e-6, 10000.0, null, 8192,
         true, false, 2, List.of(1, 107), Family.gemma2(256, 50.0, 30.0, 4096, sliding));
   }
+
+  /**
+   * Training FLOPs per token, the convention of the peer benchmark: {@code 6·N + 12·L·C·T} with N
+   * the non-embedding parameters plus the LM head (V·C, counted even when tied) and T the context.
+   */
+  public double trainingFlopsPerToken(int seqLen) {
+    long perLayer = 2L * hidden() + (long) hidden() * (2L * qDim() + 2L * kvDim())
+        + 3L * hidden() * intermediate() + (attentionBias() ? qDim() + 2L * kvDim() : 0);
+    long n = layers() * perLayer + hidden() + (long) vocabSize() * hidden();
+    return 6.0 * n + 12.0 * layers() * hidden() * seqLen;
+  }
+
+  /** Forward-only FLOPs per token: a third of {@link #trainingFlopsPerToken}. */
+  public double forwardFlopsPerToken(int seqLen) {
+    return trainingFlopsPerToken(seqLen) / 3.0;
+  }
 }

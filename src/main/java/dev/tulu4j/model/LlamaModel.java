@@ -30,10 +30,6 @@ import java.util.function.Predicate;
  * scheduling, so a seeded run is bit-reproducible). Concurrent forwards are safe with distinct
  * {@link Activations}; a backward must not run concurrently with anything that reads the weights'
  * gradients.
- *
- * <p>Over 600 lines because it is the one owner of the weights and of what replaces them: the LoRA
- * adapter, its {@code modules_to_save} copies (merging one can untie the model) and the frozen views;
- * the arithmetic lives in {@link Trunk}, {@link FamilyTrunk} and the kernels.
  */
 public final class LlamaModel {
   private LlamaConfig cfg;             // not final: merging a modules_to_save copy into a tied model unties it
@@ -446,22 +442,6 @@ public final class LlamaModel {
     long n = 0;
     for (Parameter p : params) n += p.numel();
     return n;
-  }
-
-  /**
-   * Training FLOPs per token, the convention of the peer benchmark: {@code 6·N + 12·L·C·T} with N
-   * the non-embedding parameters plus the LM head (V·C, counted even when tied) and T the context.
-   */
-  public static double trainingFlopsPerToken(LlamaConfig c, int seqLen) {
-    long perLayer = 2L * c.hidden() + (long) c.hidden() * (2L * c.qDim() + 2L * c.kvDim())
-        + 3L * c.hidden() * c.intermediate() + (c.attentionBias() ? c.qDim() + 2L * c.kvDim() : 0);
-    long n = c.layers() * perLayer + c.hidden() + (long) c.vocabSize() * c.hidden();
-    return 6.0 * n + 12.0 * c.layers() * c.hidden() * seqLen;
-  }
-
-  /** Forward-only FLOPs per token: a third of {@link #trainingFlopsPerToken}. */
-  public static double forwardFlopsPerToken(LlamaConfig c, int seqLen) {
-    return trainingFlopsPerToken(c, seqLen) / 3.0;
   }
 
   /**

@@ -22,7 +22,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <ul>
  *   <li>train: forward, cross-entropy (next-token targets, last position ignored), backward, AdamW
- *       step, on B × T; model FLOPs per token from {@link LlamaModel#trainingFlopsPerToken}
+ *       step, on B × T; model FLOPs per token from {@link LlamaConfig#trainingFlopsPerToken}
  *       (6·N + 12·L·C·T), MFU against a peak given by the caller (480 GFLOP/s on the 2-core Zen 5);
  *   <li>prefill: forward only over B × T with the logits of every position;
  *   <li>decode: greedy with the KV cache, a 64-token prompt and 64 new tokens, the first from the
@@ -120,7 +120,7 @@ public final class EngineBench {
     }
     Timing t = Timing.of(times);
     double tps = n / t.medianSeconds();
-    double fpt = LlamaModel.trainingFlopsPerToken(c, seq);
+    double fpt = c.trainingFlopsPerToken(seq);
     double gflops = tps * fpt / 1e9;
     return new TrainResult(batch, seq, t, tps, fpt, gflops, gflops / peakGflops, loss, Timing.of(cpu).medianSeconds(),
         gc / 1e3);
@@ -194,7 +194,7 @@ public final class EngineBench {
     }
     Timing t = Timing.of(times);
     double tps = n / t.medianSeconds();
-    return new PrefillResult(batch, seq, t, tps, tps * LlamaModel.forwardFlopsPerToken(c, seq) / 1e9,
+    return new PrefillResult(batch, seq, t, tps, tps * c.forwardFlopsPerToken(seq) / 1e9,
         Timing.of(cpu).medianSeconds(), gc / 1e3);
   }
 

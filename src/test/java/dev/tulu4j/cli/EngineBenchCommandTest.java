@@ -43,7 +43,7 @@ class EngineBenchCommandTest {
     assertThat(pre.get("tokensPerSecond").asDouble()).isCloseTo(32 / pre.get("medianSeconds").asDouble(), Percentage.withPercentage(1e-6));
     JsonNode tr = rows.get(3);
     assertThat(tr.get("bench").asText()).isEqualTo("train");
-    double fpt = LlamaModel.trainingFlopsPerToken(LlamaConfig.tiny(), 16);
+    double fpt = LlamaConfig.tiny().trainingFlopsPerToken(16);
     assertThat(tr.get("flopsPerToken").asDouble()).isEqualTo(fpt);
     // default peak: the detected CPU's (or the marked Zen 5 assumption) for the one thread asked for
     assertThat(doc.get("peakGflops").asDouble()).isEqualTo(dev.tulu4j.tensor.CpuInfo.detect().assumedPeak(1).gflops());

@@ -238,8 +238,8 @@ class ModelBehaviourTest {
     // Peer benchmark numbers (STACK.md): tiny at T=256 is 38.6 MFLOP/token; SmolLM2-135M at T=512 is 913 MFLOP.
     // 135M: per layer 2·576 + 576·(2·576 + 2·192) + 3·576·1536 = 3,540,096; ×30 + 576 + 49152·576 = 134,515,008 = N;
     // 6N + 12·30·576·512 = 807,090,048 + 106,168,320 = 913,258,368.
-    assertThat(LlamaModel.trainingFlopsPerToken(LlamaConfig.smollm2_135m(), 512)).isEqualTo(913_258_368.0);
-    assertThat(LlamaModel.trainingFlopsPerToken(LlamaConfig.tiny(), 256) / 1e6).isCloseTo(38.6, within(0.05));
+    assertThat(LlamaConfig.smollm2_135m().trainingFlopsPerToken(512)).isEqualTo(913_258_368.0);
+    assertThat(LlamaConfig.tiny().trainingFlopsPerToken(256) / 1e6).isCloseTo(38.6, within(0.05));
     // 4·(2C + 2HD + 2HkvD + H + 2F + 2) for tiny: 4·(512 + 512 + 512 + 8 + 1536 + 2) = 12,328 bytes
     assertThat(Activations.bytesPerTokenPerLayer(LlamaConfig.tiny())).isEqualTo(12_328L);
     // the formula counts what the constructor allocates (floats of every distinct array)
