@@ -65,6 +65,8 @@ final class DecodeTouchTiles {
         b5 = xb.fma(v, b5);
       }
     }
+    // the depths past the last whole block, untouched: the block's body written again, since a
+    // vector passed to a helper that might not inline would box (as in DecodeGemm's tiles)
     for (; p < k; p++, xo += mPad) {
       FloatVector xa = FloatVector.fromArray(S, xt, xo);
       FloatVector xb = FloatVector.fromArray(S, xt, xo + L);

@@ -14,7 +14,9 @@ import jdk.incubator.vector.FloatVector;
  * rows, ~7% of a transposed {@code 256 × 64 × 64} one (session 15). Here: 16 accumulators, A at
  * constant offsets per depth step, C written from the registers with the formula of
  * {@link GemmKernels#update}; each output is the same FMA chain over the depth block from zero and
- * the same {@code alpha·acc + beta·C}, so the same bits (InPlaceGemmTest).
+ * the same {@code alpha·acc + beta·C}, so the same bits (InPlaceGemmTest). {@link #rows} and
+ * {@link #cols} repeat each other except for A's offsets, as {@link InPlaceKernels}' full tiles do and
+ * for its reason: every accumulator named, A's offsets constant per depth step.
  */
 final class InPlaceRows4 {
   private InPlaceRows4() {}
