@@ -55,6 +55,14 @@ final class DecodeStep {
   static boolean pairAttention = true;
 
   /**
+   * When set (and {@link #pairAttention}), four (row, kv head) tasks at one position and head dim 2·L
+   * run together ({@code DecodeAttentionPhase.attentionQuad}: four cache runs in flight instead of
+   * two; same bits). Tests and measurements clear it to compare with the pairs. Change it only while
+   * no step runs.
+   */
+  static boolean quadAttention = true;
+
+  /**
    * Phase kinds of the optional profile ({@link KvCache#decodeProfile}, per thread: CPU nanoseconds
    * in chunks of QKV, ATTN, O, MLP, DOWN, HEAD, then waiting, then the chunk counts of the six kinds;
    * the thread's CPU clock is read at phase boundaries only).
