@@ -6,11 +6,11 @@ import dev.tulu4j.tensor.VectorMath;
  * The attention phase of one {@link DecodeStep}: (row, kv head) tasks, each RoPE on the row's new
  * key, its key and value written into the cache, then RoPE on each query head of the group and
  * attention over the sequence's keys 0..pos ({@link DecodeAttention}). A chunk of consecutive tasks
- * runs four at a time where their rows sit at the same position and the head dim is 2·L
- * ({@link #attentionQuad}), else two at a time where two rows' positions agree ({@link #attentionPair}),
- * so four or two runs of the cache stream at once; every output is the arithmetic of the single task.
- * Four at once took the tiny model's batch-32 attention from 2.3–2.7 to 1.8–2.2 CPU-ms per step on one
- * thread (docs/experiments/2026-12-07-s16-b32.md).
+ * runs eight or four at a time where their rows sit at the same position and the head dim is 2·L
+ * ({@link #attentionWide}), else two at a time where two rows' positions agree ({@link #attentionPair}),
+ * so up to eight runs of the cache stream at once; every output is the arithmetic of the single task.
+ * The tiny model's batch-32 attention (one row's eight kv heads at once) took ~20% less CPU with four
+ * at once than with two, and ~7–13% less again with eight (docs/experiments/2026-12-07-s16-b32.md).
  *
  * <p>Dimensions: N rows, H heads, Hkv kv heads, D head dim.
  */
@@ -22,7 +22,7 @@ final class DecodeAttentionPhase {
   private final boolean tr; // transposed mode: att is (H·D, Np)
   private final int np;     // rows padded to whole vectors (transposed mode)
   private final int attOff; // where att starts (transposed mode)
-  private final int[] scOff, scBOff, sc4Off; // per thread: where scores, scoresB and scores4 start
+  private final int[] scOff, scBOff, scWOff; // per thread: where scores, scoresB and scoresW start
 
   DecodeAttentionPhase(LlamaConfig c, KvCache cache, DecodeScratch s, boolean tr, int np, int attOff, int threads) {
     this.cache = cache;
@@ -39,19 +39,22 @@ final class DecodeAttentionPhase {
     this.attOff = attOff;
     scOff = new int[threads];
     scBOff = new int[threads];
-    sc4Off = new int[threads];
+    scWOff = new int[threads];
     for (int t = 0; t < threads; t++) {
       scOff[t] = DecodeStep.Region.lead(s.scores[t]);
       scBOff[t] = DecodeStep.Region.lead(s.scoresB[t]);
-      sc4Off[t] = DecodeStep.Region.lead(s.scores4[t]);
+      scWOff[t] = DecodeStep.Region.lead(s.scoresW[t]);
     }
   }
 
   /** Tasks [a0, a1) of layer l on thread t (task a is row a / Hkv, kv head a mod Hkv). */
   void tasks(int l, int a0, int a1, int t) {
     for (int a = a0; a < a1; a++) {
-      if (a + 3 < a1 && quadable(a)) {
-        attentionQuad(l, a, t);
+      if (DecodeStep.octAttention && a + 7 < a1 && wide(a, 8)) {
+        attentionWide(l, a, 8, t);
+        a += 7;
+      } else if (DecodeStep.quadAttention && a + 3 < a1 && wide(a, 4)) {
+        attentionWide(l, a, 4, t);
         a += 3;
       } else if (a + 1 < a1 && pairable(a, a + 1)) attentionPair(l, a, ++a, t);
       else attention(l, a / kvHeads, a % kvHeads, t);
@@ -130,39 +133,41 @@ final class DecodeAttentionPhase {
     }
   }
 
-  /** True when tasks a .. a+3 can go through {@link #attentionQuad}: head dim 2·L and the same number of cached keys. */
-  private boolean quadable(int a) {
-    if (!DecodeStep.quadAttention || !DecodeStep.pairAttention || d != 2 * VectorMath.S.length()) return false;
+  /** True when tasks a .. a+w−1 can go through {@link #attentionWide}: head dim 2·L and the same number of cached keys. */
+  private boolean wide(int a, int w) {
+    if (!DecodeStep.pairAttention || d != 2 * VectorMath.S.length()) return false;
     int p = s.pos[a / kvHeads];
-    return s.pos[(a + 1) / kvHeads] == p && s.pos[(a + 2) / kvHeads] == p && s.pos[(a + 3) / kvHeads] == p;
+    for (int i = 1; i < w; i++) if (s.pos[(a + i) / kvHeads] != p) return false;
+    return true;
   }
 
   /**
-   * Tasks a .. a+3 ({@link #quadable}) together: their cache writes, then for each query head index
-   * of the group the four queries' attention in one call ({@link DecodeAttentionQuad}); each output
-   * is the same arithmetic as {@link #attention} gives.
+   * Tasks a .. a+w−1 (w = 4 or 8, {@link #wide}) together: their cache writes, then for each query
+   * head index of the group the w queries' attention in one call ({@link DecodeAttentionWide}); each
+   * output is the same arithmetic as {@link #attention} gives.
    */
-  private void attentionQuad(int l, int a, int t) {
-    int[] o = s.quad[t];
+  private void attentionWide(int l, int a, int w, int t) {
+    int[] o = s.wide[t];
     int half = d / 2;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < w; i++) {
       int r = (a + i) / kvHeads, g = (a + i) % kvHeads;
       append(l, r, g);
-      o[4 + i] = cache.keyBase(l, s.seq[r], g);
-      o[8 + i] = cache.valueBase(l, s.seq[r], g);
+      o[w + i] = cache.keyBase(l, s.seq[r], g);
+      o[2 * w + i] = cache.valueBase(l, s.seq[r], g);
     }
     int n = s.pos[a / kvHeads] + 1;
     float[] out = tr ? s.head[t] : s.att;
     for (int hi = 0; hi < group; hi++) {
-      for (int i = 0; i < 4; i++) {
+      for (int i = 0; i < w; i++) {
         int r = (a + i) / kvHeads, h = (a + i) % kvHeads * group + hi;
         o[i] = r * qkvw + h * d;
         rope(s.qkv, o[i], half, r * half);
-        o[12 + i] = tr ? i * d : r * qd + h * d;
+        o[3 * w + i] = tr ? i * d : r * qd + h * d;
       }
-      DecodeAttentionQuad.attend(s.qkv, cache.k[l], cache.v[l], o, n, d, scale, out, s.scores4[t], sc4Off[t], s.quadStride, s.lanes[t]);
+      if (w == 8) DecodeAttentionWide.attend8(s.qkv, cache.k[l], cache.v[l], o, n, d, scale, out, s.scoresW[t], scWOff[t], s.wideStride, s.lanes[t]);
+      else DecodeAttentionWide.attend4(s.qkv, cache.k[l], cache.v[l], o, n, d, scale, out, s.scoresW[t], scWOff[t], s.wideStride, s.lanes[t]);
       if (!tr) continue;
-      for (int i = 0; i < 4; i++) {
+      for (int i = 0; i < w; i++) {
         int r = (a + i) / kvHeads, h = (a + i) % kvHeads * group + hi;
         for (int e = 0, x = attOff + h * d * np + r; e < d; e++, x += np) s.att[x] = out[i * d + e];
       }

@@ -56,11 +56,17 @@ final class DecodeStep {
 
   /**
    * When set (and {@link #pairAttention}), four (row, kv head) tasks at one position and head dim 2·L
-   * run together ({@code DecodeAttentionPhase.attentionQuad}: four cache runs in flight instead of
+   * run together ({@code DecodeAttentionPhase.attentionWide}: four cache runs in flight instead of
    * two; same bits). Tests and measurements clear it to compare with the pairs. Change it only while
    * no step runs.
    */
   static boolean quadAttention = true;
+
+  /**
+   * When set (and {@link #pairAttention}), eight such tasks run together where they can (eight runs'
+   * scores in flight); when cleared, four at most. For tests and measurements, as {@link #quadAttention}.
+   */
+  static boolean octAttention = true;
 
   /**
    * Phase kinds of the optional profile ({@link KvCache#decodeProfile}, per thread: CPU nanoseconds

@@ -6,18 +6,21 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * What four (row, kv head) attention tasks at once ({@link DecodeStep#quadAttention},
- * {@link DecodeAttentionQuad}) buy inside the batched decode step against two at once (not a test: a
- * {@code main} for docs/experiments/2026-12-07-s16-b32.md). In one JVM, alternating round by round with
- * the first configuration rotating, it runs {@link DecodeProfileMain}'s workload (64-token prompt, 63
- * greedy steps) with each configuration (same bits) and prints per configuration the median over
- * rounds of the per-phase CPU ms per step (all threads) and of the wall ms per step.
+ * What eight and four (row, kv head) attention tasks at once ({@link DecodeStep#octAttention},
+ * {@link DecodeStep#quadAttention}, {@link DecodeAttentionWide}) buy inside the batched decode step
+ * against two at once (not a test: a {@code main} for docs/experiments/2026-12-07-s16-b32.md). In one
+ * JVM, alternating round by round with the first configuration rotating, it runs
+ * {@link DecodeProfileMain}'s workload (64-token prompt, 63 greedy steps) with each configuration (same
+ * bits) and prints per configuration the median over rounds of the per-phase CPU ms per step (all
+ * threads) and of the wall ms per step, and the median over rounds of its attention and total CPU
+ * against the first configuration's in the same round (with the range), which cancels the drifts of a
+ * shared host.
  *
  * <p>Arguments: {@code shape batch threads rounds [reps per round [promptLen newTokens]]}.
  */
 public final class DecodeAttentionAbMain {
   private static final String[] KINDS = {"qkv", "attn", "o", "mlp", "down", "head", "wait"};
-  private static final String[] CONFIGS = {"quad", "pair"};
+  private static final String[] CONFIGS = {"eight", "four", "pair"};
 
   public static void main(String[] args) {
     LlamaConfig c = args[0].equals("tiny") ? LlamaConfig.tiny() : LlamaConfig.smollm2_135m();
@@ -38,7 +41,8 @@ public final class DecodeAttentionAbMain {
       for (int round = -1; round < rounds; round++) {
         for (int i = 0; i < CONFIGS.length; i++) {
           int cfg = (i + Math.max(round, 0)) % CONFIGS.length; // each round starts with the next configuration
-          DecodeStep.quadAttention = cfg == 0;
+          DecodeStep.quadAttention = cfg < 2;
+          DecodeStep.octAttention = cfg == 0;
           long[][] prof = new long[threads][2 * DecodeStep.PROFILE_KINDS + 1];
           int steps = 0;
           long wall = 0;
@@ -68,6 +72,7 @@ public final class DecodeAttentionAbMain {
       }
     }
     DecodeStep.quadAttention = true;
+    DecodeStep.octAttention = true;
     System.out.println(cpu());
     System.out.printf(Locale.ROOT, "%s b%d, %d threads, %d rounds x %d runs of %d steps: median CPU ms/step (all threads)%n",
         args[0], batch, threads, rounds, reps, newTokens - 1);
@@ -78,6 +83,14 @@ public final class DecodeAttentionAbMain {
         for (int r = 0; r < rounds; r++) col[r] = ms[cfg][r][k];
         java.util.Arrays.sort(col);
         sb.append(String.format(Locale.ROOT, " %s %.3f", k < KINDS.length ? KINDS[k] : k == KINDS.length ? "| total" : "| wall", col[rounds / 2]));
+      }
+      // per round against the first configuration of the list measured in the same round: drifts of the host cancel
+      for (int k : new int[] {1, KINDS.length}) {
+        double[] ratio = new double[rounds];
+        for (int r = 0; r < rounds; r++) ratio[r] = ms[cfg][r][k] / ms[0][r][k];
+        java.util.Arrays.sort(ratio);
+        sb.append(String.format(Locale.ROOT, " | %s/%s %.3f [%.3f..%.3f]", k == 1 ? "attn" : "total", CONFIGS[0], ratio[rounds / 2], ratio[0],
+            ratio[rounds - 1]));
       }
       System.out.println(sb);
     }
