@@ -32,6 +32,9 @@ final class DecodeScratch {
   final int[] lnPhase;  // per thread: the phase its ln was computed for
   final float[][] scores; // per thread (maxLen): one query's scores, then probabilities
   final float[][] scoresB; // per thread (maxLen): the second query's of a pair (attendPair)
+  final float[][] scoresW; // per thread (8, padded(maxLen)): the queries' of four or eight tasks at once (DecodeAttentionWide)
+  final int wideStride;     // floats from one of those score rows to the next: padded(maxLen), whole lines
+  final int[][] wide;       // per thread (32): their query, key, value and output offsets (DecodeAttentionWide)
   final float[][] lanes; // per thread (L): expShiftSum's lane sums (its two-argument form allocates them)
   final float[][] b1x;   // per thread (max(C, H·D, F) + a line): one-row steps' copy of x from a cache line on (small)
 
@@ -53,10 +56,13 @@ final class DecodeScratch {
     entry = new int[cap];
     ln = new float[threads][np * c.hidden() + SPARE];
     tmp = new float[threads][DecodeGemm.tmpFloats(np)]; // [L]: DecodeGemm's read-ahead sink, then its grouped row-major stores
-    head = new float[threads][2 * c.headDim()]; // two heads: attendPair's second output at [D]
+    head = new float[threads][8 * c.headDim()]; // up to eight heads' outputs, head i at [i·D] (attendPair, DecodeAttentionWide)
     lnPhase = new int[threads];
     scores = new float[threads][DecodeGemm.padded(cacheLen) + SPARE]; // whole vectors: the softmax has no scalar tail
     scoresB = new float[threads][DecodeGemm.padded(cacheLen) + SPARE];
+    wideStride = DecodeGemm.padded(cacheLen);
+    scoresW = new float[threads][8 * wideStride + SPARE];
+    wide = new int[threads][32];
     lanes = new float[threads][VectorMath.S.length()];
     b1x = new float[threads][Math.max(c.hidden(), Math.max(c.qDim(), c.intermediate())) + CacheLines.FLOATS];
   }

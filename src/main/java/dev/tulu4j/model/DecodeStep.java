@@ -7,7 +7,6 @@ import dev.tulu4j.tensor.FewRowsGemm;
 import dev.tulu4j.tensor.VectorGemm;
 import dev.tulu4j.tensor.VectorMath;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import jdk.incubator.vector.FloatVector;
 
 /**
  * One decode step — every listed sequence gets exactly one new token, at most
@@ -18,7 +17,7 @@ import jdk.incubator.vector.FloatVector;
  * per layer l:
  *   QKV   q|k|v = rmsnorm(x)·[Wq|Wk|Wv]ᵀ (+ bias)     column blocks of (H + 2·Hkv)·D
  *   ATTN  RoPE on k, write k, v into the cache; per query head of the group: RoPE on q, attention
- *         over the sequence's keys 0..pos ({@link DecodeAttention})  runs of (row, kv head) tasks
+ *         over the sequence's keys 0..pos ({@link DecodeAttentionPhase})  runs of (row, kv head) tasks
  *   O     x += att·Woᵀ                                  column blocks of C
  *   MLP   h = silu(rmsnorm(x)·Wgᵀ) ⊙ (rmsnorm(x)·Wuᵀ)  column blocks of F
  *   DOWN  x += h·Wdᵀ                                    column blocks of C
@@ -49,11 +48,25 @@ final class DecodeStep {
   private static final int PHASES_PER_LAYER = 5;
 
   /**
-   * Tests only: when cleared, every (row, kv head) attention task runs alone ({@code Region.attention})
-   * instead of two at a time ({@code Region.attentionPair}), so a test can compare the bits of the two.
+   * Tests only: when cleared, every (row, kv head) attention task runs alone ({@code DecodeAttentionPhase.attention})
+   * instead of two at a time ({@code DecodeAttentionPhase.attentionPair}), so a test can compare the bits of the two.
    * Change it only while no step runs.
    */
   static boolean pairAttention = true;
+
+  /**
+   * When set (and {@link #pairAttention}), four (row, kv head) tasks at one position and head dim 2·L
+   * run together ({@code DecodeAttentionPhase.attentionWide}: four cache runs in flight instead of
+   * two; same bits). Tests and measurements clear it to compare with the pairs. Change it only while
+   * no step runs.
+   */
+  static boolean quadAttention = true;
+
+  /**
+   * When set (and {@link #pairAttention}), eight such tasks run together where they can (eight runs'
+   * scores in flight); when cleared, four at most. For tests and measurements, as {@link #quadAttention}.
+   */
+  static boolean octAttention = true;
 
   /**
    * Phase kinds of the optional profile ({@link KvCache#decodeProfile}, per thread: CPU nanoseconds
@@ -154,14 +167,15 @@ final class DecodeStep {
     final int rows;
     final float[] logits;
     final int layers;
-    final int qd, kd, qkvw, cc, f, d, heads, kvHeads, group, vocab;
-    final float eps, scale;
+    final int qd, kd, qkvw, cc, f, kvHeads, vocab;
+    final float eps;
     final int qkvCols, ccCols, fCols, vCols;
     final boolean tr; // transposed mode: activations (dim, np), products by DecodeGemm
     final int np;     // rows padded to whole vectors (transposed mode)
     final int attnSpan; // (row, kv head) pairs per attention chunk: about eight chunks per thread
+    final DecodeAttentionPhase attn;
     final int attOff, gateOff, upOff; // where att, gate and up start in the transposed mode (a cache line; 0 below it)
-    final int[] lnOff, scOff, scBOff; // per thread: where ln (transposed mode), scores and scoresB start
+    final int[] lnOff; // per thread: where ln starts (transposed mode)
     final int[] tmpLead; // per thread: CacheLines.lead(tmp), found once per step for DecodeGemm.columns
     final int[] chunks;
     final AtomicIntegerArray claimed;
@@ -189,13 +203,9 @@ final class DecodeStep {
       qkvw = qd + 2 * kd;
       cc = c.hidden();
       f = c.intermediate();
-      d = c.headDim();
-      heads = c.heads();
       kvHeads = c.kvHeads();
-      group = heads / kvHeads;
       vocab = c.vocabSize();
       eps = (float) c.rmsNormEps();
-      scale = (float) (1.0 / Math.sqrt(d));
       tr = rows >= TRANSPOSED_MIN_ROWS;
       attnSpan = Math.max(1, rows * kvHeads / (8 * threads));
       np = tr ? DecodeGemm.padded(rows) : rows;
@@ -203,15 +213,12 @@ final class DecodeStep {
       attOff = tr ? lead(s.att) : 0;
       gateOff = tr ? lead(s.gate) : 0;
       upOff = tr ? lead(s.up) : 0;
+      attn = new DecodeAttentionPhase(c, cache, s, tr, np, attOff, threads);
       lnOff = new int[threads];
-      scOff = new int[threads];
-      scBOff = new int[threads];
       tmpLead = new int[threads];
       for (int t = 0; t < threads; t++) {
         tmpLead[t] = tr ? CacheLines.lead(s.tmp[t]) : -1;
         lnOff[t] = tr ? lead(s.ln[t]) : 0;
-        scOff[t] = lead(s.scores[t]);
-        scBOff[t] = lead(s.scoresB[t]);
       }
       own = rows == 1 && b1Owned && threads < Integer.SIZE;
       int mult = tr ? TRANSPOSED_COLUMNS : 4;
@@ -243,7 +250,7 @@ final class DecodeStep {
     }
 
     /** Where a buffer's data starts: its first element on a cache line (plus the profiling skew, normally 0). */
-    private static int lead(float[] a) {
+    static int lead(float[] a) {
       return (CacheLines.lead(a) + DecodeGemm.lineSkew) % CacheLines.FLOATS;
     }
 
@@ -371,12 +378,7 @@ final class DecodeStep {
       LayerWeights w = m.layer(l);
       switch (p % PHASES_PER_LAYER) {
         case 0 -> qkv(w, k, t, p);
-        case 1 -> {
-          for (int a = k * attnSpan, end = Math.min(rows * kvHeads, a + attnSpan); a < end; a++) {
-            if (a + 1 < end && pairable(a, a + 1)) attentionPair(l, a, ++a, t);
-            else attention(l, a / kvHeads, a % kvHeads, t);
-          }
-        }
+        case 1 -> attn.tasks(l, k * attnSpan, Math.min(rows * kvHeads, (k + 1) * attnSpan), t);
         case 2 -> residual(s.att, attOff, qd, w.o(), k, t);
         case 3 -> mlp(w, k, t, p);
         default -> residual(s.gate, gateOff, f, w.down(), k, t);
@@ -470,90 +472,6 @@ final class DecodeStep {
       if (bias != null) {
         float[] bd = bias.data();
         for (int r = 0; r < rows; r++) for (int j = a; j < b; j++) s.qkv[r * qkvw + base + j] += bd[j];
-      }
-    }
-
-    /** Row r, kv head g: RoPE on k, cache write, then RoPE and attention for each query head of g. */
-    private void attention(int l, int r, int g, int t) {
-      float[] kc = cache.k[l], vc = cache.v[l];
-      int sq = s.seq[r], ps = s.pos[r];
-      int half = d / 2, tOff = r * half;
-      append(l, r, g);
-      int vBase = cache.valueBase(l, sq, g); // values (maxLen, D)
-      int ktBase = cache.keyBase(l, sq, g); // keys in blocks (maxLen/KB, D, KB)
-      for (int h = g * group; h < (g + 1) * group; h++) {
-        int qOff = r * qkvw + h * d;
-        rope(s.qkv, qOff, half, tOff);
-        if (!tr) {
-          DecodeAttention.attend(s.qkv, qOff, kc, ktBase, vc, vBase, d, ps + 1, d, scale, s.att, r * qd + h * d, s.scores[t], scOff[t], s.lanes[t]);
-          continue;
-        }
-        float[] o = s.head[t];
-        DecodeAttention.attend(s.qkv, qOff, kc, ktBase, vc, vBase, d, ps + 1, d, scale, o, 0, s.scores[t], scOff[t], s.lanes[t]);
-        for (int e = 0, a = attOff + h * d * np + r; e < d; e++, a += np) s.att[a] = o[e];
-      }
-    }
-
-    /** RoPE on row r's key of kv head g, then its key and value written into the cache at the row's position. */
-    private void append(int l, int r, int g) {
-      float[] kc = cache.k[l], vc = cache.v[l];
-      int sq = s.seq[r], ps = s.pos[r];
-      int kOff = r * qkvw + qd + g * d;
-      rope(s.qkv, kOff, d / 2, r * (d / 2));
-      System.arraycopy(s.qkv, kOff + kd, vc, cache.valueBase(l, sq, g) + ps * d, d);
-      for (int e = 0, o = cache.keyBase(l, sq, g) + cache.keyOffset(ps, 0); e < d; e++, o += KvCache.KEY_BLOCK) kc[o] = s.qkv[kOff + e];
-    }
-
-    /**
-     * True when (row, kv head) tasks a and b can go through {@link #attentionPair}: head dim 2·L or
-     * 4·L (the tiny model's 32, SmolLM2's 64) and the same number of cached keys (rows at the same position).
-     */
-    private boolean pairable(int a, int b) {
-      int lanes = VectorMath.S.length();
-      return pairAttention && (d == 2 * lanes || d == 4 * lanes) && s.pos[a / kvHeads] == s.pos[b / kvHeads];
-    }
-
-    /**
-     * Tasks a and b ({@link #pairable}) together: for each query head index of the group the two
-     * queries' scores, and then their values, in one loop each ({@link DecodeAttention#attendPair}), so two runs of
-     * the KV cache stream at once; each output is the same arithmetic as {@link #attention} gives.
-     */
-    private void attentionPair(int l, int a, int b, int t) {
-      float[] kc = cache.k[l], vc = cache.v[l];
-      int ra = a / kvHeads, ga = a % kvHeads, rb = b / kvHeads, gb = b % kvHeads;
-      int half = d / 2;
-      append(l, ra, ga);
-      append(l, rb, gb);
-      int n = s.pos[ra] + 1;
-      int vA = cache.valueBase(l, s.seq[ra], ga), vB = cache.valueBase(l, s.seq[rb], gb);
-      int kA = cache.keyBase(l, s.seq[ra], ga), kB = cache.keyBase(l, s.seq[rb], gb);
-      for (int i = 0; i < group; i++) {
-        int ha = ga * group + i, hb = gb * group + i;
-        int qa = ra * qkvw + ha * d, qb = rb * qkvw + hb * d;
-        rope(s.qkv, qa, half, ra * half);
-        rope(s.qkv, qb, half, rb * half);
-        if (!tr) {
-          DecodeAttention.attendPair(s.qkv, qa, qb, kc, kA, kB, vc, vA, vB, n, d, scale, s.att, ra * qd + ha * d, rb * qd + hb * d,
-              s.scores[t], scOff[t], s.scoresB[t], scBOff[t], s.lanes[t]);
-          continue;
-        }
-        float[] o = s.head[t];
-        DecodeAttention.attendPair(s.qkv, qa, qb, kc, kA, kB, vc, vA, vB, n, d, scale, o, 0, d, s.scores[t], scOff[t], s.scoresB[t],
-            scBOff[t], s.lanes[t]);
-        for (int e = 0, x = attOff + ha * d * np + ra; e < d; e++, x += np) s.att[x] = o[e];
-        for (int e = 0, x = attOff + hb * d * np + rb; e < d; e++, x += np) s.att[x] = o[d + e];
-      }
-    }
-
-    /** RoPE (rotate-half, {@link Rope}) of one head at x[o ..o + D) with row table offset tOff. */
-    private void rope(float[] x, int o, int half, int tOff) {
-      for (int i = 0; i < half; i++) {
-        float co = s.cos[tOff + i];
-        float si = s.sin[tOff + i];
-        float x1 = x[o + i];
-        float x2 = x[o + i + half];
-        x[o + i] = x1 * co - x2 * si;
-        x[o + i + half] = x2 * co + x1 * si;
       }
     }
 

@@ -9,8 +9,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The decode step's paired attention ({@code Region.attentionPair}: two (row, kv head) tasks' scores
- * and values in one loop each) gives the bits of the tasks run one at a time ({@code Region.attention},
+ * The decode step's paired attention ({@code DecodeAttentionPhase.attentionPair}: two (row, kv head) tasks' scores
+ * and values in one loop each) gives the bits of the tasks run one at a time ({@code DecodeAttentionPhase.attention},
  * {@link DecodeStep#pairAttention} cleared): the kernel against {@code attend} for every key count
  * across several key blocks, and whole decode steps (tiny shape, a GQA and a q/k/v-bias shape with
  * head dim 32, a GQA shape with head dim 64; rows at mixed positions, so pairs across rows are taken only where positions agree;
