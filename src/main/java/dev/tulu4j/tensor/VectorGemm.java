@@ -109,13 +109,6 @@ public final class VectorGemm implements Gemm {
    */
   static final int OWN_PANELS_MAX_M = 2048;
 
-  /**
-   * Probes only (A/B of {@link GemmFullTiles} against what it replaced, in one JVM): true sends the
-   * full in-place tiles through {@link GemmKernels#wideRows}/{@link GemmKernels#wideCols} (parked
-   * accumulators, then {@link GemmKernels#update}) again. Same bits either way.
-   */
-  static volatile boolean probeParkedTiles = false;
-
   /** For the A/B bench only: false turns {@link #OWN_PANELS_MAX_M}'s rule off. */
   static volatile boolean ownPanelsRule = true;
 
@@ -518,20 +511,14 @@ public final class VectorGemm implements Gemm {
             int ci = cOff + (ic + r0) * ldc + j0 + col;
             if (direct && !transA) {
               int ai = aOff + (ic + r0) * lda + p0;
-              if (w == NR && rows == MR && cols == NR && !probeParkedTiles) {
-                if (betaEff == 0f) GemmFullTiles.storeRows(kcb, a, ai, lda, bPack, bo, c, ci, ldc, alpha);
-                else GemmFullTiles.updateRows(kcb, a, ai, lda, bPack, bo, c, ci, ldc, alpha, betaEff);
-              } else if (w == NR) {
+              if (w == NR) {
                 GemmKernels.wideRows(kcb, a, ai, lda, bPack, bo, c, ci, ldc, rows, cols, alpha, betaEff, tile);
               } else {
                 GemmKernels.narrowRows(kcb, a, ai, lda, bPack, bo, c, ci, ldc, rows, cols, alpha, betaEff, tile);
               }
             } else if (direct) {
               int ai = aOff + p0 * lda + ic + r0;
-              if (w == NR && rows == MR && cols == NR && !probeParkedTiles) {
-                if (betaEff == 0f) GemmFullTiles.storeCols(kcb, a, ai, lda, bPack, bo, c, ci, ldc, alpha);
-                else GemmFullTiles.updateCols(kcb, a, ai, lda, bPack, bo, c, ci, ldc, alpha, betaEff);
-              } else if (w == NR) {
+              if (w == NR) {
                 GemmKernels.wideCols(kcb, a, ai, lda, bPack, bo, c, ci, ldc, rows, cols, alpha, betaEff, tile);
               } else {
                 GemmKernels.narrowCols(kcb, a, ai, lda, bPack, bo, c, ci, ldc, rows, cols, alpha, betaEff, tile);
