@@ -464,25 +464,32 @@ public final class VectorGemm implements Gemm {
           if (ownPanels) {
             // each thread packs the panels it then multiplies: no barrier, its panels stay in its L2
             // panels left over when they do not divide evenly (C 576 is 9 panels: 5 and 4 on two
-            // threads) are split by rows instead; each thread packs them into its own scratch
+            // threads) are split by rows instead; each thread packs them into its own scratch and
+            // takes its rows of them with each row block of its own panels, while that block of A
+            // is in its L2
             int shared = sharedPanelsRule ? panels % threads : 0;
             int owned = panels - shared;
             parallel.parallelFor(threads, t -> {
               int q0 = Parallel.split(owned, threads, t), q1 = Parallel.split(owned, threads, t + 1);
               pack(p0, kcb, j0, ncb, q0, q1);
-              compute(0, m, q0, q1, j0, ncb, p0, kcb, betaEff, base, bPack);
-              if (shared > 0) {
-                int i0 = Parallel.split(rowTiles, threads, t) * MR;
-                int i1 = Math.min(m, Parallel.split(rowTiles, threads, t + 1) * MR);
-                if (pre != null) {
-                  compute(i0, i1, owned, panels, j0, ncb, p0, kcb, betaEff, base, bPack);
-                } else {
-                  int from = GemmPack.panelOffset(owned, ncb, kcb);
-                  float[] own = scratch(SHARED_B_SCRATCH, GemmPack.packedBSize(ncb, kcb) - from + CacheLines.FLOATS - 1);
-                  int ownBase = CacheLines.lead(own) - from; // panel `owned` starts on a line of `own`
-                  pack(p0, kcb, j0, ncb, owned, panels, own, ownBase);
-                  compute(i0, i1, owned, panels, j0, ncb, p0, kcb, betaEff, ownBase, own);
-                }
+              if (shared == 0) {
+                compute(0, m, q0, q1, j0, ncb, p0, kcb, betaEff, base, bPack);
+                return;
+              }
+              int i0 = Parallel.split(rowTiles, threads, t) * MR;
+              int i1 = Math.min(m, Parallel.split(rowTiles, threads, t + 1) * MR);
+              float[] sp = bPack;
+              int sBase = base;
+              if (pre == null) {
+                int from = GemmPack.panelOffset(owned, ncb, kcb);
+                sp = scratch(SHARED_B_SCRATCH, GemmPack.packedBSize(ncb, kcb) - from + CacheLines.FLOATS - 1);
+                sBase = CacheLines.lead(sp) - from; // panel `owned` starts on a line of sp
+                pack(p0, kcb, j0, ncb, owned, panels, sp, sBase);
+              }
+              for (int ic = 0; ic < m; ic += blocking.mc()) {
+                int ie = Math.min(m, ic + blocking.mc());
+                compute(ic, ie, q0, q1, j0, ncb, p0, kcb, betaEff, base, bPack);
+                compute(Math.max(ic, i0), Math.min(ie, i1), owned, panels, j0, ncb, p0, kcb, betaEff, sBase, sp);
               }
             });
             continue;
