@@ -78,6 +78,8 @@ public final class VectorGemm implements Gemm {
 
   private static final ThreadLocal<float[]> A_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
   private static final ThreadLocal<float[]> B_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+  /** A thread's copy of the panels that own-panel products split by rows ({@link #sharedPanelsRule}). */
+  private static final ThreadLocal<float[]> SHARED_B_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
   private static final ThreadLocal<float[]> TILE_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
   private static final ThreadLocal<float[]> IN_PLACE_TILE = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -108,6 +110,15 @@ public final class VectorGemm implements Gemm {
    * −2 to 0%, 4096×768×256 +3%; so not above 2048 rows.
    */
   static final int OWN_PANELS_MAX_M = 2048;
+
+  /**
+   * With {@link #ownPanels}, the last {@code panels % threads} panels of a block are split by rows
+   * over the threads (each packs them into its own scratch) instead of going whole to some threads:
+   * the 135M model's C 576 is 9 panels, 5 and 4 on two threads, so one thread waited a ninth of
+   * each weight-gradient product. Each output is still one kernel call per depth block: same bits.
+   * False (A/B bench only) gives every panel to one thread, as before.
+   */
+  static volatile boolean sharedPanelsRule = true;
 
   /** For the A/B bench only: false turns {@link #OWN_PANELS_MAX_M}'s rule off. */
   static volatile boolean ownPanelsRule = true;
@@ -452,10 +463,34 @@ public final class VectorGemm implements Gemm {
           }
           if (ownPanels) {
             // each thread packs the panels it then multiplies: no barrier, its panels stay in its L2
+            // panels left over when they do not divide evenly (C 576 is 9 panels: 5 and 4 on two
+            // threads) are split by rows instead; each thread packs them into its own scratch and
+            // takes its rows of them with each row block of its own panels, while that block of A
+            // is in its L2
+            int shared = sharedPanelsRule ? panels % threads : 0;
+            int owned = panels - shared;
             parallel.parallelFor(threads, t -> {
-              int q0 = Parallel.split(panels, threads, t), q1 = Parallel.split(panels, threads, t + 1);
+              int q0 = Parallel.split(owned, threads, t), q1 = Parallel.split(owned, threads, t + 1);
               pack(p0, kcb, j0, ncb, q0, q1);
-              compute(0, m, q0, q1, j0, ncb, p0, kcb, betaEff, base);
+              if (shared == 0) {
+                compute(0, m, q0, q1, j0, ncb, p0, kcb, betaEff, base, bPack);
+                return;
+              }
+              int i0 = Parallel.split(rowTiles, threads, t) * MR;
+              int i1 = Math.min(m, Parallel.split(rowTiles, threads, t + 1) * MR);
+              float[] sp = bPack;
+              int sBase = base;
+              if (pre == null) {
+                int from = GemmPack.panelOffset(owned, ncb, kcb);
+                sp = scratch(SHARED_B_SCRATCH, GemmPack.packedBSize(ncb, kcb) - from + CacheLines.FLOATS - 1);
+                sBase = CacheLines.lead(sp) - from; // panel `owned` starts on a line of sp
+                pack(p0, kcb, j0, ncb, owned, panels, sp, sBase);
+              }
+              for (int ic = 0; ic < m; ic += blocking.mc()) {
+                int ie = Math.min(m, ic + blocking.mc());
+                compute(ic, ie, q0, q1, j0, ncb, p0, kcb, betaEff, base, bPack);
+                compute(Math.max(ic, i0), Math.min(ie, i1), owned, panels, j0, ncb, p0, kcb, betaEff, sBase, sp);
+              }
             });
             continue;
           }
@@ -479,8 +514,13 @@ public final class VectorGemm implements Gemm {
 
     private void pack(int p0, int kcb, int j0, int ncb, int q0, int q1) {
       if (pre != null) return; // packed once, before this call
-      if (bh != null) GemmPack.packBBf16T(bh, bOff, ldb, p0, kcb, j0, ncb, bPack, bLead, q0, q1);
-      else GemmPack.packB(transB, b, bOff, ldb, p0, kcb, j0, ncb, bPack, bLead, q0, q1);
+      pack(p0, kcb, j0, ncb, q0, q1, bPack, bLead);
+    }
+
+    /** Panels {@code [q0, q1)} into {@code dst} with panel {@code q} at {@code dstBase + panelOffset(q)}. */
+    private void pack(int p0, int kcb, int j0, int ncb, int q0, int q1, float[] dst, int dstBase) {
+      if (bh != null) GemmPack.packBBf16T(bh, bOff, ldb, p0, kcb, j0, ncb, dst, dstBase, q0, q1);
+      else GemmPack.packB(transB, b, bOff, ldb, p0, kcb, j0, ncb, dst, dstBase, q0, q1);
     }
 
     /**
@@ -489,6 +529,12 @@ public final class VectorGemm implements Gemm {
      */
     private void compute(int i0, int i1, int q0, int q1, int j0, int ncb, int p0, int kcb,
         float betaEff, int base) {
+      compute(i0, i1, q0, q1, j0, ncb, p0, kcb, betaEff, base, bPack);
+    }
+
+    /** {@link #compute(int, int, int, int, int, int, int, int, float, int)} on panels packed in {@code bPack} from {@code base}. */
+    private void compute(int i0, int i1, int q0, int q1, int j0, int ncb, int p0, int kcb,
+        float betaEff, int base, float[] bPack) {
       if (i1 <= i0 || q1 <= q0) {
         return;
       }
