@@ -15,6 +15,11 @@ import jdk.incubator.vector.FloatVector;
  * batch-32 step one thread spent 2.4 CPU-ms per step in attention with two queries at once, 1.9 with
  * four and ~1.75 with eight (docs/experiments/2026-12-07-s16-b32.md).
  *
+ * <p>The kernels repeat their per-query lines by hand, as {@link DecodeAttention}'s and the GEMM
+ * tiles do: every accumulator is a named local that stays in a register, and a vector passed to a
+ * helper call that might not inline would be boxed; a loop over queries would need an array of
+ * vectors, which the JIT does not keep in registers.
+ *
  * <p>Offsets of w queries come in one int array {@code o}: query offsets at o[0, w), key bases
  * (blocks of L positions, (D, L) each, one after the other) at o[w, 2w), value bases (rows of stride
  * D) at o[2w, 3w), output offsets at o[3w, 4w); query i's scores go to {@code p[pOff + i·pStride ..]}.
