@@ -65,6 +65,8 @@ public final class FewRowsGemm {
     // the 4 × 4 tile's accumulators, summed from memory (VectorMath.sumStored); fewer rows never use
     // it, and at one row (batch-1 decode, ~74 calls a tiny step) it was most of a step's allocation
     float[] red = m >= 4 ? new float[16 * L] : null;
+    // one row: where W's first cache line starts, so each row's vectors can be read line by line
+    int wLead = m == 1 && lineLoads && CacheLines.known() ? CacheLines.lead(w) : -1;
     for (int jBlock = j0; jBlock < j1; jBlock += jb) {
       int jEnd = Math.min(j1, jBlock + jb);
       int i = 0;
@@ -84,7 +86,8 @@ public final class FewRowsGemm {
         // from memory faster than a 1 × 4 tile (LM head 49152 × 576, one thread, shared machine:
         // 8.6 vs 5.2 GB/s; from L2 it is 61 vs 71 GB/s, and decode weights are mostly not in L2)
         for (int j = jBlock; j < jEnd; j++) {
-          put(c, cOff + j, VectorMath.dot(x, xOff, w, wOff + j * ldw, k), beta);
+          int r = wOff + j * ldw;
+          put(c, cOff + j, wLead >= 0 ? dotLines(x, xOff, w, r, k, (r - wLead) & (L - 1)) : VectorMath.dot(x, xOff, w, r, k), beta);
         }
         continue;
       }
@@ -98,6 +101,64 @@ public final class FewRowsGemm {
         }
       }
     }
+  }
+
+  /**
+   * When set, one-row products read each W row with loads that start on cache lines ({@link #dotLines});
+   * when cleared, with {@link VectorMath#dot}'s loads wherever the row starts (same bits). For tests
+   * and measurements; change it only while no product runs.
+   */
+  public static boolean lineLoads = true;
+
+  /** Per line offset 0..15 of a W row, the lane indexes {@code off .. off+15} into two adjacent lines. */
+  private static final FloatVector[] LINE_INDEX = new FloatVector[L];
+
+  static {
+    for (int off = 0; off < L; off++) {
+      float[] idx = new float[L];
+      for (int i = 0; i < L; i++) idx[i] = off + i;
+      LINE_INDEX[off] = FloatVector.fromArray(S, idx, 0);
+    }
+  }
+
+  /**
+   * {@link VectorMath#dot}{@code (x, xOff, y, yOff, n)} with the same bits — the same lanes in the same
+   * four accumulators, the same FMAs in the same order — but y's vectors read as whole cache lines:
+   * {@code off} is how far y's element {@code yOff} sits past a line start, and each vector of
+   * {@code y[yOff + i ..]} is put together ({@code selectFrom}, one two-table permute) from the two
+   * line loads it straddles, so every line is loaded once instead of every vector twice. On the Zen 5
+   * a 512-bit load across two lines costs about two loads; in the batch-1 decode step W's rows start
+   * anywhere in a line (a row of 576 floats is 36 lines), and x is already on a line. Falls back to
+   * {@code dot} when y already sits on a line or the first or last line would leave the array.
+   */
+  static float dotLines(float[] x, int xOff, float[] y, int yOff, int n, int off) {
+    int a = yOff - off; // the line the row's first vector starts in
+    int n4 = n / (4 * L) * (4 * L);
+    if (off == 0 || a < 0 || n4 == 0 || a + n4 + L > y.length) return VectorMath.dot(x, xOff, y, yOff, n);
+    FloatVector idx = LINE_INDEX[off];
+    FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+    FloatVector line = FloatVector.fromArray(S, y, a);
+    int i = 0;
+    for (; i < n4; i += 4 * L) {
+      FloatVector l1 = FloatVector.fromArray(S, y, a + i + L);
+      FloatVector l2 = FloatVector.fromArray(S, y, a + i + 2 * L);
+      FloatVector l3 = FloatVector.fromArray(S, y, a + i + 3 * L);
+      FloatVector l4 = FloatVector.fromArray(S, y, a + i + 4 * L);
+      s0 = FloatVector.fromArray(S, x, xOff + i).fma(idx.selectFrom(line, l1), s0);
+      s1 = FloatVector.fromArray(S, x, xOff + i + L).fma(idx.selectFrom(l1, l2), s1);
+      s2 = FloatVector.fromArray(S, x, xOff + i + 2 * L).fma(idx.selectFrom(l2, l3), s2);
+      s3 = FloatVector.fromArray(S, x, xOff + i + 3 * L).fma(idx.selectFrom(l3, l4), s3);
+      line = l4;
+    }
+    // the rest exactly as VectorMath.dot's
+    for (; i <= n - L; i += L) {
+      s0 = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), s0);
+    }
+    float sum = VectorMath.sum(s0.add(s1).add(s2.add(s3)));
+    for (; i < n; i++) {
+      sum += x[xOff + i] * y[yOff + i];
+    }
+    return sum;
   }
 
   private static void put(float[] c, int ci, float v, float beta) {

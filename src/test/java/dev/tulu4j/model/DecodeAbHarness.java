@@ -96,7 +96,7 @@ final class DecodeAbHarness {
         double[] ratio = new double[rounds];
         for (int r = 0; r < rounds; r++) ratio[r] = ms[cfg][r][k] / ms[0][r][k];
         Arrays.sort(ratio);
-        sb.append(String.format(Locale.ROOT, " | %s/%s %.3f [%.3f..%.3f]", k < KINDS.length ? KINDS[k] : "total", configs[0],
+        sb.append(String.format(Locale.ROOT, " | %s/%s %.3f [%.3f..%.3f]", k < KINDS.length ? KINDS[k] : k == TOTAL ? "total" : "wall", configs[0],
             ratio[rounds / 2], ratio[0], ratio[rounds - 1]));
       }
       System.out.println(sb);
