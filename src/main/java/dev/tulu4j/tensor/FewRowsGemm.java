@@ -67,6 +67,10 @@ public final class FewRowsGemm {
     float[] red = m >= 4 ? new float[16 * L] : null;
     // one row: where W's first cache line starts, so each row's vectors can be read line by line
     int wLead = m == 1 && lineLoads && CacheLines.known() ? CacheLines.lead(w) : -1;
+    if (wLead >= 0) {
+      rowLines(k, j0, j1, x, xOff, w, wOff, ldw, wLead, beta, c, cOff);
+      return;
+    }
     for (int jBlock = j0; jBlock < j1; jBlock += jb) {
       int jEnd = Math.min(j1, jBlock + jb);
       int i = 0;
@@ -86,8 +90,7 @@ public final class FewRowsGemm {
         // from memory faster than a 1 × 4 tile (LM head 49152 × 576, one thread, shared machine:
         // 8.6 vs 5.2 GB/s; from L2 it is 61 vs 71 GB/s, and decode weights are mostly not in L2)
         for (int j = jBlock; j < jEnd; j++) {
-          int r = wOff + j * ldw;
-          put(c, cOff + j, wLead >= 0 ? dotLines(x, xOff, w, r, k, (r - wLead) & (L - 1)) : VectorMath.dot(x, xOff, w, r, k), beta);
+          put(c, cOff + j, VectorMath.dot(x, xOff, w, wOff + j * ldw, k), beta);
         }
         continue;
       }
@@ -109,6 +112,85 @@ public final class FewRowsGemm {
    * and measurements; change it only while no product runs.
    */
   public static boolean lineLoads = true;
+
+  /**
+   * When set (and {@link #lineLoads}), one-row products read two W rows half the column range apart
+   * in one loop (two memory streams per thread instead of one; each row's dot product is the same
+   * chain). For tests and measurements; change it only while no product runs.
+   */
+  public static boolean pairedRows = true;
+
+  /**
+   * Columns [j0, j1) of one x row times W with line loads: rows j and j + h (h half the range) in
+   * one loop while both fit ({@link #dotLines2}), the rest alone ({@link #dotLines}).
+   */
+  private static void rowLines(int k, int j0, int j1, float[] x, int xOff, float[] w, int wOff, int ldw, int wLead,
+      float beta, float[] c, int cOff) {
+    int h = pairedRows ? (j1 - j0) / 2 : 0;
+    for (int j = j0; j < j0 + h; j++) {
+      int ra = wOff + j * ldw, rb = ra + h * ldw;
+      dotLines2(x, xOff, w, ra, (ra - wLead) & (L - 1), rb, (rb - wLead) & (L - 1), k, c, cOff + j, cOff + j + h, beta);
+    }
+    for (int j = j0 + 2 * h; j < j1; j++) {
+      int r = wOff + j * ldw;
+      put(c, cOff + j, dotLines(x, xOff, w, r, k, (r - wLead) & (L - 1)), beta);
+    }
+  }
+
+  /**
+   * {@link #dotLines} of two W rows (at yA and yB, line offsets offA and offB) in one loop, so two
+   * streams of lines are in flight; each result is the same chain of the same FMAs as alone, so the
+   * same bits. Falls back to two {@code dotLines} calls when either row sits on a line or would read
+   * past the array.
+   */
+  static void dotLines2(float[] x, int xOff, float[] y, int yA, int offA, int yB, int offB, int n, float[] c, int ca, int cb,
+      float beta) {
+    int a = yA - offA, b = yB - offB;
+    int n4 = n / (4 * L) * (4 * L);
+    if (offA == 0 || offB == 0 || a < 0 || b < 0 || n4 == 0 || a + n4 + L > y.length || b + n4 + L > y.length) {
+      put(c, ca, dotLines(x, xOff, y, yA, n, offA), beta);
+      put(c, cb, dotLines(x, xOff, y, yB, n, offB), beta);
+      return;
+    }
+    FloatVector ia = LINE_INDEX[offA], ib = LINE_INDEX[offB];
+    FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
+    FloatVector pa = FloatVector.fromArray(S, y, a), pb = FloatVector.fromArray(S, y, b);
+    int i = 0;
+    for (; i < n4; i += 4 * L) {
+      FloatVector x0 = FloatVector.fromArray(S, x, xOff + i);
+      FloatVector a1 = FloatVector.fromArray(S, y, a + i + L), b1 = FloatVector.fromArray(S, y, b + i + L);
+      s0 = x0.fma(ia.selectFrom(pa, a1), s0);
+      t0 = x0.fma(ib.selectFrom(pb, b1), t0);
+      FloatVector x1 = FloatVector.fromArray(S, x, xOff + i + L);
+      FloatVector a2 = FloatVector.fromArray(S, y, a + i + 2 * L), b2 = FloatVector.fromArray(S, y, b + i + 2 * L);
+      s1 = x1.fma(ia.selectFrom(a1, a2), s1);
+      t1 = x1.fma(ib.selectFrom(b1, b2), t1);
+      FloatVector x2 = FloatVector.fromArray(S, x, xOff + i + 2 * L);
+      FloatVector a3 = FloatVector.fromArray(S, y, a + i + 3 * L), b3 = FloatVector.fromArray(S, y, b + i + 3 * L);
+      s2 = x2.fma(ia.selectFrom(a2, a3), s2);
+      t2 = x2.fma(ib.selectFrom(b2, b3), t2);
+      FloatVector x3 = FloatVector.fromArray(S, x, xOff + i + 3 * L);
+      FloatVector a4 = FloatVector.fromArray(S, y, a + i + 4 * L), b4 = FloatVector.fromArray(S, y, b + i + 4 * L);
+      s3 = x3.fma(ia.selectFrom(a3, a4), s3);
+      t3 = x3.fma(ib.selectFrom(b3, b4), t3);
+      pa = a4;
+      pb = b4;
+    }
+    // the rest exactly as VectorMath.dot's, row by row
+    for (; i <= n - L; i += L) {
+      FloatVector xv = FloatVector.fromArray(S, x, xOff + i);
+      s0 = xv.fma(FloatVector.fromArray(S, y, yA + i), s0);
+      t0 = xv.fma(FloatVector.fromArray(S, y, yB + i), t0);
+    }
+    float sa = VectorMath.sum(s0.add(s1).add(s2.add(s3)));
+    float sb = VectorMath.sum(t0.add(t1).add(t2.add(t3)));
+    for (; i < n; i++) {
+      sa += x[xOff + i] * y[yA + i];
+      sb += x[xOff + i] * y[yB + i];
+    }
+    put(c, ca, sa, beta);
+    put(c, cb, sb, beta);
+  }
 
   /** Per line offset 0..15 of a W row, the lane indexes {@code off .. off+15} into two adjacent lines. */
   private static final FloatVector[] LINE_INDEX = new FloatVector[L];

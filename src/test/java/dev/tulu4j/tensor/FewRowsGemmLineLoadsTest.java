@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
  * {@link FewRowsGemm#dotLines} (each W vector put together from the two cache lines it straddles)
  * gives {@link VectorMath#dot}'s bits for every line offset of the row, depths that are and are not
  * multiples of 64 and 16, and NaN and infinities in the neighbouring elements its line loads also
- * read; and one-row products give the same bits with the line loads on and off.
+ * read; so does {@link FewRowsGemm#dotLines2} for each of its two rows; and one-row products give the
+ * same bits with plain loads, line loads, and line loads two rows at a time.
  */
 class FewRowsGemmLineLoadsTest {
   private static final int[] DEPTHS = {16, 64, 80, 100, 256, 576, 768, 1536, 129};
@@ -38,6 +39,30 @@ class FewRowsGemmLineLoadsTest {
   }
 
   @Test
+  void twoRowsAtOnceGiveEachRowsBits() {
+    SplittableRandom r = new SplittableRandom(4);
+    for (int n : DEPTHS) {
+      float[] x = random(r, n + 32);
+      float[] y = random(r, 4 * n + 64);
+      for (int yA = 0; yA <= n + 20; yA += 3 + yA % 7) {
+        int yB = yA + n + 5 + yA % 11;
+        for (int i = Math.max(0, yA - 16); i < yA; i++) y[i] = Float.NaN;
+        for (int i = yB + n; i < Math.min(y.length, yB + n + 16); i++) y[i] = Float.POSITIVE_INFINITY;
+        for (int offA = 0; offA < 16; offA += 3) {
+          for (int offB = 0; offB < 16; offB += 5) {
+            float[] c = {0.25f, -0.5f};
+            FewRowsGemm.dotLines2(x, 2, y, yA, offA, yB, offB, n, c, 0, 1, 0.5f);
+            float wantA = VectorMath.dot(x, 2, y, yA, n) + 0.5f * 0.25f, wantB = VectorMath.dot(x, 2, y, yB, n) + 0.5f * -0.5f;
+            assertThat(Float.floatToRawIntBits(c[0])).as("A n %d yA %d offs %d %d", n, yA, offA, offB).isEqualTo(Float.floatToRawIntBits(wantA));
+            assertThat(Float.floatToRawIntBits(c[1])).as("B n %d yB %d offs %d %d", n, yB, offA, offB).isEqualTo(Float.floatToRawIntBits(wantB));
+          }
+        }
+        for (int i = Math.max(0, yA - 16); i < Math.min(y.length, yB + n + 16); i++) y[i] = (float) r.nextDouble(-1, 1);
+      }
+    }
+  }
+
+  @Test
   void theDataTellsSummationOrdersApart() {
     // the check above can fail: on these values one FMA chain instead of four gives other bits
     SplittableRandom r = new SplittableRandom(3);
@@ -55,17 +80,24 @@ class FewRowsGemmLineLoadsTest {
         float[] w = random(r, n * k + 7);
         float[] x = random(r, k + 16);
         for (int wOff : new int[] {0, 3, 7}) {
-          float[] a = random(r, n), b = a.clone();
-          FewRowsGemm.lineLoads = true;
-          FewRowsGemm.columns(1, k, 0, n, x, 1, k, w, wOff, k, 0.5f, a, 0, n);
+          float[] plain = random(r, n);
+          float[] lines = plain.clone(), paired = plain.clone();
           FewRowsGemm.lineLoads = false;
-          FewRowsGemm.columns(1, k, 0, n, x, 1, k, w, wOff, k, 0.5f, b, 0, n);
-          for (int j = 0; j < n; j++)
-            assertThat(Float.floatToRawIntBits(a[j])).as("k %d wOff %d j %d", k, wOff, j).isEqualTo(Float.floatToRawIntBits(b[j]));
+          FewRowsGemm.columns(1, k, 0, n, x, 1, k, w, wOff, k, 0.5f, plain, 0, n);
+          FewRowsGemm.lineLoads = true;
+          FewRowsGemm.pairedRows = false;
+          FewRowsGemm.columns(1, k, 0, n, x, 1, k, w, wOff, k, 0.5f, lines, 0, n);
+          FewRowsGemm.pairedRows = true;
+          FewRowsGemm.columns(1, k, 0, n, x, 1, k, w, wOff, k, 0.5f, paired, 0, n);
+          for (int j = 0; j < n; j++) {
+            assertThat(Float.floatToRawIntBits(lines[j])).as("k %d wOff %d j %d", k, wOff, j).isEqualTo(Float.floatToRawIntBits(plain[j]));
+            assertThat(Float.floatToRawIntBits(paired[j])).as("k %d wOff %d j %d", k, wOff, j).isEqualTo(Float.floatToRawIntBits(plain[j]));
+          }
         }
       }
     } finally {
       FewRowsGemm.lineLoads = true;
+      FewRowsGemm.pairedRows = true;
     }
   }
 
