@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * {@link #TRANSPOSED_MIN_ROWS} rows on the activations are kept transposed, {@code (dim, Np)} with
  * the rows padded to whole vectors, and {@link DecodeGemm#columns} puts the rows in the vector lanes
  * (no horizontal sums); 2 to 7 rows use {@link DecodeGemm#rows}; one row keeps {@link FewRowsGemm}'s
- * dot product per weight row, the fastest way found to stream W from memory.
+ * dot product per weight row, two rows at a time with W read as whole cache lines, the fastest way
+ * found to stream W from memory (docs/PERFORMANCE.md, "Session 17: decode b1 on cache lines").
  *
  * <p>Dimensions: N new rows (one per sequence), C hidden, H heads, Hkv kv heads, D head dim,
  * F intermediate, V vocabulary.

@@ -14,8 +14,11 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>The inner kernel is a register tile of four stored W rows times four rows of A (16 vector
  * accumulators, 8 loads per 16 FMAs, one horizontal sum per output at the end); leftover rows of A
- * use a 1 × 4 tile, and a single row of A plain unrolled dot products. {@link #columns} exposes one column block of the product on the calling
- * thread, for callers that split the columns over their own threads (the fused decode step).
+ * use a 1 × 4 tile, and a single row of A unrolled dot products, two W rows at a time, each W vector
+ * put together from the two cache lines it straddles ({@link #dotLines2}: batch-1 decode streams W
+ * from memory 1.3–1.45× faster than with one row and loads wherever the rows start; same bits).
+ * {@link #columns} exposes one column block of the product on the calling thread, for callers that
+ * split the columns over their own threads (the fused decode step).
  */
 public final class FewRowsGemm {
   /**
@@ -86,9 +89,9 @@ public final class FewRowsGemm {
         }
       }
       if (m == 1) {
-        // one row of x: one stored row at a time, four vectors per step (VectorMath.dot) streams W
-        // from memory faster than a 1 × 4 tile (LM head 49152 × 576, one thread, shared machine:
-        // 8.6 vs 5.2 GB/s; from L2 it is 61 vs 71 GB/s, and decode weights are mostly not in L2)
+        // one row of x with the line loads off (or addresses unknown): one stored row at a time, four
+        // vectors per step (VectorMath.dot) streams W from memory faster than a 1 × 4 tile (LM head
+        // 49152 × 576, one thread, shared machine: 8.6 vs 5.2 GB/s; from L2 it is 61 vs 71 GB/s)
         for (int j = jBlock; j < jEnd; j++) {
           put(c, cOff + j, VectorMath.dot(x, xOff, w, wOff + j * ldw, k), beta);
         }
