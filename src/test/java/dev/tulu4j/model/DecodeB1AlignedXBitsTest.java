@@ -1,6 +1,5 @@
 package dev.tulu4j.model;
 
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -12,9 +11,7 @@ import org.junit.jupiter.api.Test;
 class DecodeB1AlignedXBitsTest {
   @Test
   void alignedCopyOfXKeepsEveryLogitsBit() {
-    LlamaConfig[] cfgs = {LlamaConfig.tiny(), ModelFixtures.tinyGqaTied(), ModelFixtures.tinyQwenBiasLlama3(),
-        new LlamaConfig(LlamaConfig.Architecture.QWEN2, 41, 40, 48, 2, 2, 1, 64, 1e-6, 1000.0, null, 64, false, true, 1,
-            List.of(2))};
+    LlamaConfig[] cfgs = DecodeStepBits.shapes();
     DecodeStepBits.assertSameLogits(cfgs, 7, 16, (b, v) -> ModelFixtures.randomIds(1 + b % 4, v, 90 + b),
         new int[] {1, 1, 1, 1}, useNew -> DecodeStep.b1AlignedX = useNew);
   }

@@ -1,7 +1,6 @@
 package dev.tulu4j.model;
 
 import dev.tulu4j.tensor.FewRowsGemm;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,9 +12,7 @@ import org.junit.jupiter.api.Test;
 class DecodeB1LineLoadsBitsTest {
   @Test
   void lineLoadsKeepEveryLogitsBit() {
-    LlamaConfig[] cfgs = {LlamaConfig.tiny(), ModelFixtures.tinyGqaTied(), ModelFixtures.tinyQwenBiasLlama3(),
-        new LlamaConfig(LlamaConfig.Architecture.QWEN2, 41, 40, 48, 2, 2, 1, 64, 1e-6, 1000.0, null, 64, false, true, 1,
-            List.of(2))};
+    LlamaConfig[] cfgs = DecodeStepBits.shapes();
     DecodeStepBits.assertSameLogits(cfgs, 11, 16, (b, v) -> ModelFixtures.randomIds(1 + b % 4, v, 70 + b),
         new int[] {1, 1, 1, 1}, useNew -> FewRowsGemm.lineLoads = useNew);
     DecodeStepBits.assertSameLogits(cfgs, 11, 16, (b, v) -> ModelFixtures.randomIds(1 + b % 4, v, 70 + b),

@@ -1,7 +1,6 @@
 package dev.tulu4j.model;
 
 import dev.tulu4j.tensor.DecodeGemm;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,9 +15,7 @@ class DecodeCacheLinesTest {
 
   @Test
   void decodeStepsGiveTheSameLogitBitsWhereverTheirBuffersStart() {
-    LlamaConfig[] cfgs = {LlamaConfig.tiny(), ModelFixtures.tinyGqaTied(), ModelFixtures.tinyQwenBiasLlama3(),
-        new LlamaConfig(LlamaConfig.Architecture.QWEN2, 41, 40, 48, 2, 2, 1, 64, 1e-6, 1000.0, null, 64, false, true, 1,
-            List.of(2))};
+    LlamaConfig[] cfgs = DecodeStepBits.shapes();
     try {
       DecodeStepBits.assertSameLogits(cfgs, 5, 40, (b, v) -> ModelFixtures.randomIds(1 + b % 7, v, 90 + b),
           new int[] {32, 1, 8, 32}, aligned -> {

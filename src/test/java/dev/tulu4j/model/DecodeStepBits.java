@@ -22,6 +22,17 @@ final class DecodeStepBits {
   private DecodeStepBits() {}
 
   /**
+   * The model shapes the decode bits tests run on (a fresh array per call): the tiny model (depth 256,
+   * V 2048), a GQA shape with tied embeddings, a Qwen2 shape with q/k/v bias, and a Qwen2 shape of
+   * hidden 40 (depths not multiples of 16 or 64) with head dim 64, one kv head and q/k/v bias.
+   */
+  static LlamaConfig[] shapes() {
+    return new LlamaConfig[] {LlamaConfig.tiny(), ModelFixtures.tinyGqaTied(), ModelFixtures.tinyQwenBiasLlama3(),
+        new LlamaConfig(LlamaConfig.Architecture.QWEN2, 41, 40, 48, 2, 2, 1, 64, 1e-6, 1000.0, null, 64, false, true, 1,
+            java.util.List.of(2))};
+  }
+
+  /**
    * @param prompt slot and vocabulary size to that slot's prompt ids
    * @param seed0 model {@code ci}'s weights come from seed {@code seed0 + ci}
    */
