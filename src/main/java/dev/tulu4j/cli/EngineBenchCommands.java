@@ -9,6 +9,7 @@ import dev.tulu4j.model.LoraConfig;
 import dev.tulu4j.model.WeightsDtype;
 import dev.tulu4j.runtime.EngineBench;
 import dev.tulu4j.runtime.GemmProfile;
+import dev.tulu4j.runtime.SteadyWarmup;
 import dev.tulu4j.tensor.AutoGemm;
 import dev.tulu4j.tensor.CpuInfo;
 import dev.tulu4j.tensor.Gemms;
@@ -84,7 +85,7 @@ final class EngineBenchCommands {
     @Option(names = "--steps", defaultValue = "3", description = "Timed repetitions per measurement (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--warmup", defaultValue = "1", description = "Untimed repetitions before timing; decode also warms up for at least 2 s when > 0 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "1", description = "Untimed repetitions before timing; decode also for at least 2 s; when > 0, the warm-up then goes on until the speed is steady (a 1 s window of repetitions no longer 3% faster than the one before; at most 30 s) (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--decode-batches", split = ",", defaultValue = "1,32", description = "Decode batch sizes (default: ${DEFAULT-VALUE}).")
@@ -294,6 +295,7 @@ final class EngineBenchCommands {
             db, d.id(), promptLen, newTokens, r.tokensPerSecond(), r.msPerStep(), floor,
             bytes / 1e6, bw / 1e9, 100 * r.tokensPerSecond() / floor,
             r.cpuMsPerStep(), r.tokensPerCpuSecond(), 100 * r.othersCpuShare(), r.gcSeconds());
+        out.println("    " + r.warmup().describe());
         out.flush();
         return row(s, "decode", Map.ofEntries(Map.entry("batch", db), Map.entry("promptLen", promptLen),
             Map.entry("weightsDtype", d.id()), Map.entry("round", round),
@@ -303,7 +305,7 @@ final class EngineBenchCommands {
             Map.entry("weightBytesPerStep", bytes),
             Map.entry("cpuMsPerStep", r.cpuMsPerStep()), Map.entry("tokensPerCpuSecond", Double.isNaN(r.tokensPerCpuSecond()) ? -1.0 : r.tokensPerCpuSecond()),
             Map.entry("othersCpuShare", Double.isNaN(r.othersCpuShare()) ? -1.0 : r.othersCpuShare()),
-            Map.entry("gcSeconds", r.gcSeconds())));
+            Map.entry("gcSeconds", r.gcSeconds())), r.warmup());
       }
     }
 
@@ -314,10 +316,11 @@ final class EngineBenchCommands {
       out.printf(Locale.ROOT, "  prefill B%d x T%d: %10.1f tok/s  %8.3f s/pass  %6.1f GFLOP/s  (cpu %.3f s/pass, %.0f tok/cpu-s; gc %.2f s in %d passes)%n",
           b, q, r.tokensPerSecond(), r.pass().medianSeconds(), r.gflops(), r.cpuSecondsPerPass(),
           b * q / r.cpuSecondsPerPass(), r.gcSeconds(), r.pass().reps());
+      out.println("    " + r.warmup().describe());
       out.flush();
       return row(s, "prefill", Map.of("batch", b, "seq", q, "medianSeconds", r.pass().medianSeconds(),
           "bestSeconds", r.pass().bestSeconds(), "tokensPerSecond", r.tokensPerSecond(), "gflops", r.gflops(),
-          "cpuSecondsPerPass", r.cpuSecondsPerPass(), "gcSeconds", r.gcSeconds()));
+          "cpuSecondsPerPass", r.cpuSecondsPerPass(), "gcSeconds", r.gcSeconds()), r.warmup());
     }
 
     private Map<String, Object> trainRow(Shape s, LlamaModel m, double peakGflops, PrintWriter out) {
@@ -333,11 +336,12 @@ final class EngineBenchCommands {
           + "(%.1f MFLOP/token, loss %.3f; cpu %.3f s/step, %.0f tok/cpu-s; gc %.2f s in %d steps)%n", b, q,
           r.tokensPerSecond(), r.step().medianSeconds(), r.gflops(), 100 * r.mfu(), r.flopsPerToken() / 1e6,
           r.lastLoss(), r.cpuSecondsPerStep(), b * q / r.cpuSecondsPerStep(), r.gcSeconds(), r.step().reps());
+      out.println("    " + r.warmup().describe());
       out.flush();
       return row(s, "train", Map.of("batch", b, "seq", q, "medianSeconds", r.step().medianSeconds(),
           "bestSeconds", r.step().bestSeconds(), "tokensPerSecond", r.tokensPerSecond(),
           "flopsPerToken", r.flopsPerToken(), "gflops", r.gflops(), "mfu", r.mfu(),
-          "cpuSecondsPerStep", r.cpuSecondsPerStep(), "gcSeconds", r.gcSeconds()));
+          "cpuSecondsPerStep", r.cpuSecondsPerStep(), "gcSeconds", r.gcSeconds()), r.warmup());
     }
 
     /**
@@ -453,6 +457,15 @@ final class EngineBenchCommands {
       r.put("bench", bench);
       r.put("shape", s.name());
       new java.util.TreeMap<>(values).forEach(r::put);
+      return r;
+    }
+
+    /** {@link #row} with what the warm-up did ({@link SteadyWarmup}). */
+    private static Map<String, Object> row(Shape s, String bench, Map<String, Object> values, SteadyWarmup.Summary w) {
+      Map<String, Object> r = row(s, bench, values);
+      r.put("warmupReps", w.reps());
+      r.put("warmupSeconds", w.seconds());
+      r.put("warmupSteady", w.steady());
       return r;
     }
   }

@@ -50,16 +50,18 @@ public final class EngineBench {
    * @param cpuSecondsPerStep median CPU time of this process (all threads, spin-waits included) per
    *     timed step: on a shared machine it moves far less than the wall time (0 where not reported)
    * @param gcSeconds garbage-collection time inside the timed steps, summed ({@link #gcMillis})
+   * @param warmup what the warm-up before the timed steps did ({@link SteadyWarmup})
    */
   public record TrainResult(int batch, int seq, Timing step, double tokensPerSecond, double flopsPerToken,
-      double gflops, double mfu, double lastLoss, double cpuSecondsPerStep, double gcSeconds) {}
+      double gflops, double mfu, double lastLoss, double cpuSecondsPerStep, double gcSeconds, SteadyWarmup.Summary warmup) {}
 
   /**
    * @param cpuSecondsPerPass median CPU time of this process (all threads) per forward pass
    * @param gcSeconds garbage-collection time inside the timed passes, summed
+   * @param warmup what the warm-up before the timed passes did ({@link SteadyWarmup})
    */
   public record PrefillResult(int batch, int seq, Timing pass, double tokensPerSecond, double gflops,
-      double cpuSecondsPerPass, double gcSeconds) {}
+      double cpuSecondsPerPass, double gcSeconds, SteadyWarmup.Summary warmup) {}
 
   /**
    * @param floorTokensPerSecond the bandwidth floor: B · bandwidth / weight bytes per step (every
@@ -70,9 +72,11 @@ public final class EngineBench {
    * @param othersCpuShare share of all the machine's CPUs that other processes used during the timed
    *     repetitions (from {@code /proc/stat}; NaN where unavailable): near 0 means a clean run
    * @param gcSeconds garbage-collection time inside the timed steps, summed
+   * @param warmup what the warm-up before the timed repetitions did ({@link SteadyWarmup})
    */
   public record DecodeResult(int batch, int promptLen, int newTokens, Timing steps, double tokensPerSecond,
-      double msPerStep, double floorTokensPerSecond, double cpuMsPerStep, double othersCpuShare, double gcSeconds) {
+      double msPerStep, double floorTokensPerSecond, double cpuMsPerStep, double othersCpuShare, double gcSeconds,
+      SteadyWarmup.Summary warmup) {
     /** Tokens per CPU-second of this process (NaN when the run was shorter than the CPU clock's tick). */
     public double tokensPerCpuSecond() {
       return cpuMsPerStep > 0 ? batch / (cpuMsPerStep / 1e3) : Double.NaN;
@@ -101,29 +105,30 @@ public final class EngineBench {
     AdamW opt = new AdamW(model.trainableParameters(), 0.9, 0.999, 1e-8, 0.0).runOn(model.taskRunner());
     double[] times = new double[steps];
     double[] cpu = new double[steps];
-    double loss = Double.NaN;
+    double[] loss = {Double.NaN};
     long gc = 0;
     model.zeroGrad();
-    for (int i = -warmup; i < steps; i++) {
-      if (i == 0) settle();
-      long c0 = processCpuNanos(), g0 = gcMillis();
-      long t0 = System.nanoTime();
+    Runnable step = () -> {
       LlamaModel.LogProbs lp = model.lossAndBackward(b, act, 1f / (n - batch));
       opt.step(1e-5, 1.0, true);
-      double dt = (System.nanoTime() - t0) / 1e9;
-      loss = lp.lossSum() / lp.tokens();
-      if (i >= 0) {
-        times[i] = dt;
-        cpu[i] = (processCpuNanos() - c0) / 1e9;
-        gc += gcMillis() - g0;
-      }
+      loss[0] = lp.lossSum() / lp.tokens();
+    };
+    SteadyWarmup.Summary w = SteadyWarmup.run(step, warmup, 0, warmup > 0);
+    settle();
+    for (int i = 0; i < steps; i++) {
+      long c0 = processCpuNanos(), g0 = gcMillis();
+      long t0 = System.nanoTime();
+      step.run();
+      times[i] = (System.nanoTime() - t0) / 1e9;
+      cpu[i] = (processCpuNanos() - c0) / 1e9;
+      gc += gcMillis() - g0;
     }
     Timing t = Timing.of(times);
     double tps = n / t.medianSeconds();
     double fpt = c.trainingFlopsPerToken(seq);
     double gflops = tps * fpt / 1e9;
-    return new TrainResult(batch, seq, t, tps, fpt, gflops, gflops / peakGflops, loss, Timing.of(cpu).medianSeconds(),
-        gc / 1e3);
+    return new TrainResult(batch, seq, t, tps, fpt, gflops, gflops / peakGflops, loss[0], Timing.of(cpu).medianSeconds(),
+        gc / 1e3, w);
   }
 
   /**
@@ -181,30 +186,30 @@ public final class EngineBench {
     double[] times = new double[reps];
     double[] cpu = new double[reps];
     long gc = 0;
-    for (int i = -warmup; i < reps; i++) {
-      if (i == 0) settle();
+    SteadyWarmup.Summary w = SteadyWarmup.run(() -> model.logits(b, act), warmup, 0, warmup > 0);
+    settle();
+    for (int i = 0; i < reps; i++) {
       long c0 = processCpuNanos(), g0 = gcMillis();
       long t0 = System.nanoTime();
       model.logits(b, act);
-      if (i >= 0) {
-        times[i] = (System.nanoTime() - t0) / 1e9;
-        cpu[i] = (processCpuNanos() - c0) / 1e9;
-        gc += gcMillis() - g0;
-      }
+      times[i] = (System.nanoTime() - t0) / 1e9;
+      cpu[i] = (processCpuNanos() - c0) / 1e9;
+      gc += gcMillis() - g0;
     }
     Timing t = Timing.of(times);
     double tps = n / t.medianSeconds();
     return new PrefillResult(batch, seq, t, tps, tps * c.forwardFlopsPerToken(seq) / 1e9,
-        Timing.of(cpu).medianSeconds(), gc / 1e3);
+        Timing.of(cpu).medianSeconds(), gc / 1e3, w);
   }
 
-  /** Minimum decode warm-up time before the timed repetitions. */
+  /** Minimum decode warm-up time before the timed repetitions (then {@link SteadyWarmup} goes on until steady). */
   static final long DECODE_WARMUP_NANOS = 2_000_000_000L;
 
   /**
    * Greedy decoding with the KV cache; {@code bandwidth} in bytes/s for the floor (0: no floor).
    * Before the timed repetitions: {@code max(1, warmup)} untimed calls and, when {@code warmup > 0},
-   * at least {@link #DECODE_WARMUP_NANOS} of them.
+   * at least {@link #DECODE_WARMUP_NANOS} of them, then more until their speed is steady
+   * ({@link SteadyWarmup}).
    */
   public static DecodeResult decode(LlamaModel model, int batch, int promptLen, int newTokens, int warmup, int reps,
       double bandwidth) {
@@ -219,13 +224,12 @@ public final class EngineBench {
     int v = c.vocabSize();
     int[] next = new int[batch];
     long cpu = 0, busy = 0, wall = 0, gc = 0;
-    // warm-up by time as well as by count, so the JIT has compiled the step loop (one 63-step call of
-    // the tiny model at batch 1 takes ~60 ms, long before C2 is done with it)
-    long warmEnd = System.nanoTime() + (warmup > 0 ? DECODE_WARMUP_NANOS : 0);
-    for (int w = 0; w < Math.max(1, warmup) || System.nanoTime() < warmEnd; w++) {
+    // warm-up by time as well as by count, then until steady (SteadyWarmup): one 63-step call of the
+    // tiny model at batch 1 takes ~20-60 ms, and C2 is not done with the step for several seconds
+    SteadyWarmup.Summary w = SteadyWarmup.run(() -> {
       prefill(model, cache, prompt, next);
       for (int s = 1; s < newTokens; s++) argmax(model.decode(cache, next), v, next);
-    }
+    }, Math.max(1, warmup), warmup > 0 ? DECODE_WARMUP_NANOS : 0, warmup > 0);
     settle();
     for (int i = 0; i < reps; i++) {
       prefill(model, cache, prompt, next);
@@ -245,7 +249,7 @@ public final class EngineBench {
     double others = busy < 0 ? Double.NaN
         : Math.min(1, Math.max(0, (double) (busy - cpu) / ((double) wall * Runtime.getRuntime().availableProcessors())));
     return new DecodeResult(batch, promptLen, newTokens, t, batch * steps / t.medianSeconds(),
-        t.medianSeconds() / steps * 1e3, floor, cpu / 1e6 / (reps * (double) steps), others, gc / 1e3);
+        t.medianSeconds() / steps * 1e3, floor, cpu / 1e6 / (reps * (double) steps), others, gc / 1e3, w);
   }
 
   /** Resets the cache and runs the prompt pass; {@code next} receives each row's first new token. */

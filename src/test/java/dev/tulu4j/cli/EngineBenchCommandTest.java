@@ -38,6 +38,10 @@ class EngineBenchCommandTest {
     assertThat(cpuMs).isGreaterThanOrEqualTo(0);
     if (cpuMs > 0) assertThat(dec.get("tokensPerCpuSecond").asDouble()).isCloseTo(2 * 1000 / cpuMs, Percentage.withPercentage(1e-6));
     assertThat(dec.get("othersCpuShare").asDouble()).isBetween(-1.0, 1.0);
+    // --warmup 0: decode still makes one untimed call, the others none; no steady-state phase
+    assertThat(dec.get("warmupReps").asInt()).isEqualTo(1);
+    assertThat(dec.get("warmupSteady").asBoolean()).isFalse();
+    assertThat(rows.get(3).get("warmupReps").asInt()).isZero();
     JsonNode pre = rows.get(2);
     assertThat(pre.get("bench").asText()).isEqualTo("prefill");
     assertThat(pre.get("tokensPerSecond").asDouble()).isCloseTo(32 / pre.get("medianSeconds").asDouble(), Percentage.withPercentage(1e-6));
