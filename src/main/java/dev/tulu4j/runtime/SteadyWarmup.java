@@ -69,7 +69,7 @@ public final class SteadyWarmup {
         times[n++] = (clock.getAsLong() - t0) / 1e9;
         reps++;
       } while (clock.getAsLong() - w0 < WINDOW_NANOS);
-      double median = median(times, n);
+      double median = EngineBench.Timing.of(Arrays.copyOf(times, n)).medianSeconds();
       double seconds = (clock.getAsLong() - start) / 1e9;
       if (!Double.isNaN(previous) && steady(previous, median)) return new Summary(reps, seconds, true, median);
       if (clock.getAsLong() - start >= MAX_NANOS) return new Summary(reps, seconds, false, median);
@@ -80,11 +80,5 @@ public final class SteadyWarmup {
   /** The stopping rule: the current window's median is not {@link #TOLERANCE} faster than the previous one's. */
   static boolean steady(double previousMedian, double currentMedian) {
     return currentMedian >= previousMedian * (1 - TOLERANCE);
-  }
-
-  private static double median(double[] a, int n) {
-    double[] s = Arrays.copyOf(a, n);
-    Arrays.sort(s);
-    return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
   }
 }
