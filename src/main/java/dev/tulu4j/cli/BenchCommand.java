@@ -114,7 +114,7 @@ public final class BenchCommand implements Runnable {
   @Command(name = "gemm", mixinStandardHelpOptions = true,
       description = {"fp32 GEMM throughput (2·m·n·k flops / median time after warm-up).",
           "GF/cpu-s: flops per CPU-second of this process; others: share of all CPUs that other "
-              + "processes used meanwhile (0% = clean run)."})
+              + "processes used meanwhile (0%% = clean run)."})
   static final class GemmCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

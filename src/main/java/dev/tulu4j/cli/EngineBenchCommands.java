@@ -85,7 +85,7 @@ final class EngineBenchCommands {
     @Option(names = "--steps", defaultValue = "3", description = "Timed repetitions per measurement (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--warmup", defaultValue = "1", description = "Untimed repetitions before timing; decode also for at least 2 s; when > 0, the warm-up then goes on until the speed is steady (a 1 s window of repetitions no longer 3% faster than the one before; at most 30 s) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "1", description = "Untimed repetitions before timing; decode also for at least 2 s; when > 0, the warm-up then goes on until the speed is steady (a 1 s window of repetitions no longer 3%% faster than the one before; at most 30 s) (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--decode-batches", split = ",", defaultValue = "1,32", description = "Decode batch sizes (default: ${DEFAULT-VALUE}).")
