@@ -1,6 +1,7 @@
 package dev.tulu4j.tensor;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
@@ -12,8 +13,9 @@ import java.util.function.IntConsumer;
  *
  * <p>{@link #parallelFor} runs {@code body.accept(t)} for every task {@code t} in {@code [0, tasks)};
  * the calling thread takes part, so a pool of {@code threads} owns {@code threads - 1} workers and
- * never runs more than {@code threads} threads at once. Tasks are claimed from a shared counter, so
- * uneven tasks balance themselves. Idle workers spin for a few microseconds (a sequence of small
+ * never runs more than {@code threads} threads at once. Each thread first runs the contiguous share
+ * of the tasks it owns ({@link #ownerFirst}), then takes the tasks other threads have not started yet,
+ * so uneven tasks, or a thread that loses its core for a while, still balance. Idle workers spin for a few microseconds (a sequence of small
  * kernels then costs no wake-up) and then park, so an idle pool uses no CPU: when the OpenBLAS
  * backend runs its own threads, ours are asleep.
  *
@@ -31,6 +33,21 @@ public final class Parallel implements TaskRunner, AutoCloseable {
 
   /** How long an idle worker (or the waiting caller) spins before parking. */
   private static final long SPIN_NANOS = 30_000;
+
+  /**
+   * Owner-first claiming: task {@code t} of a call belongs to thread {@code o} with
+   * {@code split(tasks, threads, o) ≤ t < split(tasks, threads, o + 1)} (the caller is thread 0, worker
+   * {@code i} thread {@code i}); each thread runs its own tasks front to back, then takes what is left
+   * of the others' from their backs. So the same rows go to the same thread in every call that splits
+   * them alike: a normalisation writing rows and the next product reading them, the attention tasks
+   * of a batch row, the products' row chunks. On this project's 2-vCPU machines a cache line moves
+   * between the two cores in ~450 ns (a ping-pong round trip is ~0.9 µs), so rows a thread wrote
+   * itself are much cheaper to read. Measured (Zen 5, 2 threads, `OwnerFirstAbMain`, alternating
+   * pass by pass in one JVM): tiny training step (forward, loss, backward) 5.5% faster, faster in 41
+   * of 41 rounds; prefill 3.4%, 52 of 61. Which thread runs a task never changes what it computes.
+   * False (the A/B harness only): every task from one shared counter, as before.
+   */
+  static volatile boolean ownerFirst = true;
 
   private final int threads;
   private final Worker[] workers;
@@ -85,7 +102,7 @@ public final class Parallel implements TaskRunner, AutoCloseable {
     }
     lock.lock();
     try {
-      Job j = new Job(body, tasks, Thread.currentThread());
+      Job j = new Job(body, tasks, Thread.currentThread(), ownerFirst ? threads : 0);
       job = j;
       int wake = Math.min(workers.length, tasks - 1);
       for (int w = 0; w < wake; w++) {
@@ -93,7 +110,7 @@ public final class Parallel implements TaskRunner, AutoCloseable {
           LockSupport.unpark(workers[w]);
         }
       }
-      j.runTasks();
+      j.runTasks(0);
       j.awaitDone();
       if (j.failure != null) {
         if (j.failure instanceof RuntimeException re) {
@@ -146,32 +163,77 @@ public final class Parallel implements TaskRunner, AutoCloseable {
 
   /** One parallelFor call; workers that wake late see a finished job and find nothing to claim. */
   private static final class Job {
+    /** Longs between two owners' claim words: 128 bytes, so the threads' claims do not share a cache line. */
+    private static final int STRIDE = 16;
+
     final IntConsumer body;
     final int tasks;
     final Thread caller;
     final AtomicInteger next = new AtomicInteger();
     final AtomicInteger pending;
+    /** Threads that own tasks ({@link #ownerFirst}), or 0: every task from the shared counter. */
+    final int owners;
+    /** Per owner at {@code o·STRIDE}: its unclaimed tasks {@code [front, back)} as {@code front << 32 | back}. */
+    final AtomicLongArray ranges;
     volatile Throwable failure;
 
-    Job(IntConsumer body, int tasks, Thread caller) {
+    Job(IntConsumer body, int tasks, Thread caller, int owners) {
       this.body = body;
       this.tasks = tasks;
       this.caller = caller;
       this.pending = new AtomicInteger(tasks);
+      this.owners = owners;
+      this.ranges = owners > 0 ? new AtomicLongArray(owners * STRIDE) : null;
+      for (int o = 0; o < owners; o++) {
+        ranges.set(o * STRIDE, (long) split(tasks, owners, o) << 32 | split(tasks, owners, o + 1));
+      }
     }
 
-    void runTasks() {
-      int t;
-      while ((t = next.getAndIncrement()) < tasks) {
-        try {
-          body.accept(t);
-        } catch (Throwable e) {
-          if (failure == null) {
-            failure = e;
+    void runTasks(int self) {
+      int done = 0;
+      if (ranges == null) {
+        int t;
+        while ((t = next.getAndIncrement()) < tasks) {
+          run(t);
+          done++;
+        }
+      } else {
+        // its own tasks from the front, then the others' from their backs (a late or slow thread's work)
+        int t;
+        while ((t = claim(self, true)) >= 0) {
+          run(t);
+          done++;
+        }
+        for (int o = 1; o < owners; o++) {
+          while ((t = claim((self + o) % owners, false)) >= 0) {
+            run(t);
+            done++;
           }
         }
-        if (pending.decrementAndGet() == 0 && Thread.currentThread() != caller) {
-          LockSupport.unpark(caller);
+      }
+      if (done > 0 && pending.addAndGet(-done) == 0 && Thread.currentThread() != caller) {
+        LockSupport.unpark(caller);
+      }
+    }
+
+    /** The next unclaimed task of {@code owner}'s range, from its front or its back, or -1. */
+    private int claim(int owner, boolean front) {
+      int i = owner * STRIDE;
+      while (true) {
+        long r = ranges.get(i);
+        int f = (int) (r >>> 32), b = (int) r;
+        if (f >= b) return -1;
+        long next = front ? (long) (f + 1) << 32 | b : (long) f << 32 | (b - 1);
+        if (ranges.compareAndSet(i, r, next)) return front ? f : b - 1;
+      }
+    }
+
+    private void run(int t) {
+      try {
+        body.accept(t);
+      } catch (Throwable e) {
+        if (failure == null) {
+          failure = e;
         }
       }
     }
@@ -190,11 +252,13 @@ public final class Parallel implements TaskRunner, AutoCloseable {
 
   private static final class Worker extends Thread {
     private final Parallel pool;
+    private final int index;
     volatile boolean parked;
 
     Worker(Parallel pool, int index) {
       super("tulu4j-kernel-" + index);
       this.pool = pool;
+      this.index = index;
       setDaemon(true);
     }
 
@@ -210,7 +274,7 @@ public final class Parallel implements TaskRunner, AutoCloseable {
           }
         }
         seen = j;
-        j.runTasks();
+        j.runTasks(index);
       }
     }
 

@@ -92,6 +92,42 @@ class ParallelTest {
     }
   }
 
+  /**
+   * Owner-first claiming, whatever the timing: each thread's own share (the caller the first half, the
+   * worker the second) runs front to back from its start, and whatever a thread takes from the other's
+   * share runs back to front from that share's end. A shared counter fails this (the caller would run
+   * 0, 2, ... or, with the worker asleep, the worker's share front to back).
+   */
+  @Test
+  void eachThreadRunsItsOwnShareFirstAndTakesTheOthersFromTheBack() {
+    try (Parallel p = Parallel.create(2)) {
+      for (int call = 0; call < 300; call++) {
+        int tasks = 2 + call % 15;
+        int half = Parallel.split(tasks, 2, 1);
+        java.util.List<int[]> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        Thread callerThread = Thread.currentThread();
+        boolean slow = call % 3 == 0;
+        p.parallelFor(tasks, t -> {
+          order.add(new int[] {Thread.currentThread() == callerThread ? 0 : 1, t});
+          if (slow) busy(20_000);
+        });
+        assertThat(order).hasSize(tasks);
+        for (int self = 0; self < 2; self++) {
+          int ownFrom = self == 0 ? 0 : half, ownTo = self == 0 ? half : tasks;
+          int nextOwn = ownFrom, nextStolen = (self == 0 ? tasks : half) - 1;
+          for (int[] e : order) {
+            if (e[0] != self) continue;
+            if (e[1] >= ownFrom && e[1] < ownTo) {
+              assertThat(e[1]).as("call %d thread %d own task", call, self).isEqualTo(nextOwn++);
+            } else {
+              assertThat(e[1]).as("call %d thread %d taken task", call, self).isEqualTo(nextStolen--);
+            }
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void rejectsBadThreadCounts() {
     assertThatThrownBy(() -> Parallel.create(0)).hasMessageContaining("threads");

@@ -1,0 +1,70 @@
+package dev.tulu4j.tensor;
+
+import dev.tulu4j.model.LlamaConfig;
+import dev.tulu4j.model.LlamaModel;
+import dev.tulu4j.runtime.EngineBench;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Manual A/B (a main, not a test): the tiny model's prefill pass and training step (forward, loss,
+ * backward; no optimizer) or decode call with {@link Parallel#ownerFirst} on and off, alternating pass by pass in
+ * one JVM after a warm-up of 20 s (the order flips every round); prints the medians and the median of
+ * the per-round ratios. Args: {@code [threads] [rounds] [prefill|train|decodeN] [tiny|smollm2-135m]}; decodeN is
+ * {@code tulu4j bench decode}'s call at batch N (a 64-token prompt, 63 steps).
+ */
+public final class OwnerFirstAbMain {
+  private OwnerFirstAbMain() {}
+
+  public static void main(String[] args) throws Exception {
+    int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 41;
+    String what = args.length > 2 ? args[2] : "prefill";
+    boolean big = args.length > 3 && args[3].startsWith("smol");
+    for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+      if (l.startsWith("model name") || l.startsWith("cpu family") || l.startsWith("model\t")) System.out.println(l);
+      if (l.isEmpty()) break;
+    }
+    try (Parallel par = Parallel.create(threads)) {
+      LlamaConfig cfg = big ? LlamaConfig.smollm2_135m() : LlamaConfig.tiny();
+      LlamaModel m = LlamaModel.random(cfg, 42, new VectorGemm(par));
+      int b = big ? 8 : 16, t = big ? 512 : 256;
+      Runnable pass = switch (what) {
+        case "train" -> EngineBench.trainStepWithoutUpdate(m, b, t, false);
+        case "prefill" -> EngineBench.prefillPass(m, b, t);
+        default -> EngineBench.decodeCall(m, Integer.parseInt(what.substring("decode".length())), 64, 64); // decodeN: batch N
+      };
+      long until = System.nanoTime() + 20_000_000_000L;
+      int w = 0;
+      while (System.nanoTime() < until) {
+        Parallel.ownerFirst = (w++ & 1) == 0;
+        pass.run();
+      }
+      double[][] wall = new double[2][rounds];
+      double[] ratio = new double[rounds];
+      for (int round = 0; round < rounds; round++) {
+        for (int v = 0; v < 2; v++) {
+          int path = (round & 1) == 0 ? v : 1 - v; // 0: owner first, 1: shared counter
+          Parallel.ownerFirst = path == 0;
+          long w1 = System.nanoTime();
+          pass.run();
+          wall[path][round] = (System.nanoTime() - w1) / 1e9;
+        }
+        ratio[round] = wall[1][round] / wall[0][round];
+      }
+      Parallel.ownerFirst = true;
+      System.out.printf(Locale.ROOT, "%s %s, %d threads, %d rounds (warm-up %d passes): median wall owner-first %.4f s, shared counter %.4f s "
+          + "(%.3fx); per-round ratio median %.3f, owner-first faster in %d of %d%n", cfg == null ? "" : (big ? "smollm2-135m" : "tiny"), what,
+          threads, rounds, w, median(wall[0]), median(wall[1]), median(wall[1]) / median(wall[0]), median(ratio),
+          Arrays.stream(ratio).filter(x -> x > 1).count(), rounds);
+    }
+  }
+
+  private static double median(double[] x) {
+    double[] s = x.clone();
+    Arrays.sort(s);
+    return s[s.length / 2];
+  }
+}
