@@ -12,8 +12,8 @@ import java.util.Locale;
  * Manual A/B (a main, not a test): the tiny (or 135M) model's prefill pass, training step (forward,
  * loss, backward; no optimizer) or decode call with one engine switch on and off, alternating pass by
  * pass in one JVM after a warm-up of 20 s (the order flips every round); prints the medians and the
- * median of the per-round ratios. Switches: {@code ownerFirst} ({@link Parallel#ownerFirst}; add
- * others to the switch as they come). Args: {@code [threads] [rounds] [prefill|train|decodeN] [tiny|smollm2-135m] [switch]}; decodeN is
+ * median of the per-round ratios. Switches: {@code ownerFirst} ({@link Parallel#ownerFirst}),
+ * {@code ownPanels} ({@link VectorGemm#ownPanelsRule}). Args: {@code [threads] [rounds] [prefill|train|decodeN] [tiny|smollm2-135m] [switch]}; decodeN is
  * {@code tulu4j bench decode}'s call at batch N (a 64-token prompt, 63 steps).
  */
 public final class PassAbMain {
@@ -27,6 +27,7 @@ public final class PassAbMain {
     String flag = args.length > 4 ? args[4] : "ownerFirst";
     java.util.function.Consumer<Boolean> set = switch (flag) {
       case "ownerFirst" -> on -> Parallel.ownerFirst = on;
+      case "ownPanels" -> on -> VectorGemm.ownPanelsRule = on;
       default -> throw new IllegalArgumentException("switch " + flag);
     };
     for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
