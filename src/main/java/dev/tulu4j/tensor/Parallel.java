@@ -40,9 +40,9 @@ public final class Parallel implements TaskRunner, AutoCloseable {
    * {@code i} thread {@code i}); each thread runs its own tasks front to back, then takes what is left
    * of the others' from their backs. So the same rows go to the same thread in every call that splits
    * them alike: a normalisation writing rows and the next product reading them, the attention tasks
-   * of a batch row, the products' row chunks. On this project's 2-vCPU machines a cache line moves
-   * between the two cores in ~450 ns (a ping-pong round trip is ~0.9 µs), so rows a thread wrote
-   * itself are much cheaper to read. Measured (Zen 5, 2 threads, `OwnerFirstAbMain`, alternating
+   * of a batch row, the products' row chunks. On this project's 2-vCPU Zen 5 machine a cache line
+   * went from one core to the other and back in 0.46–0.91 µs ({@code CoreToCoreMain}), so rows a
+   * thread wrote itself are much cheaper for it to read. Measured (Zen 5, 2 threads, `OwnerFirstAbMain`, alternating
    * pass by pass in one JVM): tiny training step (forward, loss, backward) 5.5% faster, faster in 41
    * of 41 rounds; prefill 3.4%, 52 of 61. Which thread runs a task never changes what it computes.
    * False (the A/B harness only): every task from one shared counter, as before.
