@@ -14,10 +14,10 @@ import java.util.function.IntConsumer;
  * <p>{@link #parallelFor} runs {@code body.accept(t)} for every task {@code t} in {@code [0, tasks)};
  * the calling thread takes part, so a pool of {@code threads} owns {@code threads - 1} workers and
  * never runs more than {@code threads} threads at once. Each thread first runs the contiguous share
- * of the tasks it owns ({@link #ownerFirst}), then takes the tasks other threads have not started yet,
- * so uneven tasks, or a thread that loses its core for a while, still balance. Idle workers spin for a few microseconds (a sequence of small
- * kernels then costs no wake-up) and then park, so an idle pool uses no CPU: when the OpenBLAS
- * backend runs its own threads, ours are asleep.
+ * of the tasks it owns ({@link #ownerFirst}), then takes the tasks other threads have not started
+ * yet, so uneven tasks, or a thread that loses its core for a while, still balance. Idle workers
+ * spin for a few microseconds (a sequence of small kernels then costs no wake-up) and then park, so
+ * an idle pool uses no CPU: when the OpenBLAS backend runs its own threads, ours are asleep.
  *
  * <p>Nested calls (a task calling {@code parallelFor} again, or the caller calling it from inside
  * its own body) run serially on the calling thread; calls from two unrelated threads take turns.
@@ -42,9 +42,10 @@ public final class Parallel implements TaskRunner, AutoCloseable {
    * them alike: a normalisation writing rows and the next product reading them, the attention tasks
    * of a batch row, the products' row chunks. On this project's 2-vCPU Zen 5 machine a cache line
    * went from one core to the other and back in 0.46–0.91 µs ({@code CoreToCoreMain}), so rows a
-   * thread wrote itself are much cheaper for it to read. Measured (Zen 5, 2 threads, `OwnerFirstAbMain`, alternating
-   * pass by pass in one JVM): tiny training step (forward, loss, backward) 5.5% faster, faster in 41
-   * of 41 rounds; prefill 3.4%, 52 of 61. Which thread runs a task never changes what it computes.
+   * thread wrote itself are much cheaper for it to read. Measured (Zen 5, 2 threads, {@code PassAbMain
+   * ... ownerFirst}, alternating pass by pass in one JVM): tiny training step (forward, loss,
+   * backward) 5.5% and 6.3% faster (41 of 41 and 39 of 41 rounds), prefill 3.4% and 1.0%, decode and
+   * the 135M step unchanged. Which thread runs a task never changes what it computes.
    * False (the A/B harness only): every task from one shared counter, as before.
    */
   static volatile boolean ownerFirst = true;
