@@ -1,8 +1,6 @@
 package dev.tulu4j.tensor;
 
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
@@ -26,10 +24,7 @@ public final class OwnPanelsAbMain {
     int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 9;
     int reps = args.length > 2 ? Integer.parseInt(args[2]) : 6;
-    for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-      if (l.startsWith("model name") || l.startsWith("cpu family") || l.startsWith("model\t")) System.out.println(l);
-      if (l.isEmpty()) break;
-    }
+    System.out.println("cpu: " + CpuInfo.detect().describe());
     int[][] shapes = { // transA, m, n, k, beta (as --gemm-profile names them: TN, NN)
         {1, 1536, 576, 4096, 1}, {1, 576, 576, 4096, 1}, {1, 192, 576, 4096, 1}, {0, 256, 576, 49152, 0},
         {1, 576, 1536, 4096, 1}}; // the last: 24 panels, even (a control)

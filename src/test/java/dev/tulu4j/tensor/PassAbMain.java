@@ -3,8 +3,6 @@ package dev.tulu4j.tensor;
 import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaModel;
 import dev.tulu4j.runtime.EngineBench;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -30,10 +28,7 @@ public final class PassAbMain {
       case "ownPanels" -> on -> VectorGemm.ownPanelsRule = on;
       default -> throw new IllegalArgumentException("switch " + flag);
     };
-    for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-      if (l.startsWith("model name") || l.startsWith("cpu family") || l.startsWith("model\t")) System.out.println(l);
-      if (l.isEmpty()) break;
-    }
+    System.out.println("cpu: " + CpuInfo.detect().describe());
     try (Parallel par = Parallel.create(threads)) {
       LlamaConfig cfg = big ? LlamaConfig.smollm2_135m() : LlamaConfig.tiny();
       LlamaModel m = LlamaModel.random(cfg, 42, new VectorGemm(par));

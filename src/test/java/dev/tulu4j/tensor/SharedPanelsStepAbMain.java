@@ -5,8 +5,6 @@ import dev.tulu4j.model.Batch;
 import dev.tulu4j.model.LlamaConfig;
 import dev.tulu4j.model.LlamaModel;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -24,10 +22,7 @@ public final class SharedPanelsStepAbMain {
   public static void main(String[] args) throws Exception {
     int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 7;
-    for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-      if (l.startsWith("model name") || l.startsWith("cpu family") || l.startsWith("model\t")) System.out.println(l);
-      if (l.isEmpty()) break;
-    }
+    System.out.println("cpu: " + CpuInfo.detect().describe());
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     try (Parallel par = Parallel.create(threads)) {
