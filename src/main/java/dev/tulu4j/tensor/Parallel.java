@@ -41,7 +41,8 @@ public final class Parallel implements TaskRunner, AutoCloseable {
    * of the others' from their backs. So the same rows go to the same thread in every call that splits
    * them alike: a normalisation writing rows and the next product reading them, the attention tasks
    * of a batch row, the products' row chunks. On this project's 2-vCPU Zen 5 machine a cache line
-   * went from one core to the other and back in 0.46–0.91 µs ({@code CoreToCoreMain}), so rows a
+   * went from one core to the other and back in 0.45–0.91 µs in most readings ({@code CoreToCoreMain};
+   * 62 ns in two, as the host placed the vCPUs), so rows a
    * thread wrote itself are much cheaper for it to read. Measured (Zen 5, 2 threads, {@code PassAbMain
    * ... ownerFirst}, alternating pass by pass in one JVM): tiny training step (forward, loss,
    * backward) 5.5% and 6.3% faster (41 of 41 and 39 of 41 rounds), prefill 3.4% and 1.0%, decode and

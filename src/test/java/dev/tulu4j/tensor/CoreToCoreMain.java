@@ -1,7 +1,5 @@
 package dev.tulu4j.tensor;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
@@ -11,7 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * other and back. Two threads take turns incrementing one counter (each waits, spinning, for the
  * other's value); the time per turn pair is a round trip of the line. Prints the median of
  * {@code rounds} rounds of {@code turns} round trips. On this project's 2-vCPU Zen 5 machine
- * (2026-12-07) it read 0.46–0.50 µs (and 0.91 µs an hour earlier), well above a trip within one CCX:
+ * (2026-12-07/08) it read 0.45–0.50 µs in most runs, 0.91 µs once and 62 ns twice (the host places
+ * the vCPUs), mostly well above a trip within one CCX:
  * rows one core writes are expensive for the other to read ({@link Parallel#ownerFirst}). Args:
  * {@code [rounds] [turns]}.
  */
@@ -23,10 +22,7 @@ public final class CoreToCoreMain {
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 7;
     int turns = args.length > 1 ? Integer.parseInt(args[1]) : 500_000;
-    for (String l : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-      if (l.startsWith("model name") || l.startsWith("cpu family") || l.startsWith("model\t")) System.out.println(l);
-      if (l.isEmpty()) break;
-    }
+    System.out.println("cpu: " + CpuInfo.detect().describe());
     long total = (long) rounds * turns;
     Thread other = new Thread(() -> { // odd values are ours to answer with the next even one
       for (long i = 1; i <= total; i++) {
